@@ -1,0 +1,38 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+# The one entry point: make (build), make check (all tests), make bench,
+# make install PREFIX=..., make run (the main job), make fuzz, make style.
+BUILD      ?= build
+PREFIX     ?= /usr/local
+MESON_ARGS ?=
+FUZZ_SECONDS ?= 20
+
+all: build
+
+build: $(BUILD)/build.ninja
+	ninja -C $(BUILD)
+
+$(BUILD)/build.ninja:
+	meson setup $(BUILD) --prefix=$(PREFIX) $(MESON_ARGS)
+
+# The main job: publish-side hashing of a sample file on this machine,
+# shown with the CLI a user runs.
+run: build
+	tests/demo $(BUILD)
+
+check: build
+	tests/run-all $(BUILD)
+
+bench:
+	tests/bench/run
+
+fuzz:
+	tests/fuzz/run $(FUZZ_SECONDS)
+
+install: build
+	meson configure $(BUILD) --prefix=$(PREFIX)
+	meson install -C $(BUILD)
+
+clean:
+	rm -rf $(BUILD) build-asan build-fuzz build-bench
+
+.PHONY: all build run check bench fuzz install clean

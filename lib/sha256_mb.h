@@ -1,0 +1,21 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * SHA-256 of many independent messages at once. V1 block hashes are
+ * independent, and one SHA-256 stream is latency-bound: interleaving several
+ * streams on one core (SHA-NI) roughly doubles throughput. Falls back to
+ * OpenSSL one message at a time where the CPU lacks SHA-NI.
+ */
+#ifndef PD_SHA256_MB_H
+#define PD_SHA256_MB_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* digests[i] = SHA-256(msgs[i][0 .. len)), for i < n. All messages share len. */
+void pd_sha256_many(const uint8_t *const *msgs, size_t n, size_t len,
+		    uint8_t (*digests)[32]);
+
+/* Name of the implementation in use, e.g. "sha-ni x2" or "openssl". */
+const char *pd_sha256_impl(void);
+
+#endif
