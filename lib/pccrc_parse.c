@@ -238,7 +238,8 @@ static int parse_v2(struct parse *p, struct pd_ci **out)
 	if (err)
 		return err;
 	if (!nseg) {
-		if (first || length)
+		/* Empty content: a range inside nothing must be all zeroes. */
+		if (start || index || first || length)
 			return fail(p, PD_CI_E_RANGE);
 		*out = pd_ci_alloc(2, alg, 0, NULL);
 		return *out ? 0 : fail(p, PD_CI_E_NOMEM);
