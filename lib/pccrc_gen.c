@@ -289,13 +289,9 @@ struct file_job {
 	int fd;
 	const struct pd_gen_opts *opts;
 	struct gen_out *out;
-	/* V1: units of BATCH_BLOCKS blocks; V2: segments of the window. */
-	size_t nunits;
+	size_t nunits;			/* V1 units of BATCH_BLOCKS blocks */
 	atomic_size_t next;
 	atomic_int err;
-	const uint8_t *window;		/* V2 */
-	uint64_t window_block;		/* V2: index of the window's first segment */
-	const size_t *seg_offsets;	/* V2: within the window */
 	atomic_uint_fast64_t done;
 	uint64_t total;
 	pd_gen_progress_fn progress;	/* called on the caller's thread only */
@@ -319,6 +315,12 @@ static int pread_full(int fd, uint8_t *buf, size_t len, uint64_t off)
 		off += n;
 	}
 	return 0;
+}
+
+static void report(struct file_job *job)
+{
+	if (job->progress && pthread_equal(pthread_self(), job->caller))
+		job->progress(atomic_load(&job->done), job->total, job->arg);
 }
 
 static void *v1_worker(void *arg)
@@ -347,120 +349,155 @@ static void *v1_worker(void *arg)
 		hash_v1_span(job->opts->hash_alg, buf, len,
 			     job->out->hashes + (size_t)unit * BATCH_BLOCKS * h);
 		atomic_fetch_add(&job->done, len);
-		if (job->progress && pthread_equal(pthread_self(), job->caller))
-			job->progress(atomic_load(&job->done), job->total,
-				      job->arg);
+		report(job);
 	}
 	free(buf);
 	return NULL;
-}
-
-static void *v2_worker(void *arg)
-{
-	struct file_job *job = arg;
-	size_t i;
-
-	while ((i = atomic_fetch_add(&job->next, 1)) < job->nunits) {
-		size_t at = job->seg_offsets[i];
-		size_t len = job->seg_offsets[i + 1] - at;
-
-		pd_digest(PD_HASH_V2_SHA512_TRUNC, job->window + at, len,
-			  job->out->hashes + (job->window_block + i) * 32);
-	}
-	return NULL;
-}
-
-/* Runs fn on nthreads threads (the caller being one), reporting progress. */
-static int run_threads(struct file_job *job, unsigned nthreads,
-		       void *(*fn)(void *))
-{
-	pthread_t tid[64];
-	unsigned i, started = 0;
-
-	for (i = 1; i < nthreads && i < 64; i++)
-		if (!pthread_create(&tid[started], NULL, fn, job))
-			started++;
-	fn(job);
-	for (i = 0; i < started; i++)
-		pthread_join(tid[i], NULL);
-	if (job->progress)
-		job->progress(atomic_load(&job->done), job->total, job->arg);
-	return atomic_load(&job->err);
 }
 
 static int gen_file_v1(struct file_job *job, unsigned nthreads)
 {
 	unsigned h = pd_digest_len(job->opts->hash_alg);
 	size_t nblocks = (job->out->length + PD_BLOCK_SIZE - 1) / PD_BLOCK_SIZE;
+	pthread_t tid[64];
+	unsigned i, started = 0;
 	int err = out_reserve(job->out, nblocks, h, 0);
 
 	if (err)
 		return err;
 	job->out->nblocks = nblocks;
 	job->nunits = (job->out->length + BATCH_BYTES - 1) / BATCH_BYTES;
-	return run_threads(job, nthreads, v1_worker);
+	for (i = 1; i < nthreads; i++)
+		if (!pthread_create(&tid[started], NULL, v1_worker, job))
+			started++;
+	v1_worker(job);
+	for (i = 0; i < started; i++)
+		pthread_join(tid[i], NULL);
+	return atomic_load(&job->err);
 }
 
-/* Chunks one window into seg_offsets; returns segments cut, keeps a tail. */
-static size_t chunk_window(const uint8_t *buf, size_t len, int final,
-			   size_t *seg_offsets)
-{
-	size_t n = 0, done = 0, cut;
+/*
+ * One V2 window: its bytes, where its segments end, and where their hashes
+ * go. Two windows alternate: while threads hash one, the caller reads and
+ * cuts the next, then helps to finish the first.
+ */
+struct v2_window {
+	uint8_t *buf;
+	size_t *ends;		/* ends[i] = end of segment i - 1; ends[0] = 0 */
+	size_t nseg;
+	uint8_t *hashes;
+	atomic_size_t next;
+	pthread_t tid[63];
+	unsigned nworkers;
+};
 
-	seg_offsets[0] = 0;
+static void *v2_hash_window(void *arg)
+{
+	struct v2_window *w = arg;
+	size_t i;
+
+	while ((i = atomic_fetch_add(&w->next, 1)) < w->nseg)
+		pd_digest(PD_HASH_V2_SHA512_TRUNC, w->buf + w->ends[i],
+			  w->ends[i + 1] - w->ends[i], w->hashes + i * 32);
+	return NULL;
+}
+
+static void v2_start(struct v2_window *w, unsigned nworkers)
+{
+	unsigned i;
+
+	atomic_store(&w->next, 0);
+	w->nworkers = 0;
+	for (i = 0; i < nworkers && i < 63; i++)
+		if (!pthread_create(&w->tid[w->nworkers], NULL, v2_hash_window, w))
+			w->nworkers++;
+}
+
+static void v2_finish(struct v2_window *w)
+{
+	unsigned i;
+
+	v2_hash_window(w);
+	for (i = 0; i < w->nworkers; i++)
+		pthread_join(w->tid[i], NULL);
+	w->nworkers = 0;
+}
+
+/* Cuts buf[0..len) into w->ends; leaves a tail when not final. */
+static void v2_cut(struct v2_window *w, size_t len, int final)
+{
+	size_t done = 0;
+
+	w->nseg = 0;
+	w->ends[0] = 0;
 	while (len - done >= (final ? 1 : PD_CHUNK_MAX)) {
-		cut = pd_chunk_next(buf + done, len - done, final);
-		done += cut;
-		seg_offsets[++n] = done;
+		done += pd_chunk_next(w->buf + done, len - done, final);
+		w->ends[++w->nseg] = done;
 	}
-	return n;
+}
+
+/* Appends the window's segments to the output; no hashing may be running. */
+static int v2_claim(struct gen_out *out, struct v2_window *w)
+{
+	int err = out_reserve(out, w->nseg, 32, 1);
+	size_t i;
+
+	if (err)
+		return err;
+	for (i = 0; i < w->nseg; i++)
+		out->sizes[out->nblocks + i] = w->ends[i + 1] - w->ends[i];
+	w->hashes = out->hashes + out->nblocks * 32;
+	out->nblocks += w->nseg;
+	return 0;
 }
 
 static int gen_file_v2(struct file_job *job, unsigned nthreads)
 {
-	size_t *offs = malloc((V2_WINDOW / PD_CHUNK_MIN + 2) * sizeof(*offs));
-	uint8_t *buf = malloc(V2_WINDOW);
-	uint64_t pos = 0;
+	struct v2_window win[2] = { 0 }, *cur = &win[0], *busy = NULL;
+	uint64_t pos = 0, length = job->out->length;
 	size_t have = 0;
-	int err = 0;
+	int i, err = 0;
 
-	if (!offs || !buf) {
-		err = -ENOMEM;
-		goto free_bufs;
+	for (i = 0; i < 2; i++) {
+		win[i].buf = malloc(V2_WINDOW);
+		win[i].ends = malloc((V2_WINDOW / PD_CHUNK_MIN + 2) * sizeof(size_t));
+		if (!win[i].buf || !win[i].ends)
+			err = -ENOMEM;
 	}
-	job->window = buf;
-	job->seg_offsets = offs;
-	while (!err && (have || pos < job->out->length)) {
-		size_t want = V2_WINDOW - have, n;
-		uint64_t left = job->out->length - pos;
-		int final;
+	while (!err && (have || pos < length)) {
+		size_t want = V2_WINDOW - have, tail;
 
-		if (want > left)
-			want = left;
-		err = pread_full(job->fd, buf + have, want, pos);
+		if (want > length - pos)
+			want = length - pos;
+		err = pread_full(job->fd, cur->buf + have, want, pos);
 		if (err)
 			break;
 		pos += want;
 		have += want;
-		final = pos == job->out->length;
-		n = chunk_window(buf, have, final, offs);
-		err = out_reserve(job->out, n, 32, 1);
+		v2_cut(cur, have, pos == length);
+		if (busy) {
+			v2_finish(busy);
+			report(job);
+		}
+		err = v2_claim(job->out, cur);
 		if (err)
 			break;
-		for (size_t i = 0; i < n; i++)
-			job->out->sizes[job->out->nblocks + i] = offs[i + 1] - offs[i];
-		job->window_block = job->out->nblocks;
-		job->nunits = n;
-		atomic_store(&job->next, 0);
-		atomic_fetch_add(&job->done, offs[n]);
-		err = run_threads(job, nthreads, v2_worker);
-		job->out->nblocks += n;
-		memmove(buf, buf + offs[n], have - offs[n]);
-		have -= offs[n];
+		v2_start(cur, nthreads - 1);
+		atomic_fetch_add(&job->done, cur->ends[cur->nseg]);
+		tail = have - cur->ends[cur->nseg];
+		busy = cur;
+		cur = cur == &win[0] ? &win[1] : &win[0];
+		memcpy(cur->buf, busy->buf + busy->ends[busy->nseg], tail);
+		have = tail;
 	}
-free_bufs:
-	free(offs);
-	free(buf);
+	if (busy) {
+		v2_finish(busy);
+		report(job);
+	}
+	for (i = 0; i < 2; i++) {
+		free(win[i].buf);
+		free(win[i].ends);
+	}
 	return err;
 }
 
