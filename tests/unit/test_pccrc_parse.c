@@ -7,21 +7,7 @@
 #include "testutil.h"
 
 #include "pccrc.h"
-
-/* The Windows V1 vector (tests/unit/test_pccrc_vectors.c), one segment. */
-static const char v1_hex[] =
-	"00010c80000000000000000000000100000000000000000000007e85010000000100"
-	"d8d976354a4872e925761803f458d9daaa67f8e31c630fb74e6a312ef8a25aba11af"
-	"c0d7949243f94f9c1fab35d9fd1e331fcf7811a2e01d3587b38d770a29e202000000"
-	"73c18ab8549110f8e90e71bbc3ab2aa8c44d13f4929499255b660f24ec77800b974b"
-	"dd65567fdeeccdafe457a9503b4548f66ed3b188dcfda0ac382b09711acc";
-
-static const char v2_hex[] =
-	"0002040000000000000000000000000000000000000000000000000000000000000000"
-	"88000099dee0d0c358e2684b62330d32b5f1978724a0d0a52bdc5e781fae71ff57a8be"
-	"3dd458037ed404116bb616d9b14116088520c47cdc50abcea3fae188a98ea22df3c000"
-	"00eba03381d0d0cb74f4b613d8210f37f002a06f3910586096a130d34398c08e66d7bc"
-	"b8b6eb7783e4f807647b63f146b52f4ac89ccc7abf5fa11acafc2acf5028586c";
+#include "windows_vectors.h"
 
 /* V1 offsets: header 18; segment description 18..98; cBlocks at 98. */
 #define V1_SEG0		18
@@ -71,7 +57,7 @@ static void expect_error(const char *hex, mutate_fn mutate, size_t cut,
 static void v1_truncated_anywhere(void **state)
 {
 	size_t len, n;
-	uint8_t *buf = unhex(v1_hex, &len);
+	uint8_t *buf = unhex(windows_v1_hex, &len);
 	struct pd_ci *ci;
 
 	for (n = 0; n < len; n++)
@@ -83,7 +69,7 @@ static void v1_truncated_anywhere(void **state)
 static void v2_truncated_anywhere(void **state)
 {
 	size_t len, n;
-	uint8_t *buf = unhex(v2_hex, &len);
+	uint8_t *buf = unhex(windows_v2_hex, &len);
 	struct pd_ci *ci;
 
 	for (n = 0; n < len; n++) {
@@ -104,7 +90,7 @@ static void v2_truncated_anywhere(void **state)
 static void v1_trailing(void **state)
 {
 	size_t len;
-	uint8_t *raw = unhex(v1_hex, &len), *buf = calloc(1, len + 1);
+	uint8_t *raw = unhex(windows_v1_hex, &len), *buf = calloc(1, len + 1);
 	struct pd_ci *ci;
 
 	memcpy(buf, raw, len);
@@ -138,34 +124,34 @@ static void m_v2_length(uint8_t *b) { put_be32(b + 27, 99711); }
 
 static void v1_field_errors(void **state)
 {
-	expect_error(v1_hex, m_version, 0, PD_CI_E_VERSION, 0);
-	expect_error(v1_hex, m_algo, 0, PD_CI_E_HASH_ALGO, 2);
-	expect_error(v1_hex, m_blocksize, 0, PD_CI_E_BLOCK_SIZE, V1_SEG0);
-	expect_error(v1_hex, m_segsize0, 0, PD_CI_E_SEGMENT_SIZE, V1_SEG0);
-	expect_error(v1_hex, m_segsize_big, 0, PD_CI_E_SEGMENT_SIZE, V1_SEG0);
-	expect_error(v1_hex, m_segsize_blocks, 0, PD_CI_E_BLOCK_COUNT, V1_CBLOCKS);
-	expect_error(v1_hex, m_offset, 0, PD_CI_E_CONTIGUITY, V1_SEG0);
-	expect_error(v1_hex, m_hod, 0, PD_CI_E_HOD, V1_CBLOCKS);
-	expect_error(v1_hex, m_blockhash, 0, PD_CI_E_HOD, V1_CBLOCKS);
-	expect_error(v1_hex, m_cblocks, 0, PD_CI_E_BLOCK_COUNT, SIZE_MAX);
-	expect_error(v1_hex, m_first, 0, PD_CI_E_RANGE, SIZE_MAX);
-	expect_error(v1_hex, m_last, 0, PD_CI_E_RANGE, SIZE_MAX);
-	expect_error(v1_hex, m_first_after_last, 0, PD_CI_E_RANGE, SIZE_MAX);
+	expect_error(windows_v1_hex, m_version, 0, PD_CI_E_VERSION, 0);
+	expect_error(windows_v1_hex, m_algo, 0, PD_CI_E_HASH_ALGO, 2);
+	expect_error(windows_v1_hex, m_blocksize, 0, PD_CI_E_BLOCK_SIZE, V1_SEG0);
+	expect_error(windows_v1_hex, m_segsize0, 0, PD_CI_E_SEGMENT_SIZE, V1_SEG0);
+	expect_error(windows_v1_hex, m_segsize_big, 0, PD_CI_E_SEGMENT_SIZE, V1_SEG0);
+	expect_error(windows_v1_hex, m_segsize_blocks, 0, PD_CI_E_BLOCK_COUNT, V1_CBLOCKS);
+	expect_error(windows_v1_hex, m_offset, 0, PD_CI_E_CONTIGUITY, V1_SEG0);
+	expect_error(windows_v1_hex, m_hod, 0, PD_CI_E_HOD, V1_CBLOCKS);
+	expect_error(windows_v1_hex, m_blockhash, 0, PD_CI_E_HOD, V1_CBLOCKS);
+	expect_error(windows_v1_hex, m_cblocks, 0, PD_CI_E_BLOCK_COUNT, SIZE_MAX);
+	expect_error(windows_v1_hex, m_first, 0, PD_CI_E_RANGE, SIZE_MAX);
+	expect_error(windows_v1_hex, m_last, 0, PD_CI_E_RANGE, SIZE_MAX);
+	expect_error(windows_v1_hex, m_first_after_last, 0, PD_CI_E_RANGE, SIZE_MAX);
 	assert_true(pd_ci_err_is_version(-PD_CI_E_VERSION));
 	assert_false(pd_ci_err_is_version(-PD_CI_E_HOD));
 }
 
 static void v2_field_errors(void **state)
 {
-	expect_error(v2_hex, m_v2_minor, 0, PD_CI_E_VERSION, 0);
-	expect_error(v2_hex, m_v2_algo, 0, PD_CI_E_HASH_ALGO, 2);
-	expect_error(v2_hex, m_v2_chunktype, 0, PD_CI_E_CHUNK, V2_CHUNK);
-	expect_error(v2_hex, m_v2_chunklen, 0, PD_CI_E_CHUNK, V2_CHUNK);
-	expect_error(v2_hex, m_v2_chunklen0, 0, PD_CI_E_CHUNK, V2_CHUNK);
-	expect_error(v2_hex, m_v2_seg0, 0, PD_CI_E_SEGMENT_SIZE, V2_SEG0);
-	expect_error(v2_hex, m_v2_segbig, 0, PD_CI_E_SEGMENT_SIZE, V2_SEG0);
-	expect_error(v2_hex, m_v2_first, 0, PD_CI_E_RANGE, SIZE_MAX);
-	expect_error(v2_hex, m_v2_length, 0, PD_CI_E_RANGE, SIZE_MAX);
+	expect_error(windows_v2_hex, m_v2_minor, 0, PD_CI_E_VERSION, 0);
+	expect_error(windows_v2_hex, m_v2_algo, 0, PD_CI_E_HASH_ALGO, 2);
+	expect_error(windows_v2_hex, m_v2_chunktype, 0, PD_CI_E_CHUNK, V2_CHUNK);
+	expect_error(windows_v2_hex, m_v2_chunklen, 0, PD_CI_E_CHUNK, V2_CHUNK);
+	expect_error(windows_v2_hex, m_v2_chunklen0, 0, PD_CI_E_CHUNK, V2_CHUNK);
+	expect_error(windows_v2_hex, m_v2_seg0, 0, PD_CI_E_SEGMENT_SIZE, V2_SEG0);
+	expect_error(windows_v2_hex, m_v2_segbig, 0, PD_CI_E_SEGMENT_SIZE, V2_SEG0);
+	expect_error(windows_v2_hex, m_v2_first, 0, PD_CI_E_RANGE, SIZE_MAX);
+	expect_error(windows_v2_hex, m_v2_length, 0, PD_CI_E_RANGE, SIZE_MAX);
 }
 
 /* A huge segment count in a tiny input must not allocate for it. */

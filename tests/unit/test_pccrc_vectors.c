@@ -10,22 +10,7 @@
 
 #include "keys.h"
 #include "pccrc.h"
-
-#define PASSPHRASE "2a3d73eb435e9f2b8a344267e7467a3c7385c6e055e2b4d30dfec7c38b0ed72c"
-
-static const char v1_hex[] =
-	"00010c80000000000000000000000100000000000000000000007e85010000000100"
-	"d8d976354a4872e925761803f458d9daaa67f8e31c630fb74e6a312ef8a25aba11af"
-	"c0d7949243f94f9c1fab35d9fd1e331fcf7811a2e01d3587b38d770a29e202000000"
-	"73c18ab8549110f8e90e71bbc3ab2aa8c44d13f4929499255b660f24ec77800b974b"
-	"dd65567fdeeccdafe457a9503b4548f66ed3b188dcfda0ac382b09711acc";
-
-static const char v2_hex[] =
-	"0002040000000000000000000000000000000000000000000000000000000000000000"
-	"88000099dee0d0c358e2684b62330d32b5f1978724a0d0a52bdc5e781fae71ff57a8be"
-	"3dd458037ed404116bb616d9b14116088520c47cdc50abcea3fae188a98ea22df3c000"
-	"00eba03381d0d0cb74f4b613d8210f37f002a06f3910586096a130d34398c08e66d7bc"
-	"b8b6eb7783e4f807647b63f146b52f4ac89ccc7abf5fa11acafc2acf5028586c";
+#include "windows_vectors.h"
 
 struct expect_seg {
 	uint64_t start, end;
@@ -59,7 +44,7 @@ static void check_case(const char *hex, unsigned version, unsigned alg,
 		       const uint32_t *nblocks)
 {
 	size_t len, plen;
-	uint8_t *raw = unhex(hex, &len), *pass = unhex(PASSPHRASE, &plen);
+	uint8_t *raw = unhex(hex, &len), *pass = unhex(WINDOWS_PASSPHRASE, &plen);
 	uint8_t ks[PD_KS_LEN], kp[PD_HASH_MAX], id[PD_HASH_MAX], *again;
 	struct pd_ci *ci = NULL;
 	struct pd_range r;
@@ -104,20 +89,20 @@ static void windows_v1(void **state)
 {
 	static const uint32_t nblocks[] = { 2 };
 
-	check_case(v1_hex, 1, PD_HASH_SHA256, v1_segs, 1, nblocks);
+	check_case(windows_v1_hex, 1, PD_HASH_SHA256, v1_segs, 1, nblocks);
 }
 
 static void windows_v2(void **state)
 {
 	static const uint32_t nblocks[] = { 1, 1 };
 
-	check_case(v2_hex, 2, PD_HASH_V2_SHA512_TRUNC, v2_segs, 2, nblocks);
+	check_case(windows_v2_hex, 2, PD_HASH_V2_SHA512_TRUNC, v2_segs, 2, nblocks);
 }
 
 static void v1_block_ranges(void **state)
 {
 	size_t len;
-	uint8_t *raw = unhex(v1_hex, &len);
+	uint8_t *raw = unhex(windows_v1_hex, &len);
 	struct pd_ci *ci;
 	struct pd_range r;
 
