@@ -1,0 +1,225 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* peerdist hash: content information of a file or of standard input. */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "keys.h"
+#include "pccrc_gen.h"
+#include "secret.h"
+
+#define PROGRESS_MIN	(64ull << 20)
+
+static const char hash_help[] =
+	"usage: peerdist hash [OPTIONS] FILE|-\n\n"
+	"Writes the content information (MS-PCCRC) of FILE, or of standard input\n"
+	"for '-', to OUT or standard output.\n\n"
+	"  --v2                 content information version 2.0 (default 1.0)\n"
+	"  --hash ALG           V1 hash: sha256 (default), sha384, sha512\n"
+	"  --secret-file F      use the bytes of F as the server passphrase\n"
+	"                       (default: the server secret, created on first use)\n"
+	"  --offset N           describe content from byte N (K/M/G suffixes)\n"
+	"  --length N           describe N bytes (default: to the end)\n"
+	"  --threads N          hashing threads (default: one per CPU)\n"
+	"  -o, --output OUT     write to OUT instead of standard output\n"
+	"  -h, --help           this text\n";
+
+struct hash_args {
+	struct pd_gen_opts opts;
+	const char *secret_file;
+	const char *output;
+	const char *input;
+	uint64_t offset, length;
+	int ranged;
+};
+
+static int parse_hash_alg(const char *s, unsigned *alg)
+{
+	static const struct { const char *name; unsigned alg; } algs[] = {
+		{ "sha256", PD_HASH_SHA256 },
+		{ "sha384", PD_HASH_SHA384 },
+		{ "sha512", PD_HASH_SHA512 },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(algs) / sizeof(algs[0]); i++)
+		if (!strcmp(s, algs[i].name)) {
+			*alg = algs[i].alg;
+			return 0;
+		}
+	return -1;
+}
+
+static int parse_args(int argc, char **argv, struct hash_args *a)
+{
+	static const struct option longopts[] = {
+		{ "v2", no_argument, NULL, '2' },
+		{ "hash", required_argument, NULL, 'H' },
+		{ "secret-file", required_argument, NULL, 's' },
+		{ "offset", required_argument, NULL, 'f' },
+		{ "length", required_argument, NULL, 'l' },
+		{ "threads", required_argument, NULL, 't' },
+		{ "output", required_argument, NULL, 'o' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 }
+	};
+	uint64_t threads;
+	int c;
+
+	a->opts.version = 1;
+	a->opts.hash_alg = PD_HASH_SHA256;
+	while ((c = getopt_long(argc, argv, "o:h", longopts, NULL)) != -1) {
+		switch (c) {
+		case '2':
+			a->opts.version = 2;
+			break;
+		case 'H':
+			if (parse_hash_alg(optarg, &a->opts.hash_alg))
+				return usage_error("hash", "unknown hash '%s'", optarg);
+			break;
+		case 's':
+			a->secret_file = optarg;
+			break;
+		case 'f':
+		case 'l':
+			if (parse_size(optarg, c == 'f' ? &a->offset : &a->length))
+				return usage_error("hash", "bad byte count '%s'", optarg);
+			a->ranged = 1;
+			break;
+		case 't':
+			if (parse_size(optarg, &threads) || !threads || threads > 64)
+				return usage_error("hash", "threads must be 1..64");
+			a->opts.threads = threads;
+			break;
+		case 'o':
+			a->output = optarg;
+			break;
+		case 'h':
+			fputs(hash_help, stdout);
+			return -1;
+		default:
+			return EXIT_USAGE;
+		}
+	}
+	if (optind != argc - 1)
+		return usage_error("hash", "expected one FILE (or - for standard input)");
+	a->input = argv[optind];
+	return 0;
+}
+
+/* Ks for the version: from --secret-file's bytes, or the server secret. */
+static int derive_ks(struct hash_args *a)
+{
+	struct pd_secret s;
+	const char *path = a->secret_file ? a->secret_file : pd_secret_default_path();
+	uint8_t *buf;
+	size_t len;
+	int err;
+
+	if (a->secret_file) {
+		err = read_all(path, PD_SECRET_MAX, &buf, &len);
+		if (!err && !len)
+			err = -ENODATA;
+		if (err)
+			return fail(path, "cannot use as secret: %s", strerror(-err));
+		pd_key_ks(a->opts.version, buf, len, a->opts.ks);
+		free(buf);
+		return 0;
+	}
+	err = pd_secret_load(path, 1, &s);
+	if (err == -EPERM)
+		return fail(path, "server secret is accessible by group or others; "
+			    "refusing it (chmod 600)");
+	if (err)
+		return fail(path, "cannot load the server secret: %s", strerror(-err));
+	pd_key_ks(a->opts.version, s.bytes, s.len, a->opts.ks);
+	return 0;
+}
+
+static void show_progress(uint64_t done, uint64_t total, void *arg)
+{
+	const char *name = arg;
+
+	fprintf(stderr, "\rpeerdist: %s: %3u%% (%llu of %llu MiB)", name,
+		(unsigned)(total ? done * 100 / total : 100),
+		(unsigned long long)(done >> 20), (unsigned long long)(total >> 20));
+	if (done == total)
+		fputc('\n', stderr);
+}
+
+static int generate(struct hash_args *a, struct pd_ci **ci)
+{
+	int fd = strcmp(a->input, "-") ? open(a->input, O_RDONLY | O_CLOEXEC) : 0;
+	pd_gen_progress_fn progress = NULL;
+	struct stat st;
+	int err;
+
+	if (fd < 0)
+		return fail(a->input, "%s", strerror(errno));
+	if (isatty(2) && !fstat(fd, &st) && S_ISREG(st.st_mode) &&
+	    (uint64_t)st.st_size >= PROGRESS_MIN)
+		progress = show_progress;
+	err = pd_gen_fd(fd, &a->opts, progress, (void *)a->input, ci);
+	if (fd)
+		close(fd);
+	if (err == -EIO)
+		return fail(a->input, "the file changed while it was hashed");
+	if (err)
+		return fail(a->input, "%s", strerror(-err));
+	return 0;
+}
+
+static int narrow(struct hash_args *a, struct pd_ci **ci)
+{
+	struct pd_range all = pd_ci_range(*ci);
+	struct pd_ci *sub;
+
+	if (!a->ranged)
+		return 0;
+	if (pd_ci_subrange(*ci, a->offset, a->length, &sub))
+		return fail(a->input, "range %llu+%llu is outside the content (%llu bytes)",
+			    (unsigned long long)a->offset,
+			    (unsigned long long)a->length,
+			    (unsigned long long)all.end);
+	pd_ci_free(*ci);
+	*ci = sub;
+	return 0;
+}
+
+int cmd_hash(int argc, char **argv)
+{
+	struct hash_args a = { 0 };
+	struct pd_ci *ci = NULL;
+	uint8_t *out = NULL;
+	size_t len;
+	int ret;
+
+	ret = parse_args(argc, argv, &a);
+	if (ret)
+		return ret < 0 ? EXIT_OK : ret;
+	if ((!a.output || !strcmp(a.output, "-")) && isatty(1))
+		return usage_error("hash", "refusing to write binary content information "
+				   "to a terminal; use -o FILE or a redirection");
+	ret = derive_ks(&a);
+	if (!ret)
+		ret = generate(&a, &ci);
+	if (!ret)
+		ret = narrow(&a, &ci);
+	if (!ret) {
+		len = pd_ci_encoded_size(ci);
+		out = malloc(len);
+		if (!out || pd_ci_encode(ci, out, len) != (long)len)
+			ret = fail(a.input, "out of memory");
+	}
+	if (!ret && (ret = write_all(a.output, out, len)))
+		ret = fail(a.output ? a.output : "stdout", "%s", strerror(-ret));
+	free(out);
+	pd_ci_free(ci);
+	return ret;
+}

@@ -1,0 +1,112 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * peerdist secret export|import: the server secret in the file format of
+ * Windows' `netsh branchcache exportkey` / `importkey`, so Linux and Windows
+ * servers can share one secret and produce the same segment ids.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "secret.h"
+
+static const char secret_help[] =
+	"usage: peerdist secret export --passphrase-file P [--secret-file S] OUT\n"
+	"       peerdist secret import --passphrase-file P [--secret-file S] IN\n\n"
+	"Exports the server secret to, or imports it from, a file in the format of\n"
+	"Windows' 'netsh branchcache exportkey'. The export passphrase is the first\n"
+	"line of P. The secret is S (default: the server secret file). Import\n"
+	"replaces the secret; content hashed before keeps its old segment ids.\n";
+
+/* The first line of path, without its newline. */
+static int read_passphrase(const char *path, char *out, size_t outlen)
+{
+	uint8_t *buf;
+	size_t len;
+	int err = read_all(path, outlen - 1, &buf, &len);
+
+	if (err)
+		return fail(path, "cannot read the passphrase: %s", strerror(-err));
+	memcpy(out, buf, len);
+	out[len] = '\0';
+	out[strcspn(out, "\r\n")] = '\0';
+	free(buf);
+	return 0;
+}
+
+static int do_export(const char *secret_path, const char *pass, const char *out)
+{
+	uint8_t blob[PD_SECRET_MAX + 64];
+	struct pd_secret s;
+	long n;
+	int err = pd_secret_load(secret_path, 1, &s);
+
+	if (err)
+		return fail(secret_path, "cannot load the server secret: %s", strerror(-err));
+	n = pd_secret_export(&s, pass, blob, sizeof(blob));
+	if (n < 0)
+		return fail(out, "cannot export: the passphrase is not valid UTF-8");
+	err = write_all(out, blob, n);
+	return err ? fail(out, "%s", strerror(-err)) : EXIT_OK;
+}
+
+static int do_import(const char *secret_path, const char *pass, const char *in)
+{
+	struct pd_secret s;
+	uint8_t *blob;
+	size_t len;
+	int err = read_all(in, PD_SECRET_MAX + 64, &blob, &len);
+
+	if (err)
+		return fail(in, "%s", strerror(-err));
+	err = pd_secret_import(blob, len, pass, &s);
+	free(blob);
+	if (err)
+		return fail(in, "not an exported key, or the wrong passphrase");
+	err = pd_secret_store(secret_path, &s);
+	return err ? fail(secret_path, "%s", strerror(-err)) : EXIT_OK;
+}
+
+int cmd_secret(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "passphrase-file", required_argument, NULL, 'p' },
+		{ "secret-file", required_argument, NULL, 's' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 }
+	};
+	const char *pass_file = NULL, *secret_path = NULL;
+	char pass[1024];
+	int c;
+
+	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'p':
+			pass_file = optarg;
+			break;
+		case 's':
+			secret_path = optarg;
+			break;
+		case 'h':
+			fputs(secret_help, stdout);
+			return EXIT_OK;
+		default:
+			return EXIT_USAGE;
+		}
+	}
+	if (optind != argc - 2 || (strcmp(argv[optind], "export") &&
+				   strcmp(argv[optind], "import")))
+		return usage_error("secret", "expected 'export OUT' or 'import IN'");
+	if (!pass_file)
+		return usage_error("secret", "--passphrase-file is required");
+	if (read_passphrase(pass_file, pass, sizeof(pass)))
+		return EXIT_FAIL;
+	if (!secret_path)
+		secret_path = pd_secret_default_path();
+	if (!strcmp(argv[optind], "export"))
+		return do_export(secret_path, pass, argv[optind + 1]);
+	return do_import(secret_path, pass, argv[optind + 1]);
+}

@@ -1,0 +1,45 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* peerdist: the command-line tool. This file only dispatches. */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+
+static const struct command commands[] = {
+	{ "hash", cmd_hash, "write the content information of a file" },
+	{ "info", cmd_info, "show what content information describes" },
+	{ "verify", cmd_verify, "check a file against content information" },
+	{ "secret", cmd_secret, "export or import the server secret (Windows format)" },
+};
+
+static int usage(FILE *out)
+{
+	size_t i;
+
+	fprintf(out, "usage: peerdist COMMAND [OPTIONS] [ARGS]\n\n"
+		     "BranchCache (Peer Distribution) for Linux.\n\ncommands:\n");
+	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		fprintf(out, "  %-8s %s\n", commands[i].name, commands[i].summary);
+	fprintf(out, "\n'peerdist COMMAND --help' shows a command's options; "
+		     "man peerdist for more.\n");
+	return out == stdout ? EXIT_OK : EXIT_USAGE;
+}
+
+int main(int argc, char **argv)
+{
+	size_t i;
+
+	if (argc < 2)
+		return usage(stderr);
+	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))
+		return usage(stdout);
+	if (!strcmp(argv[1], "--version")) {
+		printf("peerdist %s\n", PEERDIST_VERSION);
+		return EXIT_OK;
+	}
+	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (!strcmp(argv[1], commands[i].name))
+			return commands[i].run(argc - 1, argv + 1);
+	fprintf(stderr, "peerdist: unknown command '%s'\n", argv[1]);
+	return usage(stderr);
+}
