@@ -20,7 +20,7 @@
 #include "pccrc_gen.h"
 #include "sha256_mb.h"
 
-#define BATCH_BLOCKS	16			/* V1 blocks hashed together */
+#define BATCH_BLOCKS	12			/* a multiple of the 3 SHA-NI lanes */
 #define BATCH_BYTES	(BATCH_BLOCKS * PD_BLOCK_SIZE)
 #define V2_WINDOW	(16u << 20)		/* V2 bytes chunked per round */
 #define THREADED_MIN	(8u << 20)		/* smaller files: one thread */
