@@ -12,15 +12,22 @@
 
 #include "cli.h"
 
+/* "PREFIX: message" on stderr, PREFIX being "peerdist: what" or "peerdist cmd". */
+static void message(const char *sep, const char *what, const char *fmt,
+		    va_list ap)
+{
+	fprintf(stderr, "peerdist%s%s: ", sep, what);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+}
+
 int fail(const char *what, const char *fmt, ...)
 {
 	va_list ap;
 
-	fprintf(stderr, "peerdist: %s: ", what);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	message(": ", what, fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
 	return EXIT_FAIL;
 }
 
@@ -28,11 +35,10 @@ int usage_error(const char *cmd, const char *fmt, ...)
 {
 	va_list ap;
 
-	fprintf(stderr, "peerdist %s: ", cmd);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	message(" ", cmd, fmt, ap);
 	va_end(ap);
-	fprintf(stderr, "\ntry 'peerdist %s --help'\n", cmd);
+	fprintf(stderr, "try 'peerdist %s --help'\n", cmd);
 	return EXIT_USAGE;
 }
 
