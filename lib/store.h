@@ -1,0 +1,104 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The segment store: verified segments and blocks keyed by segment id
+ * (HoHoDk), publications, and tags, shared by every process that uses the
+ * same cache. Two backends implement it: the embedded user-space backend
+ * (a cache directory; store_user.c) and, later, peerdist.ko over generic
+ * netlink. The API layer uses only this interface.
+ *
+ * Trust: a segment description is checked before it is kept (HoD against
+ * the block hashes, the id against HoD and Kp), and a block against its
+ * hash before it becomes readable, so no caller can poison the cache for
+ * another. Returns are 0 or -errno throughout.
+ */
+#ifndef PD_STORE_H
+#define PD_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "pccrc.h"
+
+struct pd_segment_desc {
+	unsigned hash_alg;		/* enum pd_hash_alg */
+	unsigned hash_len;
+	uint32_t size;			/* segment bytes */
+	uint32_t block_size;		/* V1 65536; V2 == size */
+	uint32_t nblocks;
+	uint8_t id[PD_HASH_MAX];	/* HoHoDk */
+	uint8_t hod[PD_HASH_MAX];
+	uint8_t kp[PD_HASH_MAX];
+	const uint8_t *block_hashes;	/* nblocks * hash_len */
+};
+
+/* Where a present block's bytes are: read len bytes at offset of fd. */
+struct pd_block_loc {
+	int fd;			/* the caller's own descriptor: close it */
+	uint64_t offset;
+	uint32_t len;
+};
+
+struct pd_store_stats {
+	uint64_t bytes_cached;
+	uint64_t segments;
+	uint64_t hits;
+	uint64_t misses;
+	uint64_t evictions;
+	uint64_t verify_failures;
+	uint64_t max_bytes;
+};
+
+struct pd_store;
+
+struct pd_store_ops {
+	const char *name;
+	int (*add_segment)(struct pd_store *s, const struct pd_segment_desc *d);
+	int (*put_block)(struct pd_store *s, const uint8_t *id, unsigned idlen,
+			 uint32_t index, const void *data, size_t len);
+	/* 1 present, 0 absent (also for an unknown segment), or -errno. */
+	int (*has_block)(struct pd_store *s, const uint8_t *id, unsigned idlen,
+			 uint32_t index);
+	int (*locate_block)(struct pd_store *s, const uint8_t *id, unsigned idlen,
+			    uint32_t index, struct pd_block_loc *loc);
+	int (*publish)(struct pd_store *s, uid_t uid, const void *ident,
+		       size_t identlen, const uint8_t *ci_v1, size_t len_v1,
+		       const uint8_t *ci_v2, size_t len_v2);
+	/* The content information of a publication, version 1 or 2 (malloc'd). */
+	int (*lookup)(struct pd_store *s, uid_t uid, const void *ident,
+		      size_t identlen, unsigned version, uint8_t **ci, size_t *len);
+	int (*unpublish)(struct pd_store *s, uid_t uid, const void *ident,
+			 size_t identlen);
+	int (*tag_segment)(struct pd_store *s, const uint8_t tag[16],
+			   const uint8_t *id, unsigned idlen);
+	int (*flush_tag)(struct pd_store *s, const uint8_t tag[16]);
+	/* Polls readable after any process added a block; drain_wait clears it. */
+	int (*wait_fd)(struct pd_store *s);
+	void (*drain_wait)(struct pd_store *s);
+	int (*stats)(struct pd_store *s, struct pd_store_stats *st);
+	int (*set_max_bytes)(struct pd_store *s, uint64_t max);
+	void (*close)(struct pd_store *s);
+};
+
+struct pd_store {
+	const struct pd_store_ops *ops;
+};
+
+/*
+ * Opens the store: PEERDIST_BACKEND=user|kernel forces a backend; otherwise
+ * the kernel one when peerdist.ko is loaded, else the user one over
+ * PEERDIST_CACHE_DIR (default /var/cache/peerdist for root, else
+ * $XDG_CACHE_HOME/peerdist or ~/.cache/peerdist).
+ */
+int pd_store_open(struct pd_store **out);
+
+int pd_store_user_open(const char *dir, struct pd_store **out);
+
+/* Checks a description: HoD against block hashes, id against HoD and Kp. */
+int pd_segment_desc_verify(const struct pd_segment_desc *d);
+
+/* The descriptions of segment i of ci (block_hashes point into ci). */
+void pd_segment_desc_from_ci(const struct pd_ci *ci, uint32_t i,
+			     struct pd_segment_desc *d);
+
+#endif

@@ -1,0 +1,825 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * The embedded user-space store: a cache directory shared by every process
+ * that uses it (layout: Documentation/store.md). Block bytes live in plain
+ * files, so they sit in the page cache and io_uring reads them directly.
+ *
+ * Crash safety without fsync (a kill -9, not a power cut, is the threat):
+ * a block's bytes are written before its presence byte, and a segment's
+ * files exist before its description is renamed into place, so whatever
+ * instant a writer dies at, a block that reads as present is complete and
+ * was verified. Concurrent writers write identical verified bytes.
+ * Eviction unlinks files; a reader's open descriptor keeps its bytes.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/inotify.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <unistd.h>
+
+#include "digest.h"
+#include "store.h"
+
+#define LAYOUT_VERSION	"1\n"
+#define DESC_MAGIC	0x47534450u	/* "PDSG" */
+#define MIN_MAX_BYTES	(64ull << 20)
+
+enum { ST_BYTES, ST_SEGMENTS, ST_HITS, ST_MISSES, ST_EVICTIONS,
+       ST_VERIFY_FAILURES, ST_MAX_BYTES, ST_GENERATION, ST_COUNT };
+
+struct user_store {
+	struct pd_store base;
+	int dirfd;
+	int inotify_fd;
+	uint64_t *counters;	/* shared by all processes: mmap of "stats" */
+	struct pd_segment_desc last;	/* the last description read */
+	uint8_t *last_hashes;
+};
+
+static struct user_store *to_user(struct pd_store *s)
+{
+	return (struct user_store *)s;
+}
+
+static void count(struct user_store *u, int which, int64_t delta)
+{
+	__atomic_add_fetch(&u->counters[which], (uint64_t)delta, __ATOMIC_RELAXED);
+}
+
+static void hexname(const uint8_t *p, size_t len, char *out)
+{
+	static const char digits[] = "0123456789abcdef";
+	size_t i;
+
+	for (i = 0; i < len; i++) {
+		out[2 * i] = digits[p[i] >> 4];
+		out[2 * i + 1] = digits[p[i] & 15];
+	}
+	out[2 * len] = '\0';
+}
+
+/* "segments/<id hex>[/name]" */
+static void seg_path(const uint8_t *id, unsigned idlen, const char *name,
+		     char path[PATH_MAX])
+{
+	char hex[2 * PD_HASH_MAX + 1];
+
+	hexname(id, idlen, hex);
+	snprintf(path, PATH_MAX, "segments/%s%s%s", hex, name ? "/" : "",
+		 name ? name : "");
+}
+
+static int write_full(int fd, const void *buf, size_t len, off_t off)
+{
+	const uint8_t *p = buf;
+
+	while (len) {
+		ssize_t n = pwrite(fd, p, len, off);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		p += n;
+		len -= n;
+		off += n;
+	}
+	return 0;
+}
+
+/* Writes a new file at path (relative to dirfd) via a temporary and
+ * link(): -EEXIST if path exists (exclusive) unless replace is set. */
+static int create_file(int dirfd, const char *path, const void *buf,
+		       size_t len, int replace)
+{
+	char tmp[PATH_MAX];
+	int fd, err;
+
+	snprintf(tmp, sizeof(tmp), "%s.%d.tmp", path, (int)getpid());
+	fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return -errno;
+	err = write_full(fd, buf, len, 0);
+	close(fd);
+	if (!err && replace && renameat(dirfd, tmp, dirfd, path))
+		err = -errno;
+	if (!err && !replace && linkat(dirfd, tmp, dirfd, path, 0))
+		err = -errno;
+	unlinkat(dirfd, tmp, 0);
+	return err;
+}
+
+static int read_file(int dirfd, const char *path, uint8_t **buf, size_t *len)
+{
+	int fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC);
+	struct stat st;
+	ssize_t n;
+
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &st) || st.st_size > (1 << 30)) {
+		close(fd);
+		return -EFBIG;
+	}
+	*buf = malloc(st.st_size ? st.st_size : 1);
+	n = *buf ? pread(fd, *buf, st.st_size, 0) : -1;
+	close(fd);
+	if (n != st.st_size) {
+		free(*buf);
+		return -EIO;
+	}
+	*len = n;
+	return 0;
+}
+
+/* ---- segment descriptions on disk ---- */
+
+struct desc_header {
+	uint32_t magic, hash_alg, hash_len, size, block_size, nblocks;
+};
+
+static int store_desc(struct user_store *u, const struct pd_segment_desc *d)
+{
+	size_t hl = d->hash_len, hashes = (size_t)d->nblocks * hl;
+	size_t len = sizeof(struct desc_header) + 3 * hl + hashes;
+	struct desc_header hdr = { DESC_MAGIC, d->hash_alg, d->hash_len,
+				   d->size, d->block_size, d->nblocks };
+	char path[PATH_MAX];
+	uint8_t *buf = malloc(len), *p = buf;
+	int err;
+
+	if (!buf)
+		return -ENOMEM;
+	memcpy(p, &hdr, sizeof(hdr));
+	p += sizeof(hdr);
+	memcpy(p, d->id, hl);
+	memcpy(p + hl, d->hod, hl);
+	memcpy(p + 2 * hl, d->kp, hl);
+	memcpy(p + 3 * hl, d->block_hashes, hashes);
+	seg_path(d->id, hl, "desc", path);
+	err = create_file(u->dirfd, path, buf, len, 0);
+	free(buf);
+	return err;
+}
+
+/* Reads (or reuses) the description of segment id into u->last. */
+static int load_desc(struct user_store *u, const uint8_t *id, unsigned idlen)
+{
+	struct desc_header hdr;
+	char path[PATH_MAX];
+	uint8_t *buf;
+	size_t len, hl;
+	int err;
+
+	if (u->last_hashes && u->last.hash_len == idlen &&
+	    !memcmp(u->last.id, id, idlen))
+		return 0;
+	seg_path(id, idlen, "desc", path);
+	err = read_file(u->dirfd, path, &buf, &len);
+	if (err)
+		return err;
+	memcpy(&hdr, buf, len >= sizeof(hdr) ? sizeof(hdr) : 0);
+	hl = hdr.hash_len;
+	if (len < sizeof(hdr) || hdr.magic != DESC_MAGIC || hl != idlen ||
+	    hl > PD_HASH_MAX ||
+	    len != sizeof(hdr) + 3 * hl + (size_t)hdr.nblocks * hl) {
+		free(buf);
+		return -EUCLEAN;
+	}
+	free(u->last_hashes);
+	u->last = (struct pd_segment_desc){ .hash_alg = hdr.hash_alg,
+		.hash_len = hl, .size = hdr.size, .block_size = hdr.block_size,
+		.nblocks = hdr.nblocks };
+	memcpy(u->last.id, buf + sizeof(hdr), hl);
+	memcpy(u->last.hod, buf + sizeof(hdr) + hl, hl);
+	memcpy(u->last.kp, buf + sizeof(hdr) + 2 * hl, hl);
+	/* Keep the hashes in place: the buffer is the cache entry. */
+	memmove(buf, buf + sizeof(hdr) + 3 * hl, (size_t)hdr.nblocks * hl);
+	u->last_hashes = buf;
+	u->last.block_hashes = buf;
+	return 0;
+}
+
+static void forget_desc(struct user_store *u)
+{
+	free(u->last_hashes);
+	u->last_hashes = NULL;
+}
+
+static int user_add_segment(struct pd_store *s, const struct pd_segment_desc *d)
+{
+	struct user_store *u = to_user(s);
+	char path[PATH_MAX];
+	int err, fd, i;
+
+	err = pd_segment_desc_verify(d);
+	if (err == -EBADMSG)
+		count(u, ST_VERIFY_FAILURES, 1);
+	if (err)
+		return err;
+	seg_path(d->id, d->hash_len, NULL, path);
+	if (mkdirat(u->dirfd, path, 0755) && errno != EEXIST)
+		return -errno;
+	/* data (sparse) and presence map first: the description commits. */
+	for (i = 0; i < 2; i++) {
+		seg_path(d->id, d->hash_len, i ? "present" : "data", path);
+		fd = openat(u->dirfd, path, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+		if (fd < 0)
+			return -errno;
+		err = ftruncate(fd, i ? d->nblocks : d->size) ? -errno : 0;
+		close(fd);
+		if (err)
+			return err;
+	}
+	err = store_desc(u, d);
+	if (err == -EEXIST)
+		return 0;
+	if (!err)
+		count(u, ST_SEGMENTS, 1);
+	return err;
+}
+
+static int open_seg_file(struct user_store *u, const uint8_t *id,
+			 unsigned idlen, const char *name, int flags)
+{
+	char path[PATH_MAX];
+	int fd;
+
+	seg_path(id, idlen, name, path);
+	fd = openat(u->dirfd, path, flags | O_CLOEXEC);
+	return fd < 0 ? -errno : fd;
+}
+
+static int user_has_block(struct pd_store *s, const uint8_t *id,
+			  unsigned idlen, uint32_t index)
+{
+	int fd = open_seg_file(to_user(s), id, idlen, "present", O_RDONLY);
+	uint8_t flag = 0;
+	ssize_t n;
+
+	if (fd == -ENOENT)
+		return 0;
+	if (fd < 0)
+		return fd;
+	n = pread(fd, &flag, 1, index);
+	close(fd);
+	return n == 1 && flag == 1;
+}
+
+/* Marks the segment recently used (its directory's times), for LRU. */
+static void touch_segment(struct user_store *u, const uint8_t *id,
+			  unsigned idlen)
+{
+	char path[PATH_MAX];
+
+	seg_path(id, idlen, NULL, path);
+	utimensat(u->dirfd, path, NULL, 0);
+}
+
+static void maybe_evict(struct user_store *u);
+
+/* Wakes every waiter of every process: they watch this file. */
+static void bump_generation(struct user_store *u)
+{
+	uint64_t g = __atomic_add_fetch(&u->counters[ST_GENERATION], 1,
+					__ATOMIC_RELAXED);
+	int fd = openat(u->dirfd, "generation", O_WRONLY | O_CLOEXEC);
+
+	if (fd >= 0) {
+		write_full(fd, &g, sizeof(g), 0);
+		close(fd);
+	}
+}
+
+static int user_put_block(struct pd_store *s, const uint8_t *id,
+			  unsigned idlen, uint32_t index, const void *data,
+			  size_t len)
+{
+	struct user_store *u = to_user(s);
+	const struct pd_segment_desc *d = &u->last;
+	uint8_t h[PD_HASH_MAX], one = 1;
+	int err, fd, present;
+	uint64_t off;
+
+	err = load_desc(u, id, idlen);
+	if (err)
+		return err;
+	off = (uint64_t)index * d->block_size;
+	if (index >= d->nblocks ||
+	    len != (d->size - off < d->block_size ? d->size - off : d->block_size))
+		return -EINVAL;
+	pd_digest(d->hash_alg, data, len, h);
+	if (!pd_digest_equal(h, d->block_hashes + (size_t)index * d->hash_len,
+			     d->hash_len)) {
+		count(u, ST_VERIFY_FAILURES, 1);
+		return -EBADMSG;
+	}
+	present = user_has_block(s, id, idlen, index);
+	if (present)
+		return present < 0 ? present : 0;
+	fd = open_seg_file(u, id, idlen, "data", O_WRONLY);
+	if (fd < 0)
+		goto gone;
+	err = write_full(fd, data, len, off);
+	close(fd);
+	if (err)
+		return err;
+	fd = open_seg_file(u, id, idlen, "present", O_WRONLY);
+	if (fd < 0)
+		goto gone;
+	err = write_full(fd, &one, 1, index);
+	close(fd);
+	if (err)
+		return err;
+	count(u, ST_BYTES, len);
+	touch_segment(u, id, idlen);
+	bump_generation(u);
+	maybe_evict(u);
+	return 0;
+gone:
+	/* Evicted while we worked: the caller adds the segment again. */
+	forget_desc(u);
+	return fd;
+}
+
+static int user_locate_block(struct pd_store *s, const uint8_t *id,
+			     unsigned idlen, uint32_t index,
+			     struct pd_block_loc *loc)
+{
+	struct user_store *u = to_user(s);
+	int err, fd;
+
+	err = load_desc(u, id, idlen);
+	if (!err && index >= u->last.nblocks)
+		err = -EINVAL;
+	if (err)
+		return err;
+	fd = open_seg_file(u, id, idlen, "data", O_RDONLY);
+	/* Presence is checked after the open: the bytes behind fd are then
+	 * complete even if the segment is evicted right now. */
+	if (fd >= 0 && user_has_block(s, id, idlen, index) != 1) {
+		close(fd);
+		fd = -ENOENT;
+	}
+	if (fd < 0) {
+		count(u, ST_MISSES, 1);
+		return fd;
+	}
+	count(u, ST_HITS, 1);
+	loc->fd = fd;
+	loc->offset = (uint64_t)index * u->last.block_size;
+	loc->len = u->last.size - loc->offset < u->last.block_size ?
+		   u->last.size - loc->offset : u->last.block_size;
+	touch_segment(u, id, idlen);
+	return 0;
+}
+
+/* ---- eviction: whole segments, least recently used first ---- */
+
+struct victim {
+	char name[2 * PD_HASH_MAX + 1];
+	struct timespec used;
+	uint64_t bytes;
+};
+
+static int older(const void *a, const void *b)
+{
+	const struct victim *x = a, *y = b;
+
+	if (x->used.tv_sec != y->used.tv_sec)
+		return x->used.tv_sec < y->used.tv_sec ? -1 : 1;
+	return (x->used.tv_nsec > y->used.tv_nsec) - (x->used.tv_nsec < y->used.tv_nsec);
+}
+
+static void remove_segment(struct user_store *u, const char *name)
+{
+	static const char *const files[] = { "desc", "present", "data" };
+	char path[PATH_MAX];
+	size_t i;
+
+	/* The description first: from then on the segment is unknown. */
+	for (i = 0; i < 3; i++) {
+		snprintf(path, sizeof(path), "segments/%s/%s", name, files[i]);
+		unlinkat(u->dirfd, path, 0);
+	}
+	snprintf(path, sizeof(path), "segments/%s", name);
+	unlinkat(u->dirfd, path, AT_REMOVEDIR);
+	forget_desc(u);
+}
+
+/* All segments with their last use and bytes held; *total gets the sum. */
+static struct victim *scan_segments(struct user_store *u, size_t *n,
+				    uint64_t *total)
+{
+	int fd = openat(u->dirfd, "segments", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	struct victim *v = NULL, *nv;
+	size_t cap = 0;
+	struct dirent *e;
+	DIR *dir;
+
+	*n = 0;
+	*total = 0;
+	dir = fd >= 0 ? fdopendir(fd) : NULL;
+	if (!dir) {
+		if (fd >= 0)
+			close(fd);
+		return NULL;
+	}
+	while ((e = readdir(dir))) {
+		char path[PATH_MAX];
+		struct stat ds, fs;
+
+		if (e->d_name[0] == '.' || strlen(e->d_name) > 2 * PD_HASH_MAX)
+			continue;
+		snprintf(path, sizeof(path), "segments/%s/data", e->d_name);
+		if (fstatat(dirfd(dir), e->d_name, &ds, 0) ||
+		    fstatat(u->dirfd, path, &fs, 0))
+			continue;
+		if (*n == cap) {
+			cap = cap ? 2 * cap : 64;
+			nv = realloc(v, cap * sizeof(*v));
+			if (!nv)
+				break;
+			v = nv;
+		}
+		strcpy(v[*n].name, e->d_name);
+		v[*n].used = ds.st_mtim;
+		v[*n].bytes = (uint64_t)fs.st_blocks * 512;	/* sparse: what is held */
+		*total += v[*n].bytes;
+		(*n)++;
+	}
+	closedir(dir);
+	return v;
+}
+
+static void evict_to(struct user_store *u, uint64_t target)
+{
+	uint64_t total;
+	size_t n, i;
+	struct victim *v = scan_segments(u, &n, &total);
+
+	if (v)
+		qsort(v, n, sizeof(*v), older);
+	for (i = 0; i < n && total > target; i++) {
+		remove_segment(u, v[i].name);
+		total -= v[i].bytes;
+		count(u, ST_EVICTIONS, 1);
+		count(u, ST_SEGMENTS, -1);
+	}
+	/* Rescanned totals also correct any drift left by killed writers. */
+	__atomic_store_n(&u->counters[ST_BYTES], total, __ATOMIC_RELAXED);
+	free(v);
+}
+
+static void maybe_evict(struct user_store *u)
+{
+	uint64_t max = __atomic_load_n(&u->counters[ST_MAX_BYTES], __ATOMIC_RELAXED);
+	int lock;
+
+	if (__atomic_load_n(&u->counters[ST_BYTES], __ATOMIC_RELAXED) <= max)
+		return;
+	/* One evictor at a time; the others carry on. */
+	lock = openat(u->dirfd, "lock", O_RDONLY | O_CLOEXEC);
+	if (lock >= 0 && !flock(lock, LOCK_EX | LOCK_NB)) {
+		evict_to(u, max - max / 10);
+		flock(lock, LOCK_UN);
+	}
+	if (lock >= 0)
+		close(lock);
+}
+
+static int user_set_max_bytes(struct pd_store *s, uint64_t max)
+{
+	struct user_store *u = to_user(s);
+
+	__atomic_store_n(&u->counters[ST_MAX_BYTES], max, __ATOMIC_RELAXED);
+	maybe_evict(u);
+	return 0;
+}
+
+/* ---- publications and tags ---- */
+
+static void pub_path(uid_t uid, const void *ident, size_t identlen,
+		     const char *ext, char path[PATH_MAX])
+{
+	uint8_t h[32];
+	char hex[65];
+
+	pd_digest(PD_HASH_SHA256, ident, identlen, h);
+	hexname(h, 32, hex);
+	snprintf(path, PATH_MAX, "publications/%u/%s%s", (unsigned)uid, hex, ext);
+}
+
+/* A publication whose publishing process has died is gone. */
+static int owner_alive(struct user_store *u, const char *owner_path)
+{
+	uint8_t *buf;
+	size_t len;
+	long pid;
+	int alive;
+
+	if (read_file(u->dirfd, owner_path, &buf, &len))
+		return 0;
+	buf[len ? len - 1 : 0] = '\0';
+	pid = strtol((char *)buf, NULL, 10);
+	free(buf);
+	alive = pid > 0 && (kill(pid, 0) == 0 || errno == EPERM);
+	return alive;
+}
+
+static int user_unpublish(struct pd_store *s, uid_t uid, const void *ident,
+			  size_t identlen)
+{
+	static const char *const exts[] = { ".v1", ".v2", ".owner" };
+	struct user_store *u = to_user(s);
+	char path[PATH_MAX];
+	int found = 0;
+	size_t i;
+
+	for (i = 0; i < 3; i++) {
+		pub_path(uid, ident, identlen, exts[i], path);
+		found |= !unlinkat(u->dirfd, path, 0) && i == 0;
+	}
+	return found ? 0 : -ENOENT;
+}
+
+static int user_publish(struct pd_store *s, uid_t uid, const void *ident,
+			size_t identlen, const uint8_t *ci_v1, size_t len_v1,
+			const uint8_t *ci_v2, size_t len_v2)
+{
+	struct user_store *u = to_user(s);
+	char path[PATH_MAX], owner[PATH_MAX], pid[32];
+	int err, tries;
+
+	snprintf(path, sizeof(path), "publications/%u", (unsigned)uid);
+	if (mkdirat(u->dirfd, path, 0755) && errno != EEXIST)
+		return -errno;
+	pub_path(uid, ident, identlen, ".owner", owner);
+	snprintf(pid, sizeof(pid), "%d\n", (int)getpid());
+	for (tries = 0; tries < 2; tries++) {
+		pub_path(uid, ident, identlen, ".v1", path);
+		if (faccessat(u->dirfd, path, F_OK, 0) == 0) {
+			if (owner_alive(u, owner))
+				return -EEXIST;
+			user_unpublish(s, uid, ident, identlen);
+		}
+		err = create_file(u->dirfd, owner, pid, strlen(pid), 1);
+		if (err)
+			return err;
+		pub_path(uid, ident, identlen, ".v2", path);
+		err = create_file(u->dirfd, path, ci_v2, len_v2, 1);
+		if (err)
+			return err;
+		/* The V1 file commits the publication, exclusively. */
+		pub_path(uid, ident, identlen, ".v1", path);
+		err = create_file(u->dirfd, path, ci_v1, len_v1, 0);
+		if (err != -EEXIST)
+			return err;
+	}
+	return -EEXIST;
+}
+
+static int user_lookup(struct pd_store *s, uid_t uid, const void *ident,
+		       size_t identlen, unsigned version, uint8_t **ci,
+		       size_t *len)
+{
+	struct user_store *u = to_user(s);
+	char path[PATH_MAX], owner[PATH_MAX];
+
+	pub_path(uid, ident, identlen, ".owner", owner);
+	pub_path(uid, ident, identlen, version == 2 ? ".v2" : ".v1", path);
+	if (faccessat(u->dirfd, path, F_OK, 0))
+		return -ENOENT;
+	if (!owner_alive(u, owner)) {
+		user_unpublish(s, uid, ident, identlen);
+		return -ENOENT;
+	}
+	return read_file(u->dirfd, path, ci, len);
+}
+
+static void tag_path(const uint8_t tag[16], const char *entry, char path[PATH_MAX])
+{
+	char hex[33];
+
+	hexname(tag, 16, hex);
+	snprintf(path, PATH_MAX, "tags/%s%s%s", hex, entry ? "/" : "",
+		 entry ? entry : "");
+}
+
+static int user_tag_segment(struct pd_store *s, const uint8_t tag[16],
+			    const uint8_t *id, unsigned idlen)
+{
+	struct user_store *u = to_user(s);
+	char path[PATH_MAX], hex[2 * PD_HASH_MAX + 1];
+	int fd;
+
+	tag_path(tag, NULL, path);
+	if (mkdirat(u->dirfd, path, 0755) && errno != EEXIST)
+		return -errno;
+	hexname(id, idlen, hex);
+	tag_path(tag, hex, path);
+	fd = openat(u->dirfd, path, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return -errno;
+	close(fd);
+	return 0;
+}
+
+static int user_flush_tag(struct pd_store *s, const uint8_t tag[16])
+{
+	struct user_store *u = to_user(s);
+	char path[PATH_MAX];
+	struct dirent *e;
+	DIR *dir;
+	int fd;
+
+	tag_path(tag, NULL, path);
+	fd = openat(u->dirfd, path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return errno == ENOENT ? 0 : -errno;
+	dir = fdopendir(fd);
+	if (!dir) {
+		close(fd);
+		return -errno;
+	}
+	while ((e = readdir(dir))) {
+		if (e->d_name[0] == '.' || strlen(e->d_name) > 2 * PD_HASH_MAX)
+			continue;
+		remove_segment(u, e->d_name);
+		unlinkat(dirfd(dir), e->d_name, 0);
+	}
+	closedir(dir);
+	unlinkat(u->dirfd, path, AT_REMOVEDIR);
+	evict_to(u, UINT64_MAX);	/* recount what is held */
+	return 0;
+}
+
+/* ---- waiting, stats, open/close ---- */
+
+static int user_wait_fd(struct pd_store *s)
+{
+	return to_user(s)->inotify_fd;
+}
+
+static void user_drain_wait(struct pd_store *s)
+{
+	char buf[4096];
+
+	while (read(to_user(s)->inotify_fd, buf, sizeof(buf)) > 0)
+		;
+}
+
+static int user_stats(struct pd_store *s, struct pd_store_stats *st)
+{
+	uint64_t *c = to_user(s)->counters;
+
+	st->bytes_cached = __atomic_load_n(&c[ST_BYTES], __ATOMIC_RELAXED);
+	st->segments = __atomic_load_n(&c[ST_SEGMENTS], __ATOMIC_RELAXED);
+	st->hits = __atomic_load_n(&c[ST_HITS], __ATOMIC_RELAXED);
+	st->misses = __atomic_load_n(&c[ST_MISSES], __ATOMIC_RELAXED);
+	st->evictions = __atomic_load_n(&c[ST_EVICTIONS], __ATOMIC_RELAXED);
+	st->verify_failures = __atomic_load_n(&c[ST_VERIFY_FAILURES], __ATOMIC_RELAXED);
+	st->max_bytes = __atomic_load_n(&c[ST_MAX_BYTES], __ATOMIC_RELAXED);
+	return 0;
+}
+
+static void user_close(struct pd_store *s)
+{
+	struct user_store *u = to_user(s);
+
+	if (u->counters)
+		munmap(u->counters, ST_COUNT * sizeof(uint64_t));
+	if (u->inotify_fd >= 0)
+		close(u->inotify_fd);
+	close(u->dirfd);
+	free(u->last_hashes);
+	free(u);
+}
+
+static const struct pd_store_ops user_ops = {
+	.name = "user",
+	.add_segment = user_add_segment,
+	.put_block = user_put_block,
+	.has_block = user_has_block,
+	.locate_block = user_locate_block,
+	.publish = user_publish,
+	.lookup = user_lookup,
+	.unpublish = user_unpublish,
+	.tag_segment = user_tag_segment,
+	.flush_tag = user_flush_tag,
+	.wait_fd = user_wait_fd,
+	.drain_wait = user_drain_wait,
+	.stats = user_stats,
+	.set_max_bytes = user_set_max_bytes,
+	.close = user_close,
+};
+
+static uint64_t default_max_bytes(int dirfd)
+{
+	const char *env = getenv("PEERDIST_CACHE_MAX_BYTES");
+	struct statvfs vfs;
+	uint64_t max;
+
+	if (env && *env)
+		return strtoull(env, NULL, 10);
+	/* As Windows: 5% of the volume the cache is on. */
+	if (fstatvfs(dirfd, &vfs))
+		return MIN_MAX_BYTES;
+	max = (uint64_t)vfs.f_blocks * vfs.f_frsize / 20;
+	return max < MIN_MAX_BYTES ? MIN_MAX_BYTES : max;
+}
+
+/* Creates the layout if missing; maps the shared counters. */
+static int init_layout(struct user_store *u)
+{
+	static const char *const dirs[] = { "segments", "publications", "tags" };
+	static const char *const files[] = { "generation", "lock" };
+	uint64_t zero[ST_COUNT] = { 0 };
+	size_t i;
+	int fd;
+
+	create_file(u->dirfd, "VERSION", LAYOUT_VERSION, 2, 0);	/* or exists */
+	for (i = 0; i < 3; i++)
+		if (mkdirat(u->dirfd, dirs[i], 0755) && errno != EEXIST)
+			return -errno;
+	for (i = 0; i < 2; i++) {
+		fd = openat(u->dirfd, files[i], O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+		if (fd < 0)
+			return -errno;
+		close(fd);
+	}
+	zero[ST_MAX_BYTES] = default_max_bytes(u->dirfd);
+	/* The first user of this cache creates the counters; -EEXIST after. */
+	create_file(u->dirfd, "stats", zero, sizeof(zero), 0);
+	fd = openat(u->dirfd, "stats", O_RDWR | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	u->counters = mmap(NULL, ST_COUNT * sizeof(uint64_t),
+			   PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	close(fd);
+	if (u->counters == MAP_FAILED) {
+		u->counters = NULL;
+		return -EIO;
+	}
+	return 0;
+}
+
+static int check_version(struct user_store *u)
+{
+	uint8_t *buf;
+	size_t len;
+	int ok;
+
+	if (read_file(u->dirfd, "VERSION", &buf, &len))
+		return -EIO;
+	ok = len == 2 && !memcmp(buf, LAYOUT_VERSION, 2);
+	free(buf);
+	return ok ? 0 : -EPROTO;
+}
+
+int pd_store_user_open(const char *dir, struct pd_store **out)
+{
+	struct user_store *u = calloc(1, sizeof(*u));
+	int err;
+
+	if (!u)
+		return -ENOMEM;
+	u->base.ops = &user_ops;
+	u->inotify_fd = -1;
+	if (mkdir(dir, 0755) && errno != EEXIST) {
+		free(u);
+		return -errno;
+	}
+	u->dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (u->dirfd < 0) {
+		free(u);
+		return -errno;
+	}
+	err = init_layout(u);
+	if (!err)
+		err = check_version(u);
+	if (!err) {
+		char path[PATH_MAX];
+
+		snprintf(path, sizeof(path), "%s/generation", dir);
+		u->inotify_fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+		if (u->inotify_fd < 0 ||
+		    inotify_add_watch(u->inotify_fd, path, IN_MODIFY) < 0)
+			err = -errno;
+	}
+	if (err) {
+		user_close(&u->base);
+		return err;
+	}
+	*out = &u->base;
+	return 0;
+}
