@@ -108,16 +108,23 @@ struct pd_range pd_ci_range(const struct pd_ci *ci)
 	return r;
 }
 
-struct pd_range pd_ci_block_range(const struct pd_ci *ci, uint32_t s,
-				  uint32_t b)
+struct pd_range pd_ci_block_span(const struct pd_ci *ci, uint32_t s, uint32_t b)
 {
 	const struct pd_ci_segment *seg = &ci->segments[s];
-	struct pd_range all = pd_ci_range(ci), r;
+	struct pd_range r;
 
 	r.start = seg->offset + (uint64_t)b * seg->block_size;
 	r.end = r.start + seg->block_size;
 	if (r.end > seg->offset + seg->size)
 		r.end = seg->offset + seg->size;
+	return r;
+}
+
+struct pd_range pd_ci_block_range(const struct pd_ci *ci, uint32_t s,
+				  uint32_t b)
+{
+	struct pd_range all = pd_ci_range(ci), r = pd_ci_block_span(ci, s, b);
+
 	if (r.start < all.start)
 		r.start = all.start;
 	if (r.end > all.end)

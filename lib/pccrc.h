@@ -99,6 +99,9 @@ long pd_ci_encode(const struct pd_ci *ci, uint8_t *buf, size_t len);
 /* The described content range, trimmed to the header's range fields. */
 struct pd_range pd_ci_range(const struct pd_ci *ci);
 
+/* The whole extent of block b of segment s in the content. */
+struct pd_range pd_ci_block_span(const struct pd_ci *ci, uint32_t s, uint32_t b);
+
 /* The block range of block b of segment s, trimmed to pd_ci_range(). */
 struct pd_range pd_ci_block_range(const struct pd_ci *ci, uint32_t s,
 				  uint32_t b);
