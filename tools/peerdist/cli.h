@@ -23,6 +23,11 @@ int cmd_hash(int argc, char **argv);
 int cmd_info(int argc, char **argv);
 int cmd_verify(int argc, char **argv);
 int cmd_secret(int argc, char **argv);
+int cmd_publish(int argc, char **argv);
+int cmd_unpublish(int argc, char **argv);
+int cmd_status(int argc, char **argv);
+int cmd_cache(int argc, char **argv);
+int cmd_flush(int argc, char **argv);
 
 /* "peerdist: what: message" on stderr; returns EXIT_FAIL. */
 int fail(const char *what, const char *fmt, ...)

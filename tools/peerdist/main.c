@@ -10,6 +10,11 @@ static const struct command commands[] = {
 	{ "info", cmd_info, "show what content information describes" },
 	{ "verify", cmd_verify, "check a file against content information" },
 	{ "secret", cmd_secret, "export or import the server secret (Windows format)" },
+	{ "publish", cmd_publish, "publish a file into the cache, write its content information" },
+	{ "unpublish", cmd_unpublish, "end a publication" },
+	{ "status", cmd_status, "show whether peer distribution is available" },
+	{ "cache", cmd_cache, "show the local cache, set its size cap" },
+	{ "flush", cmd_flush, "drop the cached content of a content tag" },
 };
 
 static int usage(FILE *out)
@@ -34,7 +39,7 @@ int main(int argc, char **argv)
 	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))
 		return usage(stdout);
 	if (!strcmp(argv[1], "--version")) {
-		printf("peerdist %s\n", PEERDIST_VERSION);
+		printf("peerdist %s\n", PD_PACKAGE_VERSION);
 		return EXIT_OK;
 	}
 	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
