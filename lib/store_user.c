@@ -15,6 +15,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,6 +25,7 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "digest.h"
@@ -36,13 +38,27 @@
 enum { ST_BYTES, ST_SEGMENTS, ST_HITS, ST_MISSES, ST_EVICTIONS,
        ST_VERIFY_FAILURES, ST_MAX_BYTES, ST_GENERATION, ST_COUNT };
 
+#define OPEN_SEGMENTS	8
+
+struct open_segment {
+	int used;
+	uint64_t tick;			/* last use, for replacing the oldest */
+	time_t touched;			/* last LRU time stamp written */
+	struct pd_segment_desc d;
+	uint8_t *hashes;
+	int data_fd;
+	uint8_t *present;		/* the presence map, mapped shared */
+};
+
 struct user_store {
 	struct pd_store base;
 	int dirfd;
 	int inotify_fd;
 	uint64_t *counters;	/* shared by all processes: mmap of "stats" */
-	struct pd_segment_desc last;	/* the last description read */
-	uint8_t *last_hashes;
+	pthread_mutex_t lock;		/* the open segments below */
+	struct open_segment open[OPEN_SEGMENTS];
+	uint64_t tick;
+	int generation_fd;
 };
 
 static struct user_store *to_user(struct pd_store *s)
@@ -171,8 +187,27 @@ static int store_desc(struct user_store *u, const struct pd_segment_desc *d)
 	return err;
 }
 
-/* Reads (or reuses) the description of segment id into u->last. */
-static int load_desc(struct user_store *u, const uint8_t *id, unsigned idlen)
+/*
+ * Open segments: a few recently used segments stay open (description,
+ * data descriptor, presence map mapped shared), so that a block costs a
+ * pwrite or a dup rather than a handful of opens. Lock contract for all of
+ * this part: u->lock held. Another process may evict a segment we hold
+ * open: its files are then unlinked, which fstat shows (st_nlink 0), and
+ * the slot is reopened from the current files.
+ */
+static void drop_slot(struct open_segment *o)
+{
+	if (!o->used)
+		return;
+	if (o->present)
+		munmap(o->present, o->d.nblocks);
+	close(o->data_fd);
+	free(o->hashes);
+	memset(o, 0, sizeof(*o));
+}
+
+static int read_desc(struct user_store *u, const uint8_t *id, unsigned idlen,
+		     struct open_segment *o)
 {
 	struct desc_header hdr;
 	char path[PATH_MAX];
@@ -180,9 +215,6 @@ static int load_desc(struct user_store *u, const uint8_t *id, unsigned idlen)
 	size_t len, hl;
 	int err;
 
-	if (u->last_hashes && u->last.hash_len == idlen &&
-	    !memcmp(u->last.id, id, idlen))
-		return 0;
 	seg_path(id, idlen, "desc", path);
 	err = read_file(u->dirfd, path, &buf, &len);
 	if (err)
@@ -190,29 +222,114 @@ static int load_desc(struct user_store *u, const uint8_t *id, unsigned idlen)
 	memcpy(&hdr, buf, len >= sizeof(hdr) ? sizeof(hdr) : 0);
 	hl = hdr.hash_len;
 	if (len < sizeof(hdr) || hdr.magic != DESC_MAGIC || hl != idlen ||
-	    hl > PD_HASH_MAX ||
-	    len != sizeof(hdr) + 3 * hl + (size_t)hdr.nblocks * hl) {
+	    len != sizeof(hdr) + 3 * hl + (size_t)hdr.nblocks * hl ||
+	    !hdr.nblocks || hdr.nblocks > PD_BLOCKS_PER_SEGMENT) {
 		free(buf);
 		return -EUCLEAN;
 	}
-	free(u->last_hashes);
-	u->last = (struct pd_segment_desc){ .hash_alg = hdr.hash_alg,
-		.hash_len = hl, .size = hdr.size, .block_size = hdr.block_size,
+	o->d = (struct pd_segment_desc){ .hash_alg = hdr.hash_alg, .hash_len = hl,
+		.size = hdr.size, .block_size = hdr.block_size,
 		.nblocks = hdr.nblocks };
-	memcpy(u->last.id, buf + sizeof(hdr), hl);
-	memcpy(u->last.hod, buf + sizeof(hdr) + hl, hl);
-	memcpy(u->last.kp, buf + sizeof(hdr) + 2 * hl, hl);
-	/* Keep the hashes in place: the buffer is the cache entry. */
+	memcpy(o->d.id, buf + sizeof(hdr), hl);
+	memcpy(o->d.hod, buf + sizeof(hdr) + hl, hl);
+	memcpy(o->d.kp, buf + sizeof(hdr) + 2 * hl, hl);
 	memmove(buf, buf + sizeof(hdr) + 3 * hl, (size_t)hdr.nblocks * hl);
-	u->last_hashes = buf;
-	u->last.block_hashes = buf;
+	o->hashes = buf;
+	o->d.block_hashes = buf;
 	return 0;
 }
 
-static void forget_desc(struct user_store *u)
+static int open_slot(struct user_store *u, const uint8_t *id, unsigned idlen,
+		     struct open_segment *o)
 {
-	free(u->last_hashes);
-	u->last_hashes = NULL;
+	char path[PATH_MAX];
+	int fd, err;
+
+	err = read_desc(u, id, idlen, o);
+	if (err)
+		return err;
+	seg_path(id, idlen, "data", path);
+	o->data_fd = openat(u->dirfd, path, O_RDWR | O_CLOEXEC);
+	seg_path(id, idlen, "present", path);
+	fd = openat(u->dirfd, path, O_RDWR | O_CLOEXEC);
+	if (o->data_fd < 0 || fd < 0) {
+		err = -ENOENT;	/* evicted between the description and now */
+	} else {
+		o->present = mmap(NULL, o->d.nblocks, PROT_READ | PROT_WRITE,
+				  MAP_SHARED, fd, 0);
+		if (o->present == MAP_FAILED) {
+			o->present = NULL;
+			err = -EIO;
+		}
+	}
+	if (fd >= 0)
+		close(fd);
+	o->used = 1;
+	if (err)
+		drop_slot(o);
+	return err;
+}
+
+/* Marks the segment recently used (its directory's times), for LRU;
+ * at most once a second per open segment. */
+static void touch_slot(struct user_store *u, struct open_segment *o)
+{
+	struct timespec now;
+	char path[PATH_MAX];
+
+	clock_gettime(CLOCK_MONOTONIC_COARSE, &now);
+	if (o->touched && now.tv_sec == o->touched)
+		return;
+	o->touched = now.tv_sec;
+	seg_path(o->d.id, o->d.hash_len, NULL, path);
+	utimensat(u->dirfd, path, NULL, 0);
+}
+
+static struct open_segment *get_slot(struct user_store *u, const uint8_t *id,
+				     unsigned idlen, int *err)
+{
+	struct open_segment *o, *victim = &u->open[0];
+	struct stat st;
+	size_t i;
+
+	for (i = 0; i < OPEN_SEGMENTS; i++) {
+		o = &u->open[i];
+		if (o->used && o->d.hash_len == idlen && !memcmp(o->d.id, id, idlen)) {
+			if (fstat(o->data_fd, &st) || st.st_nlink == 0) {
+				drop_slot(o);
+				victim = o;
+				goto reopen;
+			}
+			o->tick = ++u->tick;
+			touch_slot(u, o);
+			return o;
+		}
+		if (!o->used || (victim->used && o->tick < victim->tick))
+			victim = o;
+	}
+	drop_slot(victim);
+reopen:
+	*err = open_slot(u, id, idlen, victim);
+	if (*err)
+		return NULL;
+	victim->tick = ++u->tick;
+	touch_slot(u, victim);
+	return victim;
+}
+
+/* Forgets an open segment by its directory name (it is being removed). */
+static void forget_slot(struct user_store *u, const char *name)
+{
+	char hex[2 * PD_HASH_MAX + 1];
+	size_t i;
+
+	for (i = 0; i < OPEN_SEGMENTS; i++) {
+		if (!u->open[i].used)
+			continue;
+		hexname(u->open[i].d.id, u->open[i].d.hash_len, hex);
+		if (!strcmp(hex, name))
+			drop_slot(&u->open[i]);
+	}
 }
 
 static int user_add_segment(struct pd_store *s, const struct pd_segment_desc *d)
@@ -248,41 +365,19 @@ static int user_add_segment(struct pd_store *s, const struct pd_segment_desc *d)
 	return err;
 }
 
-static int open_seg_file(struct user_store *u, const uint8_t *id,
-			 unsigned idlen, const char *name, int flags)
-{
-	char path[PATH_MAX];
-	int fd;
-
-	seg_path(id, idlen, name, path);
-	fd = openat(u->dirfd, path, flags | O_CLOEXEC);
-	return fd < 0 ? -errno : fd;
-}
-
 static int user_has_block(struct pd_store *s, const uint8_t *id,
 			  unsigned idlen, uint32_t index)
 {
-	int fd = open_seg_file(to_user(s), id, idlen, "present", O_RDONLY);
-	uint8_t flag = 0;
-	ssize_t n;
+	struct user_store *u = to_user(s);
+	struct open_segment *o;
+	int err = 0, present;
 
-	if (fd == -ENOENT)
-		return 0;
-	if (fd < 0)
-		return fd;
-	n = pread(fd, &flag, 1, index);
-	close(fd);
-	return n == 1 && flag == 1;
-}
-
-/* Marks the segment recently used (its directory's times), for LRU. */
-static void touch_segment(struct user_store *u, const uint8_t *id,
-			  unsigned idlen)
-{
-	char path[PATH_MAX];
-
-	seg_path(id, idlen, NULL, path);
-	utimensat(u->dirfd, path, NULL, 0);
+	pthread_mutex_lock(&u->lock);
+	o = get_slot(u, id, idlen, &err);
+	present = o && index < o->d.nblocks &&
+		  __atomic_load_n(&o->present[index], __ATOMIC_ACQUIRE) == 1;
+	pthread_mutex_unlock(&u->lock);
+	return err && err != -ENOENT ? err : present;
 }
 
 static void maybe_evict(struct user_store *u);
@@ -292,12 +387,27 @@ static void bump_generation(struct user_store *u)
 {
 	uint64_t g = __atomic_add_fetch(&u->counters[ST_GENERATION], 1,
 					__ATOMIC_RELAXED);
-	int fd = openat(u->dirfd, "generation", O_WRONLY | O_CLOEXEC);
 
-	if (fd >= 0) {
-		write_full(fd, &g, sizeof(g), 0);
-		close(fd);
-	}
+	write_full(u->generation_fd, &g, sizeof(g), 0);
+}
+
+/* Lock contract: u->lock held. Writes a verified block into open segment o. */
+static int write_block(struct user_store *u, struct open_segment *o,
+		       uint32_t index, const void *data, size_t len)
+{
+	int err;
+
+	if (__atomic_load_n(&o->present[index], __ATOMIC_ACQUIRE) == 1)
+		return 0;
+	err = write_full(o->data_fd, data, len, (uint64_t)index * o->d.block_size);
+	if (err)
+		return err;
+	/* The bytes are in the page cache before the presence byte says so. */
+	__atomic_store_n(&o->present[index], 1, __ATOMIC_RELEASE);
+	count(u, ST_BYTES, len);
+	bump_generation(u);
+	maybe_evict(u);
+	return 0;
 }
 
 static int user_put_block(struct pd_store *s, const uint8_t *id,
@@ -305,50 +415,40 @@ static int user_put_block(struct pd_store *s, const uint8_t *id,
 			  size_t len)
 {
 	struct user_store *u = to_user(s);
-	const struct pd_segment_desc *d = &u->last;
-	uint8_t h[PD_HASH_MAX], one = 1;
-	int err, fd, present;
+	uint8_t want[PD_HASH_MAX], got[PD_HASH_MAX];
+	struct open_segment *o;
+	unsigned alg = 0, h = 0;
 	uint64_t off;
+	int err = 0;
 
-	err = load_desc(u, id, idlen);
+	pthread_mutex_lock(&u->lock);
+	o = get_slot(u, id, idlen, &err);
+	if (o) {
+		off = (uint64_t)index * o->d.block_size;
+		if (index >= o->d.nblocks ||
+		    len != (o->d.size - off < o->d.block_size ? o->d.size - off :
+							       o->d.block_size))
+			err = -EINVAL;
+		alg = o->d.hash_alg;
+		h = o->d.hash_len;
+		if (!err)
+			memcpy(want, o->d.block_hashes + (size_t)index * h, h);
+	}
+	pthread_mutex_unlock(&u->lock);
 	if (err)
 		return err;
-	off = (uint64_t)index * d->block_size;
-	if (index >= d->nblocks ||
-	    len != (d->size - off < d->block_size ? d->size - off : d->block_size))
-		return -EINVAL;
-	pd_digest(d->hash_alg, data, len, h);
-	if (!pd_digest_equal(h, d->block_hashes + (size_t)index * d->hash_len,
-			     d->hash_len)) {
+	/* Hash without the lock: other threads' reads go on meanwhile. */
+	pd_digest(alg, data, len, got);
+	if (!pd_digest_equal(got, want, h)) {
 		count(u, ST_VERIFY_FAILURES, 1);
 		return -EBADMSG;
 	}
-	present = user_has_block(s, id, idlen, index);
-	if (present)
-		return present < 0 ? present : 0;
-	fd = open_seg_file(u, id, idlen, "data", O_WRONLY);
-	if (fd < 0)
-		goto gone;
-	err = write_full(fd, data, len, off);
-	close(fd);
-	if (err)
-		return err;
-	fd = open_seg_file(u, id, idlen, "present", O_WRONLY);
-	if (fd < 0)
-		goto gone;
-	err = write_full(fd, &one, 1, index);
-	close(fd);
-	if (err)
-		return err;
-	count(u, ST_BYTES, len);
-	touch_segment(u, id, idlen);
-	bump_generation(u);
-	maybe_evict(u);
-	return 0;
-gone:
-	/* Evicted while we worked: the caller adds the segment again. */
-	forget_desc(u);
-	return fd;
+	pthread_mutex_lock(&u->lock);
+	o = get_slot(u, id, idlen, &err);
+	if (o)
+		err = write_block(u, o, index, data, len);
+	pthread_mutex_unlock(&u->lock);
+	return err;
 }
 
 static int user_locate_block(struct pd_store *s, const uint8_t *id,
@@ -356,31 +456,28 @@ static int user_locate_block(struct pd_store *s, const uint8_t *id,
 			     struct pd_block_loc *loc)
 {
 	struct user_store *u = to_user(s);
-	int err, fd;
+	struct open_segment *o;
+	int err = 0;
 
-	err = load_desc(u, id, idlen);
-	if (!err && index >= u->last.nblocks)
+	pthread_mutex_lock(&u->lock);
+	o = get_slot(u, id, idlen, &err);
+	if (o && index >= o->d.nblocks)
 		err = -EINVAL;
-	if (err)
-		return err;
-	fd = open_seg_file(u, id, idlen, "data", O_RDONLY);
-	/* Presence is checked after the open: the bytes behind fd are then
-	 * complete even if the segment is evicted right now. */
-	if (fd >= 0 && user_has_block(s, id, idlen, index) != 1) {
-		close(fd);
-		fd = -ENOENT;
+	else if (o && __atomic_load_n(&o->present[index], __ATOMIC_ACQUIRE) != 1)
+		err = -ENOENT;
+	if (!err) {
+		/* The caller's own descriptor: eviction unlinks, never truncates,
+		 * so the bytes behind it stay what was verified. */
+		loc->fd = fcntl(o->data_fd, F_DUPFD_CLOEXEC, 0);
+		loc->offset = (uint64_t)index * o->d.block_size;
+		loc->len = o->d.size - loc->offset < o->d.block_size ?
+			   o->d.size - loc->offset : o->d.block_size;
+		if (loc->fd < 0)
+			err = -errno;
 	}
-	if (fd < 0) {
-		count(u, ST_MISSES, 1);
-		return fd;
-	}
-	count(u, ST_HITS, 1);
-	loc->fd = fd;
-	loc->offset = (uint64_t)index * u->last.block_size;
-	loc->len = u->last.size - loc->offset < u->last.block_size ?
-		   u->last.size - loc->offset : u->last.block_size;
-	touch_segment(u, id, idlen);
-	return 0;
+	pthread_mutex_unlock(&u->lock);
+	count(u, err ? ST_MISSES : ST_HITS, 1);
+	return err;
 }
 
 /* ---- eviction: whole segments, least recently used first ---- */
@@ -400,6 +497,7 @@ static int older(const void *a, const void *b)
 	return (x->used.tv_nsec > y->used.tv_nsec) - (x->used.tv_nsec < y->used.tv_nsec);
 }
 
+/* Lock contract: u->lock held. */
 static void remove_segment(struct user_store *u, const char *name)
 {
 	static const char *const files[] = { "desc", "present", "data" };
@@ -413,7 +511,7 @@ static void remove_segment(struct user_store *u, const char *name)
 	}
 	snprintf(path, sizeof(path), "segments/%s", name);
 	unlinkat(u->dirfd, path, AT_REMOVEDIR);
-	forget_desc(u);
+	forget_slot(u, name);
 }
 
 /* All segments with their last use and bytes held; *total gets the sum. */
@@ -502,7 +600,9 @@ static int user_set_max_bytes(struct pd_store *s, uint64_t max)
 	struct user_store *u = to_user(s);
 
 	__atomic_store_n(&u->counters[ST_MAX_BYTES], max, __ATOMIC_RELAXED);
+	pthread_mutex_lock(&u->lock);
 	maybe_evict(u);
+	pthread_mutex_unlock(&u->lock);
 	return 0;
 }
 
@@ -651,6 +751,7 @@ static int user_flush_tag(struct pd_store *s, const uint8_t tag[16])
 		close(fd);
 		return -errno;
 	}
+	pthread_mutex_lock(&u->lock);
 	while ((e = readdir(dir))) {
 		if (e->d_name[0] == '.' || strlen(e->d_name) > 2 * PD_HASH_MAX)
 			continue;
@@ -660,6 +761,7 @@ static int user_flush_tag(struct pd_store *s, const uint8_t tag[16])
 	closedir(dir);
 	unlinkat(u->dirfd, path, AT_REMOVEDIR);
 	evict_to(u, UINT64_MAX);	/* recount what is held */
+	pthread_mutex_unlock(&u->lock);
 	return 0;
 }
 
@@ -700,8 +802,12 @@ static void user_close(struct pd_store *s)
 		munmap(u->counters, ST_COUNT * sizeof(uint64_t));
 	if (u->inotify_fd >= 0)
 		close(u->inotify_fd);
+	for (size_t i = 0; i < OPEN_SEGMENTS; i++)
+		drop_slot(&u->open[i]);
+	if (u->generation_fd >= 0)
+		close(u->generation_fd);
+	pthread_mutex_destroy(&u->lock);
 	close(u->dirfd);
-	free(u->last_hashes);
 	free(u);
 }
 
@@ -795,6 +901,8 @@ int pd_store_user_open(const char *dir, struct pd_store **out)
 		return -ENOMEM;
 	u->base.ops = &user_ops;
 	u->inotify_fd = -1;
+	u->generation_fd = -1;
+	pthread_mutex_init(&u->lock, NULL);
 	if (mkdir(dir, 0755) && errno != EEXIST) {
 		free(u);
 		return -errno;
@@ -807,6 +915,11 @@ int pd_store_user_open(const char *dir, struct pd_store **out)
 	err = init_layout(u);
 	if (!err)
 		err = check_version(u);
+	if (!err) {
+		u->generation_fd = openat(u->dirfd, "generation", O_WRONLY | O_CLOEXEC);
+		if (u->generation_fd < 0)
+			err = -errno;
+	}
 	if (!err) {
 		char path[PATH_MAX];
 

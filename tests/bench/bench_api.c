@@ -1,0 +1,175 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * The client's hot paths against references measured in the same process:
+ *  - AddData of SIZE bytes (every block verified and stored) vs
+ *    single-stream SHA-256 of the same bytes (OpenSSL);
+ *  - BlockRead of the cached content, 32 reads of 64 KiB outstanding, vs
+ *    plain io_uring reads of a file of the same size from the page cache,
+ *    32 outstanding.
+ * Prints "NAME MB/s" lines for tests/bench/run.
+ * Usage: bench_api DATA-FILE CI-FILE   (CI of DATA-FILE, V1)
+ */
+#include <fcntl.h>
+#include <liburing.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <openssl/sha.h>
+
+#include <peerdist.h>
+
+#define BLOCK	65536
+#define DEPTH	32
+
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static uint8_t *slurp(const char *path, size_t *len)
+{
+	int fd = open(path, O_RDONLY);
+	struct stat st;
+	uint8_t *buf;
+
+	if (fd < 0 || fstat(fd, &st))
+		exit(1);
+	buf = malloc(st.st_size);
+	if (!buf || read(fd, buf, st.st_size) != st.st_size)
+		exit(1);
+	close(fd);
+	*len = st.st_size;
+	return buf;
+}
+
+static double sha256_reference(const uint8_t *data, size_t len)
+{
+	uint8_t d[32];
+	double t = now();
+	size_t off;
+
+	for (off = 0; off < len; off += BLOCK)
+		SHA256(data + off, len - off < BLOCK ? len - off : BLOCK, d);
+	return len / (now() - t) / 1e6;
+}
+
+static double io_uring_reference(const char *path, size_t len)
+{
+	static uint8_t bufs[DEPTH][BLOCK];
+	struct io_uring ring;
+	struct io_uring_cqe *cqe;
+	int fd = open(path, O_RDONLY), inflight = 0, i;
+	size_t next = 0, done = 0;
+	double t;
+
+	io_uring_queue_init(DEPTH, &ring, 0);
+	t = now();
+	while (done < len) {
+		while (inflight < DEPTH && next < len) {
+			struct io_uring_sqe *sqe = io_uring_get_sqe(&ring);
+
+			i = (next / BLOCK) % DEPTH;
+			io_uring_prep_read(sqe, fd, bufs[i], BLOCK, next);
+			next += BLOCK;
+			inflight++;
+		}
+		io_uring_submit_and_wait(&ring, 1);
+		while (!io_uring_peek_cqe(&ring, &cqe)) {
+			done += cqe->res > 0 ? cqe->res : BLOCK;
+			inflight--;
+			io_uring_cqe_seen(&ring, cqe);
+		}
+	}
+	t = now() - t;
+	io_uring_queue_exit(&ring);
+	close(fd);
+	return len / t / 1e6;
+}
+
+static DWORD wait(HANDLE port, DWORD *bytes, LPOVERLAPPED *ov)
+{
+	ULONG_PTR key;
+
+	return GetQueuedCompletionStatus(port, bytes, &key, ov, INFINITE) ?
+		ERROR_SUCCESS : GetLastError();
+}
+
+int main(int argc, char **argv)
+{
+	static uint8_t bufs[DEPTH][BLOCK];
+	static OVERLAPPED ovs[DEPTH];
+	PEERDIST_INSTANCE_HANDLE pd;
+	PEERDIST_CONTENT_HANDLE content;
+	PEERDIST_CONTENT_TAG tag = { "bench" };
+	size_t len, cilen, next = 0, done = 0, off;
+	uint8_t *data, *ci;
+	LPOVERLAPPED got;
+	OVERLAPPED ov = { 0 };
+	HANDLE port;
+	DWORD n;
+	double t;
+	int i, inflight = 0;
+
+	if (argc != 3)
+		return 2;
+	data = slurp(argv[1], &len);
+	ci = slurp(argv[2], &cilen);
+	printf("sha256-reference %.0f\n", sha256_reference(data, len));
+	printf("io_uring-reference %.0f\n", io_uring_reference(argv[1], len));
+
+	if (PeerDistStartup(PEERDIST_VERSION, &pd, NULL))
+		return 1;
+	port = CreateIoCompletionPort(INVALID_HANDLE_VALUE, NULL, 0, 0);
+	PeerDistClientOpenContent(pd, &tag, port, 0, &content);
+	PeerDistClientAddContentInformation(pd, content, cilen, ci, &ov);
+	wait(port, &n, &got);
+	PeerDistClientCompleteContentInformation(pd, content, &ov);
+	if (wait(port, &n, &got))
+		return 1;
+
+	t = now();
+	for (off = 0; off < len; off += 1 << 20) {
+		size_t chunk = len - off < (1 << 20) ? len - off : 1 << 20;
+
+		ov.Offset = (DWORD)off;
+		ov.OffsetHigh = (DWORD)((uint64_t)off >> 32);
+		PeerDistClientAddData(pd, content, chunk, data + off, &ov);
+		if (wait(port, &n, &got)) {
+			fprintf(stderr, "bench_api: AddData failed\n");
+			return 1;
+		}
+	}
+	printf("adddata %.0f\n", len / (now() - t) / 1e6);
+
+	t = now();
+	while (done < len) {
+		while (inflight < DEPTH && next < len) {
+			i = (next / BLOCK) % DEPTH;
+			ovs[i] = (OVERLAPPED){ .Offset = (DWORD)next,
+					       .OffsetHigh = (DWORD)((uint64_t)next >> 32) };
+			if (PeerDistClientBlockRead(pd, content, BLOCK, bufs[i], 0,
+						    &ovs[i]) != ERROR_IO_PENDING)
+				return 1;
+			next += BLOCK;
+			inflight++;
+		}
+		if (wait(port, &n, &got)) {
+			fprintf(stderr, "bench_api: BlockRead failed\n");
+			return 1;
+		}
+		done += n;
+		inflight--;
+	}
+	printf("blockread %.0f\n", len / (now() - t) / 1e6);
+	PeerDistClientCloseContent(pd, content);
+	PeerDistShutdown(pd);
+	CloseHandle(port);
+	return 0;
+}
