@@ -218,20 +218,22 @@ PD_EXPORT DWORD WINAPI PeerDistClientCompleteContentInformation(
 	return ERROR_IO_PENDING;
 }
 
-/* Stores a whole block; re-registers its segment if it was evicted. */
-static int put_block(struct pd_instance *inst, struct pd_content *c,
-		     uint32_t s, uint32_t b, const uint8_t *data, size_t len)
+/* Stores whole blocks b.. of segment s; re-registers the segment if it
+ * was evicted meanwhile. */
+static int put_blocks(struct pd_instance *inst, struct pd_content *c,
+		      uint32_t s, uint32_t b, uint32_t n, const uint8_t *data,
+		      size_t len)
 {
 	struct pd_store *st = inst->store;
 	struct pd_segment_desc d;
 	int err;
 
-	err = st->ops->put_block(st, c->ids[s], c->ci->hash_len, b, data, len);
+	err = st->ops->put_blocks(st, c->ids[s], c->ci->hash_len, b, n, data, len);
 	if (err == -ENOENT) {
 		pd_segment_desc_from_ci(c->ci, s, &d);
 		err = st->ops->add_segment(st, &d);
 		if (!err)
-			err = st->ops->put_block(st, d.id, d.hash_len, b, data, len);
+			err = st->ops->put_blocks(st, d.id, d.hash_len, b, n, data, len);
 	}
 	return err;
 }
@@ -280,49 +282,65 @@ static void drop_partial(struct pd_content *c, struct pd_partial *victim)
 	}
 }
 
-/* Lock contract: c->lock held. Adds data[0..n) at content offset off. */
+/* Lock contract: c->lock held. Adds part of a block from data (at off). */
+static int add_partial(struct pd_instance *inst, struct pd_content *c,
+		       uint32_t s, uint32_t b, struct pd_range span,
+		       uint64_t from, uint64_t to, const uint8_t *data, uint64_t off)
+{
+	struct pd_partial *p = partial_for(c, s, b, span.end - span.start);
+	uint64_t i;
+	int err = 0;
+
+	if (!p)
+		return -ENOMEM;
+	for (i = from; i < to; i++) {
+		p->data[i - span.start] = data[i - off];
+		p->have += !p->filled[i - span.start];
+		p->filled[i - span.start] = 1;
+	}
+	if (p->have == p->len) {
+		err = put_blocks(inst, c, s, b, 1, p->data, p->len);
+		drop_partial(c, p);
+	}
+	return err;
+}
+
+/* Lock contract: c->lock held. Adds data[0..n) at content offset off:
+ * runs of whole blocks of a segment go to the store together. */
 static DWORD add_data(struct pd_instance *inst, struct pd_content *c,
 		      uint64_t off, const uint8_t *data, DWORD n)
 {
 	uint64_t end = off + n, pos = off;
-	uint32_t s, b;
+	uint32_t s, b, k;
+	int err;
 
 	if (!c->ci)
 		return PEERDIST_ERROR_NOT_INITIALIZED;
 	/* Bytes outside the described segments cannot be verified: ignored. */
 	while (pos < end) {
-		struct pd_range r;
-		struct pd_partial *p;
-		uint64_t from, to, i;
-		int err;
+		struct pd_range span;
 
 		if (pd_content_locate(c, pos, &s, &b)) {
 			pos++;
 			continue;
 		}
-		r = pd_ci_block_span(c->ci, s, b);
-		from = pos;
-		to = end < r.end ? end : r.end;
-		if (from == r.start && to == r.end) {
-			err = put_block(inst, c, s, b, data + (from - off), to - from);
+		span = pd_ci_block_span(c->ci, s, b);
+		if (pos != span.start || end < span.end) {
+			uint64_t to = end < span.end ? end : span.end;
+
+			err = add_partial(inst, c, s, b, span, pos, to, data, off);
+			pos = to;
 		} else {
-			p = partial_for(c, s, b, r.end - r.start);
-			if (!p)
-				return ERROR_NOT_ENOUGH_MEMORY;
-			for (i = from; i < to; i++) {
-				p->data[i - r.start] = data[i - off];
-				p->have += !p->filled[i - r.start];
-				p->filled[i - r.start] = 1;
-			}
-			err = 0;
-			if (p->have == p->len) {
-				err = put_block(inst, c, s, b, p->data, p->len);
-				drop_partial(c, p);
-			}
+			for (k = 1; b + k < c->ci->segments[s].nblocks &&
+				    pd_ci_block_span(c->ci, s, b + k).end <= end; k++)
+				;
+			span.end = pd_ci_block_span(c->ci, s, b + k - 1).end;
+			err = put_blocks(inst, c, s, b, k, data + (pos - off),
+					 span.end - pos);
+			pos = span.end;
 		}
 		if (err)
 			return err == -EBADMSG ? ERROR_INVALID_DATA : pd_errno_to_win32(err);
-		pos = to;
 	}
 	return ERROR_SUCCESS;
 }

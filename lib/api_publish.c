@@ -215,28 +215,32 @@ PD_EXPORT DWORD WINAPI PeerDistServerPublishAddToStream(PEERDIST_INSTANCE_HANDLE
 	return ERROR_IO_PENDING;
 }
 
+#define STORE_BATCH	16	/* blocks read and stored together */
+
 /* Every segment of ci, with its bytes from the stream's data file. */
 static int store_segments(struct pd_store *store, const struct pd_ci *ci,
 			  int data_fd)
 {
-	uint8_t *buf = malloc(PD_V2_MAX_SEGMENT > PD_BLOCK_SIZE ?
-			      PD_V2_MAX_SEGMENT : PD_BLOCK_SIZE);
+	size_t cap = STORE_BATCH * (size_t)(PD_V2_MAX_SEGMENT > PD_BLOCK_SIZE ?
+					    PD_V2_MAX_SEGMENT : PD_BLOCK_SIZE);
+	uint8_t *buf = malloc(cap);
 	struct pd_segment_desc d;
-	uint32_t s, b;
+	uint32_t s, b, n;
 	int err = buf ? 0 : -ENOMEM;
 
 	for (s = 0; !err && s < ci->nsegments; s++) {
 		pd_segment_desc_from_ci(ci, s, &d);
 		err = store->ops->add_segment(store, &d);
-		for (b = 0; !err && b < d.nblocks; b++) {
-			struct pd_range r = pd_ci_block_range(ci, s, b);
-			size_t len = r.end - r.start;
+		for (b = 0; !err && b < d.nblocks; b += n) {
+			uint64_t start = pd_ci_block_span(ci, s, b).start, end;
 
-			if (pread(data_fd, buf, len, r.start) != (ssize_t)len)
+			n = d.nblocks - b < STORE_BATCH ? d.nblocks - b : STORE_BATCH;
+			end = pd_ci_block_span(ci, s, b + n - 1).end;
+			if (pread(data_fd, buf, end - start, start) != (ssize_t)(end - start))
 				err = -EIO;
 			else
-				err = store->ops->put_block(store, d.id, d.hash_len,
-							    b, buf, len);
+				err = store->ops->put_blocks(store, d.id, d.hash_len,
+							     b, n, buf, end - start);
 		}
 	}
 	free(buf);

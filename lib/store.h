@@ -54,8 +54,14 @@ struct pd_store;
 struct pd_store_ops {
 	const char *name;
 	int (*add_segment)(struct pd_store *s, const struct pd_segment_desc *d);
-	int (*put_block)(struct pd_store *s, const uint8_t *id, unsigned idlen,
-			 uint32_t index, const void *data, size_t len);
+	/*
+	 * Blocks first .. first + n - 1 of a segment, back to back in data
+	 * (len bytes: whole blocks, the segment's last possibly short). Each
+	 * is verified before it is kept; at the first bad one, the good ones
+	 * before it are kept and -EBADMSG is returned.
+	 */
+	int (*put_blocks)(struct pd_store *s, const uint8_t *id, unsigned idlen,
+			  uint32_t first, uint32_t n, const void *data, size_t len);
 	/* 1 present, 0 absent (also for an unknown segment), or -errno. */
 	int (*has_block)(struct pd_store *s, const uint8_t *id, unsigned idlen,
 			 uint32_t index);
@@ -83,6 +89,13 @@ struct pd_store_ops {
 struct pd_store {
 	const struct pd_store_ops *ops;
 };
+
+static inline int pd_store_put_block(struct pd_store *s, const uint8_t *id,
+				     unsigned idlen, uint32_t index,
+				     const void *data, size_t len)
+{
+	return s->ops->put_blocks(s, id, idlen, index, 1, data, len);
+}
 
 /*
  * Opens the store: PEERDIST_BACKEND=user|kernel forces a backend; otherwise

@@ -29,6 +29,7 @@
 #include <unistd.h>
 
 #include "digest.h"
+#include "sha256_mb.h"
 #include "store.h"
 
 #define LAYOUT_VERSION	"1\n"
@@ -44,6 +45,7 @@ struct open_segment {
 	int used;
 	uint64_t tick;			/* last use, for replacing the oldest */
 	time_t touched;			/* last LRU time stamp written */
+	int64_t checked_ms;		/* last check for eviction by others */
 	struct pd_segment_desc d;
 	uint8_t *hashes;
 	int data_fd;
@@ -285,6 +287,20 @@ static void touch_slot(struct user_store *u, struct open_segment *o)
 	utimensat(u->dirfd, path, NULL, 0);
 }
 
+/* Whether another process evicted o: checked at most every few ms. */
+static int stale(struct open_segment *o, struct stat *st)
+{
+	struct timespec now;
+	int64_t ms;
+
+	clock_gettime(CLOCK_MONOTONIC_COARSE, &now);
+	ms = (int64_t)now.tv_sec * 1000 + now.tv_nsec / 1000000;
+	if (ms == o->checked_ms)
+		return 0;
+	o->checked_ms = ms;
+	return fstat(o->data_fd, st) || st->st_nlink == 0;
+}
+
 static struct open_segment *get_slot(struct user_store *u, const uint8_t *id,
 				     unsigned idlen, int *err)
 {
@@ -295,7 +311,7 @@ static struct open_segment *get_slot(struct user_store *u, const uint8_t *id,
 	for (i = 0; i < OPEN_SEGMENTS; i++) {
 		o = &u->open[i];
 		if (o->used && o->d.hash_len == idlen && !memcmp(o->d.id, id, idlen)) {
-			if (fstat(o->data_fd, &st) || st.st_nlink == 0) {
+			if (stale(o, &st)) {
 				drop_slot(o);
 				victim = o;
 				goto reopen;
@@ -391,64 +407,109 @@ static void bump_generation(struct user_store *u)
 	write_full(u->generation_fd, &g, sizeof(g), 0);
 }
 
-/* Lock contract: u->lock held. Writes a verified block into open segment o. */
-static int write_block(struct user_store *u, struct open_segment *o,
-		       uint32_t index, const void *data, size_t len)
+/* Lock contract: u->lock held. Writes verified blocks first.. into o. */
+static int write_blocks(struct user_store *u, struct open_segment *o,
+			uint32_t first, uint32_t n, const void *data, size_t len)
 {
+	uint64_t added = 0;
+	uint32_t i;
 	int err;
 
-	if (__atomic_load_n(&o->present[index], __ATOMIC_ACQUIRE) == 1)
-		return 0;
-	err = write_full(o->data_fd, data, len, (uint64_t)index * o->d.block_size);
+	err = write_full(o->data_fd, data, len, (uint64_t)first * o->d.block_size);
 	if (err)
 		return err;
-	/* The bytes are in the page cache before the presence byte says so. */
-	__atomic_store_n(&o->present[index], 1, __ATOMIC_RELEASE);
-	count(u, ST_BYTES, len);
+	/* The bytes are in the page cache before the presence bytes say so. */
+	for (i = first; i < first + n; i++) {
+		if (__atomic_exchange_n(&o->present[i], 1, __ATOMIC_RELEASE) != 1)
+			added += i + 1 == first + n ? len - (uint64_t)(n - 1) * o->d.block_size :
+						      o->d.block_size;
+	}
+	count(u, ST_BYTES, added);
 	bump_generation(u);
 	maybe_evict(u);
 	return 0;
 }
 
-static int user_put_block(struct pd_store *s, const uint8_t *id,
-			  unsigned idlen, uint32_t index, const void *data,
-			  size_t len)
+/* How many of n blocks in data match their hashes, in order. */
+static uint32_t verified_prefix(unsigned alg, unsigned h, const uint8_t *want,
+				const uint8_t *data, uint32_t n, size_t len,
+				uint32_t block_size)
+{
+	const uint8_t *msgs[PD_BLOCKS_PER_SEGMENT];
+	uint8_t (*got)[32] = NULL, one[PD_HASH_MAX];
+	uint32_t i, whole = len / block_size < n ? len / block_size : n;
+
+	/* Whole SHA-256 blocks go through the multi-buffer code together. */
+	if (alg == PD_HASH_SHA256 && whole > 1 && (got = malloc(whole * 32))) {
+		for (i = 0; i < whole; i++)
+			msgs[i] = data + (size_t)i * block_size;
+		pd_sha256_many(msgs, whole, block_size, got);
+		for (i = 0; i < whole; i++)
+			if (!pd_digest_equal(got[i], want + (size_t)i * h, h))
+				break;
+		free(got);
+		if (i < whole)
+			return i;
+	} else {
+		whole = 0;
+	}
+	for (i = whole; i < n; i++) {
+		size_t at = (size_t)i * block_size;
+		size_t blen = i + 1 == n ? len - at : block_size;
+
+		pd_digest(alg, data + at, blen, one);
+		if (!pd_digest_equal(one, want + (size_t)i * h, h))
+			return i;
+	}
+	return n;
+}
+
+static int user_put_blocks(struct pd_store *s, const uint8_t *id,
+			   unsigned idlen, uint32_t first, uint32_t n,
+			   const void *data, size_t len)
 {
 	struct user_store *u = to_user(s);
-	uint8_t want[PD_HASH_MAX], got[PD_HASH_MAX];
+	uint8_t *want = NULL;
 	struct open_segment *o;
 	unsigned alg = 0, h = 0;
-	uint64_t off;
+	uint32_t good, bs = 0;
+	uint64_t off, end;
 	int err = 0;
 
 	pthread_mutex_lock(&u->lock);
 	o = get_slot(u, id, idlen, &err);
 	if (o) {
-		off = (uint64_t)index * o->d.block_size;
-		if (index >= o->d.nblocks ||
-		    len != (o->d.size - off < o->d.block_size ? o->d.size - off :
-							       o->d.block_size))
+		bs = o->d.block_size;
+		off = (uint64_t)first * bs;
+		end = (uint64_t)(first + n) * bs < o->d.size ?
+		      (uint64_t)(first + n) * bs : o->d.size;
+		if (!n || first >= o->d.nblocks || n > o->d.nblocks - first ||
+		    len != end - off)
 			err = -EINVAL;
 		alg = o->d.hash_alg;
 		h = o->d.hash_len;
+		if (!err && !(want = malloc((size_t)n * h)))
+			err = -ENOMEM;
 		if (!err)
-			memcpy(want, o->d.block_hashes + (size_t)index * h, h);
+			memcpy(want, o->d.block_hashes + (size_t)first * h, (size_t)n * h);
 	}
 	pthread_mutex_unlock(&u->lock);
 	if (err)
 		return err;
 	/* Hash without the lock: other threads' reads go on meanwhile. */
-	pd_digest(alg, data, len, got);
-	if (!pd_digest_equal(got, want, h)) {
+	good = verified_prefix(alg, h, want, data, n, len, bs);
+	free(want);
+	if (good < n)
 		count(u, ST_VERIFY_FAILURES, 1);
-		return -EBADMSG;
+	if (good) {
+		pthread_mutex_lock(&u->lock);
+		o = get_slot(u, id, idlen, &err);
+		if (o)
+			err = write_blocks(u, o, first, good, data,
+					   good == n ? len : (size_t)good * bs);
+		pthread_mutex_unlock(&u->lock);
 	}
-	pthread_mutex_lock(&u->lock);
-	o = get_slot(u, id, idlen, &err);
-	if (o)
-		err = write_block(u, o, index, data, len);
-	pthread_mutex_unlock(&u->lock);
-	return err;
+	return err ? err : good < n ? -EBADMSG : 0;
 }
 
 static int user_locate_block(struct pd_store *s, const uint8_t *id,
@@ -814,7 +875,7 @@ static void user_close(struct pd_store *s)
 static const struct pd_store_ops user_ops = {
 	.name = "user",
 	.add_segment = user_add_segment,
-	.put_block = user_put_block,
+	.put_blocks = user_put_blocks,
 	.has_block = user_has_block,
 	.locate_block = user_locate_block,
 	.publish = user_publish,

@@ -2,8 +2,8 @@
 /*
  * The Win32 shim: completion ports, events, the per-thread last error.
  * A port is a locked FIFO with a condition variable for waiters and an
- * eventfd (semaphore mode) whose count is the queue length, so it polls
- * readable exactly while completions are queued. An event is a flag with a
+ * eventfd that is set while the queue is not empty, so it polls readable
+ * exactly while completions are queued. An event is a flag with a
  * condition variable and an eventfd readable while it is signaled.
  */
 #include <errno.h>
@@ -77,9 +77,9 @@ static void cond_init_monotonic(pthread_cond_t *cond)
 })
 
 /*
- * An eventfd counts queued completions (semaphore mode) or whether an event
- * is signaled; these never overflow or underflow, as each take follows an
- * add under the same lock, so their results carry no information.
+ * An eventfd says whether a port's queue is non-empty or an event is
+ * signaled; adds and takes alternate under the object's lock, so they
+ * never overflow or find nothing, and their results carry no information.
  */
 static void efd_add(int fd)
 {
@@ -149,7 +149,7 @@ PD_EXPORT HANDLE WINAPI CreateIoCompletionPort(HANDLE FileHandle,
 		failed(ERROR_NOT_ENOUGH_MEMORY);
 		return NULL;
 	}
-	p->efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK | EFD_SEMAPHORE);
+	p->efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	if (p->efd < 0) {
 		free(p);
 		failed(ERROR_NOT_ENOUGH_MEMORY);
@@ -182,9 +182,12 @@ static BOOL port_post(HANDLE port, DWORD bytes, ULONG_PTR key,
 	*c = (struct completion){ .bytes = bytes, .status = status,
 				  .key = key, .ov = ov };
 	pthread_mutex_lock(&p->lock);
+	/* The descriptor is readable while the queue is not empty: it only
+	 * changes state on the empty/non-empty edges. */
+	if (!p->head)
+		efd_add(p->efd);
 	*p->tail = c;
 	p->tail = &c->next;
-	efd_add(p->efd);
 	pthread_cond_signal(&p->cond);
 	pthread_mutex_unlock(&p->lock);
 	pd_handle_put(&p->obj);
@@ -221,9 +224,10 @@ PD_EXPORT BOOL WINAPI GetQueuedCompletionStatus(HANDLE CompletionPort,
 	if (p->head) {
 		c = p->head;
 		p->head = c->next;
-		if (!p->head)
+		if (!p->head) {
 			p->tail = &p->head;
-		efd_take(p->efd);
+			efd_take(p->efd);
+		}
 	}
 	status = c ? c->status : p->closed ? ERROR_ABANDONED_WAIT_0 : WAIT_TIMEOUT;
 	pthread_mutex_unlock(&p->lock);

@@ -68,7 +68,7 @@ static void add_segment(struct pd_store *s, const struct content *c,
 	for (b = 0; step && b < seg->nblocks; b += step) {
 		struct pd_range r = pd_ci_block_range(c->ci, i, b);
 
-		assert_int_equal(s->ops->put_block(s, d.id, d.hash_len, b,
+		assert_int_equal(pd_store_put_block(s, d.id, d.hash_len, b,
 						   c->data + r.start,
 						   r.end - r.start), 0);
 	}
@@ -170,15 +170,43 @@ static void bad_block_refused(void **state)
 	add_segment(s, &c, 0, 0);
 	pd_segment_desc_from_ci(c.ci, 0, &d);
 	c.data[70000] ^= 1;
-	assert_int_equal(s->ops->put_block(s, d.id, d.hash_len, 1, c.data + 65536,
+	assert_int_equal(pd_store_put_block(s, d.id, d.hash_len, 1, c.data + 65536,
 					   65536), -EBADMSG);
 	assert_int_equal(s->ops->has_block(s, d.id, d.hash_len, 1), 0);
 	assert_int_equal(s->ops->locate_block(s, d.id, d.hash_len, 1, &loc), -ENOENT);
 	/* Wrong length, index out of range, unknown segment. */
-	assert_int_equal(s->ops->put_block(s, d.id, d.hash_len, 0, c.data, 100), -EINVAL);
-	assert_int_equal(s->ops->put_block(s, d.id, d.hash_len, 9, c.data, 65536), -EINVAL);
+	assert_int_equal(pd_store_put_block(s, d.id, d.hash_len, 0, c.data, 100), -EINVAL);
+	assert_int_equal(pd_store_put_block(s, d.id, d.hash_len, 9, c.data, 65536), -EINVAL);
 	d.id[0] ^= 1;
-	assert_int_equal(s->ops->put_block(s, d.id, d.hash_len, 0, c.data, 65536), -ENOENT);
+	assert_int_equal(pd_store_put_block(s, d.id, d.hash_len, 0, c.data, 65536), -ENOENT);
+	s->ops->close(s);
+	free_content(&c);
+}
+
+/* A run of blocks with a bad one: those before it are kept, it and those
+ * after it are not. */
+static void batch_keeps_good_prefix(void **state)
+{
+	struct content c = make_content(1, 700000, 9);
+	struct pd_store *s = open_store();
+	struct pd_segment_desc d;
+	uint32_t b;
+
+	add_segment(s, &c, 0, 0);
+	pd_segment_desc_from_ci(c.ci, 0, &d);
+	c.data[4 * 65536 + 3] ^= 1;
+	assert_int_equal(s->ops->put_blocks(s, d.id, 32, 1, 10, c.data + 65536,
+					    700000 - 65536), -EBADMSG);
+	for (b = 0; b < 11; b++)
+		assert_int_equal(s->ops->has_block(s, d.id, 32, b), b >= 1 && b < 4);
+	c.data[4 * 65536 + 3] ^= 1;
+	assert_int_equal(s->ops->put_blocks(s, d.id, 32, 0, 11, c.data, 700000), 0);
+	for (b = 0; b < 11; b++)
+		assert_block_reads(s, &c, 0, b);
+	/* Lengths must match the blocks named. */
+	assert_int_equal(s->ops->put_blocks(s, d.id, 32, 0, 2, c.data, 65536), -EINVAL);
+	assert_int_equal(s->ops->put_blocks(s, d.id, 32, 10, 2, c.data, 65536), -EINVAL);
+	assert_int_equal(s->ops->put_blocks(s, d.id, 32, 0, 0, c.data, 0), -EINVAL);
 	s->ops->close(s);
 	free_content(&c);
 }
@@ -304,7 +332,7 @@ static void concurrent_processes(void **state)
 
 				pd_segment_desc_from_ci(c.ci, j, &d);
 				if (s->ops->add_segment(s, &d) ||
-				    s->ops->put_block(s, d.id, 32, 0,
+				    pd_store_put_block(s, d.id, 32, 0,
 						      c.data + c.ci->segments[j].offset,
 						      c.ci->segments[j].size))
 					_exit(2);
@@ -412,6 +440,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(round_trip, setup, teardown),
 		cmocka_unit_test_setup_teardown(bad_descriptions_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(bad_block_refused, setup, teardown),
+		cmocka_unit_test_setup_teardown(batch_keeps_good_prefix, setup, teardown),
 		cmocka_unit_test_setup_teardown(publications, setup, teardown),
 		cmocka_unit_test_setup_teardown(lru_eviction_spares_readers, setup, teardown),
 		cmocka_unit_test_setup_teardown(flush_by_tag, setup, teardown),
