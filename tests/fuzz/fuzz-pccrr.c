@@ -1,0 +1,50 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * libFuzzer target: the MS-PCCRR message codec, on requests and responses.
+ * Whatever decodes must encode again and decode to the same message.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "pccrr.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static void same(const struct pd_pccrr_msg *a, const struct pd_pccrr_msg *b)
+{
+	if (a->type != b->type || a->version != b->version ||
+	    a->crypto != b->crypto || a->nranges != b->nranges ||
+	    a->segment_id_len != b->segment_id_len ||
+	    a->block_len != b->block_len || a->iv_len != b->iv_len ||
+	    a->vrf_len != b->vrf_len ||
+	    memcmp(a->ranges, b->ranges, a->nranges * sizeof(a->ranges[0])) ||
+	    (a->segment_id_len && memcmp(a->segment_id, b->segment_id, a->segment_id_len)) ||
+	    (a->block_len && memcmp(a->block, b->block, a->block_len)))
+		abort();
+}
+
+static void check(const uint8_t *data, size_t size, int response)
+{
+	static struct pd_pccrr_msg m, again;
+	static uint8_t out[PD_PCCRR_RESPONSE_MAX + 8];
+	long n;
+
+	if ((response ? pd_pccrr_decode_response(data, size, &m) :
+			pd_pccrr_decode_request(data, size, &m)))
+		return;
+	n = response ? pd_pccrr_encode_response(&m, out, sizeof(out)) :
+		       pd_pccrr_encode_request(&m, out, sizeof(out));
+	if (n < 0)
+		abort();
+	if ((response ? pd_pccrr_decode_response(out, n, &again) :
+			pd_pccrr_decode_request(out, n, &again)))
+		abort();
+	same(&m, &again);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	check(data, size, 0);
+	check(data, size, 1);
+	return 0;
+}
