@@ -26,10 +26,10 @@ static int run_cbc(int encrypt, const EVP_CIPHER *c, const uint8_t *key,
 		   const uint8_t *iv, const uint8_t *in, size_t len,
 		   uint8_t *out)
 {
-	EVP_CIPHER_CTX *ctx = EVP_CIPHER_CTX_new();
+	EVP_CIPHER_CTX *ctx;
 	int n = 0, ok;
 
-	if (!ctx || len > INT_MAX || len % 16)
+	if (len > INT_MAX || len % 16 || !(ctx = EVP_CIPHER_CTX_new()))
 		return -1;
 	ok = EVP_CipherInit_ex(ctx, c, NULL, key, iv, encrypt) &&
 	     EVP_CIPHER_CTX_set_padding(ctx, 0) &&
