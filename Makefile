@@ -28,6 +28,10 @@ bench:
 fuzz:
 	tests/fuzz/run $(FUZZ_SECONDS)
 
+# the kernel module in Debian's 6.1 and 6.12 kernels under qemu
+check-kernel:
+	tests/vm/run
+
 install: build
 	meson configure $(BUILD) --prefix=$(PREFIX)
 	meson install -C $(BUILD)
@@ -35,4 +39,4 @@ install: build
 clean:
 	rm -rf $(BUILD) build-asan build-fuzz build-bench
 
-.PHONY: all build run check bench fuzz install clean
+.PHONY: all build run check check-kernel bench fuzz install clean

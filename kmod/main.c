@@ -1,0 +1,34 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* peerdist.ko: the order of initialisation and teardown. */
+#include <linux/module.h>
+
+#include "peerdist.h"
+
+static int __init pd_init(void)
+{
+	int err;
+
+	err = pd_sysfs_init();
+	if (err)
+		return err;
+	err = pd_genl_init();
+	if (err)
+		goto undo_sysfs;
+	return 0;
+
+undo_sysfs:
+	pd_sysfs_exit();
+	return err;
+}
+
+static void __exit pd_exit(void)
+{
+	pd_genl_exit();
+	pd_sysfs_exit();
+}
+
+module_init(pd_init);
+module_exit(pd_exit);
+MODULE_LICENSE("GPL");
+MODULE_DESCRIPTION("BranchCache (Peer Distribution) segment cache");
+MODULE_AUTHOR("The peerdist authors");

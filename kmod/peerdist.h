@@ -1,0 +1,45 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * peerdist.ko: what its parts share. The tunables and counters live in
+ * state.c; sysfs.c and genl.c present them.
+ */
+#ifndef PD_KMOD_PEERDIST_H
+#define PD_KMOD_PEERDIST_H
+
+#include <linux/atomic.h>
+#include <linux/mutex.h>
+#include <linux/types.h>
+
+#define PD_CACHE_MIN_BYTES	(1ULL << 20)
+#define PD_CACHE_DEFAULT_BYTES	(256ULL << 20)
+
+enum pd_counter {
+	PD_CNT_CACHED_BYTES,
+	PD_CNT_SEGMENTS,
+	PD_CNT_HITS,
+	PD_CNT_MISSES,
+	PD_CNT_EVICTIONS,
+	PD_CNT_HASH_BYTES,
+	PD_CNT_VERIFY_FAILURES,
+	PD_CNT_OBJECTS,
+	PD_CNT_COUNT
+};
+
+struct pd_limits {
+	bool enabled;
+	u64 cache_max_bytes;
+};
+
+extern const char *const pd_counter_names[PD_CNT_COUNT];
+
+u64 pd_counter_read(enum pd_counter c);
+void pd_limits_get(struct pd_limits *l);
+/* Validates and applies; -ERANGE for a cap under PD_CACHE_MIN_BYTES. */
+int pd_limits_set(const struct pd_limits *l);
+
+int pd_sysfs_init(void);
+void pd_sysfs_exit(void);
+int pd_genl_init(void);
+void pd_genl_exit(void);
+
+#endif
