@@ -110,7 +110,33 @@ PD_EXPORT DWORD WINAPI PeerDistClientCloseContent(PEERDIST_INSTANCE_HANDLE hPeer
 	return ret;
 }
 
-static DWORD append_ci(struct pd_content *c, const BYTE *buf, DWORD n)
+/* The operations below run under c->lock through run_content_op(). */
+typedef DWORD (*content_op_fn)(struct pd_instance *inst, struct pd_content *c,
+			       const BYTE *buf, DWORD n, LPOVERLAPPED ov);
+
+/* Runs op on the content under its lock, then completes ov with the status
+ * (and n bytes on success), as the asynchronous API promises. */
+static DWORD run_content_op(PEERDIST_INSTANCE_HANDLE hPeerDist,
+			    PEERDIST_CONTENT_HANDLE h, const BYTE *buf,
+			    DWORD n, LPOVERLAPPED ov, content_op_fn op)
+{
+	struct pd_instance *inst;
+	struct pd_content *c;
+	DWORD status;
+
+	c = get_content(hPeerDist, h, &inst);
+	if (!c)
+		return ERROR_INVALID_HANDLE;
+	pthread_mutex_lock(&c->lock);
+	status = op(inst, c, buf, n, ov);
+	pthread_mutex_unlock(&c->lock);
+	pd_complete_now(ov, status, status ? 0 : n, c->child.port, c->child.key);
+	put_content(inst, c);
+	return ERROR_IO_PENDING;
+}
+
+static DWORD append_ci(struct pd_instance *inst, struct pd_content *c,
+		       const BYTE *buf, DWORD n, LPOVERLAPPED ov)
 {
 	uint8_t *b;
 
@@ -131,26 +157,15 @@ PD_EXPORT DWORD WINAPI PeerDistClientAddContentInformation(PEERDIST_INSTANCE_HAN
 	PEERDIST_CONTENT_HANDLE hContentHandle, DWORD cbNumberOfBytes,
 	const BYTE *pBuffer, LPOVERLAPPED lpOverlapped)
 {
-	struct pd_instance *inst;
-	struct pd_content *c;
-	DWORD status;
-
 	if (!lpOverlapped || !pBuffer || !cbNumberOfBytes)
 		return ERROR_INVALID_PARAMETER;
-	c = get_content(hPeerDist, hContentHandle, &inst);
-	if (!c)
-		return ERROR_INVALID_HANDLE;
-	pthread_mutex_lock(&c->lock);
-	status = append_ci(c, pBuffer, cbNumberOfBytes);
-	pthread_mutex_unlock(&c->lock);
-	pd_complete_now(lpOverlapped, status, status ? 0 : cbNumberOfBytes,
-			c->child.port, c->child.key);
-	put_content(inst, c);
-	return ERROR_IO_PENDING;
+	return run_content_op(hPeerDist, hContentHandle, pBuffer, cbNumberOfBytes,
+			      lpOverlapped, append_ci);
 }
 
 /* Parses the content information and registers its segments. */
-static DWORD complete_ci(struct pd_instance *inst, struct pd_content *c)
+static DWORD complete_ci(struct pd_instance *inst, struct pd_content *c,
+			 const BYTE *buf, DWORD n, LPOVERLAPPED ov)
 {
 	struct pd_store *st = inst->store;
 	struct pd_segment_desc d;
@@ -201,21 +216,10 @@ PD_EXPORT DWORD WINAPI PeerDistClientCompleteContentInformation(
 	PEERDIST_INSTANCE_HANDLE hPeerDist,
 	PEERDIST_CONTENT_HANDLE hContentHandle, LPOVERLAPPED lpOverlapped)
 {
-	struct pd_instance *inst;
-	struct pd_content *c;
-	DWORD status;
-
 	if (!lpOverlapped)
 		return ERROR_INVALID_PARAMETER;
-	c = get_content(hPeerDist, hContentHandle, &inst);
-	if (!c)
-		return ERROR_INVALID_HANDLE;
-	pthread_mutex_lock(&c->lock);
-	status = complete_ci(inst, c);
-	pthread_mutex_unlock(&c->lock);
-	pd_complete_now(lpOverlapped, status, 0, c->child.port, c->child.key);
-	put_content(inst, c);
-	return ERROR_IO_PENDING;
+	return run_content_op(hPeerDist, hContentHandle, NULL, 0, lpOverlapped,
+			      complete_ci);
 }
 
 /* Stores whole blocks b.. of segment s; re-registers the segment if it
@@ -308,9 +312,9 @@ static int add_partial(struct pd_instance *inst, struct pd_content *c,
 /* Lock contract: c->lock held. Adds data[0..n) at content offset off:
  * runs of whole blocks of a segment go to the store together. */
 static DWORD add_data(struct pd_instance *inst, struct pd_content *c,
-		      uint64_t off, const uint8_t *data, DWORD n)
+		      const BYTE *data, DWORD n, LPOVERLAPPED ov)
 {
-	uint64_t end = off + n, pos = off;
+	uint64_t off = pd_ov_offset(ov), end = off + n, pos = off;
 	uint32_t s, b, k;
 	int err;
 
@@ -349,23 +353,10 @@ PD_EXPORT DWORD WINAPI PeerDistClientAddData(PEERDIST_INSTANCE_HANDLE hPeerDist,
 	PEERDIST_CONTENT_HANDLE hContentHandle, DWORD cbNumberOfBytes,
 	const BYTE *pBuffer, LPOVERLAPPED lpOverlapped)
 {
-	struct pd_instance *inst;
-	struct pd_content *c;
-	DWORD status;
-
 	if (!lpOverlapped || !pBuffer || !cbNumberOfBytes)
 		return ERROR_INVALID_PARAMETER;
-	c = get_content(hPeerDist, hContentHandle, &inst);
-	if (!c)
-		return ERROR_INVALID_HANDLE;
-	pthread_mutex_lock(&c->lock);
-	status = add_data(inst, c, pd_ov_offset(lpOverlapped), pBuffer,
-			  cbNumberOfBytes);
-	pthread_mutex_unlock(&c->lock);
-	pd_complete_now(lpOverlapped, status, status ? 0 : cbNumberOfBytes,
-			c->child.port, c->child.key);
-	put_content(inst, c);
-	return ERROR_IO_PENDING;
+	return run_content_op(hPeerDist, hContentHandle, pBuffer, cbNumberOfBytes,
+			      lpOverlapped, add_data);
 }
 
 static DWORD client_read(PEERDIST_INSTANCE_HANDLE hPeerDist,

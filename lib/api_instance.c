@@ -226,22 +226,6 @@ static DWORD current_status(struct pd_instance *inst, PEERDIST_STATUS *status)
 	return ERROR_SUCCESS;
 }
 
-PD_EXPORT DWORD WINAPI PeerDistGetStatus(PEERDIST_INSTANCE_HANDLE hPeerDist,
-					 PEERDIST_STATUS *pPeerDistStatus)
-{
-	struct pd_instance *inst;
-	DWORD ret;
-
-	if (!pPeerDistStatus)
-		return ERROR_INVALID_PARAMETER;
-	inst = pd_instance_get(hPeerDist);
-	if (!inst)
-		return ERROR_INVALID_HANDLE;
-	ret = current_status(inst, pPeerDistStatus);
-	pd_handle_put(&inst->obj);
-	return ret;
-}
-
 static DWORD fill_status_info(struct pd_instance *inst, PEERDIST_STATUS_INFO *info)
 {
 	if (info->cbSize < sizeof(*info))
@@ -251,20 +235,35 @@ static DWORD fill_status_info(struct pd_instance *inst, PEERDIST_STATUS_INFO *in
 	return current_status(inst, &info->status);
 }
 
-PD_EXPORT DWORD WINAPI PeerDistGetStatusEx(PEERDIST_INSTANCE_HANDLE hPeerDist,
-					   PEERDIST_STATUS_INFO *pPeerDistStatus)
+/* Exactly one of status and info is filled. */
+static DWORD get_status(PEERDIST_INSTANCE_HANDLE hPeerDist,
+			PEERDIST_STATUS *status, PEERDIST_STATUS_INFO *info)
 {
 	struct pd_instance *inst;
 	DWORD ret;
 
-	if (!pPeerDistStatus)
+	if (!status && !info)
 		return ERROR_INVALID_PARAMETER;
 	inst = pd_instance_get(hPeerDist);
 	if (!inst)
 		return ERROR_INVALID_HANDLE;
-	ret = fill_status_info(inst, pPeerDistStatus);
+	ret = info ? fill_status_info(inst, info) : current_status(inst, status);
 	pd_handle_put(&inst->obj);
 	return ret;
+}
+
+PD_EXPORT DWORD WINAPI PeerDistGetStatus(PEERDIST_INSTANCE_HANDLE hPeerDist,
+					 PEERDIST_STATUS *pPeerDistStatus)
+{
+	return pPeerDistStatus ? get_status(hPeerDist, pPeerDistStatus, NULL) :
+				 ERROR_INVALID_PARAMETER;
+}
+
+PD_EXPORT DWORD WINAPI PeerDistGetStatusEx(PEERDIST_INSTANCE_HANDLE hPeerDist,
+					   PEERDIST_STATUS_INFO *pPeerDistStatus)
+{
+	return pPeerDistStatus ? get_status(hPeerDist, NULL, pPeerDistStatus) :
+				 ERROR_INVALID_PARAMETER;
 }
 
 /*

@@ -65,19 +65,11 @@ int pd_content_locate(const struct pd_content *c, uint64_t off, uint32_t *seg,
 		      uint32_t *block)
 {
 	const struct pd_ci *ci = c->ci;
-	uint32_t lo = 0, hi;
+	uint32_t lo;
 
 	if (!ci || !ci->nsegments || off < ci->segments[0].offset)
 		return -1;
-	hi = ci->nsegments - 1;
-	while (lo < hi) {
-		uint32_t mid = lo + (hi - lo + 1) / 2;
-
-		if (ci->segments[mid].offset <= off)
-			lo = mid;
-		else
-			hi = mid - 1;
-	}
+	lo = pd_ci_segment_at(ci, off);
 	if (off >= ci->segments[lo].offset + ci->segments[lo].size)
 		return -1;
 	*seg = lo;

@@ -91,17 +91,26 @@ unlock:
 	return h;
 }
 
+/* Lock contract: table_lock held. The live object h names, of that type. */
+static struct pd_object *lookup(HANDLE h, enum pd_handle_type type, uint32_t *slot)
+{
+	uint32_t i = decode(h);
+
+	if (i == UINT32_MAX || slots[i].obj->type != type)
+		return NULL;
+	*slot = i;
+	return slots[i].obj;
+}
+
 struct pd_object *pd_handle_get(HANDLE h, enum pd_handle_type type)
 {
-	struct pd_object *obj = NULL;
+	struct pd_object *obj;
 	uint32_t i;
 
 	pthread_mutex_lock(&table_lock);
-	i = decode(h);
-	if (i != UINT32_MAX && slots[i].obj->type == type) {
-		obj = slots[i].obj;
+	obj = lookup(h, type, &i);
+	if (obj)
 		obj->refs++;
-	}
 	pthread_mutex_unlock(&table_lock);
 	return obj;
 }
@@ -128,13 +137,12 @@ void pd_handle_put(struct pd_object *obj)
 
 int pd_handle_close(HANDLE h, enum pd_handle_type type)
 {
-	struct pd_object *obj = NULL;
+	struct pd_object *obj;
 	uint32_t i;
 
 	pthread_mutex_lock(&table_lock);
-	i = decode(h);
-	if (i != UINT32_MAX && slots[i].obj->type == type) {
-		obj = slots[i].obj;
+	obj = lookup(h, type, &i);
+	if (obj) {
 		slots[i].obj = NULL;
 		if (i < free_hint)
 			free_hint = i;

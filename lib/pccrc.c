@@ -108,6 +108,21 @@ struct pd_range pd_ci_range(const struct pd_ci *ci)
 	return r;
 }
 
+uint32_t pd_ci_segment_at(const struct pd_ci *ci, uint64_t off)
+{
+	uint32_t lo = 0, hi = ci->nsegments - 1;
+
+	while (lo < hi) {
+		uint32_t mid = lo + (hi - lo + 1) / 2;
+
+		if (ci->segments[mid].offset <= off)
+			lo = mid;
+		else
+			hi = mid - 1;
+	}
+	return lo;
+}
+
 struct pd_range pd_ci_block_span(const struct pd_ci *ci, uint32_t s, uint32_t b)
 {
 	const struct pd_ci_segment *seg = &ci->segments[s];

@@ -99,6 +99,11 @@ long pd_ci_encode(const struct pd_ci *ci, uint8_t *buf, size_t len);
 /* The described content range, trimmed to the header's range fields. */
 struct pd_range pd_ci_range(const struct pd_ci *ci);
 
+/* Index of the segment that contains content offset off, or the last one
+ * starting at or before it; ci must have segments and off must be at or
+ * after the first segment's start. */
+uint32_t pd_ci_segment_at(const struct pd_ci *ci, uint64_t off);
+
 /* The whole extent of block b of segment s in the content. */
 struct pd_range pd_ci_block_span(const struct pd_ci *ci, uint32_t s, uint32_t b);
 

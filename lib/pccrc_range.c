@@ -11,22 +11,6 @@
 
 #include "pccrc.h"
 
-/* Index of the segment containing content offset off (off inside ci). */
-static uint32_t segment_at(const struct pd_ci *ci, uint64_t off)
-{
-	uint32_t lo = 0, hi = ci->nsegments - 1;
-
-	while (lo < hi) {
-		uint32_t mid = lo + (hi - lo + 1) / 2;
-
-		if (ci->segments[mid].offset <= off)
-			lo = mid;
-		else
-			hi = mid - 1;
-	}
-	return lo;
-}
-
 static struct pd_ci *copy_segments(const struct pd_ci *ci, uint32_t s0,
 				   uint32_t s1)
 {
@@ -68,8 +52,8 @@ int pd_ci_subrange(const struct pd_ci *ci, uint64_t offset, uint64_t length,
 	end = length ? offset + length : all.end;
 	if (end < offset || end > all.end)
 		return -PD_CI_E_RANGE;
-	s0 = segment_at(ci, offset);
-	s1 = segment_at(ci, end - 1);
+	s0 = pd_ci_segment_at(ci, offset);
+	s1 = pd_ci_segment_at(ci, end - 1);
 	*out = copy_segments(ci, s0, s1);
 	if (!*out)
 		return -PD_CI_E_NOMEM;

@@ -19,6 +19,8 @@
 
 #include <peerdist.h>
 
+#include "../unit/testutil.h"
+
 /* A fresh cache and server secret for the instances a test starts next. */
 static char test_dir[64];
 
@@ -78,19 +80,6 @@ static inline struct done next_completion(HANDLE port, DWORD ms)
 		d.status = GetLastError();
 	assert_non_null(d.ov);	/* NULL only on a timeout or a closed port */
 	return d;
-}
-
-static inline void fill_bytes(uint8_t *buf, size_t len, uint32_t seed)
-{
-	uint64_t x = seed * 0x9e3779b97f4a7c15ull + 1;
-	size_t i;
-
-	for (i = 0; i < len; i++) {
-		x ^= x >> 12;
-		x ^= x << 25;
-		x ^= x >> 27;
-		buf[i] = (x * 0x2545f4914f6cdd1dull) >> 56;
-	}
 }
 
 /* Publishes data under id through a stream, in pieces of step bytes. */

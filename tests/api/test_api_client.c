@@ -34,7 +34,7 @@ static int client_setup(void **state)
 
 	api_setup(state);
 	fx.data = malloc(LEN);
-	fill_bytes(fx.data, LEN, 42);
+	fill_pattern(fx.data, LEN, 42);
 	use_cache("server");
 	server = startup();
 	publish(server, "the-content", fx.data, LEN, 123457);

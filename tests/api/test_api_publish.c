@@ -30,7 +30,7 @@ static void publish_and_retrieve(void **state)
 	size_t len = 3u << 20, n;
 	uint8_t *data = malloc(len), *ci;
 
-	fill_bytes(data, len, 1);
+	fill_pattern(data, len, 1);
 	publish(h, "content-1", data, len, 100000);
 	ci = retrieve_ci(h, "content-1", 0, 0, 1, &n);
 	assert_version(ci, 1);
@@ -59,7 +59,7 @@ static void already_exists_and_unpublish(void **state)
 	PEERDIST_CONTENTINFO_HANDLE ci;
 	uint8_t data[1000];
 
-	fill_bytes(data, sizeof(data), 2);
+	fill_pattern(data, sizeof(data), 2);
 	publish(h, "dup", data, sizeof(data), 1000);
 	assert_int_equal(PeerDistServerPublishStream(h, 3, (const BYTE *)"dup", 0, NULL,
 						     NULL, 0, &stream),
@@ -82,7 +82,7 @@ static void shutdown_ends_publications(void **state)
 	PEERDIST_CONTENTINFO_HANDLE ci;
 	uint8_t data[5000];
 
-	fill_bytes(data, sizeof(data), 3);
+	fill_pattern(data, sizeof(data), 3);
 	publish(h, "short-lived", data, sizeof(data), 999);
 	assert_int_equal(PeerDistShutdown(h), ERROR_SUCCESS);
 	h = startup();
@@ -136,7 +136,7 @@ static void ranges_and_versions(void **state)
 	PEERDIST_CONTENTINFO_HANDLE ci;
 	uint8_t data[200000];
 
-	fill_bytes(data, sizeof(data), 4);
+	fill_pattern(data, sizeof(data), 4);
 	publish(h, "r", data, sizeof(data), 65536);
 	assert_int_equal(PeerDistServerOpenContentInformation(h, 1, (const BYTE *)"r",
 			 199999, 2, NULL, 0, &ci), PEERDIST_ERROR_OUT_OF_BOUNDS);
