@@ -322,6 +322,60 @@ static void cancel_close_shutdown_abort(void **state)
 	assert_int_equal(d.status, ERROR_OPERATION_ABORTED);
 }
 
+struct canceller {
+	OVERLAPPED *ov;
+	int rounds;
+};
+
+static void *cancel_everything(void *arg)
+{
+	struct canceller *k = arg;
+	int i;
+
+	for (i = 0; i < k->rounds; i++)
+		PeerDistClientCancelAsyncOperation(fx.inst, fx.content, NULL);
+	return NULL;
+}
+
+/* Reads issued while another thread cancels: each completes exactly once,
+ * either aborted or with its data. */
+static void cancel_races_reads(void **state)
+{
+	struct canceller k = { .rounds = 2000 };
+	static uint8_t buf[64][100];
+	OVERLAPPED ov[64];
+	pthread_t t;
+	int i, aborted = 0, done = 0;
+
+	add_ci(300);
+	assert_int_equal(add_data(0, fx.data, LEN / 2), ERROR_SUCCESS);
+	memset(ov, 0, sizeof(ov));
+	pthread_create(&t, NULL, cancel_everything, &k);
+	for (i = 0; i < 64; i++) {
+		ov[i].Offset = (i % 2) ? LEN - 100 : 1000;	/* missing, present */
+		assert_int_equal(PeerDistClientBlockRead(fx.inst, fx.content, 100, buf[i],
+							 i % 2 ? 200 : 0, &ov[i]),
+				 ERROR_IO_PENDING);
+	}
+	pthread_join(t, NULL);
+	for (i = 0; i < 64; i++) {
+		struct done d = next_completion(fx.port, 10000);
+
+		aborted += d.status == ERROR_OPERATION_ABORTED;
+		done += d.status == ERROR_SUCCESS || d.status == ERROR_TIMEOUT;
+	}
+	assert_int_equal(aborted + done, 64);
+	/* Nothing more arrives: every read completed once. */
+	{
+		LPOVERLAPPED got;
+		ULONG_PTR key;
+		DWORD bytes;
+
+		assert_false(GetQueuedCompletionStatus(fx.port, &bytes, &key, &got, 300));
+		assert_int_equal(GetLastError(), WAIT_TIMEOUT);
+	}
+}
+
 static void flush_drops_content(void **state)
 {
 	OVERLAPPED ov = { 0 };
@@ -400,6 +454,7 @@ int main(void)
 		CASE(wait_then_timeout, V1),
 		CASE(woken_by_other_process, V1),
 		CASE(cancel_close_shutdown_abort, V1),
+		CASE(cancel_races_reads, V1),
 		CASE(flush_drops_content, V1),
 		CASE(concurrent_readers, V2),
 	};

@@ -125,6 +125,16 @@ static void bad_handles(void **state)
 	assert_int_equal(PeerDistServerPublishStream(a, 0, buf, 0, NULL, NULL, 0,
 						     (PPEERDIST_STREAM_HANDLE)buf),
 			 ERROR_INVALID_PARAMETER);
+	/* Sizes over the limits: a 64 KiB + 1 identifier. */
+	{
+		BYTE *big = calloc(1, 65537);
+
+		assert_int_equal(PeerDistServerPublishStream(a, 65537, big, 0, NULL, NULL, 0,
+							     (PPEERDIST_STREAM_HANDLE)buf),
+				 ERROR_INVALID_PARAMETER);
+		assert_int_equal(PeerDistServerUnpublish(a, 65537, big), ERROR_INVALID_PARAMETER);
+		free(big);
+	}
 	/* A port that is not a port. */
 	assert_int_equal(PeerDistClientOpenContent(a, &tag, (HANDLE)0x1000, 0, &content),
 			 ERROR_INVALID_PARAMETER);
