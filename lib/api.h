@@ -71,6 +71,11 @@ struct pd_instance *pd_instance_get(PEERDIST_INSTANCE_HANDLE h);
 /* A child handle of inst of the given type (with a reference) or NULL. */
 struct pd_child *pd_child_get(struct pd_instance *inst, HANDLE h,
 			      enum pd_handle_type type);
+/* The instance and one of its children by handles, both with a reference,
+ * or NULL (nothing held); pd_child_done() drops both. */
+struct pd_child *pd_child_lookup(PEERDIST_INSTANCE_HANDLE hPeerDist, HANDLE h,
+				 enum pd_handle_type type, struct pd_instance **inst);
+void pd_child_done(struct pd_instance *inst, struct pd_child *c);
 /* Registers a new child; returns its handle, or NULL after destroying c
  * (out of memory, or the instance is shutting down). */
 HANDLE pd_child_add(struct pd_instance *inst, struct pd_child *c,

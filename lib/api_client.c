@@ -51,21 +51,7 @@ static struct pd_content *get_content(PEERDIST_INSTANCE_HANDLE hPeerDist,
 				      PEERDIST_CONTENT_HANDLE h,
 				      struct pd_instance **inst)
 {
-	struct pd_child *c;
-
-	*inst = pd_instance_get(hPeerDist);
-	if (!*inst)
-		return NULL;
-	c = pd_child_get(*inst, h, PD_H_CONTENT);
-	if (!c)
-		pd_handle_put(&(*inst)->obj);
-	return (struct pd_content *)c;
-}
-
-static void put_content(struct pd_instance *inst, struct pd_content *c)
-{
-	pd_child_release(&c->child);
-	pd_handle_put(&inst->obj);
+	return (struct pd_content *)pd_child_lookup(hPeerDist, h, PD_H_CONTENT, inst);
 }
 
 PD_EXPORT DWORD WINAPI PeerDistClientOpenContent(PEERDIST_INSTANCE_HANDLE hPeerDist,
@@ -131,7 +117,7 @@ static DWORD run_content_op(PEERDIST_INSTANCE_HANDLE hPeerDist,
 	status = op(inst, c, buf, n, ov);
 	pthread_mutex_unlock(&c->lock);
 	pd_complete_now(ov, status, status ? 0 : n, c->child.port, c->child.key);
-	put_content(inst, c);
+	pd_child_done(inst, &c->child);
 	return ERROR_IO_PENDING;
 }
 
@@ -373,7 +359,7 @@ static DWORD client_read(PEERDIST_INSTANCE_HANDLE hPeerDist,
 	if (!c)
 		return ERROR_INVALID_HANDLE;
 	ret = pd_engine_read(inst->engine, c, stream, cb, buf, timeout, ov);
-	put_content(inst, c);
+	pd_child_done(inst, &c->child);
 	return ret;
 }
 
@@ -424,7 +410,7 @@ PD_EXPORT DWORD WINAPI PeerDistClientCancelAsyncOperation(PEERDIST_INSTANCE_HAND
 	if (!c)
 		return ERROR_INVALID_HANDLE;
 	found = pd_engine_cancel(inst->engine, c, pOverlapped);
-	put_content(inst, c);
+	pd_child_done(inst, &c->child);
 	return found || !pOverlapped ? ERROR_SUCCESS : PEERDIST_ERROR_OPERATION_NOTFOUND;
 }
 
@@ -447,6 +433,6 @@ PD_EXPORT DWORD WINAPI PeerDistClientGetInformationByHandle(PEERDIST_INSTANCE_HA
 	/* Flash crowds (many local clients on one content) are detected by
 	 * the peer service, which does not exist yet: never one here. */
 	info->fFlashCrowd = FALSE;
-	put_content(inst, c);
+	pd_child_done(inst, &c->child);
 	return ERROR_SUCCESS;
 }

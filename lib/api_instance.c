@@ -57,6 +57,26 @@ struct pd_child *pd_child_get(struct pd_instance *inst, HANDLE h,
 	return c;
 }
 
+struct pd_child *pd_child_lookup(PEERDIST_INSTANCE_HANDLE hPeerDist, HANDLE h,
+				 enum pd_handle_type type, struct pd_instance **inst)
+{
+	struct pd_child *c;
+
+	*inst = pd_instance_get(hPeerDist);
+	if (!*inst)
+		return NULL;
+	c = pd_child_get(*inst, h, type);
+	if (!c)
+		pd_handle_put(&(*inst)->obj);
+	return c;
+}
+
+void pd_child_done(struct pd_instance *inst, struct pd_child *c)
+{
+	pd_child_release(c);
+	pd_handle_put(&inst->obj);
+}
+
 void pd_child_release(struct pd_child *c)
 {
 	pd_handle_put(&c->obj);

@@ -152,21 +152,7 @@ static struct pd_stream *get_stream(PEERDIST_INSTANCE_HANDLE hPeerDist,
 				    PEERDIST_STREAM_HANDLE h,
 				    struct pd_instance **inst)
 {
-	struct pd_child *c;
-
-	*inst = pd_instance_get(hPeerDist);
-	if (!*inst)
-		return NULL;
-	c = pd_child_get(*inst, h, PD_H_STREAM);
-	if (!c)
-		pd_handle_put(&(*inst)->obj);
-	return (struct pd_stream *)c;
-}
-
-static void put_stream(struct pd_instance *inst, struct pd_stream *st)
-{
-	pd_child_release(&st->child);
-	pd_handle_put(&inst->obj);
+	return (struct pd_stream *)pd_child_lookup(hPeerDist, h, PD_H_STREAM, inst);
 }
 
 static DWORD add_to_stream(struct pd_stream *st, const BYTE *buf, DWORD n)
@@ -211,7 +197,7 @@ PD_EXPORT DWORD WINAPI PeerDistServerPublishAddToStream(PEERDIST_INSTANCE_HANDLE
 	pthread_mutex_unlock(&st->lock);
 	pd_complete_now(lpOverlapped, status, status ? 0 : cbNumberOfBytes,
 			st->child.port, st->child.key);
-	put_stream(inst, st);
+	pd_child_done(inst, &st->child);
 	return ERROR_IO_PENDING;
 }
 
@@ -321,7 +307,7 @@ PD_EXPORT DWORD WINAPI PeerDistServerPublishCompleteStream(PEERDIST_INSTANCE_HAN
 	status = complete_stream(inst, st);
 	pthread_mutex_unlock(&st->lock);
 	pd_complete_now(lpOverlapped, status, 0, st->child.port, st->child.key);
-	put_stream(inst, st);
+	pd_child_done(inst, &st->child);
 	return ERROR_IO_PENDING;
 }
 
@@ -485,12 +471,8 @@ PD_EXPORT DWORD WINAPI PeerDistServerRetrieveContentInformation(
 
 	if (!lpOverlapped || !pBuffer || !cbMaxNumberOfBytes)
 		return ERROR_INVALID_PARAMETER;
-	inst = pd_instance_get(hPeerDist);
-	if (!inst)
-		return ERROR_INVALID_HANDLE;
-	ci = (struct pd_contentinfo *)pd_child_get(inst, hContentInfo,
-						   PD_H_CONTENTINFO);
-	pd_handle_put(&inst->obj);
+	ci = (struct pd_contentinfo *)pd_child_lookup(hPeerDist, hContentInfo,
+						      PD_H_CONTENTINFO, &inst);
 	if (!ci)
 		return ERROR_INVALID_HANDLE;
 	off = pd_ov_offset(lpOverlapped);
@@ -504,7 +486,7 @@ PD_EXPORT DWORD WINAPI PeerDistServerRetrieveContentInformation(
 		pd_complete_now(lpOverlapped, ERROR_SUCCESS, n, ci->child.port,
 				ci->child.key);
 	}
-	pd_child_release(&ci->child);
+	pd_child_done(inst, &ci->child);
 	return ERROR_IO_PENDING;
 }
 
