@@ -28,6 +28,10 @@ bench:
 fuzz:
 	tests/fuzz/run $(FUZZ_SECONDS)
 
+# checkpatch --strict over the kernel module
+style:
+	tools/style
+
 # the kernel module in Debian's 6.1 and 6.12 kernels under qemu
 check-kernel:
 	tests/vm/run
@@ -39,4 +43,4 @@ install: build
 clean:
 	rm -rf $(BUILD) build-asan build-fuzz build-bench
 
-.PHONY: all build run check check-kernel bench fuzz install clean
+.PHONY: all build run check check-kernel style bench fuzz install clean

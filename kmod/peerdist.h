@@ -7,10 +7,11 @@
 #define PD_KMOD_PEERDIST_H
 
 #include <linux/atomic.h>
+#include <linux/bits.h>
 #include <linux/mutex.h>
 #include <linux/types.h>
 
-#define PD_CACHE_MIN_BYTES	(1ULL << 20)
+#define PD_CACHE_MIN_BYTES	BIT_ULL(20)
 #define PD_CACHE_DEFAULT_BYTES	(256ULL << 20)
 
 enum pd_counter {

@@ -7,10 +7,12 @@
 #include "peerdist.h"
 
 static DEFINE_MUTEX(pd_limits_lock);
+
 static struct pd_limits pd_limits = {
 	.enabled = true,
 	.cache_max_bytes = PD_CACHE_DEFAULT_BYTES,
 };
+
 static atomic64_t pd_counters[PD_CNT_COUNT];
 
 const char *const pd_counter_names[PD_CNT_COUNT] = {
