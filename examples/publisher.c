@@ -65,8 +65,10 @@ int main(int argc, char **argv)
 		err = PeerDistServerOpenContentInformation(peerdist, strlen(argv[1]),
 							   (BYTE *)argv[1], 0, 0,
 							   port, 2, &info);
-	/* Hand it out in pieces, as it would go into a response body. */
-	for (ov.Offset = 0; err == ERROR_SUCCESS; ov.Offset += n) {
+	/* Hand it out in pieces, as it would go into a response body; the
+	 * handle keeps the offset, NO_MORE says the end. */
+	ov.Offset = 0;
+	while (err == ERROR_SUCCESS) {
 		err = PeerDistServerRetrieveContentInformation(peerdist, info,
 							       sizeof(buf), buf, &ov);
 		if (err == ERROR_IO_PENDING)

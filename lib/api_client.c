@@ -143,7 +143,9 @@ PD_EXPORT DWORD WINAPI PeerDistClientAddContentInformation(PEERDIST_INSTANCE_HAN
 	PEERDIST_CONTENT_HANDLE hContentHandle, DWORD cbNumberOfBytes,
 	const BYTE *pBuffer, LPOVERLAPPED lpOverlapped)
 {
-	if (!lpOverlapped || !pBuffer || !cbNumberOfBytes)
+	/* Offset and OffsetHigh are reserved: zero. */
+	if (!lpOverlapped || !pBuffer || !cbNumberOfBytes ||
+	    lpOverlapped->Offset || lpOverlapped->OffsetHigh)
 		return ERROR_INVALID_PARAMETER;
 	return run_content_op(hPeerDist, hContentHandle, pBuffer, cbNumberOfBytes,
 			      lpOverlapped, append_ci);

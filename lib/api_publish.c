@@ -33,6 +33,8 @@ struct pd_stream {
 
 struct pd_contentinfo {
 	struct pd_child child;
+	pthread_mutex_t lock;
+	size_t pos;		/* where the next retrieval starts (under lock) */
 	size_t len;
 	uint8_t bytes[];
 };
@@ -359,6 +361,7 @@ static void contentinfo_destroy(struct pd_object *obj)
 {
 	struct pd_contentinfo *ci = (struct pd_contentinfo *)obj;
 
+	pthread_mutex_destroy(&ci->lock);
 	pd_handle_put(&ci->child.inst->obj);
 	free(ci);
 }
@@ -390,6 +393,7 @@ static DWORD range_ci(struct pd_instance *inst, const BYTE *id, DWORD idlen,
 			ret = ERROR_NOT_ENOUGH_MEMORY;
 	}
 	if (!ret) {
+		pthread_mutex_init(&(*out)->lock, NULL);
 		(*out)->len = len;
 		pd_ci_encode(sub, (*out)->bytes, len);
 	}
@@ -459,6 +463,10 @@ PD_EXPORT DWORD WINAPI PeerDistServerOpenContentInformationEx(PEERDIST_INSTANCE_
 		       hCompletionPort, ulCompletionKey, phContentInfo);
 }
 
+/*
+ * The offset is kept per handle (the OVERLAPPED's Offset fields are
+ * reserved, zero); at the end the call itself returns NO_MORE.
+ */
 PD_EXPORT DWORD WINAPI PeerDistServerRetrieveContentInformation(
 	PEERDIST_INSTANCE_HANDLE hPeerDist,
 	PEERDIST_CONTENTINFO_HANDLE hContentInfo, DWORD cbMaxNumberOfBytes,
@@ -466,28 +474,30 @@ PD_EXPORT DWORD WINAPI PeerDistServerRetrieveContentInformation(
 {
 	struct pd_contentinfo *ci;
 	struct pd_instance *inst;
-	uint64_t off;
-	DWORD n;
+	DWORD n = 0, ret = ERROR_IO_PENDING;
 
-	if (!lpOverlapped || !pBuffer || !cbMaxNumberOfBytes)
+	if (!lpOverlapped || !pBuffer || !cbMaxNumberOfBytes ||
+	    lpOverlapped->Offset || lpOverlapped->OffsetHigh)
 		return ERROR_INVALID_PARAMETER;
 	ci = (struct pd_contentinfo *)pd_child_lookup(hPeerDist, hContentInfo,
 						      PD_H_CONTENTINFO, &inst);
 	if (!ci)
 		return ERROR_INVALID_HANDLE;
-	off = pd_ov_offset(lpOverlapped);
-	if (off >= ci->len) {
-		pd_complete_now(lpOverlapped, PEERDIST_ERROR_NO_MORE, 0,
-				ci->child.port, ci->child.key);
+	pthread_mutex_lock(&ci->lock);
+	if (ci->pos >= ci->len) {
+		ret = PEERDIST_ERROR_NO_MORE;
 	} else {
-		n = ci->len - off < cbMaxNumberOfBytes ? ci->len - off :
-							 cbMaxNumberOfBytes;
-		memcpy(pBuffer, ci->bytes + off, n);
+		n = ci->len - ci->pos < cbMaxNumberOfBytes ? ci->len - ci->pos :
+							     cbMaxNumberOfBytes;
+		memcpy(pBuffer, ci->bytes + ci->pos, n);
+		ci->pos += n;
+	}
+	pthread_mutex_unlock(&ci->lock);
+	if (ret == ERROR_IO_PENDING)
 		pd_complete_now(lpOverlapped, ERROR_SUCCESS, n, ci->child.port,
 				ci->child.key);
-	}
 	pd_child_done(inst, &ci->child);
-	return ERROR_IO_PENDING;
+	return ret;
 }
 
 PD_EXPORT DWORD WINAPI PeerDistServerCloseContentInformation(

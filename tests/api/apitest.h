@@ -129,18 +129,24 @@ static inline uint8_t *retrieve_ci(PEERDIST_INSTANCE_HANDLE inst, const char *id
 
 	assert_int_equal(PeerDistServerOpenContentInformationEx(inst, strlen(id),
 			 (const BYTE *)id, off, len, &opts, port, 0, &h), ERROR_SUCCESS);
+	/* The offset is the handle's; the call says NO_MORE at the end. */
 	for (;;) {
+		DWORD ret;
+
 		buf = realloc(buf, have + 100);
-		ov.Offset = have;
-		ov.OffsetHigh = 0;
-		assert_int_equal(PeerDistServerRetrieveContentInformation(inst, h, 100,
-				 buf + have, &ov), ERROR_IO_PENDING);
-		d = next_completion(port, 10000);
-		if (d.status == PEERDIST_ERROR_NO_MORE)
+		ret = PeerDistServerRetrieveContentInformation(inst, h, 100, buf + have, &ov);
+		if (ret == PEERDIST_ERROR_NO_MORE)
 			break;
+		assert_int_equal(ret, ERROR_IO_PENDING);
+		d = next_completion(port, 10000);
 		assert_int_equal(d.status, ERROR_SUCCESS);
 		have += d.bytes;
 	}
+	/* Offsets in the OVERLAPPED are reserved. */
+	ov.Offset = 1;
+	assert_int_equal(PeerDistServerRetrieveContentInformation(inst, h, 100, buf, &ov),
+			 ERROR_INVALID_PARAMETER);
+	ov.Offset = 0;
 	assert_int_equal(PeerDistServerCloseContentInformation(inst, h), ERROR_SUCCESS);
 	CloseHandle(port);
 	*out_len = have;

@@ -125,6 +125,11 @@ static void bad_content_information(void **state)
 	OVERLAPPED ov = { 0 };
 	uint8_t junk[40] = { 0x00, 0x01, 0x0c, 0x80 };
 	uint8_t v3[40] = { 0x00, 0x03 };
+	OVERLAPPED with_offset = { .Offset = 8 };
+
+	/* AddContentInformation's OVERLAPPED offsets are reserved. */
+	assert_int_equal(PeerDistClientAddContentInformation(fx.inst, fx.content,
+			 sizeof(junk), junk, &with_offset), ERROR_INVALID_PARAMETER);
 
 	assert_int_equal(call_status(PeerDistClientAddContentInformation(fx.inst,
 			 fx.content, sizeof(junk), junk, &ov)), ERROR_SUCCESS);

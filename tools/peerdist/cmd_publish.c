@@ -84,8 +84,6 @@ static DWORD retrieve(PEERDIST_INSTANCE_HANDLE pd, HANDLE port, const char *id,
 			break;
 		}
 		*out = b;
-		ov.Offset = *len;
-		ov.OffsetHigh = (uint64_t)*len >> 32;
 		err = wait_done(PeerDistServerRetrieveContentInformation(pd, h, CHUNK,
 				*out + *len, &ov), port, &n);
 		if (err == ERROR_SUCCESS)
