@@ -67,6 +67,9 @@ struct pd_store_ops {
 			 uint32_t index);
 	int (*locate_block)(struct pd_store *s, const uint8_t *id, unsigned idlen,
 			    uint32_t index, struct pd_block_loc *loc);
+	/* The description of a stored segment (block_hashes set to NULL). */
+	int (*get_segment)(struct pd_store *s, const uint8_t *id, unsigned idlen,
+			   struct pd_segment_desc *d);
 	int (*publish)(struct pd_store *s, uid_t uid, const void *ident,
 		       size_t identlen, const uint8_t *ci_v1, size_t len_v1,
 		       const uint8_t *ci_v2, size_t len_v2);

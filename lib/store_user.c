@@ -541,6 +541,23 @@ static int user_locate_block(struct pd_store *s, const uint8_t *id,
 	return err;
 }
 
+static int user_get_segment(struct pd_store *s, const uint8_t *id,
+			    unsigned idlen, struct pd_segment_desc *d)
+{
+	struct user_store *u = to_user(s);
+	struct open_segment *o;
+	int err = 0;
+
+	pthread_mutex_lock(&u->lock);
+	o = get_slot(u, id, idlen, &err);
+	if (o) {
+		*d = o->d;
+		d->block_hashes = NULL;
+	}
+	pthread_mutex_unlock(&u->lock);
+	return err;
+}
+
 /* ---- eviction: whole segments, least recently used first ---- */
 
 struct victim {
@@ -878,6 +895,7 @@ static const struct pd_store_ops user_ops = {
 	.put_blocks = user_put_blocks,
 	.has_block = user_has_block,
 	.locate_block = user_locate_block,
+	.get_segment = user_get_segment,
 	.publish = user_publish,
 	.lookup = user_lookup,
 	.unpublish = user_unpublish,

@@ -1,0 +1,120 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-or-later
+"""peerdistd serves MS-PCCRR retrieval from the local store, on loopback:
+a GETBLKS as a real client sends it gets the block encrypted with
+AES-128-CBC under the first 16 bytes of Kp (decrypted here with openssl)
+and the next block's index; a block it lacks gets an empty BLK; GETBLKLIST
+gets the held blocks as ranges; wrong paths, methods and bodies get
+404/405/400; SIGTERM stops it cleanly."""
+import http.client
+import json
+import os
+import select
+import signal
+import struct
+import subprocess
+import time
+
+from clitest import check, run, workdir
+
+PEERDISTD = os.environ["PEERDISTD"]
+PATH = "/116B50EB-ECE2-41ac-8429-9F9E963361B7/"
+
+
+def getblks(segment, index, crypto=1):
+    body = struct.pack(">I", len(segment)) + segment + struct.pack(">III", 1, index, 1)
+    body += struct.pack(">I", 0)
+    return struct.pack(">IIII", 1, 3, 16 + len(body), crypto) + body
+
+
+def getblklist(segment, index, count):
+    body = struct.pack(">I", len(segment)) + segment + struct.pack(">III", 1, index, count)
+    return struct.pack(">IIII", 1, 2, 16 + len(body), 0) + body
+
+
+def post(port, body, path=PATH, method="POST"):
+    c = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    c.request(method, path, body=body, headers={"Accept-Encoding": "identity"})
+    r = c.getresponse()
+    data = r.read()
+    c.close()
+    return r.status, data
+
+
+def parse_blk(data):
+    size, ver, typ, msize, crypto = struct.unpack(">IIIII", data[:20])
+    check(size == len(data) - 4 and msize == size and typ == 5, "MSG_BLK framing")
+    p = 20
+    (idlen,) = struct.unpack(">I", data[p:p + 4])
+    p += 4 + idlen + (-idlen % 4)
+    index, nxt, blen = struct.unpack(">III", data[p:p + 12])
+    p += 12
+    block = data[p:p + blen]
+    p += blen + (-blen % 4)
+    (vrf,) = struct.unpack(">I", data[p:p + 4])
+    p += 4 + vrf + (-vrf % 4)
+    (ivlen,) = struct.unpack(">I", data[p:p + 4])
+    iv = data[p + 4:p + 4 + ivlen]
+    check(p + 4 + ivlen == len(data), "no bytes after the IV")
+    return crypto, index, nxt, block, iv
+
+
+def decrypt(kp, iv, block):
+    return subprocess.run(["openssl", "enc", "-d", "-aes-128-cbc", "-nopad", "-K",
+                           kp[:32], "-iv", iv.hex()], input=block,
+                          capture_output=True, check=True).stdout
+
+
+with workdir() as d:
+    env = {"PEERDIST_CACHE_DIR": os.path.join(d, "cache")}
+    content = os.urandom(300000)
+    src, ci = os.path.join(d, "content"), os.path.join(d, "content.ci")
+    open(src, "wb").write(content)
+    run("publish", "-o", ci, "served", src, env=env)
+    seg = json.loads(run("info", "--json", "--show-secrets", ci).stdout)["segments"][0]
+    segment, kp = bytes.fromhex(seg["hohodk"]), seg["kp"]
+
+    daemon = subprocess.Popen([PEERDISTD, "--listen", "127.0.0.1", "--port", "0"],
+                              env=dict(os.environ, **env), stderr=subprocess.PIPE)
+    port, deadline, line = None, time.time() + 20, b""
+    while port is None and time.time() < deadline:
+        if select.select([daemon.stderr], [], [], 1)[0]:
+            line = daemon.stderr.readline()
+            if b"retrieval on" in line:
+                port = int(line.split()[-1])
+    check(port, f"peerdistd did not start: {line}")
+    try:
+        status, data = post(port, getblks(segment, 1))
+        check(status == 200, f"GETBLKS: HTTP {status}")
+        crypto, index, nxt, block, iv = parse_blk(data)
+        check(crypto == 1 and index == 1 and nxt == 2 and len(iv) == 16, "BLK fields")
+        check(decrypt(kp, iv, block) == content[65536:131072], "block 1 decrypts to the content")
+
+        status, data = post(port, getblks(segment, 4, crypto=0))
+        crypto, index, nxt, block, iv = parse_blk(data)
+        check(crypto == 1, "plaintext asked, AES-128 given (real clients refuse plaintext)")
+        check(nxt == 0 and len(block) == 37856 + (-37856 % 16), "last block: no next, padded")
+        check(decrypt(kp, iv, block)[:37856] == content[262144:], "last block decrypts")
+
+        status, data = post(port, getblks(bytes(32), 0))
+        crypto, index, nxt, block, iv = parse_blk(data)
+        check(status == 200 and block == b"" and crypto == 0, "a block not held: empty BLK")
+
+        status, data = post(port, getblklist(segment, 0, 10))
+        check(status == 200, "GETBLKLIST")
+        body = data[20:]
+        (idlen,) = struct.unpack(">I", body[:4])
+        body = body[4 + idlen:]
+        count, idx, cnt = struct.unpack(">III", body[:12])
+        check((count, idx, cnt) == (1, 0, 5), f"BLKLIST ranges {(count, idx, cnt)}")
+
+        check(post(port, getblks(segment, 0), path=PATH.lower())[0] == 200, "path case")
+        check(post(port, getblks(segment, 0), path="/other/")[0] == 404, "404")
+        check(post(port, None, method="GET")[0] == 405, "405")
+        check(post(port, b"\x00" * 40)[0] == 400, "400 for garbage")
+        check(post(port, b"\x00" * 100000)[0] == 413, "413 over the request limit")
+    finally:
+        daemon.send_signal(signal.SIGTERM)
+        code = daemon.wait(timeout=10)
+    check(code == 0, f"peerdistd exited {code} on SIGTERM")
+print("ok")

@@ -1,0 +1,155 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * The retrieval server's HTTP side (libmicrohttpd): POST to the MS-PCCRR
+ * path, matched case-insensitively, with a body within the protocol's
+ * request limit; everything else gets 404, 405 or 413. Keep-alive is
+ * libmicrohttpd's default. One request is answered at a time (the answer
+ * uses static buffers): serving concurrency is later work.
+ */
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <microhttpd.h>
+
+#include "pccrr.h"
+#include "peerdistd.h"
+
+struct pd_http {
+	struct MHD_Daemon *daemon;
+	struct pd_store *store;
+	pthread_mutex_t lock;
+	int verbose;
+};
+
+struct request {
+	size_t len;
+	int too_large;
+	uint8_t body[PD_PCCRR_REQUEST_MAX];
+};
+
+static enum MHD_Result reply(struct MHD_Connection *conn, unsigned status,
+			     const void *body, size_t len)
+{
+	struct MHD_Response *r = MHD_create_response_from_buffer(len, (void *)body,
+								  MHD_RESPMEM_MUST_COPY);
+	enum MHD_Result ret;
+
+	if (!r)
+		return MHD_NO;
+	ret = MHD_queue_response(conn, status, r);
+	MHD_destroy_response(r);
+	return ret;
+}
+
+static enum MHD_Result answer(struct pd_http *h, struct MHD_Connection *conn,
+			      const char *url, const char *method,
+			      struct request *req)
+{
+	static uint8_t out[PD_PCCRR_RESPONSE_MAX + 4];
+	long n;
+
+	if (strcasecmp(url, PD_PCCRR_PATH))
+		return reply(conn, MHD_HTTP_NOT_FOUND, "", 0);
+	if (strcmp(method, "POST"))
+		return reply(conn, MHD_HTTP_METHOD_NOT_ALLOWED, "", 0);
+	if (req->too_large)
+		return reply(conn, MHD_HTTP_CONTENT_TOO_LARGE, "", 0);
+	pthread_mutex_lock(&h->lock);
+	n = pd_retrieval_answer(h->store, req->body, req->len, out, sizeof(out));
+	pthread_mutex_unlock(&h->lock);
+	if (h->verbose)
+		fprintf(stderr, "peerdistd: %s %zu bytes -> %ld\n", url, req->len, n);
+	if (n < 0)
+		return reply(conn, MHD_HTTP_BAD_REQUEST, "", 0);
+	return reply(conn, MHD_HTTP_OK, out, n);
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
+				  const char *url, const char *method,
+				  const char *version, const char *upload,
+				  size_t *upload_size, void **con_cls)
+{
+	struct request *req = *con_cls;
+
+	if (!req) {
+		req = calloc(1, sizeof(*req));
+		*con_cls = req;
+		return req ? MHD_YES : MHD_NO;
+	}
+	if (*upload_size) {
+		if (req->len + *upload_size > sizeof(req->body))
+			req->too_large = 1;
+		else
+			memcpy(req->body + req->len, upload, *upload_size);
+		req->len += req->too_large ? 0 : *upload_size;
+		*upload_size = 0;
+		return MHD_YES;
+	}
+	return answer(cls, conn, url, method, req);
+}
+
+static void on_done(void *cls, struct MHD_Connection *conn, void **con_cls,
+		    enum MHD_RequestTerminationCode code)
+{
+	free(*con_cls);
+	*con_cls = NULL;
+}
+
+int pd_http_start(const struct pd_config *cfg, struct pd_store *store,
+		  struct pd_http **out)
+{
+	struct sockaddr_storage ss = { 0 };
+	struct sockaddr_in *in4 = (struct sockaddr_in *)&ss;
+	struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)&ss;
+	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_AUTO;
+	const union MHD_DaemonInfo *info;
+	struct pd_http *h;
+
+	if (inet_pton(AF_INET, cfg->listen_addr, &in4->sin_addr) == 1) {
+		in4->sin_family = AF_INET;
+		in4->sin_port = htons(cfg->port);
+	} else if (inet_pton(AF_INET6, cfg->listen_addr, &in6->sin6_addr) == 1) {
+		in6->sin6_family = AF_INET6;
+		in6->sin6_port = htons(cfg->port);
+		flags |= MHD_USE_IPv6;
+	} else {
+		fprintf(stderr, "peerdistd: %s: not an IP address\n", cfg->listen_addr);
+		return -1;
+	}
+	h = calloc(1, sizeof(*h));
+	if (!h)
+		return -1;
+	h->store = store;
+	h->verbose = cfg->verbose;
+	pthread_mutex_init(&h->lock, NULL);
+	h->daemon = MHD_start_daemon(flags, cfg->port, NULL, NULL, on_request, h,
+				     MHD_OPTION_SOCK_ADDR, &ss,
+				     MHD_OPTION_NOTIFY_COMPLETED, on_done, NULL,
+				     MHD_OPTION_CONNECTION_TIMEOUT, 60u,
+				     MHD_OPTION_END);
+	if (!h->daemon) {
+		fprintf(stderr, "peerdistd: cannot listen on %s port %u\n",
+			cfg->listen_addr, cfg->port);
+		pthread_mutex_destroy(&h->lock);
+		free(h);
+		return -1;
+	}
+	info = MHD_get_daemon_info(h->daemon, MHD_DAEMON_INFO_BIND_PORT);
+	/* The real port (the configured one may be 0): tests read this line. */
+	fprintf(stderr, "peerdistd: retrieval on %s port %u\n", cfg->listen_addr,
+		info ? info->port : cfg->port);
+	*out = h;
+	return 0;
+}
+
+void pd_http_stop(struct pd_http *h)
+{
+	MHD_stop_daemon(h->daemon);
+	pthread_mutex_destroy(&h->lock);
+	free(h);
+}

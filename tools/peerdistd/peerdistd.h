@@ -1,0 +1,33 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* peerdistd: what its parts share. */
+#ifndef PD_PEERDISTD_H
+#define PD_PEERDISTD_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "store.h"
+
+struct pd_config {
+	char listen_addr[64];	/* IPv4 or IPv6 literal */
+	uint16_t port;
+	int verbose;
+};
+
+/* Parses the command line; 0, or the exit code to leave with. */
+int pd_config_parse(int argc, char **argv, struct pd_config *cfg);
+
+/*
+ * MS-PCCRR retrieval over the store: answers one request body with a
+ * response body (transport header included) in out. Returns its length,
+ * or -1 for a request to refuse with HTTP 400.
+ */
+long pd_retrieval_answer(struct pd_store *store, const uint8_t *req, size_t len,
+			 uint8_t *out, size_t cap);
+
+struct pd_http;
+int pd_http_start(const struct pd_config *cfg, struct pd_store *store,
+		  struct pd_http **out);
+void pd_http_stop(struct pd_http *h);
+
+#endif

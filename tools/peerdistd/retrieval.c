@@ -1,0 +1,117 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * The retrieval server's logic (MS-PCCRR), between the codec and the store:
+ * NEGO answered; GETBLKLIST answered with the requested blocks this cache
+ * holds, as normalized ranges; GETBLKS answered with the block, encrypted
+ * with the key from Kp (AES-128 when the client asks for none: real
+ * clients refuse plaintext), and the next block held, or an empty BLK.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "pccrr.h"
+#include "pccrr_crypto.h"
+#include "peerdistd.h"
+
+static struct pd_pccrr_msg req_msg, resp_msg;	/* one request at a time */
+
+static int has(struct pd_store *st, const struct pd_pccrr_msg *m, uint32_t b)
+{
+	return st->ops->has_block(st, m->segment_id, m->segment_id_len, b) == 1;
+}
+
+static void answer_blklist(struct pd_store *st, const struct pd_pccrr_msg *q,
+			   struct pd_pccrr_msg *r)
+{
+	uint32_t i, b;
+
+	r->type = PD_MSG_BLKLIST;
+	for (i = 0; i < q->nranges; i++) {
+		for (b = q->ranges[i].index; b < q->ranges[i].index + q->ranges[i].count; b++) {
+			if (!has(st, q, b))
+				continue;
+			if (r->nranges && r->ranges[r->nranges - 1].index +
+					  r->ranges[r->nranges - 1].count == b)
+				r->ranges[r->nranges - 1].count++;
+			else if (r->nranges < PD_PCCRR_MAX_RANGES)
+				r->ranges[r->nranges++] = (struct pd_block_range){ b, 1 };
+		}
+	}
+	r->nranges = pd_block_ranges_normalize(r->ranges, r->nranges);
+}
+
+/* The block, encrypted into cipher; its ciphertext length, 0 if not here. */
+static size_t encrypt_block(struct pd_store *st, const struct pd_pccrr_msg *q,
+			    uint32_t b, unsigned crypto, uint8_t *plain,
+			    uint8_t *cipher, uint8_t iv[PD_PCCRR_IV_SIZE])
+{
+	struct pd_segment_desc d;
+	struct pd_block_loc loc;
+	ssize_t n;
+
+	if (st->ops->get_segment(st, q->segment_id, q->segment_id_len, &d) ||
+	    st->ops->locate_block(st, q->segment_id, q->segment_id_len, b, &loc))
+		return 0;
+	n = pread(loc.fd, plain, loc.len, loc.offset);
+	close(loc.fd);
+	if (n != (ssize_t)loc.len ||
+	    pd_pccrr_encrypt(crypto, d.kp, d.hash_len, plain, loc.len, cipher, iv))
+		return 0;
+	return pd_pccrr_padded_len(loc.len);
+}
+
+static void answer_blk(struct pd_store *st, const struct pd_pccrr_msg *q,
+		       struct pd_pccrr_msg *r, uint8_t *plain, uint8_t *cipher,
+		       uint8_t *iv)
+{
+	uint32_t b = q->ranges[0].index, next;
+
+	r->type = PD_MSG_BLK;
+	r->crypto = q->crypto ? q->crypto : PD_CRYPTO_AES_128;
+	r->block_index = b;
+	r->block_len = encrypt_block(st, q, b, r->crypto, plain, cipher, iv);
+	r->block = cipher;
+	if (r->block_len) {
+		r->iv = iv;
+		r->iv_len = PD_PCCRR_IV_SIZE;
+	} else {
+		r->crypto = PD_CRYPTO_NONE;	/* "not here": nothing to decrypt */
+	}
+	for (next = b + 1; next < PD_PCCRR_BLOCKS && r->block_len; next++) {
+		if (has(st, q, next)) {
+			r->next_block_index = next;
+			break;
+		}
+	}
+}
+
+long pd_retrieval_answer(struct pd_store *st, const uint8_t *req, size_t len,
+			 uint8_t *out, size_t cap)
+{
+	static uint8_t plain[PD_V2_MAX_SEGMENT], cipher[PD_V2_MAX_SEGMENT], iv[16];
+	struct pd_pccrr_msg *q = &req_msg, *r = &resp_msg;
+
+	if (pd_pccrr_decode_request(req, len, q))
+		return -1;
+	memset(r, 0, sizeof(*r));
+	r->version = PD_PCCRR_VERSION_1;
+	r->crypto = q->crypto;
+	r->segment_id = q->segment_id;
+	r->segment_id_len = q->segment_id_len;
+	switch (q->type) {
+	case PD_MSG_NEGO_REQ:
+		r->type = PD_MSG_NEGO_RESP;
+		r->min_version = r->max_version = PD_PCCRR_VERSION_1;
+		break;
+	case PD_MSG_GETBLKLIST:
+		answer_blklist(st, q, r);
+		break;
+	case PD_MSG_GETBLKS:
+		answer_blk(st, q, r, plain, cipher, iv);
+		break;
+	default:
+		return -1;
+	}
+	return pd_pccrr_encode_response(r, out, cap);
+}
