@@ -33,6 +33,8 @@ int pd_config_parse(int argc, char **argv, struct pd_config *cfg)
 
 	strcpy(cfg->listen_addr, "::");
 	cfg->port = DEFAULT_PORT;
+	cfg->max_clients = 64;
+	cfg->upload_timeout_ms = 15000;
 	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'l':

@@ -3,8 +3,12 @@
  * The retrieval server's HTTP side (libmicrohttpd): POST to the MS-PCCRR
  * path, matched case-insensitively, with a body within the protocol's
  * request limit; everything else gets 404, 405 or 413. Keep-alive is
- * libmicrohttpd's default. One request is answered at a time (the answer
- * uses static buffers): serving concurrency is later work.
+ * libmicrohttpd's default. A pool of one thread per core polls the
+ * connections, so a connection's work stays on one thread.
+ *
+ * Active clients (MS-PCCRR 3.2): a client address that made a request
+ * within the upload timeout holds one of max_clients places; a new client
+ * finding no free place gets empty answers until one frees up.
  */
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -13,16 +17,26 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
+#include <unistd.h>
 
 #include <microhttpd.h>
 
 #include "pccrr.h"
 #include "peerdistd.h"
 
+struct active_client {
+	uint8_t addr[16];	/* IPv4 as v4-mapped IPv6 */
+	int64_t last_ms;
+};
+
 struct pd_http {
 	struct MHD_Daemon *daemon;
 	struct pd_store *store;
-	pthread_mutex_t lock;
+	pthread_mutex_t lock;	/* the active clients */
+	struct active_client *clients;
+	unsigned nclients, max_clients;
+	int64_t upload_timeout_ms;
 	int verbose;
 };
 
@@ -46,11 +60,70 @@ static enum MHD_Result reply(struct MHD_Connection *conn, unsigned status,
 	return ret;
 }
 
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void client_key(struct MHD_Connection *conn, uint8_t key[16])
+{
+	const union MHD_ConnectionInfo *ci =
+		MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	const struct sockaddr *sa = ci ? ci->client_addr : NULL;
+
+	memset(key, 0, 16);
+	if (sa && sa->sa_family == AF_INET6) {
+		memcpy(key, &((const struct sockaddr_in6 *)sa)->sin6_addr, 16);
+	} else if (sa && sa->sa_family == AF_INET) {
+		key[10] = key[11] = 0xff;
+		memcpy(key + 12, &((const struct sockaddr_in *)sa)->sin_addr, 4);
+	}
+}
+
+/* Drops clients idle past the upload timeout. Lock: h->lock. */
+static void expire_clients(struct pd_http *h, int64_t now)
+{
+	unsigned i = 0;
+
+	while (i < h->nclients) {
+		if (now - h->clients[i].last_ms >= h->upload_timeout_ms)
+			h->clients[i] = h->clients[--h->nclients];
+		else
+			i++;
+	}
+}
+
+static int admit(struct pd_http *h, struct MHD_Connection *conn)
+{
+	int64_t now = now_ms();
+	uint8_t key[16];
+	unsigned i;
+	int ok = 0;
+
+	client_key(conn, key);
+	pthread_mutex_lock(&h->lock);
+	expire_clients(h, now);
+	for (i = 0; i < h->nclients && memcmp(h->clients[i].addr, key, 16); i++)
+		;
+	if (i == h->nclients && h->nclients < h->max_clients)
+		memcpy(h->clients[h->nclients++].addr, key, 16);
+	if (i < h->nclients) {
+		h->clients[i].last_ms = now;
+		ok = 1;
+	}
+	pthread_mutex_unlock(&h->lock);
+	return ok;
+}
+
 static enum MHD_Result answer(struct pd_http *h, struct MHD_Connection *conn,
 			      const char *url, const char *method,
 			      struct request *req)
 {
-	static uint8_t out[PD_PCCRR_RESPONSE_MAX + 4];
+	static _Thread_local uint8_t out[PD_PCCRR_RESPONSE_MAX + 4];
+	int admitted;
 	long n;
 
 	if (strcasecmp(url, PD_PCCRR_PATH))
@@ -59,11 +132,12 @@ static enum MHD_Result answer(struct pd_http *h, struct MHD_Connection *conn,
 		return reply(conn, MHD_HTTP_METHOD_NOT_ALLOWED, "", 0);
 	if (req->too_large)
 		return reply(conn, MHD_HTTP_CONTENT_TOO_LARGE, "", 0);
-	pthread_mutex_lock(&h->lock);
-	n = pd_retrieval_answer(h->store, req->body, req->len, out, sizeof(out));
-	pthread_mutex_unlock(&h->lock);
+	admitted = admit(h, conn);
+	n = pd_retrieval_answer(h->store, req->body, req->len, admitted, out,
+				sizeof(out));
 	if (h->verbose)
-		fprintf(stderr, "peerdistd: %s %zu bytes -> %ld\n", url, req->len, n);
+		fprintf(stderr, "peerdistd: %s %zu bytes -> %ld%s\n", url, req->len,
+			n, admitted ? "" : " (over the active client limit)");
 	if (n < 0)
 		return reply(conn, MHD_HTTP_BAD_REQUEST, "", 0);
 	return reply(conn, MHD_HTTP_OK, out, n);
@@ -100,6 +174,13 @@ static void on_done(void *cls, struct MHD_Connection *conn, void **con_cls,
 	*con_cls = NULL;
 }
 
+static unsigned pool_size(void)
+{
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+
+	return n < 1 ? 1 : n > 64 ? 64 : n;
+}
+
 int pd_http_start(const struct pd_config *cfg, struct pd_store *store,
 		  struct pd_http **out)
 {
@@ -124,20 +205,24 @@ int pd_http_start(const struct pd_config *cfg, struct pd_store *store,
 	h = calloc(1, sizeof(*h));
 	if (!h)
 		return -1;
+	h->clients = calloc(cfg->max_clients, sizeof(*h->clients));
+	if (!h->clients)
+		goto free_h;
 	h->store = store;
 	h->verbose = cfg->verbose;
+	h->max_clients = cfg->max_clients;
+	h->upload_timeout_ms = cfg->upload_timeout_ms;
 	pthread_mutex_init(&h->lock, NULL);
 	h->daemon = MHD_start_daemon(flags, cfg->port, NULL, NULL, on_request, h,
 				     MHD_OPTION_SOCK_ADDR, &ss,
 				     MHD_OPTION_NOTIFY_COMPLETED, on_done, NULL,
 				     MHD_OPTION_CONNECTION_TIMEOUT, 60u,
+				     MHD_OPTION_THREAD_POOL_SIZE, pool_size(),
 				     MHD_OPTION_END);
 	if (!h->daemon) {
 		fprintf(stderr, "peerdistd: cannot listen on %s port %u\n",
 			cfg->listen_addr, cfg->port);
-		pthread_mutex_destroy(&h->lock);
-		free(h);
-		return -1;
+		goto destroy_lock;
 	}
 	info = MHD_get_daemon_info(h->daemon, MHD_DAEMON_INFO_BIND_PORT);
 	/* The real port (the configured one may be 0): tests read this line. */
@@ -145,11 +230,19 @@ int pd_http_start(const struct pd_config *cfg, struct pd_store *store,
 		info ? info->port : cfg->port);
 	*out = h;
 	return 0;
+
+destroy_lock:
+	pthread_mutex_destroy(&h->lock);
+	free(h->clients);
+free_h:
+	free(h);
+	return -1;
 }
 
 void pd_http_stop(struct pd_http *h)
 {
 	MHD_stop_daemon(h->daemon);
 	pthread_mutex_destroy(&h->lock);
+	free(h->clients);
 	free(h);
 }

@@ -12,6 +12,8 @@ struct pd_config {
 	char listen_addr[64];	/* IPv4 or IPv6 literal */
 	uint16_t port;
 	int verbose;
+	unsigned max_clients;		/* Active Client Count limit */
+	unsigned upload_timeout_ms;	/* idle time that ends a client's turn */
 };
 
 /* Parses the command line; 0, or the exit code to leave with. */
@@ -19,11 +21,13 @@ int pd_config_parse(int argc, char **argv, struct pd_config *cfg);
 
 /*
  * MS-PCCRR retrieval over the store: answers one request body with a
- * response body (transport header included) in out. Returns its length,
- * or -1 for a request to refuse with HTTP 400.
+ * response body (transport header included) in out. A client that is not
+ * admitted (over the Active Client Count) gets the spec's empty answers.
+ * Returns the length, or -1 for a request to refuse with HTTP 400.
+ * Safe to call from several threads at once.
  */
 long pd_retrieval_answer(struct pd_store *store, const uint8_t *req, size_t len,
-			 uint8_t *out, size_t cap);
+			 int admitted, uint8_t *out, size_t cap);
 
 struct pd_http;
 int pd_http_start(const struct pd_config *cfg, struct pd_store *store,

@@ -5,7 +5,11 @@
  * holds, as normalized ranges; GETBLKS answered with the block, encrypted
  * with the key from Kp (AES-128 when the client asks for none: real
  * clients refuse plaintext), and the next block held, or an empty BLK.
+ * A client beyond the Active Client Count gets what the spec prescribes:
+ * an empty BLKLIST or an empty BLK. Each serving thread has its own
+ * scratch, so requests are answered in parallel.
  */
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -14,7 +18,13 @@
 #include "pccrr_crypto.h"
 #include "peerdistd.h"
 
-static struct pd_pccrr_msg req_msg, resp_msg;	/* one request at a time */
+struct scratch {
+	struct pd_pccrr_msg q, r;
+	uint8_t plain[PD_V2_MAX_SEGMENT], cipher[PD_V2_MAX_SEGMENT];
+	uint8_t iv[PD_PCCRR_IV_SIZE];
+};
+
+static _Thread_local struct scratch *scratch;	/* freed at thread exit */
 
 static int has(struct pd_store *st, const struct pd_pccrr_msg *m, uint32_t b)
 {
@@ -26,7 +36,6 @@ static void answer_blklist(struct pd_store *st, const struct pd_pccrr_msg *q,
 {
 	uint32_t i, b;
 
-	r->type = PD_MSG_BLKLIST;
 	for (i = 0; i < q->nranges; i++) {
 		for (b = q->ranges[i].index; b < q->ranges[i].index + q->ranges[i].count; b++) {
 			if (!has(st, q, b))
@@ -67,9 +76,7 @@ static void answer_blk(struct pd_store *st, const struct pd_pccrr_msg *q,
 {
 	uint32_t b = q->ranges[0].index, next;
 
-	r->type = PD_MSG_BLK;
 	r->crypto = q->crypto ? q->crypto : PD_CRYPTO_AES_128;
-	r->block_index = b;
 	r->block_len = encrypt_block(st, q, b, r->crypto, plain, cipher, iv);
 	r->block = cipher;
 	if (r->block_len) {
@@ -86,12 +93,35 @@ static void answer_blk(struct pd_store *st, const struct pd_pccrr_msg *q,
 	}
 }
 
-long pd_retrieval_answer(struct pd_store *st, const uint8_t *req, size_t len,
-			 uint8_t *out, size_t cap)
-{
-	static uint8_t plain[PD_V2_MAX_SEGMENT], cipher[PD_V2_MAX_SEGMENT], iv[16];
-	struct pd_pccrr_msg *q = &req_msg, *r = &resp_msg;
+static pthread_key_t scratch_key;
+static pthread_once_t scratch_once = PTHREAD_ONCE_INIT;
 
+static void scratch_key_init(void)
+{
+	pthread_key_create(&scratch_key, free);
+}
+
+static struct scratch *thread_scratch(void)
+{
+	if (!scratch) {
+		pthread_once(&scratch_once, scratch_key_init);
+		scratch = malloc(sizeof(*scratch));
+		if (scratch)
+			pthread_setspecific(scratch_key, scratch);
+	}
+	return scratch;
+}
+
+long pd_retrieval_answer(struct pd_store *st, const uint8_t *req, size_t len,
+			 int admitted, uint8_t *out, size_t cap)
+{
+	struct scratch *s = thread_scratch();
+	struct pd_pccrr_msg *q, *r;
+
+	if (!s)
+		return -1;
+	q = &s->q;
+	r = &s->r;
 	if (pd_pccrr_decode_request(req, len, q))
 		return -1;
 	memset(r, 0, sizeof(*r));
@@ -105,10 +135,16 @@ long pd_retrieval_answer(struct pd_store *st, const uint8_t *req, size_t len,
 		r->min_version = r->max_version = PD_PCCRR_VERSION_1;
 		break;
 	case PD_MSG_GETBLKLIST:
-		answer_blklist(st, q, r);
+		r->type = PD_MSG_BLKLIST;
+		if (admitted)
+			answer_blklist(st, q, r);
 		break;
 	case PD_MSG_GETBLKS:
-		answer_blk(st, q, r, plain, cipher, iv);
+		r->type = PD_MSG_BLK;
+		r->block_index = q->ranges[0].index;
+		r->crypto = PD_CRYPTO_NONE;
+		if (admitted)
+			answer_blk(st, q, r, s->plain, s->cipher, s->iv);
 		break;
 	default:
 		return -1;
