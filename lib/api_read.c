@@ -10,8 +10,11 @@
  * time, in the order they were issued, since each starts where the last
  * ended.
  *
- * The peer service that fetches missing blocks from the network is a later
- * part: until it exists, a waiting read is satisfied only by local adds.
+ * A read that misses with a timeout also asks the fetcher (fetch.c) for
+ * the block from peers on the LAN; the block it brings lands in the store
+ * and wakes the read like a local add. A read whose block only distrusted
+ * peers have ends with PEERDIST_ERROR_TRUST_FAILURE; otherwise a miss
+ * waits for peers or local adds until its timeout.
  */
 #include <errno.h>
 #include <liburing.h>
@@ -22,6 +25,7 @@
 #include <unistd.h>
 
 #include "api.h"
+#include "fetch.h"
 
 #define RING_ENTRIES	64
 #define TAG_WAKE	1
@@ -48,6 +52,8 @@ struct pd_engine {
 	struct read_op *waiting;	/* FIFO, under lock */
 	struct io_uring ring;		/* engine thread only */
 	int wake_fd;
+	struct pd_fetcher *fetcher;	/* started at the first miss, under lock */
+	int fetch_off;			/* PEERDIST_DISCOVERY=off, or it failed */
 	int stop;			/* under lock */
 	int in_flight;			/* reads in the ring, under lock */
 	unsigned walk;
@@ -125,6 +131,31 @@ static void finish_missing(struct pd_engine *e, struct read_op *op,
 
 enum start_result { STARTED, DONE, WAIT };
 
+static void wake(struct pd_engine *e);
+
+static void wake_cb(void *e)
+{
+	wake(e);
+}
+
+/* Lock contract: e->lock held. Asks peers for block b of segment s of c. */
+static enum pd_fetch_state ask_peers(struct pd_engine *e, struct pd_content *c,
+				     uint32_t s, uint32_t b)
+{
+	struct pd_fetch_config cfg;
+	struct pd_segment_desc d;
+
+	if (!e->fetcher && !e->fetch_off) {
+		e->fetch_off = !pd_fetch_config_from_env(&cfg) ||
+			       pd_fetcher_start(e->inst->store, &cfg, wake_cb, e,
+						&e->fetcher);
+	}
+	if (!e->fetcher)
+		return PD_FETCH_NO_PEER;
+	pd_segment_desc_from_ci(c->ci, s, &d);
+	return pd_fetch_block(e->fetcher, &d, b);
+}
+
 /* Lock contract: e->lock held. Starts, finishes or keeps op waiting. */
 static enum start_result try_start(struct pd_engine *e, struct read_op *op)
 {
@@ -148,6 +179,10 @@ static enum start_result try_start(struct pd_engine *e, struct read_op *op)
 		}
 		if (now_ns() >= op->deadline) {
 			finish_missing(e, op, off, ERROR_TIMEOUT);
+			return DONE;
+		}
+		if (ask_peers(e, c, s, b) == PD_FETCH_TRUST_FAILURE) {
+			finish_missing(e, op, off, PEERDIST_ERROR_TRUST_FAILURE);
 			return DONE;
 		}
 		return WAIT;
@@ -372,6 +407,8 @@ void pd_engine_stop(struct pd_engine *e)
 	pthread_mutex_unlock(&e->lock);
 	wake(e);
 	pthread_join(e->thread, NULL);
+	pd_fetcher_stop(e->fetcher);	/* its notify wakes e: before e goes */
+	e->fetcher = NULL;
 	/* Reads already in the ring complete as they land. */
 	pthread_mutex_lock(&e->lock);
 	while (e->in_flight && !io_uring_wait_cqe(&e->ring, &cqe)) {

@@ -74,7 +74,8 @@ with workdir() as d:
     seg = json.loads(run("info", "--json", "--show-secrets", ci).stdout)["segments"][0]
     segment, kp = bytes.fromhex(seg["hohodk"]), seg["kp"]
 
-    daemon = subprocess.Popen([PEERDISTD, "--listen", "127.0.0.1", "--port", "0"],
+    daemon = subprocess.Popen([PEERDISTD, "--listen", "127.0.0.1", "--port", "0",
+                               "--no-discovery"],
                               env=dict(os.environ, **env), stderr=subprocess.PIPE)
     port, deadline, line = None, time.time() + 20, b""
     while port is None and time.time() < deadline:

@@ -188,7 +188,6 @@ int pd_http_start(const struct pd_config *cfg, struct pd_store *store,
 	struct sockaddr_in *in4 = (struct sockaddr_in *)&ss;
 	struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)&ss;
 	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_AUTO;
-	const union MHD_DaemonInfo *info;
 	struct pd_http *h;
 
 	if (inet_pton(AF_INET, cfg->listen_addr, &in4->sin_addr) == 1) {
@@ -224,10 +223,9 @@ int pd_http_start(const struct pd_config *cfg, struct pd_store *store,
 			cfg->listen_addr, cfg->port);
 		goto destroy_lock;
 	}
-	info = MHD_get_daemon_info(h->daemon, MHD_DAEMON_INFO_BIND_PORT);
 	/* The real port (the configured one may be 0): tests read this line. */
 	fprintf(stderr, "peerdistd: retrieval on %s port %u\n", cfg->listen_addr,
-		info ? info->port : cfg->port);
+		pd_http_port(h));
 	*out = h;
 	return 0;
 
@@ -237,6 +235,14 @@ destroy_lock:
 free_h:
 	free(h);
 	return -1;
+}
+
+unsigned pd_http_port(struct pd_http *h)
+{
+	const union MHD_DaemonInfo *info =
+		MHD_get_daemon_info(h->daemon, MHD_DAEMON_INFO_BIND_PORT);
+
+	return info ? info->port : 0;
 }
 
 void pd_http_stop(struct pd_http *h)

@@ -12,6 +12,7 @@ int main(int argc, char **argv)
 	struct pd_config cfg = { 0 };
 	struct pd_store *store;
 	struct pd_http *http;
+	struct pd_discovery *disc = NULL;
 	sigset_t sigs;
 	int sig, err;
 
@@ -32,11 +33,18 @@ int main(int argc, char **argv)
 		store->ops->close(store);
 		return 1;
 	}
+	if (cfg.discovery &&
+	    pd_discovery_start(&cfg, store, pd_http_port(http), &disc)) {
+		pd_http_stop(http);
+		store->ops->close(store);
+		return 1;
+	}
 	do {
 		sigwait(&sigs, &sig);
 		if (sig == SIGHUP)
 			fprintf(stderr, "peerdistd: SIGHUP: no configuration file to reload yet\n");
 	} while (sig == SIGHUP);
+	pd_discovery_stop(disc);
 	pd_http_stop(http);
 	store->ops->close(store);
 	fprintf(stderr, "peerdistd: stopped\n");

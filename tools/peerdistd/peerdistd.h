@@ -14,6 +14,8 @@ struct pd_config {
 	int verbose;
 	unsigned max_clients;		/* Active Client Count limit */
 	unsigned upload_timeout_ms;	/* idle time that ends a client's turn */
+	char interfaces[256];		/* comma list; empty: every multicast one */
+	int discovery;			/* answer Probes */
 };
 
 /* Parses the command line; 0, or the exit code to leave with. */
@@ -33,5 +35,15 @@ struct pd_http;
 int pd_http_start(const struct pd_config *cfg, struct pd_store *store,
 		  struct pd_http **out);
 void pd_http_stop(struct pd_http *h);
+
+/* Discovery (discovery.c): answers Probes for what the store holds,
+ * advertising the retrieval service at http_port. */
+struct pd_discovery;
+int pd_discovery_start(const struct pd_config *cfg, struct pd_store *st,
+		       unsigned http_port, struct pd_discovery **out);
+void pd_discovery_stop(struct pd_discovery *d);
+
+/* The port the retrieval service really listens on. */
+unsigned pd_http_port(struct pd_http *h);
 
 #endif

@@ -1,0 +1,60 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Fetching missing blocks from peers: discovery, then MS-PCCRR retrieval
+ * from the peers found, several at once (one worker thread per parallel
+ * request). Every block is decrypted and goes into the store, which checks
+ * it against its hash before anyone can read it; a peer that sends a bad
+ * block, or stalls past the request timer, is distrusted for a while.
+ * Readers learn of a fetched block from the store's own wake-ups, and of a
+ * failure from the notify callback.
+ */
+#ifndef PD_FETCH_H
+#define PD_FETCH_H
+
+#include <stdint.h>
+
+#include "store.h"
+
+enum pd_fetch_state {
+	PD_FETCH_PENDING,	/* asked for; peers being looked for or asked */
+	PD_FETCH_NO_PEER,	/* no trusted peer had it, recently */
+	PD_FETCH_TRUST_FAILURE,	/* peers had it, but all are distrusted now */
+	PD_FETCH_BUSY,		/* too many requests queued: ask again later */
+};
+
+struct pd_fetch_config {
+	const char *interfaces;		/* comma list; NULL: every multicast one */
+	unsigned window_ms;		/* discovery window */
+	unsigned request_ms;		/* request timer */
+	unsigned workers;		/* parallel requests */
+};
+
+struct pd_fetch_stats {
+	uint64_t probes;
+	uint64_t blocks;		/* fetched and verified */
+	uint64_t bytes;
+	uint64_t bad_blocks;		/* failed decryption or verification */
+	uint64_t stalls;		/* request timer expired, or transport errors */
+};
+
+struct pd_fetcher;
+
+/* Reads the configuration from the environment: PEERDIST_DISCOVERY
+ * (on/off), PEERDIST_INTERFACES, PEERDIST_REQUEST_TIMEOUT_MS. Returns 0
+ * when fetching from peers is off. */
+int pd_fetch_config_from_env(struct pd_fetch_config *cfg);
+
+int pd_fetcher_start(struct pd_store *st, const struct pd_fetch_config *cfg,
+		     void (*notify)(void *), void *arg, struct pd_fetcher **out);
+
+/* Asks for block b of the segment d describes (once: repeated asks are
+ * free) and says how it stands. */
+enum pd_fetch_state pd_fetch_block(struct pd_fetcher *f,
+				   const struct pd_segment_desc *d, uint32_t b);
+
+void pd_fetch_get_stats(struct pd_fetcher *f, struct pd_fetch_stats *out);
+
+/* Stops the workers (a request in progress ends within the request timer). */
+void pd_fetcher_stop(struct pd_fetcher *f);
+
+#endif

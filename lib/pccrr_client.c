@@ -1,0 +1,240 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/* The MS-PCCRR client's HTTP transport. */
+#include <errno.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/uio.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "netif.h"
+#include "pccrr.h"
+#include "pccrr_client.h"
+
+#define HEADER_MAX	4096
+
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Waits for events on fd until the deadline: 0, or -ETIMEDOUT. */
+static int wait_fd(int fd, short events, int64_t deadline)
+{
+	struct pollfd p = { fd, events, 0 };
+	int64_t left;
+
+	do {
+		left = deadline - now_ms();
+		if (left <= 0)
+			return -ETIMEDOUT;
+	} while (poll(&p, 1, left) < 0 && errno == EINTR);
+	return p.revents ? 0 : -ETIMEDOUT;
+}
+
+void pd_pccrr_conn_close(struct pd_pccrr_conn *c)
+{
+	if (c->fd >= 0)
+		close(c->fd);
+	c->fd = -1;
+}
+
+static int connect_peer(struct pd_pccrr_conn *c, const struct sockaddr_storage *peer,
+			int64_t deadline)
+{
+	socklen_t len = peer->ss_family == AF_INET ? sizeof(struct sockaddr_in) :
+						     sizeof(struct sockaddr_in6);
+	int one = 1, err = 0;
+
+	c->fd = socket(peer->ss_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (c->fd < 0)
+		return -errno;
+	setsockopt(c->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	c->peer = *peer;
+	if (connect(c->fd, (const struct sockaddr *)peer, len) && errno != EINPROGRESS)
+		err = -errno;
+	if (!err)
+		err = wait_fd(c->fd, POLLOUT, deadline);
+	if (!err) {
+		len = sizeof(err);
+		getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &err, &len);
+		err = -err;
+	}
+	if (err)
+		pd_pccrr_conn_close(c);
+	return err;
+}
+
+static int send_all(int fd, struct iovec *iov, int n, int64_t deadline)
+{
+	ssize_t w;
+	int err;
+
+	while (n) {
+		w = writev(fd, iov, n);
+		if (w < 0 && errno != EAGAIN && errno != EINTR)
+			return -errno;
+		if (w < 0 && (err = wait_fd(fd, POLLOUT, deadline)))
+			return err;
+		while (w > 0 && n) {
+			size_t step = (size_t)w < iov->iov_len ? (size_t)w : iov->iov_len;
+
+			iov->iov_base = (char *)iov->iov_base + step;
+			iov->iov_len -= step;
+			w -= step;
+			if (!iov->iov_len) {
+				iov++;
+				n--;
+			}
+		}
+	}
+	return 0;
+}
+
+/* Reads what has arrived (at most cap bytes), waiting for some. */
+static long read_some(int fd, char *buf, size_t cap, int64_t deadline)
+{
+	ssize_t r;
+	int err;
+
+	for (;;) {
+		r = read(fd, buf, cap);
+		if (r > 0)
+			return r;
+		if (!r)
+			return -ECONNRESET;
+		if (errno != EAGAIN && errno != EINTR)
+			return -errno;
+		err = wait_fd(fd, POLLIN, deadline);
+		if (err)
+			return err;
+	}
+}
+
+struct head {
+	int status;
+	long length;
+	int close;
+};
+
+static int parse_head(char *h, struct head *out)
+{
+	char *line, *save, *v;
+
+	*out = (struct head){ .length = -1 };
+	line = strtok_r(h, "\r\n", &save);
+	if (!line || sscanf(line, "HTTP/1.%*1[01] %3d", &out->status) != 1)
+		return -EPROTO;
+	while ((line = strtok_r(NULL, "\r\n", &save))) {
+		v = strchr(line, ':');
+		if (!v)
+			return -EPROTO;
+		*v++ = 0;
+		v += strspn(v, " \t");
+		if (!strcasecmp(line, "Content-Length")) {
+			char *end;
+
+			out->length = strtol(v, &end, 10);
+			if (end == v || out->length < 0)
+				return -EPROTO;
+		} else if (!strcasecmp(line, "Transfer-Encoding")) {
+			return -EPROTO;	/* peers send lengths; chunking is not expected */
+		} else if (!strcasecmp(line, "Connection") && !strcasecmp(v, "close")) {
+			out->close = 1;
+		}
+	}
+	return out->status == 200 && out->length >= 0 ? 0 : -EPROTO;
+}
+
+static long receive(struct pd_pccrr_conn *c, uint8_t *resp, size_t cap,
+		    int64_t deadline, struct head *hd)
+{
+	char head[HEADER_MAX + 1], *end = NULL;
+	size_t have = 0, body;
+	long r;
+
+	while (!end) {
+		if (have == HEADER_MAX)
+			return -EPROTO;
+		r = read_some(c->fd, head + have, HEADER_MAX - have, deadline);
+		if (r < 0)
+			return r;
+		have += r;
+		head[have] = 0;
+		end = strstr(head, "\r\n\r\n");
+	}
+	body = have - (end + 4 - head);
+	*end = 0;
+	if (parse_head(head, hd))
+		return -EPROTO;
+	if ((size_t)hd->length > cap || body > (size_t)hd->length)
+		return -EMSGSIZE;
+	memcpy(resp, end + 4, body);
+	while (body < (size_t)hd->length) {
+		r = read_some(c->fd, (char *)resp + body, hd->length - body, deadline);
+		if (r < 0)
+			return r;
+		body += r;
+	}
+	return body;
+}
+
+static long exchange(struct pd_pccrr_conn *c, const uint8_t *req, size_t len,
+		     uint8_t *resp, size_t cap, int64_t deadline)
+{
+	char head[256];
+	struct iovec iov[2];
+	struct head hd;
+	long n;
+	int err;
+
+	iov[0].iov_base = head;
+	iov[0].iov_len = snprintf(head, sizeof(head),
+				  "POST %s HTTP/1.1\r\nHost: ", PD_PCCRR_PATH);
+	pd_netif_format((const struct sockaddr *)&c->peer,
+			ntohs(((struct sockaddr_in *)&c->peer)->sin_port),
+			head + iov[0].iov_len, sizeof(head) - iov[0].iov_len);
+	iov[0].iov_len = strlen(head);
+	iov[0].iov_len += snprintf(head + iov[0].iov_len, sizeof(head) - iov[0].iov_len,
+				   "\r\nContent-Length: %zu\r\n\r\n", len);
+	iov[1] = (struct iovec){ (void *)req, len };
+	err = send_all(c->fd, iov, 2, deadline);
+	if (err)
+		return err;
+	n = receive(c, resp, cap, deadline, &hd);
+	if (n < 0 || hd.close)
+		pd_pccrr_conn_close(c);
+	return n;
+}
+
+long pd_pccrr_post(struct pd_pccrr_conn *c, const struct sockaddr_storage *peer,
+		   const uint8_t *req, size_t len, uint8_t *resp, size_t cap,
+		   unsigned timeout_ms)
+{
+	int64_t deadline = now_ms() + timeout_ms;
+	int reused = 0;
+	long n;
+
+	if (c->fd >= 0 && memcmp(&c->peer, peer, sizeof(*peer)))
+		pd_pccrr_conn_close(c);
+	if (c->fd >= 0)
+		reused = 1;
+	else if ((n = connect_peer(c, peer, deadline)))
+		return n;
+	n = exchange(c, req, len, resp, cap, deadline);
+	/* A kept-alive connection the peer closed meanwhile: once more. */
+	if (reused && (n == -ECONNRESET || n == -EPIPE)) {
+		n = connect_peer(c, peer, deadline);
+		if (!n)
+			n = exchange(c, req, len, resp, cap, deadline);
+	}
+	return n;
+}

@@ -1,0 +1,77 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+"""A LAN of network namespaces for multi-host tests: one namespace per host,
+each with an eth0 veth plugged into a bridge that lives in a namespace of
+its own, so nothing is added to the machine's own network. Everything is
+removed on exit, also when the test fails or is interrupted."""
+import atexit
+import os
+import shutil
+import signal
+import subprocess
+import sys
+
+
+def skip_unless_possible():
+    if os.geteuid() != 0 or not shutil.which("ip"):
+        print("SKIP: needs root and iproute2 to create network namespaces")
+        sys.exit(77)
+
+
+def ip(*args):
+    subprocess.run(["ip", *args], check=True, stdout=subprocess.DEVNULL)
+
+
+class Lan:
+    def __init__(self, hosts, family):
+        self.tag = "pd%d" % (os.getpid() % 100000)
+        self.namespaces = []
+        self.procs = []
+        self.addr = {}
+        atexit.register(self.close)
+        signal.signal(signal.SIGTERM, lambda *a: sys.exit(1))
+        bridge = self._netns("br")
+        ip("-n", bridge, "link", "add", "br0", "type", "bridge", "mcast_snooping", "0")
+        ip("-n", bridge, "link", "set", "br0", "up")
+        for i, host in enumerate(hosts, 1):
+            ns = self._netns(host)
+            # Link-local addresses usable at once: no duplicate detection.
+            for key in ("default", "all"):
+                self.run(host, ["sysctl", "-qw", f"net.ipv6.conf.{key}.accept_dad=0"])
+            ip("-n", bridge, "link", "add", f"p{i}", "type", "veth",
+               "peer", "name", "eth0", "netns", ns)
+            ip("-n", bridge, "link", "set", f"p{i}", "master", "br0", "up")
+            if family == 4:
+                self.addr[host] = f"10.77.0.{i}"
+                ip("-n", ns, "addr", "add", f"10.77.0.{i}/24", "dev", "eth0")
+            else:
+                self.addr[host] = f"fd77::{i}"
+                ip("-n", ns, "addr", "add", f"fd77::{i}/64", "dev", "eth0", "nodad")
+            ip("-n", ns, "link", "set", "lo", "up")
+            ip("-n", ns, "link", "set", "eth0", "up")
+
+    def _netns(self, name):
+        ns = f"{self.tag}-{name}"
+        ip("netns", "add", ns)
+        self.namespaces.append(ns)
+        return ns
+
+    def cmd(self, host, argv):
+        return ["ip", "netns", "exec", f"{self.tag}-{host}", *argv]
+
+    def run(self, host, argv, **kw):
+        return subprocess.run(self.cmd(host, argv), check=True, **kw)
+
+    def start(self, host, argv, **kw):
+        p = subprocess.Popen(self.cmd(host, argv), **kw)
+        self.procs.append(p)
+        return p
+
+    def close(self):
+        for p in self.procs:
+            if p.poll() is None:
+                p.kill()
+                p.wait()
+        self.procs = []
+        for ns in reversed(self.namespaces):
+            subprocess.run(["ip", "netns", "del", ns], stderr=subprocess.DEVNULL)
+        self.namespaces = []

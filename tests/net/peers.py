@@ -1,0 +1,72 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+"""What the multi-host tests share: hosts with their own cache, peerdistd
+started and watched, the example client run with discovery on."""
+import os
+import subprocess
+import tempfile
+import threading
+import time
+
+PEERDISTD = os.environ["PEERDISTD"]
+PUBLISHER = os.environ["EXAMPLE_PUBLISHER"]
+CLIENT = os.environ["EXAMPLE_CLIENT"]
+
+
+def check(cond, what):
+    if not cond:
+        raise AssertionError(what)
+    print("ok:", what)
+
+
+class Host:
+    def __init__(self, lan, name, root):
+        self.lan, self.name = lan, name
+        self.dir = os.path.join(root, name)
+        os.makedirs(self.dir)
+        self.env = dict(os.environ, PEERDIST_CACHE_DIR=os.path.join(self.dir, "cache"),
+                        PEERDIST_SECRET_FILE=os.path.join(self.dir, "secret"),
+                        PEERDIST_DISCOVERY="on", PEERDIST_BACKEND="user")
+        self.daemon, self.log = None, []
+
+    def serve(self):
+        """Starts peerdistd; returns when it answers discovery."""
+        self.daemon = self.lan.start(self.name, [PEERDISTD, "--verbose"], env=self.env,
+                                     stderr=subprocess.PIPE, text=True)
+        ready = threading.Event()
+
+        def reader():
+            for line in self.daemon.stderr:
+                self.log.append(line)
+                if "discovery on" in line:
+                    ready.set()
+        threading.Thread(target=reader, daemon=True).start()
+        check(ready.wait(20), f"peerdistd on {self.name} is up")
+
+    def stop(self):
+        self.daemon.terminate()
+        check(self.daemon.wait(20) == 0, f"peerdistd on {self.name} stops cleanly")
+
+    def blocks_served(self):
+        """Requests answered with a block (a MSG_BLK carrying data)."""
+        return sum(1 for l in self.log if " -> " in l and
+                   int(l.split(" -> ")[1].split()[0]) > 1024)
+
+    def publish(self, path, ci):
+        self.lan.run(self.name, [PUBLISHER, path, ci], env=self.env)
+
+    def read(self, ci, out, timeout=120):
+        with open(out, "wb") as f:
+            return subprocess.run(self.lan.cmd(self.name, [CLIENT, ci]), env=self.env,
+                                  stdout=f, stderr=subprocess.PIPE, text=True,
+                                  timeout=timeout)
+
+
+def content(root, size):
+    path = os.path.join(root, "content")
+    with open(path, "wb") as f:
+        f.write(os.urandom(size))
+    return path
+
+
+def workdir():
+    return tempfile.TemporaryDirectory(prefix="pd-net-")

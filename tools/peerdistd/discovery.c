@@ -1,0 +1,332 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * Discovery, the serving side (MS-PCCRD 3.2): listens on UDP 3702 in the
+ * WS-Discovery groups of the chosen interfaces, and answers a Probe for
+ * segments this cache holds with a unicast ProbeMatches that gives their
+ * block counts and this service's retrieval address. Like Windows, it
+ * answers only hosts on its own subnets and waits a random 1..65 ms before
+ * answering, so that the answers of many peers do not arrive at once.
+ * Both directions are bounded: at most PROBES_PER_S probes are looked at
+ * per second, and at most MAX_PENDING answers wait at a time.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/random.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "discover.h"
+#include "netif.h"
+#include "pccrd.h"
+#include "peerdistd.h"
+
+#define APP_MAX_DELAY_MS	65
+#define MAX_PENDING		64
+#define PROBES_PER_S		200
+#define NETIF_REFRESH_MS	5000
+
+struct pending {
+	int64_t due_ms;
+	int fd;
+	struct sockaddr_storage to;
+	size_t len;
+	char *xml;
+};
+
+struct pd_discovery {
+	struct pd_store *st;
+	unsigned http_port;
+	char interfaces[256];
+	int fds[2];			/* IPv4, IPv6 */
+	int stop_fd;
+	pthread_t thread;
+	struct pd_netif nifs[PD_NETIF_MAX];
+	unsigned nnifs;
+	int64_t nifs_ms;
+	char address[46];		/* our urn:uuid, new each start */
+	uint64_t instance_id, message_number;
+	int64_t window_ms;		/* rate limit: the current second */
+	unsigned window_probes;
+	struct pending pending[MAX_PENDING];
+	unsigned npending;
+	struct pd_pccrd_msg in, out;
+	char buf[PD_PCCRD_MAX_MESSAGE];
+	uint64_t probes, answers;
+};
+
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void refresh_netifs(struct pd_discovery *d)
+{
+	int n = pd_netif_list(d->nifs, PD_NETIF_MAX, d->interfaces);
+
+	d->nnifs = n > 0 ? n : 0;
+	d->nifs_ms = now_ms();
+}
+
+/* Joins the group on every chosen interface of the socket's family. */
+static void join_groups(struct pd_discovery *d, int fd, int family)
+{
+	unsigned i;
+
+	for (i = 0; i < d->nnifs; i++) {
+		if (d->nifs[i].family != family)
+			continue;
+		if (family == AF_INET) {
+			struct ip_mreqn mr = { .imr_ifindex = d->nifs[i].index };
+
+			inet_pton(AF_INET, PD_PCCRD_GROUP_V4, &mr.imr_multiaddr);
+			setsockopt(fd, IPPROTO_IP, IP_ADD_MEMBERSHIP, &mr, sizeof(mr));
+		} else {
+			struct ipv6_mreq mr = { .ipv6mr_interface = d->nifs[i].index };
+
+			inet_pton(AF_INET6, PD_PCCRD_GROUP_V6, &mr.ipv6mr_multiaddr);
+			setsockopt(fd, IPPROTO_IPV6, IPV6_JOIN_GROUP, &mr, sizeof(mr));
+		}
+	}
+}
+
+static int open_listener(struct pd_discovery *d, int family)
+{
+	struct sockaddr_in6 a6 = { .sin6_family = AF_INET6,
+				   .sin6_port = htons(PD_PCCRD_PORT) };
+	struct sockaddr_in a4 = { .sin_family = AF_INET,
+				  .sin_port = htons(PD_PCCRD_PORT) };
+	int fd = socket(family, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	int one = 1, hops = 1;
+
+	if (fd < 0)
+		return -1;
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (family == AF_INET6) {
+		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
+		setsockopt(fd, IPPROTO_IPV6, IPV6_UNICAST_HOPS, &hops, sizeof(hops));
+	} else {
+		setsockopt(fd, IPPROTO_IP, IP_TTL, &hops, sizeof(hops));
+	}
+	if (bind(fd, family == AF_INET ? (struct sockaddr *)&a4 : (struct sockaddr *)&a6,
+		 family == AF_INET ? sizeof(a4) : sizeof(a6))) {
+		close(fd);
+		return -1;
+	}
+	join_groups(d, fd, family);
+	return fd;
+}
+
+/* Blocks of a segment this cache holds (0 for one it does not know). */
+static uint32_t blocks_held(struct pd_store *st, const struct pd_segment_scope *sc)
+{
+	struct pd_segment_desc desc;
+	uint32_t b, n = 0;
+
+	if (st->ops->get_segment(st, sc->id, sc->len, &desc))
+		return 0;
+	for (b = 0; b < desc.nblocks; b++)
+		n += st->ops->has_block(st, sc->id, sc->len, b) == 1;
+	return n;
+}
+
+/* Fills d->out with the held scopes of d->in; how many. */
+static unsigned match(struct pd_discovery *d, const struct pd_netif *via)
+{
+	struct pd_pccrd_msg *o = &d->out;
+	unsigned i;
+	uint32_t n;
+
+	memset(o, 0, sizeof(*o));
+	for (i = 0; i < d->in.nscopes; i++) {
+		n = blocks_held(d->st, &d->in.scopes[i]);
+		if (!n)
+			continue;
+		o->scopes[o->nscopes] = d->in.scopes[i];
+		o->block_counts[o->nscopes++] = n;
+	}
+	if (!o->nscopes)
+		return 0;
+	o->kind = PD_WSD_PROBE_MATCHES;
+	pd_urn_uuid(o->message_id);
+	snprintf(o->relates_to, sizeof(o->relates_to), "%s", d->in.message_id);
+	snprintf(o->address, sizeof(o->address), "%s", d->address);
+	o->instance_id = d->instance_id;
+	o->message_number = ++d->message_number;
+	o->nxaddrs = 1;
+	pd_netif_format((const struct sockaddr *)&via->addr, d->http_port,
+			o->xaddrs[0], sizeof(o->xaddrs[0]));
+	return o->nscopes;
+}
+
+static unsigned backoff_ms(void)
+{
+	uint16_t r = 0;
+
+	if (getrandom(&r, sizeof(r), GRND_NONBLOCK) != sizeof(r))
+		r = (uint16_t)now_ms();
+	return 1 + r % APP_MAX_DELAY_MS;
+}
+
+static void queue_answer(struct pd_discovery *d, int fd,
+			 const struct sockaddr_storage *to)
+{
+	struct pending *p;
+	long len;
+
+	if (d->npending == MAX_PENDING)
+		return;
+	len = pd_pccrd_write_probe_matches(&d->out, d->buf, sizeof(d->buf));
+	if (len <= 0)
+		return;
+	p = &d->pending[d->npending];
+	p->xml = malloc(len);
+	if (!p->xml)
+		return;
+	memcpy(p->xml, d->buf, len);
+	p->len = len;
+	p->fd = fd;
+	p->to = *to;
+	p->due_ms = now_ms() + backoff_ms();
+	d->npending++;
+}
+
+static int rate_ok(struct pd_discovery *d)
+{
+	int64_t now = now_ms();
+
+	if (now - d->window_ms >= 1000) {
+		d->window_ms = now;
+		d->window_probes = 0;
+	}
+	return d->window_probes++ < PROBES_PER_S;
+}
+
+static void on_datagram(struct pd_discovery *d, int fd)
+{
+	struct sockaddr_storage from;
+	socklen_t flen = sizeof(from);
+	const struct pd_netif *via;
+	ssize_t len;
+
+	len = recvfrom(fd, d->buf, sizeof(d->buf), 0, (struct sockaddr *)&from, &flen);
+	if (len <= 0 || !rate_ok(d))
+		return;
+	if (now_ms() - d->nifs_ms > NETIF_REFRESH_MS)
+		refresh_netifs(d);
+	via = pd_netif_subnet_of(d->nifs, d->nnifs, (struct sockaddr *)&from);
+	if (!via || pd_pccrd_parse(d->buf, len, &d->in) || d->in.kind != PD_WSD_PROBE)
+		return;
+	d->probes++;
+	if (match(d, via))
+		queue_answer(d, fd, &from);
+}
+
+/* Sends the answers that are due; the wait until the next one (ms, -1). */
+static int send_due(struct pd_discovery *d)
+{
+	int64_t now = now_ms(), next = -1;
+	unsigned i = 0;
+
+	while (i < d->npending) {
+		struct pending *p = &d->pending[i];
+
+		if (p->due_ms > now) {
+			if (next < 0 || p->due_ms - now < next)
+				next = p->due_ms - now;
+			i++;
+			continue;
+		}
+		if (sendto(p->fd, p->xml, p->len, 0, (struct sockaddr *)&p->to,
+			   p->to.ss_family == AF_INET ? sizeof(struct sockaddr_in) :
+			   sizeof(struct sockaddr_in6)) > 0)
+			d->answers++;
+		free(p->xml);
+		*p = d->pending[--d->npending];
+	}
+	return next;
+}
+
+static void *discovery_main(void *arg)
+{
+	struct pd_discovery *d = arg;
+	struct pollfd p[3] = { { d->fds[0], POLLIN, 0 }, { d->fds[1], POLLIN, 0 },
+			       { d->stop_fd, POLLIN, 0 } };
+	unsigned i;
+
+	while (!(p[2].revents & POLLIN)) {
+		if (poll(p, 3, send_due(d)) <= 0)
+			continue;
+		for (i = 0; i < 2; i++)
+			if (p[i].fd >= 0 && (p[i].revents & POLLIN))
+				on_datagram(d, p[i].fd);
+	}
+	return NULL;
+}
+
+int pd_discovery_start(const struct pd_config *cfg, struct pd_store *st,
+		       unsigned http_port, struct pd_discovery **out)
+{
+	struct pd_discovery *d = calloc(1, sizeof(*d));
+
+	if (!d)
+		return -1;
+	d->st = st;
+	d->http_port = http_port;
+	snprintf(d->interfaces, sizeof(d->interfaces), "%s", cfg->interfaces);
+	pd_urn_uuid(d->address);
+	d->instance_id = time(NULL);	/* as Windows 7: start time, seconds */
+	refresh_netifs(d);
+	d->fds[0] = open_listener(d, AF_INET);
+	d->fds[1] = open_listener(d, AF_INET6);
+	d->stop_fd = eventfd(0, EFD_CLOEXEC);
+	if ((d->fds[0] < 0 && d->fds[1] < 0) || d->stop_fd < 0 ||
+	    pthread_create(&d->thread, NULL, discovery_main, d)) {
+		fprintf(stderr, "peerdistd: cannot listen for discovery on port %u: %s\n",
+			PD_PCCRD_PORT, strerror(errno));
+		goto close_fds;
+	}
+	fprintf(stderr, "peerdistd: discovery on UDP port %u, %u interface addresses\n",
+		PD_PCCRD_PORT, d->nnifs);
+	*out = d;
+	return 0;
+
+close_fds:
+	if (d->stop_fd >= 0)
+		close(d->stop_fd);
+	if (d->fds[0] >= 0)
+		close(d->fds[0]);
+	if (d->fds[1] >= 0)
+		close(d->fds[1]);
+	free(d);
+	return -1;
+}
+
+void pd_discovery_stop(struct pd_discovery *d)
+{
+	uint64_t one = 1;
+	unsigned i;
+
+	if (!d)
+		return;
+	if (write(d->stop_fd, &one, sizeof(one)) < 0)
+		one = 0;	/* an eventfd write cannot fail here */
+	pthread_join(d->thread, NULL);
+	for (i = 0; i < d->npending; i++)
+		free(d->pending[i].xml);
+	close(d->stop_fd);
+	if (d->fds[0] >= 0)
+		close(d->fds[0]);
+	if (d->fds[1] >= 0)
+		close(d->fds[1]);
+	free(d);
+}
