@@ -57,6 +57,8 @@ int main(int argc, char **argv)
 		fprintf(stderr, "client: bytes %llu+%u are in no cache: fetch them "
 			"from the origin and add them with PeerDistClientAddData\n",
 			(unsigned long long)ov.OffsetHigh << 32 | ov.Offset, n);
+	else if (err != PEERDIST_ERROR_NO_MORE)
+		fprintf(stderr, "client: read failed: error %u\n", err);
 	PeerDistClientCloseContent(peerdist, content);
 	PeerDistShutdown(peerdist);
 	CloseHandle(port);

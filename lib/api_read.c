@@ -31,6 +31,7 @@
 #define TAG_WAKE	1
 #define TAG_STORE	2
 #define MISSING_SCAN_BLOCKS	4096	/* bound on describing a missing range */
+#define FETCH_AHEAD_BLOCKS	8
 
 struct read_op {
 	struct read_op *next;
@@ -138,12 +139,17 @@ static void wake_cb(void *e)
 	wake(e);
 }
 
-/* Lock contract: e->lock held. Asks peers for block b of segment s of c. */
+/*
+ * Lock contract: e->lock held. Asks peers for block b of segment s of c,
+ * and for the missing ones after it in the segment (readers go on reading:
+ * asking ahead is what lets several requests run at once).
+ */
 static enum pd_fetch_state ask_peers(struct pd_engine *e, struct pd_content *c,
 				     uint32_t s, uint32_t b)
 {
 	struct pd_fetch_config cfg;
 	struct pd_segment_desc d;
+	uint32_t i;
 
 	if (!e->fetcher && !e->fetch_off) {
 		e->fetch_off = !pd_fetch_config_from_env(&cfg) ||
@@ -153,6 +159,9 @@ static enum pd_fetch_state ask_peers(struct pd_engine *e, struct pd_content *c,
 	if (!e->fetcher)
 		return PD_FETCH_NO_PEER;
 	pd_segment_desc_from_ci(c->ci, s, &d);
+	for (i = b + 1; i < d.nblocks && i <= b + FETCH_AHEAD_BLOCKS; i++)
+		if (!block_present(e->inst, c, s, i))
+			pd_fetch_block(e->fetcher, &d, i);
 	return pd_fetch_block(e->fetcher, &d, b);
 }
 
