@@ -227,8 +227,11 @@ static void on_datagram(struct pd_discovery *d, int fd)
 	if (!via || pd_pccrd_parse(d->buf, len, &d->in) || d->in.kind != PD_WSD_PROBE)
 		return;
 	d->probes++;
-	if (match(d, via))
+	if (match(d, via)) {
+		pd_log(PD_LOG_DEBUG, "Probe: %u of %u segments held", d->out.nscopes,
+		       d->in.nscopes);
 		queue_answer(d, fd, &from);
+	}
 }
 
 /* Sends the answers that are due; the wait until the next one (ms, -1). */
@@ -277,12 +280,16 @@ int pd_discovery_start(const struct pd_config *cfg, struct pd_store *st,
 		       unsigned http_port, struct pd_discovery **out)
 {
 	struct pd_discovery *d = calloc(1, sizeof(*d));
+	unsigned i;
 
 	if (!d)
 		return -1;
 	d->st = st;
 	d->http_port = http_port;
-	snprintf(d->interfaces, sizeof(d->interfaces), "%s", cfg->interfaces);
+	for (i = 0; i < cfg->ninterfaces; i++)
+		snprintf(d->interfaces + strlen(d->interfaces),
+			 sizeof(d->interfaces) - strlen(d->interfaces), "%s%s",
+			 i ? "," : "", cfg->interfaces[i]);
 	pd_urn_uuid(d->address);
 	d->instance_id = time(NULL);	/* as Windows 7: start time, seconds */
 	refresh_netifs(d);
@@ -291,12 +298,12 @@ int pd_discovery_start(const struct pd_config *cfg, struct pd_store *st,
 	d->stop_fd = eventfd(0, EFD_CLOEXEC);
 	if ((d->fds[0] < 0 && d->fds[1] < 0) || d->stop_fd < 0 ||
 	    pthread_create(&d->thread, NULL, discovery_main, d)) {
-		fprintf(stderr, "peerdistd: cannot listen for discovery on port %u: %s\n",
-			PD_PCCRD_PORT, strerror(errno));
+		pd_log(PD_LOG_ERROR, "cannot listen for discovery on port %u: %s",
+		       PD_PCCRD_PORT, strerror(errno));
 		goto close_fds;
 	}
-	fprintf(stderr, "peerdistd: discovery on UDP port %u, %u interface addresses\n",
-		PD_PCCRD_PORT, d->nnifs);
+	pd_log(PD_LOG_INFO, "discovery on UDP port %u, %u interface addresses",
+	       PD_PCCRD_PORT, d->nnifs);
 	*out = d;
 	return 0;
 

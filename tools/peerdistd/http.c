@@ -34,10 +34,8 @@ struct pd_http {
 	struct MHD_Daemon *daemon;
 	struct pd_store *store;
 	pthread_mutex_t lock;	/* the active clients */
-	struct active_client *clients;
-	unsigned nclients, max_clients;
-	int64_t upload_timeout_ms;
-	int verbose;
+	struct active_client *clients;	/* room for the highest limit */
+	unsigned nclients;
 };
 
 struct request {
@@ -84,20 +82,22 @@ static void client_key(struct MHD_Connection *conn, uint8_t key[16])
 }
 
 /* Drops clients idle past the upload timeout. Lock: h->lock. */
-static void expire_clients(struct pd_http *h, int64_t now)
+static void expire_clients(struct pd_http *h, int64_t now, int64_t timeout_ms)
 {
 	unsigned i = 0;
 
 	while (i < h->nclients) {
-		if (now - h->clients[i].last_ms >= h->upload_timeout_ms)
+		if (now - h->clients[i].last_ms >= timeout_ms)
 			h->clients[i] = h->clients[--h->nclients];
 		else
 			i++;
 	}
 }
 
+/* The limits are read at every request: a reload changes them live. */
 static int admit(struct pd_http *h, struct MHD_Connection *conn)
 {
+	const struct pd_config *cfg = pd_config_current();
 	int64_t now = now_ms();
 	uint8_t key[16];
 	unsigned i;
@@ -105,10 +105,10 @@ static int admit(struct pd_http *h, struct MHD_Connection *conn)
 
 	client_key(conn, key);
 	pthread_mutex_lock(&h->lock);
-	expire_clients(h, now);
+	expire_clients(h, now, cfg->upload_timeout_ms);
 	for (i = 0; i < h->nclients && memcmp(h->clients[i].addr, key, 16); i++)
 		;
-	if (i == h->nclients && h->nclients < h->max_clients)
+	if (i == h->nclients && h->nclients < cfg->max_clients)
 		memcpy(h->clients[h->nclients++].addr, key, 16);
 	if (i < h->nclients) {
 		h->clients[i].last_ms = now;
@@ -135,9 +135,8 @@ static enum MHD_Result answer(struct pd_http *h, struct MHD_Connection *conn,
 	admitted = admit(h, conn);
 	n = pd_retrieval_answer(h->store, req->body, req->len, admitted, out,
 				sizeof(out));
-	if (h->verbose)
-		fprintf(stderr, "peerdistd: %s %zu bytes -> %ld%s\n", url, req->len,
-			n, admitted ? "" : " (over the active client limit)");
+	pd_log(PD_LOG_DEBUG, "%s %zu bytes -> %ld%s", url, req->len, n,
+	       admitted ? "" : " (over the active client limit)");
 	if (n < 0)
 		return reply(conn, MHD_HTTP_BAD_REQUEST, "", 0);
 	return reply(conn, MHD_HTTP_OK, out, n);
@@ -198,19 +197,16 @@ int pd_http_start(const struct pd_config *cfg, struct pd_store *store,
 		in6->sin6_port = htons(cfg->port);
 		flags |= MHD_USE_IPv6;
 	} else {
-		fprintf(stderr, "peerdistd: %s: not an IP address\n", cfg->listen_addr);
+		pd_log(PD_LOG_ERROR, "%s: not an IP address", cfg->listen_addr);
 		return -1;
 	}
 	h = calloc(1, sizeof(*h));
 	if (!h)
 		return -1;
-	h->clients = calloc(cfg->max_clients, sizeof(*h->clients));
+	h->clients = calloc(PD_MAX_CLIENTS_LIMIT, sizeof(*h->clients));
 	if (!h->clients)
 		goto free_h;
 	h->store = store;
-	h->verbose = cfg->verbose;
-	h->max_clients = cfg->max_clients;
-	h->upload_timeout_ms = cfg->upload_timeout_ms;
 	pthread_mutex_init(&h->lock, NULL);
 	h->daemon = MHD_start_daemon(flags, cfg->port, NULL, NULL, on_request, h,
 				     MHD_OPTION_SOCK_ADDR, &ss,
@@ -219,13 +215,13 @@ int pd_http_start(const struct pd_config *cfg, struct pd_store *store,
 				     MHD_OPTION_THREAD_POOL_SIZE, pool_size(),
 				     MHD_OPTION_END);
 	if (!h->daemon) {
-		fprintf(stderr, "peerdistd: cannot listen on %s port %u\n",
-			cfg->listen_addr, cfg->port);
+		pd_log(PD_LOG_ERROR, "cannot listen on %s port %u", cfg->listen_addr,
+		       cfg->port);
 		goto destroy_lock;
 	}
 	/* The real port (the configured one may be 0): tests read this line. */
-	fprintf(stderr, "peerdistd: retrieval on %s port %u\n", cfg->listen_addr,
-		pd_http_port(h));
+	pd_log(PD_LOG_INFO, "retrieval on %s port %u", cfg->listen_addr,
+	       pd_http_port(h));
 	*out = h;
 	return 0;
 

@@ -3,23 +3,79 @@
 #ifndef PD_PEERDISTD_H
 #define PD_PEERDISTD_H
 
+#include <limits.h>
+#include <net/if.h>
 #include <stddef.h>
 #include <stdint.h>
 
+#include "log.h"
 #include "store.h"
 
+#define PD_CONFIG_DEFAULT_FILE	"/etc/peerdist/peerdistd.conf"
+#define PD_CONFIG_MAX_INTERFACES	16
+#define PD_MAX_CLIENTS_LIMIT	16384	/* the highest max_clients (MS-PCCRR) */
+
+/*
+ * The settings: built-in defaults, then the configuration file, then the
+ * command line. See peerdistd.conf(5) for what each means.
+ */
 struct pd_config {
+	/* Fixed at start-up: a reload that changes them logs "needs a restart". */
 	char listen_addr[64];	/* IPv4 or IPv6 literal */
 	uint16_t port;
-	int verbose;
-	unsigned max_clients;		/* Active Client Count limit */
-	unsigned upload_timeout_ms;	/* idle time that ends a client's turn */
-	char interfaces[256];		/* comma list; empty: every multicast one */
-	int discovery;			/* answer Probes */
+	char cache_dir[PATH_MAX];	/* "" for the store's default */
+	char interfaces[PD_CONFIG_MAX_INTERFACES][IF_NAMESIZE];
+	unsigned ninterfaces;	/* 0: all of them */
+	int discovery;
+
+	/* Changed live by a reload: read them through pd_config_current(). */
+	enum pd_log_level log_level;
+	int verbose;		/* log_level is PD_LOG_DEBUG */
+	unsigned max_clients;	/* the Active Client Count limit */
+	unsigned upload_timeout_ms;
+	unsigned request_timeout_ms;
+
+	/* From the command line only. */
+	char config_file[PATH_MAX];
+	int daemonize;
+	char pid_file[PATH_MAX];	/* "" for none */
 };
 
-/* Parses the command line; 0, or the exit code to leave with. */
+/*
+ * Parses the command line and the configuration file into cfg, which also
+ * becomes pd_config_current(); 0, or the exit code to leave with (-1: 0).
+ */
 int pd_config_parse(int argc, char **argv, struct pd_config *cfg);
+
+/*
+ * The configuration in effect, from any thread, without a lock: a reload
+ * publishes a new copy and leaves the old ones in place until
+ * pd_config_release(), so a pointer read here stays valid; read it again
+ * (once per request, say) to see a reload.
+ */
+const struct pd_config *pd_config_current(void);
+
+/*
+ * SIGHUP: reads the configuration file again and publishes its live
+ * settings; on an error the configuration stays as it was. 0 or -1.
+ */
+int pd_config_reload(void);
+
+/* Frees every copy: only once nothing reads the configuration any more. */
+void pd_config_release(void);
+
+/*
+ * --daemon: forks; the parent waits for pd_daemon_ready() (exit 0) or the
+ * daemon's end (exit 1). In the daemon: a new session, cwd /, the pid file
+ * written; 0, or -1 and logged.
+ */
+int pd_daemon_start(const char *pid_file);
+
+/* Start-up done: logging to syslog only, stdio to /dev/null, parent let go. */
+void pd_daemon_ready(void);
+
+/* Removes the pid file on the way out. */
+void pd_daemon_stop(void);
 
 /*
  * MS-PCCRR retrieval over the store: answers one request body with a
