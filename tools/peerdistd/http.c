@@ -38,17 +38,20 @@ struct pd_http {
 	unsigned nclients;
 };
 
+/* One request and its answer: the answer is sent straight from out, which
+ * lives until libmicrohttpd is done with the request. */
 struct request {
 	size_t len;
 	int too_large;
 	uint8_t body[PD_PCCRR_REQUEST_MAX];
+	uint8_t out[PD_PCCRR_RESPONSE_MAX + 4];
 };
 
 static enum MHD_Result reply(struct MHD_Connection *conn, unsigned status,
 			     const void *body, size_t len)
 {
 	struct MHD_Response *r = MHD_create_response_from_buffer(len, (void *)body,
-								  MHD_RESPMEM_MUST_COPY);
+								  MHD_RESPMEM_PERSISTENT);
 	enum MHD_Result ret;
 
 	if (!r)
@@ -122,7 +125,6 @@ static enum MHD_Result answer(struct pd_http *h, struct MHD_Connection *conn,
 			      const char *url, const char *method,
 			      struct request *req)
 {
-	static _Thread_local uint8_t out[PD_PCCRR_RESPONSE_MAX + 4];
 	int admitted;
 	long n;
 
@@ -133,13 +135,13 @@ static enum MHD_Result answer(struct pd_http *h, struct MHD_Connection *conn,
 	if (req->too_large)
 		return reply(conn, MHD_HTTP_CONTENT_TOO_LARGE, "", 0);
 	admitted = admit(h, conn);
-	n = pd_retrieval_answer(h->store, req->body, req->len, admitted, out,
-				sizeof(out));
+	n = pd_retrieval_answer(h->store, req->body, req->len, admitted, req->out,
+				sizeof(req->out));
 	pd_log(PD_LOG_DEBUG, "%s %zu bytes -> %ld%s", url, req->len, n,
 	       admitted ? "" : " (over the active client limit)");
 	if (n < 0)
 		return reply(conn, MHD_HTTP_BAD_REQUEST, "", 0);
-	return reply(conn, MHD_HTTP_OK, out, n);
+	return reply(conn, MHD_HTTP_OK, req->out, n);
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
@@ -150,9 +152,13 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
 	struct request *req = *con_cls;
 
 	if (!req) {
-		req = calloc(1, sizeof(*req));
+		req = malloc(sizeof(*req));	/* only the head needs zeroing */
+		if (!req)
+			return MHD_NO;
+		req->len = 0;
+		req->too_large = 0;
 		*con_cls = req;
-		return req ? MHD_YES : MHD_NO;
+		return MHD_YES;
 	}
 	if (*upload_size) {
 		if (req->len + *upload_size > sizeof(req->body))
