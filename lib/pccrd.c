@@ -115,6 +115,9 @@ static void XMLCALL on_start(void *data, const char *name, const char **attrs)
 	if (!strcmp(local, "AppSequence") && (!strcmp(uri, NS_WSD) || !strcmp(uri, NS_WSA)))
 		app_sequence(p, attrs);
 	for (i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
+		/* a V1 reader never looked at SegmentAges: it still does not */
+		if (fields[i].field == F_SEGMENT_AGES && p->types != TYPE_V2)
+			continue;
 		if (!strcmp(uri, fields[i].uri) && !strcmp(local, fields[i].local)) {
 			p->field = fields[i].field;
 			p->field_depth = p->depth;
@@ -343,11 +346,8 @@ static void XMLCALL on_end(void *data, const char *name)
 		case F_XADDRS: take_xaddrs(p, p->text); break;
 		case F_BLOCK_COUNT: take_block_counts(p, p->text); break;
 		case F_SEGMENT_AGES:
-			/* a V1 reader never looked at it: it still does not */
-			if (p->types == TYPE_V2)
-				take_base64(p, p->text, p->ages, sizeof(p->ages),
-					    &p->ages_len, &p->ages_seen,
-					    PD_RD_E_SEGMENT_AGES);
+			take_base64(p, p->text, p->ages, sizeof(p->ages),
+				    &p->ages_len, &p->ages_seen, PD_RD_E_SEGMENT_AGES);
 			break;
 		case F_NONE: break;
 		}
@@ -419,7 +419,8 @@ static int v2_probe_scopes(struct parse *p)
  */
 static int v2_ages(struct parse *p)
 {
-	static const uint32_t mul[] = { 0, 100, 10, 1, 1 };
+	/* hundredths per unit as mul / div: s, 1/10 s, 1/100 s, ms */
+	static const uint32_t mul[] = { 0, 100, 10, 1, 1 }, div[] = { 1, 1, 1, 1, 10 };
 	struct pd_pccrd_msg *m = p->msg;
 	const uint8_t *b = p->ages;
 	size_t i;
@@ -431,9 +432,9 @@ static int v2_ages(struct parse *p)
 		const uint8_t *e = b + 4 + 4 * i;
 		uint32_t age = e[1] | e[2] << 8 | (uint32_t)e[3] << 16;
 
-		if (e[0] >= p->msg->nscopes || m->segment_age[e[0]] != PD_PCCRD_NO_AGE)
+		if (e[0] >= m->nscopes || m->segment_age[e[0]] != PD_PCCRD_NO_AGE)
 			return PD_RD_E_SEGMENT_AGES;
-		m->segment_age[e[0]] = b[2] == 4 ? age / 10 : age * mul[b[2]];
+		m->segment_age[e[0]] = age * mul[b[2]] / div[b[2]];
 	}
 	return 0;
 }
