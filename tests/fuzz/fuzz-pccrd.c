@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * libFuzzer target: the WS-Discovery (MS-PCCRD) parser. A message that
- * parses must be written again and parse to the same scopes and counts.
+ * libFuzzer target: the WS-Discovery (MS-PCCRD) parser, V1 and V2. A
+ * message that parses must be written again and parse to the same
+ * version, scopes and counts (V1) or flags and ages (V2).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -9,6 +10,22 @@
 #include "pccrd.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static int same(const struct pd_pccrd_msg *a, const struct pd_pccrd_msg *b)
+{
+	size_t n = a->nscopes;
+
+	if (a->version != b->version || a->nscopes != b->nscopes ||
+	    memcmp(a->scopes, b->scopes, n * sizeof(a->scopes[0])))
+		return 0;
+	if (a->kind != PD_WSD_PROBE_MATCHES)
+		return 1;
+	if (a->version == 1)
+		return !memcmp(a->block_counts, b->block_counts, n * 4);
+	return !memcmp(a->have_segment, b->have_segment, n) &&
+	       !memcmp(a->have_all_blocks, b->have_all_blocks, n) &&
+	       !memcmp(a->segment_age, b->segment_age, n * 4);
+}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -24,10 +41,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				     pd_pccrd_write_probe_matches(&m, out, sizeof(out));
 	if (n < 0)
 		return 0;	/* e.g. ids with characters we never write */
-	if (pd_pccrd_parse(out, n, &again) || again.nscopes != m.nscopes ||
-	    memcmp(again.scopes, m.scopes, m.nscopes * sizeof(m.scopes[0])) ||
-	    (m.kind == PD_WSD_PROBE_MATCHES &&
-	     memcmp(again.block_counts, m.block_counts, m.nscopes * 4)))
+	if (pd_pccrd_parse(out, n, &again) || !same(&m, &again))
 		abort();
 	return 0;
 }
