@@ -141,15 +141,17 @@ static void wake_cb(void *e)
 
 /*
  * Lock contract: e->lock held. Asks peers for block b of segment s of c,
- * and for the missing ones after it in the segment (readers go on reading:
- * asking ahead is what lets several requests run at once).
+ * and for the next FETCH_AHEAD_BLOCKS missing blocks after it, across
+ * segments (readers go on reading: asking ahead is what lets several
+ * requests, and several V2 segments' probes, run at once).
  */
 static enum pd_fetch_state ask_peers(struct pd_engine *e, struct pd_content *c,
 				     uint32_t s, uint32_t b)
 {
 	struct pd_fetch_config cfg;
 	struct pd_segment_desc d;
-	uint32_t i;
+	enum pd_fetch_state st;
+	unsigned ahead = 0, looked = 0;
 
 	if (!e->fetcher && !e->fetch_off) {
 		e->fetch_off = !pd_fetch_config_from_env(&cfg) ||
@@ -159,10 +161,20 @@ static enum pd_fetch_state ask_peers(struct pd_engine *e, struct pd_content *c,
 	if (!e->fetcher)
 		return PD_FETCH_NO_PEER;
 	pd_segment_desc_from_ci(c->ci, s, &d);
-	for (i = b + 1; i < d.nblocks && i <= b + FETCH_AHEAD_BLOCKS; i++)
-		if (!block_present(e->inst, c, s, i))
-			pd_fetch_block(e->fetcher, &d, i);
-	return pd_fetch_block(e->fetcher, &d, b);
+	st = pd_fetch_block(e->fetcher, &d, b);
+	while (ahead < FETCH_AHEAD_BLOCKS && looked++ < 8 * FETCH_AHEAD_BLOCKS) {
+		if (++b == d.nblocks) {
+			if (++s == c->ci->nsegments)
+				break;
+			pd_segment_desc_from_ci(c->ci, s, &d);
+			b = 0;
+		}
+		if (!block_present(e->inst, c, s, b)) {
+			pd_fetch_block(e->fetcher, &d, b);
+			ahead++;
+		}
+	}
+	return st;
 }
 
 /* Lock contract: e->lock held. Starts, finishes or keeps op waiting. */

@@ -105,6 +105,7 @@ static unsigned xaddr_port(const struct pd_pccrd_msg *m, const struct sockaddr *
 struct gather {
 	const uint8_t *id;
 	unsigned idlen;
+	unsigned version;
 	const char *message_id;
 	struct pd_netif nifs[PD_NETIF_MAX];
 	unsigned nnifs;
@@ -112,15 +113,19 @@ struct gather {
 	char buf[PD_PCCRD_MAX_MESSAGE];
 };
 
-/* Blocks of g->id a ProbeMatches reports; 0 when it does not concern us. */
+/* Blocks of g->id a ProbeMatches reports; 0 when it does not concern us.
+ * A V2 answer is a bitmap in the order of our one scope: a V2 segment is
+ * one block. */
 static uint32_t blocks_reported(struct gather *g, const struct sockaddr *from)
 {
 	const struct pd_pccrd_msg *m = &g->msg;
 	unsigned i;
 
 	if (m->kind != PD_WSD_PROBE_MATCHES || strcmp(m->relates_to, g->message_id) ||
-	    !pd_netif_subnet_of(g->nifs, g->nnifs, from))
+	    m->version != g->version || !pd_netif_subnet_of(g->nifs, g->nnifs, from))
 		return 0;
+	if (m->version == 2)
+		return m->nscopes && m->have_segment[0];
 	for (i = 0; i < m->nscopes; i++)
 		if (m->scopes[i].len == g->idlen &&
 		    !memcmp(m->scopes[i].id, g->id, g->idlen))
@@ -188,6 +193,7 @@ static int probe(struct gather *g, int fds[2])
 
 	memset(m, 0, sizeof(*m));
 	m->kind = PD_WSD_PROBE;
+	m->version = g->version;
 	snprintf(m->message_id, sizeof(m->message_id), "%s", g->message_id);
 	m->nscopes = 1;
 	m->scopes[0].len = g->idlen;
@@ -204,8 +210,9 @@ static int probe(struct gather *g, int fds[2])
 	return sent ? 0 : err;
 }
 
-int pd_discover(const uint8_t *id, unsigned idlen, const char *ifaces,
-		unsigned window_ms, struct pd_peer *peers, unsigned max)
+int pd_discover(unsigned version, const uint8_t *id, unsigned idlen,
+		const char *ifaces, unsigned window_ms, struct pd_peer *peers,
+		unsigned max)
 {
 	char message_id[46];
 	struct gather *g = calloc(1, sizeof(*g));
@@ -214,7 +221,8 @@ int pd_discover(const uint8_t *id, unsigned idlen, const char *ifaces,
 	if (!g)
 		return -ENOMEM;
 	pd_urn_uuid(message_id);
-	*g = (struct gather){ .id = id, .idlen = idlen, .message_id = message_id };
+	*g = (struct gather){ .id = id, .idlen = idlen, .version = version,
+			      .message_id = message_id };
 	n = pd_netif_list(g->nifs, PD_NETIF_MAX, ifaces);
 	if (n < 0)
 		goto free_g;

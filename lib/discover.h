@@ -23,13 +23,15 @@ struct pd_peer {
 };
 
 /*
- * Probes for segment id on the interfaces in the comma list ifaces (NULL:
- * all multicast ones) and waits window_ms for answers. Returns the number
- * of peers written (at most max), 0 when none answered, or -errno when no
- * probe could be sent at all.
+ * Probes (PeerDist discovery version 1 or 2: that of the content
+ * information the segment comes from) for segment id on the interfaces in
+ * the comma list ifaces (NULL: all multicast ones) and waits window_ms for
+ * answers. Returns the number of peers written (at most max), 0 when none
+ * answered, or -errno when no probe could be sent at all.
  */
-int pd_discover(const uint8_t *id, unsigned idlen, const char *ifaces,
-		unsigned window_ms, struct pd_peer *peers, unsigned max);
+int pd_discover(unsigned version, const uint8_t *id, unsigned idlen,
+		const char *ifaces, unsigned window_ms, struct pd_peer *peers,
+		unsigned max);
 
 /* A new "urn:uuid:..." (random, version 4). */
 void pd_urn_uuid(char out[46]);

@@ -37,6 +37,7 @@ struct job {
 	int64_t failed_ms;
 	uint8_t id[PD_HASH_MAX], kp[PD_HASH_MAX];
 	unsigned idlen;
+	unsigned version;		/* of the content information: discovery's too */
 	uint32_t block, len;
 };
 
@@ -180,7 +181,7 @@ static unsigned find_peers(struct pd_fetcher *f, const struct job *j,
 		s->probing = 1;
 		f->stats.probes++;
 		pthread_mutex_unlock(&f->lock);
-		got = pd_discover(j->id, j->idlen, f->cfg.interfaces,
+		got = pd_discover(j->version, j->id, j->idlen, f->cfg.interfaces,
 				  f->cfg.window_ms, found, PEERS_PER_SEGMENT);
 		pthread_mutex_lock(&f->lock);
 		s->n = got > 0 ? got : 0;
@@ -396,6 +397,7 @@ enum pd_fetch_state pd_fetch_block(struct pd_fetcher *f,
 		memcpy(j->id, d->id, d->hash_len);
 		memcpy(j->kp, d->kp, d->hash_len);
 		j->idlen = d->hash_len;
+		j->version = d->hash_alg == PD_HASH_V2_SHA512_TRUNC ? 2 : 1;
 		j->block = b;
 		j->len = d->size - b * d->block_size < d->block_size ?
 			 d->size - b * d->block_size : d->block_size;

@@ -10,6 +10,7 @@ import time
 PEERDISTD = os.environ["PEERDISTD"]
 PUBLISHER = os.environ["EXAMPLE_PUBLISHER"]
 CLIENT = os.environ["EXAMPLE_CLIENT"]
+PEERDIST = os.environ["PEERDIST"]
 
 
 def check(cond, what):
@@ -51,8 +52,14 @@ class Host:
         return sum(1 for l in self.log if " -> " in l and
                    int(l.split(" -> ")[1].split()[0]) > 1024)
 
-    def publish(self, path, ci):
-        self.lan.run(self.name, [PUBLISHER, path, ci], env=self.env)
+    def publish(self, path, ci, version=1):
+        """Content information version 1 the way a Windows program makes
+        it (the example publisher), version 2 with the CLI."""
+        if version == 1:
+            self.lan.run(self.name, [PUBLISHER, path, ci], env=self.env)
+        else:
+            self.lan.run(self.name, [PEERDIST, "publish", "--v2", "-o", ci, "content", path],
+                         env=self.env)
 
     def read(self, ci, out, timeout=120):
         with open(out, "wb") as f:

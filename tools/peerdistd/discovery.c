@@ -139,22 +139,34 @@ static uint32_t blocks_held(struct pd_store *st, const struct pd_segment_scope *
 	return n;
 }
 
-/* Fills d->out with the held scopes of d->in; how many. */
+/*
+ * Fills d->out with what we hold of d->in's segments; how many we hold.
+ * V1 lists the held scopes with their block counts; V2 answers every
+ * scope in order (a bitmap: has the segment, has all of its blocks;
+ * ages unknown, so left out).
+ */
 static unsigned match(struct pd_discovery *d, const struct pd_netif *via)
 {
 	struct pd_pccrd_msg *o = &d->out;
-	unsigned i;
+	unsigned i, held = 0;
 	uint32_t n;
 
 	memset(o, 0, sizeof(*o));
+	o->version = d->in.version;
 	for (i = 0; i < d->in.nscopes; i++) {
 		n = blocks_held(d->st, &d->in.scopes[i]);
-		if (!n)
-			continue;
-		o->scopes[o->nscopes] = d->in.scopes[i];
-		o->block_counts[o->nscopes++] = n;
+		held += n > 0;
+		if (o->version == 2) {
+			o->scopes[o->nscopes] = d->in.scopes[i];
+			o->have_segment[o->nscopes] = n > 0;
+			o->have_all_blocks[o->nscopes] = n > 0;	/* V2: one block */
+			o->segment_age[o->nscopes++] = PD_PCCRD_NO_AGE;
+		} else if (n) {
+			o->scopes[o->nscopes] = d->in.scopes[i];
+			o->block_counts[o->nscopes++] = n;
+		}
 	}
-	if (!o->nscopes)
+	if (!held)
 		return 0;
 	o->kind = PD_WSD_PROBE_MATCHES;
 	pd_urn_uuid(o->message_id);
@@ -165,7 +177,7 @@ static unsigned match(struct pd_discovery *d, const struct pd_netif *via)
 	o->nxaddrs = 1;
 	pd_netif_format((const struct sockaddr *)&via->addr, d->http_port,
 			o->xaddrs[0], sizeof(o->xaddrs[0]));
-	return o->nscopes;
+	return held;
 }
 
 static unsigned backoff_ms(void)
@@ -228,8 +240,7 @@ static void on_datagram(struct pd_discovery *d, int fd)
 		return;
 	d->probes++;
 	if (match(d, via)) {
-		pd_log(PD_LOG_DEBUG, "Probe: %u of %u segments held", d->out.nscopes,
-		       d->in.nscopes);
+		pd_log(PD_LOG_DEBUG, "Probe V%u: segments held", d->in.version);
 		queue_answer(d, fd, &from);
 	}
 }
