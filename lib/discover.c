@@ -102,7 +102,19 @@ static unsigned xaddr_port(const struct pd_pccrd_msg *m, const struct sockaddr *
 	return port < 65536 ? port : 0;
 }
 
+/* Datagrams parsed per sender, at most: a flooding host cannot crowd out
+ * the answers of the others (it only costs reads). */
+#define PARSE_PER_SENDER	8
+#define MAX_SENDERS		64
+
+struct sender {
+	struct sockaddr_storage addr;
+	unsigned parsed;
+};
+
 struct gather {
+	struct sender senders[MAX_SENDERS];
+	unsigned nsenders;
 	const uint8_t *id;
 	unsigned idlen;
 	unsigned version;
@@ -152,18 +164,32 @@ static int add_peer(struct pd_peer *peers, unsigned n, unsigned max,
 	return n;
 }
 
+/* Whether a datagram from addr may still be parsed. */
+static int may_parse(struct gather *g, const struct sockaddr_storage *addr)
+{
+	unsigned i;
+
+	for (i = 0; i < g->nsenders; i++)
+		if (!memcmp(&g->senders[i].addr, addr, sizeof(*addr)))
+			return ++g->senders[i].parsed <= PARSE_PER_SENDER;
+	if (g->nsenders == MAX_SENDERS)
+		return 0;
+	g->senders[g->nsenders++] = (struct sender){ *addr, 1 };
+	return 1;
+}
+
 static int gather(struct gather *g, int fds[2], int64_t end,
 		  struct pd_peer *peers, unsigned max)
 {
 	struct pollfd pfd[2] = { { fds[0], POLLIN, 0 }, { fds[1], POLLIN, 0 } };
-	unsigned n = 0, reads = 0, i, port;
+	unsigned n = 0, i, port;
 	int64_t left;
 
-	while ((left = end - now_ms()) > 0 && reads < PD_DISCOVER_MAX_ANSWERS) {
+	while ((left = end - now_ms()) > 0) {
 		if (poll(pfd, 2, left) <= 0)
 			continue;
 		for (i = 0; i < 2; i++) {
-			struct sockaddr_storage from;
+			struct sockaddr_storage from = { 0 };
 			socklen_t flen = sizeof(from);
 			ssize_t len;
 			uint32_t blocks;
@@ -172,8 +198,8 @@ static int gather(struct gather *g, int fds[2], int64_t end,
 				continue;
 			len = recvfrom(fds[i], g->buf, sizeof(g->buf), 0,
 				       (struct sockaddr *)&from, &flen);
-			reads++;
-			if (len <= 0 || pd_pccrd_parse(g->buf, len, &g->msg))
+			if (len <= 0 || !may_parse(g, &from) ||
+			    pd_pccrd_parse(g->buf, len, &g->msg))
 				continue;
 			blocks = blocks_reported(g, (struct sockaddr *)&from);
 			port = blocks ? xaddr_port(&g->msg, (struct sockaddr *)&from) : 0;

@@ -6,7 +6,8 @@
  * collected for a window. Only answers from our own subnets that relate
  * to this Probe and report blocks of the segment count. A peer is reached
  * at the address the answer came from, with the port its XAddrs give: an
- * answer can never point this client at a third host.
+ * answer can never point this client at a third host. A host that floods
+ * answers gets only a few of them parsed.
  */
 #ifndef PD_DISCOVER_H
 #define PD_DISCOVER_H
@@ -15,7 +16,6 @@
 #include <sys/socket.h>
 
 #define PD_DISCOVER_WINDOW_MS	300	/* Windows 7's client window */
-#define PD_DISCOVER_MAX_ANSWERS	256	/* datagrams read per probe, at most */
 
 struct pd_peer {
 	struct sockaddr_storage addr;	/* the PCCRR server, port set */

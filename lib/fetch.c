@@ -163,21 +163,25 @@ static struct segment_peers *segment_entry(struct pd_fetcher *f,
 	return s;
 }
 
-/* The peers that have j's segment: from the last probe, or a new one. */
+/* The peers that have j's segment: from the last probe, or a new one
+ * (forced when *fresh is set). On return, *fresh says whether the list
+ * is from under NO_PEERS_FRESH_MS ago, when probing again would not help. */
 static unsigned find_peers(struct pd_fetcher *f, const struct job *j,
-			   struct pd_peer *out)
+			   int *fresh, struct pd_peer *out)
 {
 	struct pd_peer found[PEERS_PER_SEGMENT];
 	struct segment_peers *s;
 	unsigned n = 0;
-	int got;
+	int got, waited = 0;
 
 	pthread_mutex_lock(&f->lock);
 	s = segment_entry(f, j);
-	while (s && s->probing && !f->stop)
+	while (s && s->probing && !f->stop) {
 		pthread_cond_wait(&f->probed, &f->lock);
-	if (s && !f->stop && now_ms() - s->found_ms >
-			     (s->n ? PEERS_FRESH_MS : NO_PEERS_FRESH_MS)) {
+		waited = 1;	/* another worker just probed: as good as ours */
+	}
+	if (s && !f->stop && !waited && (*fresh || now_ms() - s->found_ms >
+					 (s->n ? PEERS_FRESH_MS : NO_PEERS_FRESH_MS))) {
 		s->probing = 1;
 		f->stats.probes++;
 		pthread_mutex_unlock(&f->lock);
@@ -193,6 +197,7 @@ static unsigned find_peers(struct pd_fetcher *f, const struct job *j,
 	if (s) {
 		n = s->n;
 		memcpy(out, s->peers, n * sizeof(*out));
+		*fresh = now_ms() - s->found_ms < NO_PEERS_FRESH_MS;
 	}
 	pthread_mutex_unlock(&f->lock);
 	return n;
@@ -266,11 +271,11 @@ static void count(struct pd_fetcher *f, enum ask_result r, uint32_t len)
 
 /* Tries the peers, starting at one chosen by the block so that the blocks
  * of a segment spread over its peers. */
-static enum pd_fetch_state run_job(struct pd_fetcher *f, const struct job *j,
-				   struct worker_buffers *w)
+static enum pd_fetch_state try_peers(struct pd_fetcher *f, const struct job *j,
+				     int *fresh, struct worker_buffers *w)
 {
 	struct pd_peer peers[PEERS_PER_SEGMENT];
-	unsigned n = find_peers(f, j, peers), i, skipped = 0;
+	unsigned n = find_peers(f, j, fresh, peers), i, skipped = 0;
 	enum ask_result r;
 
 	for (i = 0; i < n; i++) {
@@ -295,6 +300,20 @@ static enum pd_fetch_state run_job(struct pd_fetcher *f, const struct job *j,
 		}
 	}
 	return skipped ? PD_FETCH_TRUST_FAILURE : PD_FETCH_NO_PEER;
+}
+
+/* When the known peers fail, a new probe may find others that a past
+ * one missed (answers are datagrams): one more round with it. */
+static enum pd_fetch_state run_job(struct pd_fetcher *f, const struct job *j,
+				   struct worker_buffers *w)
+{
+	int fresh = 0;
+	enum pd_fetch_state s = try_peers(f, j, &fresh, w);
+
+	if (s == PD_FETCH_PENDING || fresh)
+		return s;
+	fresh = 1;
+	return try_peers(f, j, &fresh, w);
 }
 
 /* Lock contract: f->lock held. Forgets failures older than the hold. */

@@ -16,8 +16,6 @@
 #include "pccrr.h"
 #include "pccrr_client.h"
 
-#define HEADER_MAX	4096
-
 static int64_t now_ms(void)
 {
 	struct timespec ts;
@@ -119,17 +117,10 @@ static long read_some(int fd, char *buf, size_t cap, int64_t deadline)
 	}
 }
 
-struct head {
-	int status;
-	long length;
-	int close;
-};
-
-static int parse_head(char *h, struct head *out)
+static int parse_fields(char *h, struct pd_http_head *out)
 {
-	char *line, *save, *v;
+	char *line, *save, *v, *end;
 
-	*out = (struct head){ .length = -1 };
 	line = strtok_r(h, "\r\n", &save);
 	if (!line || sscanf(line, "HTTP/1.%*1[01] %3d", &out->status) != 1)
 		return -EPROTO;
@@ -140,10 +131,9 @@ static int parse_head(char *h, struct head *out)
 		*v++ = 0;
 		v += strspn(v, " \t");
 		if (!strcasecmp(line, "Content-Length")) {
-			char *end;
-
+			errno = 0;
 			out->length = strtol(v, &end, 10);
-			if (end == v || out->length < 0)
+			if (end == v || *end || errno || out->length < 0)
 				return -EPROTO;
 		} else if (!strcasecmp(line, "Transfer-Encoding")) {
 			return -EPROTO;	/* peers send lengths; chunking is not expected */
@@ -154,30 +144,46 @@ static int parse_head(char *h, struct head *out)
 	return out->status == 200 && out->length >= 0 ? 0 : -EPROTO;
 }
 
-static long receive(struct pd_pccrr_conn *c, uint8_t *resp, size_t cap,
-		    int64_t deadline, struct head *hd)
+long pd_http_response_head(const char *buf, size_t len, struct pd_http_head *out)
 {
-	char head[HEADER_MAX + 1], *end = NULL;
-	size_t have = 0, body;
-	long r;
+	char head[PD_HTTP_HEAD_MAX + 1];
+	const char *end;
+	size_t n;
 
-	while (!end) {
-		if (have == HEADER_MAX)
+	*out = (struct pd_http_head){ .length = -1 };
+	end = memmem(buf, len < PD_HTTP_HEAD_MAX ? len : PD_HTTP_HEAD_MAX, "\r\n\r\n", 4);
+	if (!end)
+		return len >= PD_HTTP_HEAD_MAX ? -EPROTO : 0;
+	n = end - buf;
+	memcpy(head, buf, n);
+	head[n] = 0;
+	if (memchr(head, 0, n))
+		return -EPROTO;
+	return parse_fields(head, out) ? -EPROTO : (long)(n + 4);
+}
+
+static long receive(struct pd_pccrr_conn *c, uint8_t *resp, size_t cap,
+		    int64_t deadline, struct pd_http_head *hd)
+{
+	char head[PD_HTTP_HEAD_MAX];
+	size_t have = 0, body;
+	long r, used = 0;
+
+	while (!used) {
+		if (have == sizeof(head))
 			return -EPROTO;
-		r = read_some(c->fd, head + have, HEADER_MAX - have, deadline);
+		r = read_some(c->fd, head + have, sizeof(head) - have, deadline);
 		if (r < 0)
 			return r;
 		have += r;
-		head[have] = 0;
-		end = strstr(head, "\r\n\r\n");
+		used = pd_http_response_head(head, have, hd);
+		if (used < 0)
+			return used;
 	}
-	body = have - (end + 4 - head);
-	*end = 0;
-	if (parse_head(head, hd))
-		return -EPROTO;
+	body = have - used;
 	if ((size_t)hd->length > cap || body > (size_t)hd->length)
 		return -EMSGSIZE;
-	memcpy(resp, end + 4, body);
+	memcpy(resp, head + used, body);
 	while (body < (size_t)hd->length) {
 		r = read_some(c->fd, (char *)resp + body, hd->length - body, deadline);
 		if (r < 0)
@@ -192,7 +198,7 @@ static long exchange(struct pd_pccrr_conn *c, const uint8_t *req, size_t len,
 {
 	char head[256];
 	struct iovec iov[2];
-	struct head hd;
+	struct pd_http_head hd;
 	long n;
 	int err;
 

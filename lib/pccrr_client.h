@@ -33,4 +33,21 @@ long pd_pccrr_post(struct pd_pccrr_conn *c, const struct sockaddr_storage *peer,
 
 void pd_pccrr_conn_close(struct pd_pccrr_conn *c);
 
+#define PD_HTTP_HEAD_MAX	4096
+
+struct pd_http_head {
+	int status;
+	long length;		/* Content-Length; -1: none */
+	int close;		/* Connection: close */
+};
+
+/*
+ * Parses the head of an HTTP/1.x response at the start of buf (a pure
+ * function: the I/O side calls it on what has arrived). Returns the head's
+ * length (the body starts there), 0 when the head is not complete yet, or
+ * -EPROTO for a head that is not 200 with a Content-Length, is chunked, is
+ * malformed, or is longer than PD_HTTP_HEAD_MAX.
+ */
+long pd_http_response_head(const char *buf, size_t len, struct pd_http_head *out);
+
 #endif

@@ -1,6 +1,7 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 """What the multi-host tests share: hosts with their own cache, peerdistd
 started and watched, the example client run with discovery on."""
+import json
 import os
 import subprocess
 import tempfile
@@ -66,6 +67,12 @@ class Host:
             return subprocess.run(self.lan.cmd(self.name, [CLIENT, ci]), env=self.env,
                                   stdout=f, stderr=subprocess.PIPE, text=True,
                                   timeout=timeout)
+
+
+def block_count(ci):
+    info = json.loads(subprocess.run([PEERDIST, "info", "--json", ci], check=True,
+                                     capture_output=True, text=True).stdout)
+    return sum(len(s["blocks"]) for s in info["segments"])
 
 
 def content(root, size):
