@@ -86,6 +86,35 @@ static void answer_blk(struct pd_store *st, const struct pd_pccrr_msg *q,
 	}
 }
 
+/*
+ * SEGLIST: which requested segments this cache holds, as ranges of indexes
+ * into the request's id list, with the request's RequestID. The store keeps
+ * no time of a segment's arrival, so no ExtensibleBlob with ages is sent
+ * (the spec makes it a SHOULD; an age of 0 would claim "just cached").
+ */
+static void answer_seglist(struct pd_store *st, const struct pd_pccrr_msg *q,
+			   struct pd_pccrr_msg *r)
+{
+	struct pd_segment_range *last = r->seg_ranges;
+	struct pd_segment_desc d;
+	uint32_t i;
+
+	r->type = PD_MSG_SEGLIST;
+	r->version = PD_PCCRR_VERSION_2;
+	memcpy(r->request_id, q->request_id, sizeof(r->request_id));
+	for (i = 0; i < q->nsegments; i++) {
+		if (st->ops->get_segment(st, q->segments[i].id,
+					 q->segments[i].len, &d))
+			continue;
+		if (r->nseg_ranges && last->index + last->count == i) {
+			last->count++;
+		} else {
+			last = &r->seg_ranges[r->nseg_ranges++];
+			*last = (struct pd_segment_range){ i, 1 };
+		}
+	}
+}
+
 long pd_retrieval_answer(struct pd_store *st, const uint8_t *req, size_t len,
 			 uint8_t *out, size_t cap)
 {
@@ -109,6 +138,9 @@ long pd_retrieval_answer(struct pd_store *st, const uint8_t *req, size_t len,
 		break;
 	case PD_MSG_GETBLKS:
 		answer_blk(st, q, r, plain, cipher, iv);
+		break;
+	case PD_MSG_GETSEGLIST:
+		answer_seglist(st, q, r);
 		break;
 	default:
 		return -1;
