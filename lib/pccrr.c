@@ -12,16 +12,22 @@ static size_t pad4(size_t n)
 	return (4 - n % 4) % 4;
 }
 
-static int read_segment_id(struct pd_rd *r, struct pd_pccrr_msg *m)
+/* {u32 SizeOfSegmentID, SegmentID, ZeroPad}, the id 1..64 bytes. */
+static int read_id(struct pd_rd *r, const uint8_t **id, uint32_t *len)
 {
-	m->segment_id_len = pd_rd_be32(r);
+	*len = pd_rd_be32(r);
 	if (r->overrun)
 		return PD_RR_E_TRUNCATED;
-	if (!m->segment_id_len || m->segment_id_len > PD_PCCRR_MAX_SEGMENT_ID)
+	if (!*len || *len > PD_PCCRR_MAX_SEGMENT_ID)
 		return PD_RR_E_SEGMENT_ID;
-	m->segment_id = pd_rd_take(r, m->segment_id_len);
-	pd_rd_take(r, pad4(m->segment_id_len));	/* padding: any value */
+	*id = pd_rd_take(r, *len);
+	pd_rd_take(r, pad4(*len));	/* padding: any value */
 	return r->overrun ? PD_RR_E_TRUNCATED : 0;
+}
+
+static int read_segment_id(struct pd_rd *r, struct pd_pccrr_msg *m)
+{
+	return read_id(r, &m->segment_id, &m->segment_id_len);
 }
 
 static int read_ranges(struct pd_rd *r, struct pd_pccrr_msg *m, int may_be_empty)
@@ -81,11 +87,121 @@ static int read_blk(struct pd_rd *r, struct pd_pccrr_msg *m)
 	return err;
 }
 
+/* GETSEGLIST: CountOfSegmentIDs, then that many padded ids. */
+static int read_segment_list(struct pd_rd *r, struct pd_pccrr_msg *m)
+{
+	uint32_t i;
+	int err;
+
+	m->nsegments = pd_rd_be32(r);
+	if (r->overrun)
+		return PD_RR_E_TRUNCATED;
+	if (m->nsegments > PD_PCCRR_MAX_SEGMENTS)
+		return PD_RR_E_SEGMENTS;
+	for (i = 0; i < m->nsegments; i++) {
+		err = read_id(r, &m->segments[i].id, &m->segments[i].len);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+static int segment_range_ok(const struct pd_segment_range *sr)
+{
+	return sr->count && sr->index < PD_PCCRR_MAX_SEGMENTS &&
+	       sr->count <= PD_PCCRR_MAX_SEGMENTS - sr->index;
+}
+
+/*
+ * SEGLIST: SEGMENT_RANGE_ARRAY. Indexes point into the request's id list,
+ * which this codec never makes longer than PD_PCCRR_MAX_SEGMENTS, so a
+ * range past that cannot answer any request of ours.
+ */
+static int read_segment_ranges(struct pd_rd *r, struct pd_pccrr_msg *m)
+{
+	uint32_t i;
+
+	m->nseg_ranges = pd_rd_be32(r);
+	if (r->overrun)
+		return PD_RR_E_TRUNCATED;
+	if (m->nseg_ranges > PD_PCCRR_MAX_SEGMENTS)
+		return PD_RR_E_SEGMENT_RANGE;
+	if ((size_t)m->nseg_ranges * 8 > pd_rd_left(r))
+		return PD_RR_E_TRUNCATED;
+	for (i = 0; i < m->nseg_ranges; i++) {
+		struct pd_segment_range *sr = &m->seg_ranges[i];
+
+		sr->index = pd_rd_be32(r);
+		sr->count = pd_rd_be32(r);
+		if (!segment_range_ok(sr))
+			return PD_RR_E_SEGMENT_RANGE;
+	}
+	return 0;
+}
+
+/*
+ * ExtensibleBlob version 1, validated in the order MS-PCCRR 2.2.6 and
+ * 2.2.6.1.1 give. A blob failing any check is discarded (no ages), not the
+ * message. The 24-bit age is low byte first, unlike the rest of PCCRR.
+ */
+static void read_ages(struct pd_pccrr_msg *m)
+{
+	struct pd_rd r = pd_rd_init(m->blob, m->blob_len);
+	uint32_t units, n, i;
+
+	if (m->blob_len < 2 || pd_rd_be16(&r) != 1 || m->blob_len < 4)
+		return;
+	units = pd_rd_u8(&r);
+	n = pd_rd_u8(&r);
+	if (units < PD_AGE_SECONDS || units > PD_AGE_MILLISECONDS ||
+	    m->blob_len < 4 * (n + 1))
+		return;
+	for (i = 0; i < n; i++) {
+		m->ages[i].index = pd_rd_u8(&r);
+		m->ages[i].age = pd_rd_uint(&r, 3, false);
+	}
+	m->age_units = units;
+	m->nages = n;
+}
+
+/* {u32 SizeOfExtensibleBlob, ExtensibleBlob}: the last field. */
+static int read_blob(struct pd_rd *r, struct pd_pccrr_msg *m)
+{
+	size_t pad;
+
+	m->blob_len = pd_rd_be32(r);
+	if (r->overrun || m->blob_len > pd_rd_left(r))
+		return PD_RR_E_TRUNCATED;
+	m->blob = m->blob_len ? pd_rd_take(r, m->blob_len) : NULL;
+	/* Alignment padding after the last field: accepted, not required. */
+	pad = pad4(m->blob_len);
+	pd_rd_take(r, pad < pd_rd_left(r) ? pad : pd_rd_left(r));
+	read_ages(m);
+	return 0;
+}
+
+static int read_seglist_body(struct pd_rd *r, struct pd_pccrr_msg *m)
+{
+	int err;
+
+	/* MsgType 6 and 7 exist only in ProtVer 2.0 (and MUST carry it). */
+	if (m->version != PD_PCCRR_VERSION_2)
+		return PD_RR_E_TYPE;
+	if (!pd_rd_copy(r, m->request_id, sizeof(m->request_id)))
+		return PD_RR_E_TRUNCATED;
+	err = m->type == PD_MSG_GETSEGLIST ? read_segment_list(r, m) :
+					     read_segment_ranges(r, m);
+	return err ? err : read_blob(r, m);
+}
+
 static int read_body(struct pd_rd *r, struct pd_pccrr_msg *m)
 {
 	int err;
 
 	switch (m->type) {
+	case PD_MSG_GETSEGLIST:
+	case PD_MSG_SEGLIST:
+		return read_seglist_body(r, m);
 	case PD_MSG_NEGO_REQ:
 	case PD_MSG_NEGO_RESP:
 		m->min_version = pd_rd_be32(r);
@@ -123,11 +239,8 @@ static int decode_message(const uint8_t *buf, size_t len, size_t max,
 	uint32_t size;
 	int err;
 
-	/* Everything but the (large) range array, which nranges bounds. */
+	/* Every scalar field; the (large) arrays come last, bounded by counts. */
 	memset(m, 0, offsetof(struct pd_pccrr_msg, ranges));
-	m->next_block_index = m->block_index = 0;
-	m->block = m->iv = m->vrf = NULL;
-	m->block_len = m->iv_len = m->vrf_len = 0;
 	if (len < PD_PCCRR_HEADER_SIZE)
 		return -PD_RR_E_TRUNCATED;
 	if (len > max)
@@ -189,9 +302,98 @@ static void write_ranges(struct pd_wr *w, const struct pd_pccrr_msg *m)
 	}
 }
 
+static int check_ages(const struct pd_pccrr_msg *m)
+{
+	uint32_t i;
+
+	if (m->age_units == PD_AGE_NONE)
+		return m->blob_len && !m->blob ? PD_RR_E_BUFFER : 0;
+	if (m->age_units > PD_AGE_MILLISECONDS || m->nages > PD_PCCRR_MAX_AGES)
+		return PD_RR_E_BLOB;
+	for (i = 0; i < m->nages; i++)
+		if (m->ages[i].age > PD_PCCRR_MAX_AGE)
+			return PD_RR_E_BLOB;
+	return 0;
+}
+
+/* The ExtensibleBlob field: version 1 from the ages, or blob unchanged. */
+static void write_blob(struct pd_wr *w, const struct pd_pccrr_msg *m)
+{
+	uint32_t i;
+
+	if (m->age_units == PD_AGE_NONE) {
+		write_padded(w, m->blob, m->blob_len);
+		return;
+	}
+	pd_wr_be32(w, 4 * (m->nages + 1));
+	pd_wr_be16(w, 1);
+	pd_wr_u8(w, m->age_units);
+	pd_wr_u8(w, m->nages);
+	for (i = 0; i < m->nages; i++) {
+		pd_wr_u8(w, m->ages[i].index);
+		pd_wr_uint(w, m->ages[i].age, 3, false);
+	}
+}
+
+static int write_getseglist(struct pd_wr *w, const struct pd_pccrr_msg *m)
+{
+	uint32_t i;
+
+	if (m->nsegments > PD_PCCRR_MAX_SEGMENTS)
+		return PD_RR_E_SEGMENTS;
+	for (i = 0; i < m->nsegments; i++) {
+		if (!m->segments[i].id)
+			return PD_RR_E_BUFFER;
+		if (!m->segments[i].len ||
+		    m->segments[i].len > PD_PCCRR_MAX_SEGMENT_ID)
+			return PD_RR_E_SEGMENT_ID;
+	}
+	pd_wr_be32(w, m->nsegments);
+	for (i = 0; i < m->nsegments; i++)
+		write_padded(w, m->segments[i].id, m->segments[i].len);
+	return 0;
+}
+
+static int write_seglist(struct pd_wr *w, const struct pd_pccrr_msg *m)
+{
+	uint32_t i;
+
+	if (m->nseg_ranges > PD_PCCRR_MAX_SEGMENTS)
+		return PD_RR_E_SEGMENT_RANGE;
+	for (i = 0; i < m->nseg_ranges; i++)
+		if (!segment_range_ok(&m->seg_ranges[i]))
+			return PD_RR_E_SEGMENT_RANGE;
+	pd_wr_be32(w, m->nseg_ranges);
+	for (i = 0; i < m->nseg_ranges; i++) {
+		pd_wr_be32(w, m->seg_ranges[i].index);
+		pd_wr_be32(w, m->seg_ranges[i].count);
+	}
+	return 0;
+}
+
+static int write_seglist_body(struct pd_wr *w, const struct pd_pccrr_msg *m)
+{
+	int err;
+
+	if (m->version != PD_PCCRR_VERSION_2)
+		return PD_RR_E_TYPE;
+	err = check_ages(m);
+	if (err)
+		return err;
+	pd_wr_bytes(w, m->request_id, sizeof(m->request_id));
+	err = m->type == PD_MSG_GETSEGLIST ? write_getseglist(w, m) :
+					     write_seglist(w, m);
+	if (!err)
+		write_blob(w, m);
+	return err;
+}
+
 static int write_body(struct pd_wr *w, const struct pd_pccrr_msg *m)
 {
 	switch (m->type) {
+	case PD_MSG_GETSEGLIST:
+	case PD_MSG_SEGLIST:
+		return write_seglist_body(w, m);
 	case PD_MSG_NEGO_REQ:
 	case PD_MSG_NEGO_RESP:
 		pd_wr_be32(w, m->min_version);
@@ -304,6 +506,9 @@ static const char *const rr_errors[PD_RR_E_COUNT] = {
 	[PD_RR_E_RANGE] = "block range or index out of bounds",
 	[PD_RR_E_TRAILING] = "bytes after the message",
 	[PD_RR_E_BUFFER] = "output buffer too small or bad message",
+	[PD_RR_E_SEGMENTS] = "too many segment ids",
+	[PD_RR_E_SEGMENT_RANGE] = "segment range empty, out of bounds or too many",
+	[PD_RR_E_BLOB] = "segment ages do not fit an extensible blob",
 };
 
 const char *pd_pccrr_strerror(int err)

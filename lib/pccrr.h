@@ -7,6 +7,11 @@
  * TRANSPORT_RESPONSE_HEADER (the size of the rest) and a message.
  * Decoding is lenient where real peers differ from the spec text (a
  * BLKLIST without its NextBlockIndex), encoding is strict.
+ *
+ * Version 2.0 adds GETSEGLIST/SEGLIST (hosted cache): which of a list of
+ * segments a server holds, with an optional ExtensibleBlob that may carry
+ * segment ages. A blob that is not a valid version 1 blob is discarded as
+ * the spec says (kept raw, no ages), the message is not refused for it.
  */
 #ifndef PD_PCCRR_H
 #define PD_PCCRR_H
@@ -25,6 +30,15 @@
 #define PD_PCCRR_MAX_RANGES	256
 #define PD_PCCRR_BLOCKS		512	/* block indexes 0..511 in a segment */
 #define PD_PCCRR_MAX_SEGMENT_ID	64
+#define PD_PCCRR_REQUEST_ID_SIZE	16
+/*
+ * Segment ids in one GETSEGLIST (and so segment indexes in a SEGLIST): the
+ * one-byte SegmentIndex of ENCODED_SEGMENT_AGE cannot address more, and it
+ * keeps struct pd_pccrr_msg bounded.
+ */
+#define PD_PCCRR_MAX_SEGMENTS	256
+#define PD_PCCRR_MAX_AGES	255		/* SegmentAgeCount is one byte */
+#define PD_PCCRR_MAX_AGE	0xffffffu	/* ages are 24 bits */
 
 enum pd_pccrr_type {
 	PD_MSG_NEGO_REQ = 0,
@@ -33,8 +47,17 @@ enum pd_pccrr_type {
 	PD_MSG_GETBLKS = 3,
 	PD_MSG_BLKLIST = 4,
 	PD_MSG_BLK = 5,
-	PD_MSG_GETSEGLIST = 6,	/* hosted cache, version 2.0: not handled yet */
-	PD_MSG_SEGLIST = 7,
+	PD_MSG_GETSEGLIST = 6,	/* hosted cache only; ProtVer 2.0 */
+	PD_MSG_SEGLIST = 7,	/* hosted cache only; ProtVer 2.0 */
+};
+
+/* SegmentAgeUnits of ExtensibleBlob version 1. */
+enum pd_pccrr_age_units {
+	PD_AGE_NONE = 0,		/* no valid version 1 blob: no ages */
+	PD_AGE_SECONDS = 1,
+	PD_AGE_DECISECONDS = 2,
+	PD_AGE_CENTISECONDS = 3,	/* what senders SHOULD use */
+	PD_AGE_MILLISECONDS = 4,
 };
 
 enum pd_pccrr_crypto {
@@ -50,12 +73,15 @@ enum pd_pccrr_err {
 	PD_RR_E_SIZE,		/* MsgSize or the transport size disagree with the bytes */
 	PD_RR_E_TOO_LARGE,	/* over the protocol's size limits */
 	PD_RR_E_VERSION,	/* ProtVer not 1.0 or 2.0 */
-	PD_RR_E_TYPE,		/* unknown or unsupported message type */
+	PD_RR_E_TYPE,		/* unknown type, or a 2.0 type without ProtVer 2.0 */
 	PD_RR_E_CRYPTO,		/* unknown CryptoAlgoId */
 	PD_RR_E_SEGMENT_ID,	/* segment id empty or too long */
 	PD_RR_E_RANGE,		/* block range outside 0..511, empty, or too many */
 	PD_RR_E_TRAILING,	/* bytes after the message */
 	PD_RR_E_BUFFER,		/* encode: output buffer too small or bad argument */
+	PD_RR_E_SEGMENTS,	/* more segment ids than PD_PCCRR_MAX_SEGMENTS */
+	PD_RR_E_SEGMENT_RANGE,	/* segment range empty, past the id list, or too many */
+	PD_RR_E_BLOB,		/* encode: segment ages not a valid version 1 blob */
 	PD_RR_E_COUNT
 };
 
@@ -64,7 +90,28 @@ struct pd_block_range {
 	uint32_t count;
 };
 
-/* A decoded message; pointers point into the decoded buffer. */
+/* A segment id inside a GETSEGLIST. */
+struct pd_segment_ref {
+	const uint8_t *id;
+	uint32_t len;
+};
+
+/* Indexes into the GETSEGLIST's list of segment ids. */
+struct pd_segment_range {
+	uint32_t index;
+	uint32_t count;
+};
+
+/* ENCODED_SEGMENT_AGE: index relative to the first segment addressed. */
+struct pd_segment_age {
+	uint8_t index;
+	uint32_t age;			/* 0..PD_PCCRR_MAX_AGE, in age_units */
+};
+
+/*
+ * A decoded message; pointers point into the decoded buffer. Decoding
+ * clears every scalar field; arrays are valid up to their counts only.
+ */
 struct pd_pccrr_msg {
 	uint32_t version;
 	uint32_t type;
@@ -76,7 +123,6 @@ struct pd_pccrr_msg {
 	uint32_t segment_id_len;
 	/* GETBLKLIST (needed), GETBLKS (requested), BLKLIST (available) */
 	uint32_t nranges;
-	struct pd_block_range ranges[PD_PCCRR_MAX_RANGES];
 	/* BLKLIST, BLK: 0 = none */
 	uint32_t next_block_index;
 	/* BLK */
@@ -88,6 +134,24 @@ struct pd_pccrr_msg {
 	/* GETBLKS DataForVrfBlock, BLK VrfBlock */
 	const uint8_t *vrf;
 	uint32_t vrf_len;
+	/* GETSEGLIST, SEGLIST: the response echoes the request's id */
+	uint8_t request_id[PD_PCCRR_REQUEST_ID_SIZE];
+	uint32_t nsegments;		/* GETSEGLIST: segments[] */
+	uint32_t nseg_ranges;		/* SEGLIST: seg_ranges[], those held */
+	/*
+	 * ExtensibleBlob as received, NULL when absent. Encoding writes it
+	 * unchanged when age_units is PD_AGE_NONE, else a version 1 blob
+	 * made of age_units and ages[] (and ignores blob).
+	 */
+	const uint8_t *blob;
+	uint32_t blob_len;
+	uint32_t age_units;		/* enum pd_pccrr_age_units */
+	uint32_t nages;
+	/* The arrays last: decoding need not clear them. */
+	struct pd_block_range ranges[PD_PCCRR_MAX_RANGES];
+	struct pd_segment_ref segments[PD_PCCRR_MAX_SEGMENTS];
+	struct pd_segment_range seg_ranges[PD_PCCRR_MAX_SEGMENTS];
+	struct pd_segment_age ages[PD_PCCRR_MAX_AGES];
 };
 
 /* Decodes a request body (a message without transport header). */

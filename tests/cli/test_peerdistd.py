@@ -4,7 +4,8 @@
 a GETBLKS as a real client sends it gets the block encrypted with
 AES-128-CBC under the first 16 bytes of Kp (decrypted here with openssl)
 and the next block's index; a block it lacks gets an empty BLK; GETBLKLIST
-gets the held blocks as ranges; wrong paths, methods and bodies get
+gets the held blocks as ranges; GETSEGLIST (2.0) gets the indexes of the
+held segments as ranges with its RequestID; wrong paths, methods and bodies get
 404/405/400; SIGTERM stops it cleanly."""
 import http.client
 import json
@@ -30,6 +31,14 @@ def getblks(segment, index, crypto=1):
 def getblklist(segment, index, count):
     body = struct.pack(">I", len(segment)) + segment + struct.pack(">III", 1, index, count)
     return struct.pack(">IIII", 1, 2, 16 + len(body), 0) + body
+
+
+def getseglist(request_id, segments):
+    body = request_id + struct.pack(">I", len(segments))
+    for sid in segments:
+        body += struct.pack(">I", len(sid)) + sid + bytes(-len(sid) % 4)
+    body += struct.pack(">I", 0)
+    return struct.pack(">IIII", 2, 6, 16 + len(body), 0) + body
 
 
 def post(port, body, path=PATH, method="POST"):
@@ -108,6 +117,16 @@ with workdir() as d:
         body = body[4 + idlen:]
         count, idx, cnt = struct.unpack(">III", body[:12])
         check((count, idx, cnt) == (1, 0, 5), f"BLKLIST ranges {(count, idx, cnt)}")
+
+        rid = os.urandom(16)
+        status, data = post(port, getseglist(rid, [bytes(32), segment, segment,
+                                                   bytes(20), segment]))
+        ver, typ, msize = struct.unpack(">III", data[4:16])
+        check(status == 200 and (ver, typ, msize) == (2, 7, len(data) - 4), "SEGLIST framing")
+        check(data[20:36] == rid, "SEGLIST echoes the RequestID")
+        ranges = struct.unpack(">5I", data[36:56])
+        check(ranges == (2, 1, 2, 4, 1), f"SEGLIST ranges {ranges}")
+        check(data[56:] == bytes(4), "SEGLIST without ages")
 
         check(post(port, getblks(segment, 0), path=PATH.lower())[0] == 200, "path case")
         check(post(port, getblks(segment, 0), path="/other/")[0] == 404, "404")

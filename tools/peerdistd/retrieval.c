@@ -4,9 +4,10 @@
  * NEGO answered; GETBLKLIST answered with the requested blocks this cache
  * holds, as normalized ranges; GETBLKS answered with the block, encrypted
  * with the key from Kp (AES-128 when the client asks for none: real
- * clients refuse plaintext), and the next block held, or an empty BLK.
+ * clients refuse plaintext), and the next block held, or an empty BLK;
+ * GETSEGLIST (version 2.0) answered with the requested segments held.
  * A client beyond the Active Client Count gets what the spec prescribes:
- * an empty BLKLIST or an empty BLK. Each serving thread has its own
+ * an empty BLKLIST, BLK or SEGLIST. Each serving thread has its own
  * scratch, so requests are answered in parallel.
  */
 #include <pthread.h>
@@ -93,6 +94,46 @@ static void answer_blk(struct pd_store *st, const struct pd_pccrr_msg *q,
 	}
 }
 
+/*
+ * SEGLIST: which requested segments this cache holds, as ranges of indexes
+ * into the request's id list, with the request's RequestID. The store keeps
+ * no time of a segment's arrival, so no ExtensibleBlob with ages is sent
+ * (the spec makes it a SHOULD; an age of 0 would claim "just cached").
+ */
+static int holds_any_block(struct pd_store *st, const struct pd_segment_ref *ref)
+{
+	struct pd_segment_desc d;
+	uint32_t b;
+
+	if (st->ops->get_segment(st, ref->id, ref->len, &d))
+		return 0;
+	for (b = 0; b < d.nblocks; b++)
+		if (st->ops->has_block(st, ref->id, ref->len, b) == 1)
+			return 1;
+	return 0;
+}
+
+static void answer_seglist(struct pd_store *st, const struct pd_pccrr_msg *q,
+			   struct pd_pccrr_msg *r, int admitted)
+{
+	struct pd_segment_range *last = r->seg_ranges;
+	uint32_t i;
+
+	r->type = PD_MSG_SEGLIST;
+	r->version = PD_PCCRR_VERSION_2;
+	memcpy(r->request_id, q->request_id, sizeof(r->request_id));
+	for (i = 0; admitted && i < q->nsegments; i++) {
+		if (!holds_any_block(st, &q->segments[i]))
+			continue;
+		if (r->nseg_ranges && last->index + last->count == i) {
+			last->count++;
+		} else {
+			last = &r->seg_ranges[r->nseg_ranges++];
+			*last = (struct pd_segment_range){ i, 1 };
+		}
+	}
+}
+
 static pthread_key_t scratch_key;
 static pthread_once_t scratch_once = PTHREAD_ONCE_INIT;
 
@@ -132,7 +173,8 @@ long pd_retrieval_answer(struct pd_store *st, const uint8_t *req, size_t len,
 	switch (q->type) {
 	case PD_MSG_NEGO_REQ:
 		r->type = PD_MSG_NEGO_RESP;
-		r->min_version = r->max_version = PD_PCCRR_VERSION_1;
+		r->min_version = PD_PCCRR_VERSION_1;
+		r->max_version = PD_PCCRR_VERSION_2;	/* GETSEGLIST */
 		break;
 	case PD_MSG_GETBLKLIST:
 		r->type = PD_MSG_BLKLIST;
@@ -145,6 +187,9 @@ long pd_retrieval_answer(struct pd_store *st, const uint8_t *req, size_t len,
 		r->crypto = PD_CRYPTO_NONE;
 		if (admitted)
 			answer_blk(st, q, r, s->plain, s->cipher, s->iv);
+		break;
+	case PD_MSG_GETSEGLIST:
+		answer_seglist(st, q, r, admitted);
 		break;
 	default:
 		return -1;
