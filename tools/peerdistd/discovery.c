@@ -6,6 +6,11 @@
  * block counts and this service's retrieval address. Like Windows, it
  * answers only hosts on its own subnets and waits a random 1..65 ms before
  * answering, so that the answers of many peers do not arrive at once.
+ * While it waits it listens for other peers' answers to the same Probe,
+ * and like Windows 7 it then holds its own back: not at all after
+ * SUPPRESS_AFTER answers at least as complete as its own, with probability
+ * 2/3 after fewer. (Answers are unicast to the prober, so this only
+ * happens where they are seen, on the prober itself or a shared segment.)
  * Both directions are bounded: at most PROBES_PER_S probes are looked at
  * per second, and at most MAX_PENDING answers wait at a time.
  */
@@ -31,13 +36,19 @@
 #define MAX_PENDING		64
 #define PROBES_PER_S		200
 #define NETIF_REFRESH_MS	5000
+#define SUPPRESS_AFTER		10	/* Windows 7: n = 10 */
+#define ANSWER_ODDS_PERCENT	33	/* Windows 7: p = 0.33 */
 
+/* An answer waiting out its back-off, and what it would say. */
 struct pending {
 	int64_t due_ms;
 	int fd;
 	struct sockaddr_storage to;
 	size_t len;
 	char *xml;
+	char relates_to[PD_PCCRD_MAX_URI];
+	struct pd_pccrd_msg *said;	/* scopes and counts of the answer */
+	unsigned as_good_seen;		/* others' answers at least as complete */
 };
 
 struct pd_discovery {
@@ -180,13 +191,14 @@ static unsigned match(struct pd_discovery *d, const struct pd_netif *via)
 	return held;
 }
 
-static unsigned backoff_ms(void)
+
+static unsigned random_below(unsigned n)
 {
-	uint16_t r = 0;
+	uint32_t r = 0;
 
 	if (getrandom(&r, sizeof(r), GRND_NONBLOCK) != sizeof(r))
-		r = (uint16_t)now_ms();
-	return 1 + r % APP_MAX_DELAY_MS;
+		r = (uint32_t)now_ms();
+	return r % n;
 }
 
 static void queue_answer(struct pd_discovery *d, int fd,
@@ -202,13 +214,20 @@ static void queue_answer(struct pd_discovery *d, int fd,
 		return;
 	p = &d->pending[d->npending];
 	p->xml = malloc(len);
-	if (!p->xml)
+	p->said = malloc(sizeof(*p->said));
+	if (!p->xml || !p->said) {
+		free(p->xml);
+		free(p->said);
 		return;
+	}
 	memcpy(p->xml, d->buf, len);
+	*p->said = d->out;
+	snprintf(p->relates_to, sizeof(p->relates_to), "%s", d->in.message_id);
+	p->as_good_seen = 0;
 	p->len = len;
 	p->fd = fd;
 	p->to = *to;
-	p->due_ms = now_ms() + backoff_ms();
+	p->due_ms = now_ms() + 1 + random_below(APP_MAX_DELAY_MS);
 	d->npending++;
 }
 
@@ -221,6 +240,38 @@ static int rate_ok(struct pd_discovery *d)
 		d->window_probes = 0;
 	}
 	return d->window_probes++ < PROBES_PER_S;
+}
+
+/* Whether scope i of what we would say is covered as well by answer a. */
+static int covers(const struct pd_pccrd_msg *a, const struct pd_pccrd_msg *ours,
+		  unsigned i)
+{
+	unsigned j;
+
+	if (ours->version == 2)
+		return !ours->have_segment[i] ||
+		       (i < a->nscopes && a->have_all_blocks[i]);
+	for (j = 0; j < a->nscopes; j++)
+		if (a->scopes[j].len == ours->scopes[i].len &&
+		    !memcmp(a->scopes[j].id, ours->scopes[i].id, a->scopes[j].len))
+			return a->block_counts[j] >= ours->block_counts[i];
+	return 0;
+}
+
+/* Another peer's answer to a Probe we are about to answer. */
+static void overheard(struct pd_discovery *d, const struct pd_pccrd_msg *a)
+{
+	unsigned i, k;
+
+	for (k = 0; k < d->npending; k++) {
+		struct pending *p = &d->pending[k];
+
+		if (strcmp(p->relates_to, a->relates_to) || a->version != p->said->version)
+			continue;
+		for (i = 0; i < p->said->nscopes && covers(a, p->said, i); i++)
+			;
+		p->as_good_seen += i == p->said->nscopes;
+	}
 }
 
 static void on_datagram(struct pd_discovery *d, int fd)
@@ -236,13 +287,24 @@ static void on_datagram(struct pd_discovery *d, int fd)
 	if (now_ms() - d->nifs_ms > NETIF_REFRESH_MS)
 		refresh_netifs(d);
 	via = pd_netif_subnet_of(d->nifs, d->nnifs, (struct sockaddr *)&from);
-	if (!via || pd_pccrd_parse(d->buf, len, &d->in) || d->in.kind != PD_WSD_PROBE)
+	if (!via || pd_pccrd_parse(d->buf, len, &d->in))
 		return;
+	if (d->in.kind == PD_WSD_PROBE_MATCHES) {
+		overheard(d, &d->in);
+		return;
+	}
 	d->probes++;
 	if (match(d, via)) {
 		pd_log(PD_LOG_DEBUG, "Probe V%u: segments held", d->in.version);
 		queue_answer(d, fd, &from);
 	}
+}
+
+static int suppressed(const struct pending *p)
+{
+	if (p->as_good_seen >= SUPPRESS_AFTER)
+		return 1;
+	return p->as_good_seen && random_below(100) >= ANSWER_ODDS_PERCENT;
 }
 
 /* Sends the answers that are due; the wait until the next one (ms, -1). */
@@ -260,11 +322,13 @@ static int send_due(struct pd_discovery *d)
 			i++;
 			continue;
 		}
-		if (sendto(p->fd, p->xml, p->len, 0, (struct sockaddr *)&p->to,
+		if (!suppressed(p) &&
+		    sendto(p->fd, p->xml, p->len, 0, (struct sockaddr *)&p->to,
 			   p->to.ss_family == AF_INET ? sizeof(struct sockaddr_in) :
 			   sizeof(struct sockaddr_in6)) > 0)
 			d->answers++;
 		free(p->xml);
+		free(p->said);
 		*p = d->pending[--d->npending];
 	}
 	return next;
@@ -339,8 +403,10 @@ void pd_discovery_stop(struct pd_discovery *d)
 	if (write(d->stop_fd, &one, sizeof(one)) < 0)
 		one = 0;	/* an eventfd write cannot fail here */
 	pthread_join(d->thread, NULL);
-	for (i = 0; i < d->npending; i++)
+	for (i = 0; i < d->npending; i++) {
 		free(d->pending[i].xml);
+		free(d->pending[i].said);
+	}
 	close(d->stop_fd);
 	if (d->fds[0] >= 0)
 		close(d->fds[0]);
