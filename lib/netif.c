@@ -56,7 +56,8 @@ static int wanted(const struct ifaddrs *ifa, const char *only)
 int pd_netif_list(struct pd_netif *out, unsigned max, const char *only)
 {
 	struct ifaddrs *all, *ifa;
-	unsigned n = 0, len = 0;
+	const uint8_t *mask;
+	unsigned n = 0, len;
 
 	if (getifaddrs(&all))
 		return -errno;
@@ -71,7 +72,8 @@ int pd_netif_list(struct pd_netif *out, unsigned max, const char *only)
 		e->family = ifa->ifa_addr->sa_family;
 		memcpy(&e->addr, ifa->ifa_addr, e->family == AF_INET ?
 		       sizeof(struct sockaddr_in) : sizeof(struct sockaddr_in6));
-		e->prefix_len = prefix_of(addr_bytes(ifa->ifa_netmask, &len), len);
+		mask = addr_bytes(ifa->ifa_netmask, &len);
+		e->prefix_len = prefix_of(mask, len);
 		n++;
 	}
 	freeifaddrs(all);

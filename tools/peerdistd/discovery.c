@@ -295,7 +295,11 @@ static void on_datagram(struct pd_discovery *d, int fd)
 	}
 	d->probes++;
 	if (match(d, via)) {
-		pd_log(PD_LOG_DEBUG, "Probe V%u: segments held", d->in.version);
+		char who[INET6_ADDRSTRLEN + 16];
+
+		pd_netif_format((struct sockaddr *)&from, ntohs(((struct sockaddr_in *)&from)->sin_port),
+				who, sizeof(who));
+		pd_log(PD_LOG_DEBUG, "Probe V%u from %s: segments held", d->in.version, who);
 		queue_answer(d, fd, &from);
 	}
 }
