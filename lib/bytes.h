@@ -121,7 +121,8 @@ static inline void pd_wr_bytes(struct pd_wr *w, const void *src, size_t n)
 {
 	uint8_t *p = pd_wr_take(w, n);
 
-	if (p && n)
+	/* src may already be where it goes: a block built in the output */
+	if (p && n && p != src)
 		memcpy(p, src, n);
 }
 

@@ -291,6 +291,12 @@ static void write_padded(struct pd_wr *w, const uint8_t *p, uint32_t len)
 	pd_wr_bytes(w, zero, pad4(len));
 }
 
+size_t pd_pccrr_blk_block_offset(uint32_t idlen)
+{
+	/* transport size, message header, id (sized, padded), index, next, size */
+	return 4 + 16 + 4 + idlen + pad4(idlen) + 4 + 4 + 4;
+}
+
 static void write_ranges(struct pd_wr *w, const struct pd_pccrr_msg *m)
 {
 	uint32_t i;

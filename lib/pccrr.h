@@ -168,6 +168,13 @@ long pd_pccrr_encode_request(const struct pd_pccrr_msg *msg, uint8_t *out,
 long pd_pccrr_encode_response(const struct pd_pccrr_msg *msg, uint8_t *out,
 			      size_t len);
 
+/*
+ * Where the block starts in an encoded MSG_BLK response (transport header
+ * included) for a segment id of idlen bytes: a server can read and encrypt
+ * the block right there, and encoding then leaves it in place.
+ */
+size_t pd_pccrr_blk_block_offset(uint32_t idlen);
+
 /* Sorts and merges ranges in place (what senders must do); returns the
  * new count. Ranges must already be valid. */
 uint32_t pd_block_ranges_normalize(struct pd_block_range *r, uint32_t n);

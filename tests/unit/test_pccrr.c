@@ -86,7 +86,30 @@ static void blk_sizes_real_client_accepts(void **state)
 		assert_int_equal(pd_pccrr_decrypt(back.crypto, kp, 32, back.block,
 						  back.block_len, back.iv, cipher), 0);
 		assert_memory_equal(cipher, block, cases[i].block);
+		/* A server may build the block where the encoding puts it. */
+		assert_ptr_equal(back.block, out + pd_pccrr_blk_block_offset(32));
 	}
+}
+
+static void blk_built_in_place(void **state)
+{
+	static uint8_t out[70000], copy[70000];
+	uint8_t id[20], iv[16] = { 7 };
+	uint8_t *at = out + pd_pccrr_blk_block_offset(sizeof(id));
+	long n;
+
+	fill_pattern(id, sizeof(id), 4);
+	fill_pattern(at, 4096, 5);
+	memcpy(copy, at, 4096);
+	msg = (struct pd_pccrr_msg){ .version = 1, .type = PD_MSG_BLK,
+		.crypto = PD_CRYPTO_AES_128, .segment_id = id,
+		.segment_id_len = sizeof(id), .block = at, .block_len = 4096,
+		.iv = iv, .iv_len = 16 };
+	n = pd_pccrr_encode_response(&msg, out, sizeof(out));
+	assert_true(n > 0);
+	assert_int_equal(pd_pccrr_decode_response(out, n, &back), 0);
+	assert_int_equal(back.block_len, 4096);
+	assert_memory_equal(back.block, copy, 4096);
 }
 
 static void round_trips(void **state)
@@ -556,6 +579,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(real_client_getblks),
 		cmocka_unit_test(blk_sizes_real_client_accepts),
+		cmocka_unit_test(blk_built_in_place),
 		cmocka_unit_test(round_trips),
 		cmocka_unit_test(hostile_input),
 		cmocka_unit_test(normalize_ranges),

@@ -21,7 +21,6 @@
 
 struct scratch {
 	struct pd_pccrr_msg q, r;
-	uint8_t plain[PD_V2_MAX_SEGMENT], cipher[PD_V2_MAX_SEGMENT];
 	uint8_t iv[PD_PCCRR_IV_SIZE];
 };
 
@@ -51,10 +50,14 @@ static void answer_blklist(struct pd_store *st, const struct pd_pccrr_msg *q,
 	r->nranges = pd_block_ranges_normalize(r->ranges, r->nranges);
 }
 
-/* The block, encrypted into cipher; its ciphertext length, 0 if not here. */
+/*
+ * Reads the block into buf and encrypts it there (buf: where the encoded
+ * MSG_BLK carries it, so the block is copied once, from the page cache);
+ * its ciphertext length, 0 if not here.
+ */
 static size_t encrypt_block(struct pd_store *st, const struct pd_pccrr_msg *q,
-			    uint32_t b, unsigned crypto, uint8_t *plain,
-			    uint8_t *cipher, uint8_t iv[PD_PCCRR_IV_SIZE])
+			    uint32_t b, unsigned crypto, uint8_t *buf,
+			    uint8_t iv[PD_PCCRR_IV_SIZE])
 {
 	struct pd_segment_desc d;
 	struct pd_block_loc loc;
@@ -63,23 +66,26 @@ static size_t encrypt_block(struct pd_store *st, const struct pd_pccrr_msg *q,
 	if (st->ops->get_segment(st, q->segment_id, q->segment_id_len, &d) ||
 	    st->ops->locate_block(st, q->segment_id, q->segment_id_len, b, &loc))
 		return 0;
-	n = pread(loc.fd, plain, loc.len, loc.offset);
+	n = pread(loc.fd, buf, loc.len, loc.offset);
 	close(loc.fd);
 	if (n != (ssize_t)loc.len ||
-	    pd_pccrr_encrypt(crypto, d.kp, d.hash_len, plain, loc.len, cipher, iv))
+	    pd_pccrr_encrypt(crypto, d.kp, d.hash_len, buf, loc.len, buf, iv))
 		return 0;
 	return pd_pccrr_padded_len(loc.len);
 }
 
 static void answer_blk(struct pd_store *st, const struct pd_pccrr_msg *q,
-		       struct pd_pccrr_msg *r, uint8_t *plain, uint8_t *cipher,
+		       struct pd_pccrr_msg *r, uint8_t *out, size_t cap,
 		       uint8_t *iv)
 {
+	uint8_t *buf = out + pd_pccrr_blk_block_offset(q->segment_id_len);
 	uint32_t b = q->ranges[0].index, next;
 
+	if (pd_pccrr_blk_block_offset(q->segment_id_len) + PD_V2_MAX_SEGMENT > cap)
+		return;
 	r->crypto = q->crypto ? q->crypto : PD_CRYPTO_AES_128;
-	r->block_len = encrypt_block(st, q, b, r->crypto, plain, cipher, iv);
-	r->block = cipher;
+	r->block_len = encrypt_block(st, q, b, r->crypto, buf, iv);
+	r->block = buf;
 	if (r->block_len) {
 		r->iv = iv;
 		r->iv_len = PD_PCCRR_IV_SIZE;
@@ -186,7 +192,7 @@ long pd_retrieval_answer(struct pd_store *st, const uint8_t *req, size_t len,
 		r->block_index = q->ranges[0].index;
 		r->crypto = PD_CRYPTO_NONE;
 		if (admitted)
-			answer_blk(st, q, r, s->plain, s->cipher, s->iv);
+			answer_blk(st, q, r, out, cap, s->iv);
 		break;
 	case PD_MSG_GETSEGLIST:
 		answer_seglist(st, q, r, admitted);
