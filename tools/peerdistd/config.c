@@ -140,7 +140,6 @@ static const struct key keys[] = {
 	{ "cache_dir", .set = set_cache_dir, .expect = "an absolute path" },
 	{ "max_clients", NUMBER(max_clients, 1, PD_MAX_CLIENTS_LIMIT) },
 	{ "upload_timeout_ms", NUMBER(upload_timeout_ms, 100, 3600000) },
-	{ "request_timeout_ms", NUMBER(request_timeout_ms, 1, 60000) },
 	{ "discovery", .set = set_discovery, .expect = "on or off" },
 	{ "log_level", .set = set_log_level, .expect = "error, warning, info or debug" },
 };
@@ -206,7 +205,6 @@ static void set_defaults(struct pd_config *cfg)
 	cfg->log_level = PD_LOG_INFO;
 	cfg->max_clients = 64;
 	cfg->upload_timeout_ms = 15000;
-	cfg->request_timeout_ms = 2000;
 	strcpy(cfg->config_file, cmdline.config_file);
 	cfg->daemonize = cmdline.daemonize;
 	strcpy(cfg->pid_file, cmdline.pid_file);
@@ -305,9 +303,8 @@ static void log_settings(const struct pd_config *cfg)
 	       cfg->cache_dir[0] ? cfg->cache_dir : "(default)",
 	       ifs[0] ? ifs : "(all)", cfg->discovery ? "on" : "off");
 	pd_log(PD_LOG_DEBUG, "settings: log_level = %s, max_clients = %u, "
-	       "upload_timeout_ms = %u, request_timeout_ms = %u",
-	       level_names[cfg->log_level], cfg->max_clients,
-	       cfg->upload_timeout_ms, cfg->request_timeout_ms);
+	       "upload_timeout_ms = %u", level_names[cfg->log_level],
+	       cfg->max_clients, cfg->upload_timeout_ms);
 }
 
 /*

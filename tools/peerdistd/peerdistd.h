@@ -33,7 +33,6 @@ struct pd_config {
 	int verbose;		/* log_level is PD_LOG_DEBUG */
 	unsigned max_clients;	/* the Active Client Count limit */
 	unsigned upload_timeout_ms;
-	unsigned request_timeout_ms;
 
 	/* From the command line only. */
 	char config_file[PATH_MAX];
