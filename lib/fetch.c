@@ -203,12 +203,27 @@ static unsigned find_peers(struct pd_fetcher *f, const struct job *j,
 	return n;
 }
 
+#define PIPELINE_DEPTH	4	/* requests in flight on one connection */
+
+/* The blocks of one segment that a worker asks for together. */
+struct batch {
+	struct job *jobs[PIPELINE_DEPTH];
+	unsigned n;
+	int got[PIPELINE_DEPTH];
+	int skipped;			/* a peer was passed over as distrusted */
+};
+
 struct worker_buffers {
-	uint8_t req[512];
+	uint8_t req[PIPELINE_DEPTH][512];
+	struct iovec iov[PIPELINE_DEPTH];
+	struct job *asked[PIPELINE_DEPTH];
+	int *asked_got[PIPELINE_DEPTH];
 	uint8_t resp[PD_PCCRR_RESPONSE_MAX + 4];
 	uint8_t plain[PD_V2_MAX_SEGMENT];
 	struct pd_pccrr_msg msg;
 	struct pd_pccrr_conn conn;
+	struct pd_fetcher *f;
+	int bad;			/* the peer sent something wrong */
 };
 
 enum ask_result { GOT, LACKS, BAD, STALLED };
@@ -233,32 +248,6 @@ static enum ask_result check_and_keep(struct pd_fetcher *f, const struct job *j,
 	return err == -EBADMSG ? BAD : err ? STALLED : GOT;
 }
 
-static enum ask_result ask(struct pd_fetcher *f, const struct job *j,
-			   const struct pd_peer *p, struct worker_buffers *w)
-{
-	struct pd_pccrr_msg *m = &w->msg;
-	long n;
-
-	memset(m, 0, sizeof(*m));
-	m->version = PD_PCCRR_VERSION_1;
-	m->type = PD_MSG_GETBLKS;
-	m->crypto = PD_CRYPTO_AES_128;
-	m->segment_id = j->id;
-	m->segment_id_len = j->idlen;
-	m->nranges = 1;
-	m->ranges[0] = (struct pd_block_range){ j->block, 1 };
-	n = pd_pccrr_encode_request(m, w->req, sizeof(w->req));
-	if (n < 0)
-		return BAD;
-	n = pd_pccrr_post(&w->conn, &p->addr, w->req, n, w->resp, sizeof(w->resp),
-			  f->cfg.request_ms);
-	if (n == -ETIMEDOUT || n == -ECONNREFUSED || n == -ECONNRESET)
-		return STALLED;
-	if (n < 0 || pd_pccrr_decode_response(w->resp, n, m))
-		return n == -ENOMEM ? STALLED : BAD;
-	return check_and_keep(f, j, w);
-}
-
 static void count(struct pd_fetcher *f, enum ask_result r, uint32_t len)
 {
 	pthread_mutex_lock(&f->lock);
@@ -269,51 +258,113 @@ static void count(struct pd_fetcher *f, enum ask_result r, uint32_t len)
 	pthread_mutex_unlock(&f->lock);
 }
 
-/* Tries the peers, starting at one chosen by the block so that the blocks
- * of a segment spread over its peers. */
-static enum pd_fetch_state try_peers(struct pd_fetcher *f, const struct job *j,
-				     int *fresh, struct worker_buffers *w)
+/* One MSG_BLK of a pipelined exchange; stops it at the first bad one. */
+static int on_response(void *arg, unsigned i, long len)
+{
+	struct worker_buffers *w = arg;
+	const struct job *j = w->asked[i];
+	enum ask_result r = BAD;
+
+	if (!pd_pccrr_decode_response(w->resp, len, &w->msg))
+		r = check_and_keep(w->f, j, w);
+	count(w->f, r, j->len);
+	*w->asked_got[i] = r == GOT;
+	w->bad = r == BAD || r == STALLED;
+	return w->bad;
+}
+
+static unsigned encode_requests(struct batch *b, struct worker_buffers *w)
+{
+	struct pd_pccrr_msg *m = &w->msg;
+	unsigned i, k = 0;
+	long n;
+
+	for (i = 0; i < b->n; i++) {
+		const struct job *j = b->jobs[i];
+
+		if (b->got[i])
+			continue;
+		memset(m, 0, sizeof(*m));
+		m->version = PD_PCCRR_VERSION_1;
+		m->type = PD_MSG_GETBLKS;
+		m->crypto = PD_CRYPTO_AES_128;
+		m->segment_id = j->id;
+		m->segment_id_len = j->idlen;
+		m->nranges = 1;
+		m->ranges[0] = (struct pd_block_range){ j->block, 1 };
+		n = pd_pccrr_encode_request(m, w->req[k], sizeof(w->req[k]));
+		if (n < 0)
+			continue;
+		w->iov[k] = (struct iovec){ w->req[k], n };
+		w->asked[k] = b->jobs[i];
+		w->asked_got[k++] = &b->got[i];
+	}
+	return k;
+}
+
+/* Asks peer p for the batch's missing blocks, pipelined. */
+static void ask(struct pd_fetcher *f, struct batch *b, const struct pd_peer *p,
+		struct worker_buffers *w)
+{
+	unsigned k = encode_requests(b, w), done;
+	int err;
+
+	w->f = f;
+	w->bad = 0;
+	err = pd_pccrr_pipeline(&w->conn, &p->addr, w->iov, k, w->resp,
+				sizeof(w->resp), f->cfg.request_ms, on_response, w,
+				&done);
+	if (err && !w->bad)
+		count(f, STALLED, 0);	/* timed out, refused, or not HTTP */
+	if (err || w->bad) {
+		distrust(f, &p->addr);
+		b->skipped = 1;
+	}
+}
+
+static int batch_done(const struct batch *b)
+{
+	unsigned i;
+
+	for (i = 0; i < b->n && b->got[i]; i++)
+		;
+	return i == b->n;
+}
+
+/* Tries the peers, starting at one chosen by the first block so that the
+ * blocks of a segment spread over its peers. */
+static void try_peers(struct pd_fetcher *f, struct batch *b, int *fresh,
+		      struct worker_buffers *w)
 {
 	struct pd_peer peers[PEERS_PER_SEGMENT];
-	unsigned n = find_peers(f, j, fresh, peers), i, skipped = 0;
-	enum ask_result r;
+	unsigned n = find_peers(f, b->jobs[0], fresh, peers), i;
 
-	for (i = 0; i < n; i++) {
-		const struct pd_peer *p = &peers[(i + j->block) % n];
-		int bad;
+	for (i = 0; i < n && !batch_done(b); i++) {
+		const struct pd_peer *p = &peers[(i + b->jobs[0]->block) % n];
+		int skip;
 
 		pthread_mutex_lock(&f->lock);
-		bad = is_distrusted(f, &p->addr, now_ms()) || f->stop;
+		skip = is_distrusted(f, &p->addr, now_ms()) || f->stop;
 		pthread_mutex_unlock(&f->lock);
-		if (bad) {
-			skipped++;
-			continue;
-		}
-		r = ask(f, j, p, w);
-		count(f, r, j->len);
-		if (r == GOT)
-			return PD_FETCH_PENDING;	/* done: the store wakes readers */
-		if (r != LACKS) {
-			pd_pccrr_conn_close(&w->conn);
-			distrust(f, &p->addr);
-			skipped++;
-		}
+		if (skip)
+			b->skipped = 1;
+		else
+			ask(f, b, p, w);
 	}
-	return skipped ? PD_FETCH_TRUST_FAILURE : PD_FETCH_NO_PEER;
 }
 
 /* When the known peers fail, a new probe may find others that a past
  * one missed (answers are datagrams): one more round with it. */
-static enum pd_fetch_state run_job(struct pd_fetcher *f, const struct job *j,
-				   struct worker_buffers *w)
+static void run_batch(struct pd_fetcher *f, struct batch *b,
+		      struct worker_buffers *w)
 {
 	int fresh = 0;
-	enum pd_fetch_state s = try_peers(f, j, &fresh, w);
 
-	if (s == PD_FETCH_PENDING || fresh)
-		return s;
-	fresh = 1;
-	return try_peers(f, j, &fresh, w);
+	try_peers(f, b, &fresh, w);
+	if (!batch_done(b) && !fresh) {
+		fresh = 1;
+		try_peers(f, b, &fresh, w);
+	}
 }
 
 /* Lock contract: f->lock held. Forgets failures older than the hold. */
@@ -350,32 +401,52 @@ static void finish_job(struct pd_fetcher *f, struct job *j, enum pd_fetch_state 
 	f->njobs--;
 }
 
+/* Lock contract: f->lock held. Takes a queued job and up to
+ * PIPELINE_DEPTH - 1 more of the same segment. */
+static int take_batch(struct pd_fetcher *f, struct batch *b)
+{
+	struct job *j, *first = NULL;
+
+	memset(b, 0, sizeof(*b));
+	for (j = f->jobs; j && b->n < PIPELINE_DEPTH; j = j->next) {
+		if (j->state != QUEUED || (first && (j->idlen != first->idlen ||
+						     memcmp(j->id, first->id, j->idlen))))
+			continue;
+		first = first ? first : j;
+		j->state = RUNNING;
+		b->jobs[b->n++] = j;
+	}
+	return b->n;
+}
+
 static void *worker(void *arg)
 {
 	struct pd_fetcher *f = arg;
 	struct worker_buffers *w = malloc(sizeof(*w));
-	enum pd_fetch_state s;
-	struct job *j;
+	struct batch b;
+	unsigned i, failed;
 
 	if (w)
 		w->conn = (struct pd_pccrr_conn)PD_PCCRR_CONN_INIT;
 	pthread_mutex_lock(&f->lock);
 	while (w && !f->stop) {
-		for (j = f->jobs; j && j->state != QUEUED; j = j->next)
-			;
-		if (!j) {
+		if (!take_batch(f, &b)) {
 			pthread_cond_wait(&f->work, &f->lock);
 			continue;
 		}
-		j->state = RUNNING;
 		pthread_mutex_unlock(&f->lock);
-		s = run_job(f, j, w);	/* the connection stays for the next job */
+		run_batch(f, &b, w);	/* the connection stays for the next one */
 		pthread_mutex_lock(&f->lock);
-		finish_job(f, j, s);
-		pthread_mutex_unlock(&f->lock);
-		if (s != PD_FETCH_PENDING && f->notify)
+		for (i = failed = 0; i < b.n; i++) {
+			failed += !b.got[i];
+			finish_job(f, b.jobs[i], b.got[i] ? PD_FETCH_PENDING :
+				   b.skipped ? PD_FETCH_TRUST_FAILURE : PD_FETCH_NO_PEER);
+		}
+		if (failed && f->notify) {
+			pthread_mutex_unlock(&f->lock);
 			f->notify(f->arg);
-		pthread_mutex_lock(&f->lock);
+			pthread_mutex_lock(&f->lock);
+		}
 	}
 	pthread_mutex_unlock(&f->lock);
 	if (w)

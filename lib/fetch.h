@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * Fetching missing blocks from peers: discovery, then MS-PCCRR retrieval
- * from the peers found, several at once (one worker thread per parallel
- * request). Every block is decrypted and goes into the store, which checks
+ * from the peers found: several workers at once, each pipelining the
+ * requests for a few blocks of one segment on a kept-alive connection. Every block is decrypted and goes into the store, which checks
  * it against its hash before anyone can read it; a peer that sends a bad
  * block, or stalls past the request timer, is distrusted for a while.
  * Readers learn of a fetched block from the store's own wake-ups, and of a
@@ -26,7 +26,7 @@ struct pd_fetch_config {
 	const char *interfaces;		/* comma list; NULL: every multicast one */
 	unsigned window_ms;		/* discovery window */
 	unsigned request_ms;		/* request timer */
-	unsigned workers;		/* parallel requests */
+	unsigned workers;		/* parallel connections */
 };
 
 struct pd_fetch_stats {

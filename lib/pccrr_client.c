@@ -43,6 +43,7 @@ void pd_pccrr_conn_close(struct pd_pccrr_conn *c)
 	if (c->fd >= 0)
 		close(c->fd);
 	c->fd = -1;
+	c->in_len = 0;
 }
 
 static int connect_peer(struct pd_pccrr_conn *c, const struct sockaddr_storage *peer,
@@ -162,28 +163,34 @@ long pd_http_response_head(const char *buf, size_t len, struct pd_http_head *out
 	return parse_fields(head, out) ? -EPROTO : (long)(n + 4);
 }
 
+/*
+ * Reads one response: its head from what is buffered and what arrives
+ * (pipelined responses follow each other: what is read past this one's
+ * body stays buffered for the next), its body into resp.
+ */
 static long receive(struct pd_pccrr_conn *c, uint8_t *resp, size_t cap,
 		    int64_t deadline, struct pd_http_head *hd)
 {
-	char head[PD_HTTP_HEAD_MAX];
-	size_t have = 0, body;
-	long r, used = 0;
+	size_t have, body;
+	long r, used;
 
-	while (!used) {
-		if (have == sizeof(head))
+	while (!(used = pd_http_response_head(c->in, c->in_len, hd))) {
+		if (c->in_len == sizeof(c->in))
 			return -EPROTO;
-		r = read_some(c->fd, head + have, sizeof(head) - have, deadline);
+		r = read_some(c->fd, c->in + c->in_len, sizeof(c->in) - c->in_len, deadline);
 		if (r < 0)
 			return r;
-		have += r;
-		used = pd_http_response_head(head, have, hd);
-		if (used < 0)
-			return used;
+		c->in_len += r;
 	}
-	body = have - used;
-	if ((size_t)hd->length > cap || body > (size_t)hd->length)
+	if (used < 0)
+		return used;
+	if ((size_t)hd->length > cap)
 		return -EMSGSIZE;
-	memcpy(resp, head + used, body);
+	have = c->in_len - used;
+	body = have < (size_t)hd->length ? have : (size_t)hd->length;
+	memcpy(resp, c->in + used, body);
+	c->in_len -= used + body;
+	memmove(c->in, c->in + used + body, c->in_len);
 	while (body < (size_t)hd->length) {
 		r = read_some(c->fd, (char *)resp + body, hd->length - body, deadline);
 		if (r < 0)
@@ -193,14 +200,11 @@ static long receive(struct pd_pccrr_conn *c, uint8_t *resp, size_t cap,
 	return body;
 }
 
-static long exchange(struct pd_pccrr_conn *c, const uint8_t *req, size_t len,
-		     uint8_t *resp, size_t cap, int64_t deadline)
+static int send_request(struct pd_pccrr_conn *c, const struct iovec *req,
+			int64_t deadline)
 {
 	char head[256];
 	struct iovec iov[2];
-	struct pd_http_head hd;
-	long n;
-	int err;
 
 	iov[0].iov_base = head;
 	iov[0].iov_len = snprintf(head, sizeof(head),
@@ -210,37 +214,64 @@ static long exchange(struct pd_pccrr_conn *c, const uint8_t *req, size_t len,
 			head + iov[0].iov_len, sizeof(head) - iov[0].iov_len);
 	iov[0].iov_len = strlen(head);
 	iov[0].iov_len += snprintf(head + iov[0].iov_len, sizeof(head) - iov[0].iov_len,
-				   "\r\nContent-Length: %zu\r\n\r\n", len);
-	iov[1] = (struct iovec){ (void *)req, len };
-	err = send_all(c->fd, iov, 2, deadline);
-	if (err)
-		return err;
-	n = receive(c, resp, cap, deadline, &hd);
-	if (n < 0 || hd.close)
-		pd_pccrr_conn_close(c);
-	return n;
+				   "\r\nContent-Length: %zu\r\n\r\n", req->iov_len);
+	iov[1] = *req;
+	return send_all(c->fd, iov, 2, deadline);
 }
 
-long pd_pccrr_post(struct pd_pccrr_conn *c, const struct sockaddr_storage *peer,
-		   const uint8_t *req, size_t len, uint8_t *resp, size_t cap,
-		   unsigned timeout_ms)
+/* All requests sent, then the responses read in order, each handed on. */
+static long exchange(struct pd_pccrr_conn *c, const struct iovec *reqs,
+		     unsigned n, uint8_t *resp, size_t cap, unsigned timeout_ms,
+		     pd_pccrr_response_fn each, void *arg, unsigned *done)
 {
-	int64_t deadline = now_ms() + timeout_ms;
-	int reused = 0;
-	long n;
+	struct pd_http_head hd;
+	unsigned i;
+	long len;
+	int err;
 
+	for (i = 0; i < n; i++) {
+		err = send_request(c, &reqs[i], now_ms() + timeout_ms);
+		if (err)
+			return err;
+	}
+	for (i = 0; i < n; i++) {
+		/* The request timer runs for each answer in turn. */
+		len = receive(c, resp, cap, now_ms() + timeout_ms, &hd);
+		if (len < 0)
+			return len;
+		*done = i + 1;
+		if (hd.close && i + 1 < n)
+			return -ECONNRESET;
+		if (each(arg, i, len))
+			return -ECANCELED;
+	}
+	return hd.close ? 1 : 0;
+}
+
+int pd_pccrr_pipeline(struct pd_pccrr_conn *c, const struct sockaddr_storage *peer,
+		      const struct iovec *reqs, unsigned n, uint8_t *resp,
+		      size_t cap, unsigned timeout_ms, pd_pccrr_response_fn each,
+		      void *arg, unsigned *done)
+{
+	int reused = 0;
+	long err;
+
+	*done = 0;
 	if (c->fd >= 0 && memcmp(&c->peer, peer, sizeof(*peer)))
 		pd_pccrr_conn_close(c);
 	if (c->fd >= 0)
 		reused = 1;
-	else if ((n = connect_peer(c, peer, deadline)))
-		return n;
-	n = exchange(c, req, len, resp, cap, deadline);
+	else if ((err = connect_peer(c, peer, now_ms() + timeout_ms)))
+		return err;
+	err = exchange(c, reqs, n, resp, cap, timeout_ms, each, arg, done);
 	/* A kept-alive connection the peer closed meanwhile: once more. */
-	if (reused && (n == -ECONNRESET || n == -EPIPE)) {
-		n = connect_peer(c, peer, deadline);
-		if (!n)
-			n = exchange(c, req, len, resp, cap, deadline);
+	if (reused && !*done && (err == -ECONNRESET || err == -EPIPE)) {
+		pd_pccrr_conn_close(c);
+		err = connect_peer(c, peer, now_ms() + timeout_ms);
+		if (!err)
+			err = exchange(c, reqs, n, resp, cap, timeout_ms, each, arg, done);
 	}
-	return n;
+	if (err)
+		pd_pccrr_conn_close(c);
+	return err < 0 ? err : 0;
 }
