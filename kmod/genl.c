@@ -30,6 +30,16 @@ static const struct nla_policy pd_policy[PEERDIST_A_MAX + 1] = {
 	[PEERDIST_A_HASH_BYTES] = { .type = NLA_U64 },
 	[PEERDIST_A_VERIFY_FAILURES] = { .type = NLA_U64 },
 	[PEERDIST_A_OBJECTS] = { .type = NLA_U64 },
+	[PEERDIST_A_HASH_ALG] = { .type = NLA_U32 },
+	[PEERDIST_A_SEGMENT_ID] = NLA_POLICY_RANGE(NLA_BINARY, 32, 64),
+	[PEERDIST_A_HOD] = NLA_POLICY_RANGE(NLA_BINARY, 32, 64),
+	[PEERDIST_A_KP] = NLA_POLICY_RANGE(NLA_BINARY, 32, 64),
+	[PEERDIST_A_SEGMENT_SIZE] = { .type = NLA_U32 },
+	[PEERDIST_A_BLOCK_SIZE] = { .type = NLA_U32 },
+	[PEERDIST_A_BLOCK_HASHES] = { .type = NLA_BINARY, .len = 32768 },
+	[PEERDIST_A_FD] = { .type = NLA_U32 },
+	[PEERDIST_A_BLOCK_MAP] = { .type = NLA_BINARY },
+	[PEERDIST_A_BLOCK_INDEX] = NLA_POLICY_MAX(NLA_U32, 511),
 };
 
 static struct genl_family pd_family;
@@ -101,6 +111,127 @@ static int pd_set_limits(struct sk_buff *skb, struct genl_info *info)
 	return pd_limits_set(&l);
 }
 
+/* The description's fields: all present, ids and keys of the hash's length. */
+static int get_desc(struct genl_info *info, struct pd_segment_desc *d)
+{
+	struct nlattr **a = info->attrs;
+	unsigned int len;
+
+	if (GENL_REQ_ATTR_CHECK(info, PEERDIST_A_HASH_ALG) ||
+	    GENL_REQ_ATTR_CHECK(info, PEERDIST_A_SEGMENT_ID) ||
+	    GENL_REQ_ATTR_CHECK(info, PEERDIST_A_HOD) ||
+	    GENL_REQ_ATTR_CHECK(info, PEERDIST_A_KP) ||
+	    GENL_REQ_ATTR_CHECK(info, PEERDIST_A_SEGMENT_SIZE) ||
+	    GENL_REQ_ATTR_CHECK(info, PEERDIST_A_BLOCK_SIZE))
+		return -EINVAL;
+	memset(d, 0, sizeof(*d));
+	d->hash_alg = nla_get_u32(a[PEERDIST_A_HASH_ALG]);
+	len = pd_hash_len(d->hash_alg);
+	d->hash_len = len;
+	if (!len || nla_len(a[PEERDIST_A_SEGMENT_ID]) != len ||
+	    nla_len(a[PEERDIST_A_HOD]) != len || nla_len(a[PEERDIST_A_KP]) != len) {
+		NL_SET_ERR_MSG(info->extack, "id, HoD and Kp must have the hash's length");
+		return -EINVAL;
+	}
+	memcpy(d->id, nla_data(a[PEERDIST_A_SEGMENT_ID]), len);
+	memcpy(d->hod, nla_data(a[PEERDIST_A_HOD]), len);
+	memcpy(d->kp, nla_data(a[PEERDIST_A_KP]), len);
+	d->size = nla_get_u32(a[PEERDIST_A_SEGMENT_SIZE]);
+	d->block_size = nla_get_u32(a[PEERDIST_A_BLOCK_SIZE]);
+	return 0;
+}
+
+static int pd_add_segment(struct sk_buff *skb, struct genl_info *info)
+{
+	struct nlattr *hashes = info->attrs[PEERDIST_A_BLOCK_HASHES];
+	struct pd_segment_desc d;
+	int err;
+
+	err = get_desc(info, &d);
+	if (err)
+		return err;
+	err = pd_segment_add(&d, hashes ? nla_data(hashes) : NULL,
+			     hashes ? nla_len(hashes) : 0);
+	if (err == -EBADMSG)
+		NL_SET_ERR_MSG(info->extack, "the description's hashes do not agree");
+	else if (err == -EINVAL)
+		NL_SET_ERR_MSG(info->extack, "sizes or block hashes do not fit the algorithm");
+	return err;
+}
+
+/* The segment that the request's segment-id names, with a reference. */
+static struct pd_segment *request_segment(struct genl_info *info)
+{
+	struct nlattr *id = info->attrs[PEERDIST_A_SEGMENT_ID];
+
+	if (GENL_REQ_ATTR_CHECK(info, PEERDIST_A_SEGMENT_ID))
+		return ERR_PTR(-EINVAL);
+	return pd_segment_get(nla_data(id), nla_len(id)) ?: ERR_PTR(-ENOENT);
+}
+
+static int put_segment(struct sk_buff *msg, const struct pd_segment *seg, int fd)
+{
+	const struct pd_segment_desc *d = &seg->desc;
+
+	if (nla_put_u32(msg, PEERDIST_A_FD, fd) ||
+	    nla_put_u32(msg, PEERDIST_A_HASH_ALG, d->hash_alg) ||
+	    nla_put(msg, PEERDIST_A_HOD, d->hash_len, d->hod) ||
+	    nla_put(msg, PEERDIST_A_KP, d->hash_len, d->kp) ||
+	    nla_put_u32(msg, PEERDIST_A_SEGMENT_SIZE, d->size) ||
+	    nla_put_u32(msg, PEERDIST_A_BLOCK_SIZE, d->block_size) ||
+	    nla_put(msg, PEERDIST_A_BLOCK_MAP, BITS_TO_LONGS(d->nblocks) * sizeof(long),
+		    seg->present))
+		return -EMSGSIZE;
+	return 0;
+}
+
+/*
+ * The fd is installed in the caller's table only once the reply is ready:
+ * a failure after that would leave the caller an fd it never hears of.
+ */
+static int pd_open_segment(struct sk_buff *skb, struct genl_info *info)
+{
+	struct pd_segment *seg = request_segment(info);
+	struct sk_buff *msg;
+	void *hdr;
+	int fd, err = -ENOMEM;
+
+	if (IS_ERR(seg))
+		return PTR_ERR(seg);
+	msg = genlmsg_new(NLMSG_DEFAULT_SIZE, GFP_KERNEL);
+	if (!msg)
+		goto put_seg;
+	hdr = genlmsg_put_reply(msg, info, &pd_family, 0, PEERDIST_CMD_OPEN_SEGMENT);
+	err = hdr ? put_segment(msg, seg, 0) : -EMSGSIZE;
+	if (err)
+		goto free_msg;
+	fd = pd_segment_open_fd(seg);
+	if (fd < 0) {
+		err = fd;
+		goto free_msg;
+	}
+	/* The fd attribute was written as 0 above: now its real value. */
+	nla_put_u32(msg, PEERDIST_A_FD, fd);
+	genlmsg_end(msg, hdr);
+	pd_segment_put(seg);
+	return genlmsg_reply(msg, info);
+
+free_msg:
+	nlmsg_free(msg);
+put_seg:
+	pd_segment_put(seg);
+	return err;
+}
+
+static int pd_flush_segment(struct sk_buff *skb, struct genl_info *info)
+{
+	struct nlattr *id = info->attrs[PEERDIST_A_SEGMENT_ID];
+
+	if (GENL_REQ_ATTR_CHECK(info, PEERDIST_A_SEGMENT_ID))
+		return -EINVAL;
+	return pd_segment_flush(nla_data(id), nla_len(id));
+}
+
 static const struct genl_small_ops pd_ops[] = {
 	{
 		.cmd = PEERDIST_CMD_GET_STATUS,
@@ -111,6 +242,22 @@ static const struct genl_small_ops pd_ops[] = {
 		.doit = pd_set_limits,
 		.flags = GENL_ADMIN_PERM,
 	},
+	{
+		.cmd = PEERDIST_CMD_ADD_SEGMENT,
+		.doit = pd_add_segment,
+	},
+	{
+		.cmd = PEERDIST_CMD_OPEN_SEGMENT,
+		.doit = pd_open_segment,
+	},
+	{
+		.cmd = PEERDIST_CMD_FLUSH_SEGMENT,
+		.doit = pd_flush_segment,
+	},
+};
+
+static const struct genl_multicast_group pd_mcgrps[] = {
+	{ .name = PEERDIST_MCGRP_EVENTS, },
 };
 
 static struct genl_family pd_family __ro_after_init = {
@@ -121,9 +268,31 @@ static struct genl_family pd_family __ro_after_init = {
 	.module = THIS_MODULE,
 	.small_ops = pd_ops,
 	.n_small_ops = ARRAY_SIZE(pd_ops),
-	.resv_start_op = PEERDIST_CMD_SET_LIMITS + 1,
+	.mcgrps = pd_mcgrps,
+	.n_mcgrps = ARRAY_SIZE(pd_mcgrps),
+	.resv_start_op = PEERDIST_CMD_BLOCK_ADDED + 1,
 	.netnsok = true,
 };
+
+void pd_genl_notify_block(const struct pd_segment *seg, u32 index)
+{
+	struct sk_buff *msg;
+	void *hdr;
+
+	if (!genl_has_listeners(&pd_family, &init_net, 0))
+		return;
+	msg = genlmsg_new(NLMSG_DEFAULT_SIZE, GFP_KERNEL);
+	if (!msg)
+		return;
+	hdr = genlmsg_put(msg, 0, 0, &pd_family, 0, PEERDIST_CMD_BLOCK_ADDED);
+	if (!hdr || nla_put(msg, PEERDIST_A_SEGMENT_ID, seg->desc.hash_len, seg->desc.id) ||
+	    nla_put_u32(msg, PEERDIST_A_BLOCK_INDEX, index)) {
+		nlmsg_free(msg);
+		return;
+	}
+	genlmsg_end(msg, hdr);
+	genlmsg_multicast(&pd_family, msg, 0, 0, GFP_KERNEL);
+}
 
 int __init pd_genl_init(void)
 {

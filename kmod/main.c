@@ -8,9 +8,12 @@ static int __init pd_init(void)
 {
 	int err;
 
-	err = pd_sysfs_init();
+	err = pd_cache_init();
 	if (err)
 		return err;
+	err = pd_sysfs_init();
+	if (err)
+		goto undo_cache;
 	err = pd_genl_init();
 	if (err)
 		goto undo_sysfs;
@@ -18,6 +21,8 @@ static int __init pd_init(void)
 
 undo_sysfs:
 	pd_sysfs_exit();
+undo_cache:
+	pd_cache_exit();
 	return err;
 }
 
@@ -25,6 +30,7 @@ static void __exit pd_exit(void)
 {
 	pd_genl_exit();
 	pd_sysfs_exit();
+	pd_cache_exit();
 }
 
 module_init(pd_init);
@@ -32,3 +38,4 @@ module_exit(pd_exit);
 MODULE_LICENSE("GPL");
 MODULE_DESCRIPTION("BranchCache (Peer Distribution) segment cache");
 MODULE_AUTHOR("The peerdist authors");
+MODULE_SOFTDEP("pre: sha512");

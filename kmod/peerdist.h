@@ -1,13 +1,19 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * peerdist.ko: what its parts share. The tunables and counters live in
- * state.c; sysfs.c and genl.c present them.
+ * state.c; sysfs.c and genl.c present them. The segment cache is
+ * segment.c (index, eviction, verification) and segment_fd.c (a segment
+ * as a file descriptor); hash.c has the digests.
  */
 #ifndef PD_KMOD_PEERDIST_H
 #define PD_KMOD_PEERDIST_H
 
 #include <linux/atomic.h>
+#include <linux/bitmap.h>
 #include <linux/bits.h>
+#include <linux/fs.h>
+#include <linux/kref.h>
+#include <linux/list.h>
 #include <linux/mutex.h>
 #include <linux/types.h>
 
@@ -34,9 +40,76 @@ struct pd_limits {
 extern const char *const pd_counter_names[PD_CNT_COUNT];
 
 u64 pd_counter_read(enum pd_counter c);
+void pd_counter_add(enum pd_counter c, s64 delta);
 void pd_limits_get(struct pd_limits *l);
 /* Validates and applies; -ERANGE for a cap under PD_CACHE_MIN_BYTES. */
 int pd_limits_set(const struct pd_limits *l);
+
+/* Content information's hash algorithms (MS-PCCRC dwHashAlgo / bHashAlgo). */
+#define PD_HASH_SHA256		0x800C
+#define PD_HASH_SHA384		0x800D
+#define PD_HASH_SHA512		0x800E
+#define PD_HASH_V2		0x04	/* SHA-512 truncated to 32 bytes */
+#define PD_HASH_MAX		64
+#define PD_V1_BLOCK_SIZE	65536
+#define PD_V1_MAX_SEGMENT	(32U << 20)
+#define PD_V2_MAX_SEGMENT	(128U << 10)
+#define PD_MAX_BLOCKS		512
+
+unsigned int pd_hash_len(u32 alg);
+int pd_hash(u32 alg, const void *data, size_t len, u8 *out);
+/* HMAC over a || b, keyed with key. */
+int pd_hmac(u32 alg, const u8 *key, unsigned int keylen, const void *a,
+	    size_t alen, const void *b, size_t blen, u8 *out);
+
+struct pd_segment_desc {
+	u32 hash_alg;
+	u32 hash_len;
+	u32 size;
+	u32 block_size;
+	u32 nblocks;
+	u8 id[PD_HASH_MAX];	/* HoHoDk */
+	u8 hod[PD_HASH_MAX];
+	u8 kp[PD_HASH_MAX];
+};
+
+struct pd_segment {
+	struct hlist_node node;		/* in the index, under pd_cache_lock */
+	struct list_head lru;		/* under pd_cache_lock */
+	struct kref ref;
+	struct pd_segment_desc desc;
+	u8 *block_hashes;		/* nblocks * hash_len */
+	struct file *data;		/* shmem: the bytes */
+	struct mutex lock;		/* serialises adding blocks */
+	DECLARE_BITMAP(present, PD_MAX_BLOCKS);
+	u64 cached;			/* present bytes, while indexed */
+	bool evicted;			/* under pd_cache_lock */
+};
+
+/*
+ * Verifies a description (block hashes: nblocks * hash_len bytes; for V2
+ * none, or HoD) and indexes it; 0 also when it was there already. Sets
+ * d->nblocks. -EBADMSG when the hashes disagree.
+ */
+int pd_segment_add(struct pd_segment_desc *d, const u8 *hashes, size_t hashes_len);
+/* The indexed segment with this id, with a reference, or NULL. */
+struct pd_segment *pd_segment_get(const u8 *id, unsigned int len);
+void pd_segment_put(struct pd_segment *seg);
+/* Adds block index (len bytes) once its hash matched. */
+int pd_segment_put_block(struct pd_segment *seg, u32 index, const void *buf,
+			 size_t len);
+/* Evicts the segment now; -ENOENT if it is not indexed. */
+int pd_segment_flush(const u8 *id, unsigned int len);
+u32 pd_block_len(const struct pd_segment_desc *d, u32 index);
+/* Evicts least recently used segments down to the size cap. */
+void pd_cache_trim(void);
+/* Installs a new fd for seg in the calling process; the fd or -errno. */
+int pd_segment_open_fd(struct pd_segment *seg);
+
+int pd_cache_init(void);
+void pd_cache_exit(void);
+/* Multicasts "block added" to the events group. */
+void pd_genl_notify_block(const struct pd_segment *seg, u32 index);
 
 int pd_sysfs_init(void);
 void pd_sysfs_exit(void);

@@ -31,6 +31,11 @@ u64 pd_counter_read(enum pd_counter c)
 	return atomic64_read(&pd_counters[c]);
 }
 
+void pd_counter_add(enum pd_counter c, s64 delta)
+{
+	atomic64_add(delta, &pd_counters[c]);
+}
+
 void pd_limits_get(struct pd_limits *l)
 {
 	mutex_lock(&pd_limits_lock);
@@ -45,5 +50,6 @@ int pd_limits_set(const struct pd_limits *l)
 	mutex_lock(&pd_limits_lock);
 	pd_limits = *l;
 	mutex_unlock(&pd_limits_lock);
+	pd_cache_trim();	/* a lower cap applies at once */
 	return 0;
 }

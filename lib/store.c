@@ -78,10 +78,13 @@ int pd_store_open(struct pd_store **out)
 	const char *backend = getenv("PEERDIST_BACKEND");
 	char buf[PATH_MAX];
 
-	/* The kernel backend needs peerdist.ko's netlink family: not yet. */
+	const char *dir = default_cache_dir(buf, sizeof(buf));
+
 	if (backend && !strcmp(backend, "kernel"))
-		return -ENOTSUP;
+		return pd_store_kernel_open(dir, out);
 	if (backend && *backend && strcmp(backend, "user"))
 		return -EINVAL;
-	return pd_store_user_open(default_cache_dir(buf, sizeof(buf)), out);
+	if (!backend && pd_store_kernel_available())
+		return pd_store_kernel_open(dir, out);
+	return pd_store_user_open(dir, out);
 }

@@ -3,8 +3,8 @@
  * The segment store: verified segments and blocks keyed by segment id
  * (HoHoDk), publications, and tags, shared by every process that uses the
  * same cache. Two backends implement it: the embedded user-space backend
- * (a cache directory; store_user.c) and, later, peerdist.ko over generic
- * netlink. The API layer uses only this interface.
+ * (a cache directory; store_user.c) and peerdist.ko over generic netlink
+ * (store_kernel.c). The API layer uses only this interface.
  *
  * Trust: a segment description is checked before it is kept (HoD against
  * the block hashes, the id against HoD and Kp), and a block against its
@@ -109,6 +109,12 @@ static inline int pd_store_put_block(struct pd_store *s, const uint8_t *id,
 int pd_store_open(struct pd_store **out);
 
 int pd_store_user_open(const char *dir, struct pd_store **out);
+
+/* The store over peerdist.ko (publications and tags in dir); -ENODEV when
+ * the module is not loaded. */
+int pd_store_kernel_open(const char *dir, struct pd_store **out);
+/* Whether peerdist.ko's netlink family is there. */
+int pd_store_kernel_available(void);
 
 /* Checks a description: HoD against block hashes, id against HoD and Kp. */
 int pd_segment_desc_verify(const struct pd_segment_desc *d);

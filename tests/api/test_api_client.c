@@ -26,20 +26,30 @@ struct fixture {
 static struct fixture fx;
 
 /* Publishes in a "server" cache, then opens the content in a "client"
- * cache that has none of it. */
+ * cache that has none of it. The server is another machine: its own
+ * user-space cache, also when the client runs on peerdist.ko (whose one
+ * cache would otherwise hold what this machine published). */
 static int client_setup(void **state)
 {
 	PEERDIST_INSTANCE_HANDLE server;
 	PEERDIST_CONTENT_TAG tag = { { 9, 9, 9 } };
+	char *backend = getenv("PEERDIST_BACKEND");
 
+	backend = backend ? strdup(backend) : NULL;
 	api_setup(state);
 	fx.data = malloc(LEN);
 	fill_pattern(fx.data, LEN, 42);
 	use_cache("server");
+	setenv("PEERDIST_BACKEND", "user", 1);
 	server = startup();
 	publish(server, "the-content", fx.data, LEN, 123457);
 	fx.ci = retrieve_ci(server, "the-content", 0, 0, *state ? 2 : 1, &fx.ci_len);
 	PeerDistShutdown(server);
+	if (backend)
+		setenv("PEERDIST_BACKEND", backend, 1);
+	else
+		unsetenv("PEERDIST_BACKEND");
+	free(backend);
 	use_cache("client");
 	fx.inst = startup();
 	fx.port = CreateIoCompletionPort(INVALID_HANDLE_VALUE, NULL, 0, 0);

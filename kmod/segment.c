@@ -1,0 +1,363 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * The segment cache. A segment is indexed by its id (HoHoDk) and holds its
+ * verified description and its bytes in a shmem file, so the page cache
+ * keeps them and reclaim can take them; a bitmap says which blocks are
+ * present. A block becomes present only after its hash matched, and a
+ * description is kept only after HoD matched its block hashes and the id
+ * matched HoD and Kp: nobody can make the cache hand out bytes that the
+ * content information does not vouch for.
+ *
+ * Lifetime: the index holds one reference, every open segment fd one
+ * more. Eviction (the size cap, or the shrinker under memory pressure)
+ * only unhashes a segment and drops the index's reference, so a reader
+ * keeps its bytes until it closes.
+ */
+#include <linux/anon_inodes.h>
+#include <linux/fs.h>
+#include <linux/hashtable.h>
+#include <linux/shmem_fs.h>
+#include <linux/slab.h>
+#include <linux/uio.h>
+#include <linux/shrinker.h>
+
+#include "peerdist.h"
+
+/* "MS_P2P_CACHING" and its NUL in UTF-16LE: what Windows hashes (MS-PCCRC 2.2) */
+static const u8 pd_c2[30] = {
+	'M', 0, 'S', 0, '_', 0, 'P', 0, '2', 0, 'P', 0, '_', 0, 'C', 0,
+	'A', 0, 'C', 0, 'H', 0, 'I', 0, 'N', 0, 'G', 0, 0, 0,
+};
+
+static DEFINE_MUTEX(pd_cache_lock);	/* the index, the LRU list, the total */
+static DEFINE_HASHTABLE(pd_index, 10);
+static LIST_HEAD(pd_lru);		/* most recently used first */
+static u64 pd_cached;			/* bytes of present blocks, indexed */
+
+static u32 id_key(const u8 *id)
+{
+	u32 key;
+
+	memcpy(&key, id, sizeof(key));	/* an HMAC: already uniform */
+	return key;
+}
+
+static void segment_free(struct kref *ref)
+{
+	struct pd_segment *seg = container_of(ref, struct pd_segment, ref);
+
+	fput(seg->data);
+	kvfree(seg->block_hashes);
+	kfree(seg);
+	pd_counter_add(PD_CNT_OBJECTS, -1);
+}
+
+void pd_segment_put(struct pd_segment *seg)
+{
+	kref_put(&seg->ref, segment_free);
+}
+
+/* Lock contract: pd_cache_lock held. The indexed segment with this id. */
+static struct pd_segment *lookup_locked(const u8 *id, unsigned int len)
+{
+	struct pd_segment *seg;
+
+	lockdep_assert_held(&pd_cache_lock);
+	hash_for_each_possible(pd_index, seg, node, id_key(id))
+		if (seg->desc.hash_len == len && !memcmp(seg->desc.id, id, len))
+			return seg;
+	return NULL;
+}
+
+struct pd_segment *pd_segment_get(const u8 *id, unsigned int len)
+{
+	struct pd_segment *seg;
+
+	mutex_lock(&pd_cache_lock);
+	seg = lookup_locked(id, len);
+	if (seg) {
+		kref_get(&seg->ref);
+		list_move(&seg->lru, &pd_lru);
+	}
+	mutex_unlock(&pd_cache_lock);
+	return seg;
+}
+
+/* Lock contract: pd_cache_lock held. Drops the index's hold on seg. */
+static void evict_locked(struct pd_segment *seg)
+{
+	lockdep_assert_held(&pd_cache_lock);
+	hash_del(&seg->node);
+	list_del_init(&seg->lru);
+	pd_cached -= seg->cached;
+	pd_counter_add(PD_CNT_CACHED_BYTES, -(s64)seg->cached);
+	pd_counter_add(PD_CNT_SEGMENTS, -1);
+	seg->cached = 0;
+	seg->evicted = true;
+	pd_segment_put(seg);
+}
+
+/* Lock contract: pd_cache_lock held. Evicts from the LRU end down to max. */
+static u64 evict_to_locked(u64 max)
+{
+	struct pd_segment *seg, *prev;
+	u64 freed = 0;
+
+	lockdep_assert_held(&pd_cache_lock);
+	list_for_each_entry_safe_reverse(seg, prev, &pd_lru, lru) {
+		if (pd_cached <= max)
+			break;
+		freed += seg->cached;
+		evict_locked(seg);
+		pd_counter_add(PD_CNT_EVICTIONS, 1);
+	}
+	return freed;
+}
+
+void pd_cache_trim(void)
+{
+	struct pd_limits l;
+
+	pd_limits_get(&l);
+	mutex_lock(&pd_cache_lock);
+	evict_to_locked(l.cache_max_bytes);
+	mutex_unlock(&pd_cache_lock);
+}
+
+/* The id, HoD and sizes of a description agree (MS-PCCRC 2.2, 2.3, 2.4). */
+static int check_desc(const struct pd_segment_desc *d, const u8 *hashes,
+		      size_t hashes_len)
+{
+	u8 want[PD_HASH_MAX];
+	int err;
+
+	if (!d->hash_len || d->hash_len != pd_hash_len(d->hash_alg) || !d->size)
+		return -EINVAL;
+	if (d->hash_alg == PD_HASH_V2) {
+		if (d->block_size != d->size || d->size > PD_V2_MAX_SEGMENT ||
+		    (hashes_len && (hashes_len != d->hash_len ||
+				    memcmp(hashes, d->hod, d->hash_len))))
+			return -EINVAL;
+	} else {
+		if (d->block_size != PD_V1_BLOCK_SIZE || d->size > PD_V1_MAX_SEGMENT ||
+		    hashes_len != (size_t)d->nblocks * d->hash_len)
+			return -EINVAL;
+		err = pd_hash(d->hash_alg, hashes, hashes_len, want);
+		if (err)
+			return err;
+		if (memcmp(want, d->hod, d->hash_len))
+			return -EBADMSG;
+	}
+	err = pd_hmac(d->hash_alg, d->kp, d->hash_len, d->hod, d->hash_len,
+		      pd_c2, sizeof(pd_c2), want);
+	if (err)
+		return err;
+	return memcmp(want, d->id, d->hash_len) ? -EBADMSG : 0;
+}
+
+static struct pd_segment *segment_new(const struct pd_segment_desc *d,
+				      const u8 *hashes, size_t hashes_len)
+{
+	struct pd_segment *seg = kzalloc(sizeof(*seg), GFP_KERNEL);
+
+	if (!seg)
+		return ERR_PTR(-ENOMEM);
+	seg->desc = *d;
+	seg->block_hashes = kvmalloc(max_t(size_t, hashes_len, d->hash_len), GFP_KERNEL);
+	if (!seg->block_hashes)
+		goto free_seg;
+	if (d->hash_alg == PD_HASH_V2)
+		memcpy(seg->block_hashes, d->hod, d->hash_len);
+	else
+		memcpy(seg->block_hashes, hashes, hashes_len);
+	seg->data = shmem_file_setup("peerdist-segment", d->size, VM_NORESERVE);
+	if (IS_ERR(seg->data))
+		goto free_hashes;
+	kref_init(&seg->ref);
+	mutex_init(&seg->lock);
+	INIT_LIST_HEAD(&seg->lru);
+	pd_counter_add(PD_CNT_OBJECTS, 1);
+	return seg;
+
+free_hashes:
+	kvfree(seg->block_hashes);
+free_seg:
+	kfree(seg);
+	return ERR_PTR(-ENOMEM);
+}
+
+int pd_segment_add(struct pd_segment_desc *d, const u8 *hashes, size_t hashes_len)
+{
+	struct pd_segment *seg;
+	int err;
+
+	d->nblocks = d->block_size ? DIV_ROUND_UP(d->size, d->block_size) : 0;
+	if (!d->nblocks || d->nblocks > PD_MAX_BLOCKS)
+		return -EINVAL;
+	err = check_desc(d, hashes, hashes_len);
+	if (err == -EBADMSG)
+		pd_counter_add(PD_CNT_VERIFY_FAILURES, 1);
+	if (err)
+		return err;
+	seg = segment_new(d, hashes, hashes_len);
+	if (IS_ERR(seg))
+		return PTR_ERR(seg);
+	mutex_lock(&pd_cache_lock);
+	if (lookup_locked(d->id, d->hash_len)) {
+		mutex_unlock(&pd_cache_lock);
+		pd_segment_put(seg);
+		return 0;	/* verified twice, kept once */
+	}
+	hash_add(pd_index, &seg->node, id_key(d->id));
+	list_add(&seg->lru, &pd_lru);
+	pd_counter_add(PD_CNT_SEGMENTS, 1);
+	mutex_unlock(&pd_cache_lock);
+	return 0;
+}
+
+int pd_segment_flush(const u8 *id, unsigned int len)
+{
+	struct pd_segment *seg;
+
+	mutex_lock(&pd_cache_lock);
+	seg = lookup_locked(id, len);
+	if (seg)
+		evict_locked(seg);
+	mutex_unlock(&pd_cache_lock);
+	return seg ? 0 : -ENOENT;
+}
+
+u32 pd_block_len(const struct pd_segment_desc *d, u32 index)
+{
+	u64 start = (u64)index * d->block_size;
+
+	return min_t(u64, d->block_size, d->size - start);
+}
+
+/*
+ * Lock contract: seg->lock held. Checks block index (len bytes in buf)
+ * against its hash and writes it into the segment's pages.
+ */
+static int put_block_locked(struct pd_segment *seg, u32 index, const void *buf,
+			    size_t len)
+{
+	const struct pd_segment_desc *d = &seg->desc;
+	u8 got[PD_HASH_MAX];
+	loff_t pos = (loff_t)index * d->block_size;
+	ssize_t n;
+	int err;
+
+	lockdep_assert_held(&seg->lock);
+	if (test_bit(index, seg->present))
+		return 0;
+	err = pd_hash(d->hash_alg, buf, len, got);
+	if (err)
+		return err;
+	if (memcmp(got, seg->block_hashes + (size_t)index * d->hash_len, d->hash_len)) {
+		pd_counter_add(PD_CNT_VERIFY_FAILURES, 1);
+		return -EBADMSG;
+	}
+	n = kernel_write(seg->data, buf, len, &pos);
+	if (n != len)
+		return n < 0 ? n : -EIO;
+	set_bit(index, seg->present);
+	mutex_lock(&pd_cache_lock);
+	if (!seg->evicted) {
+		seg->cached += len;
+		pd_cached += len;
+		pd_counter_add(PD_CNT_CACHED_BYTES, len);
+	}
+	mutex_unlock(&pd_cache_lock);
+	return 0;
+}
+
+int pd_segment_put_block(struct pd_segment *seg, u32 index, const void *buf,
+			 size_t len)
+{
+	int err;
+
+	if (index >= seg->desc.nblocks || len != pd_block_len(&seg->desc, index))
+		return -EINVAL;
+	mutex_lock(&seg->lock);
+	err = put_block_locked(seg, index, buf, len);
+	mutex_unlock(&seg->lock);
+	if (!err) {
+		pd_genl_notify_block(seg, index);
+		pd_cache_trim();
+	}
+	return err;
+}
+
+/* ---- the shrinker: under memory pressure, whole segments go, LRU first ---- */
+
+static unsigned long pd_shrink_count(struct shrinker *s, struct shrink_control *sc)
+{
+	return READ_ONCE(pd_cached) >> PAGE_SHIFT;
+}
+
+static unsigned long pd_shrink_scan(struct shrinker *s, struct shrink_control *sc)
+{
+	u64 freed;
+
+	/* Reclaim may run inside our own allocations: never wait for the lock. */
+	if (!mutex_trylock(&pd_cache_lock))
+		return SHRINK_STOP;
+	freed = evict_to_locked(pd_cached > ((u64)sc->nr_to_scan << PAGE_SHIFT) ?
+				pd_cached - ((u64)sc->nr_to_scan << PAGE_SHIFT) : 0);
+	mutex_unlock(&pd_cache_lock);
+	return freed >> PAGE_SHIFT;
+}
+
+/* The one difference between 6.1 and 6.12 this module has to bridge. */
+#ifdef SHRINKER_ALLOCATED	/* 6.7 on: shrinker_alloc() */
+static struct shrinker *pd_shrinker;
+
+static int shrinker_start(void)
+{
+	pd_shrinker = shrinker_alloc(0, "peerdist");
+	if (!pd_shrinker)
+		return -ENOMEM;
+	pd_shrinker->count_objects = pd_shrink_count;
+	pd_shrinker->scan_objects = pd_shrink_scan;
+	shrinker_register(pd_shrinker);
+	return 0;
+}
+
+static void shrinker_stop(void)
+{
+	shrinker_free(pd_shrinker);
+}
+#else
+/* 6.1 to 6.6: a static shrinker (shrinker_alloc() came in 6.7). */
+static struct shrinker pd_shrinker = {
+	.count_objects = pd_shrink_count,
+	.scan_objects = pd_shrink_scan,
+	.seeks = DEFAULT_SEEKS,
+};
+
+static int shrinker_start(void)
+{
+	return register_shrinker(&pd_shrinker, "peerdist");
+}
+
+static void shrinker_stop(void)
+{
+	unregister_shrinker(&pd_shrinker);
+}
+#endif
+
+int __init pd_cache_init(void)
+{
+	return shrinker_start();
+}
+
+void pd_cache_exit(void)
+{
+	struct pd_segment *seg, *next;
+
+	shrinker_stop();
+	mutex_lock(&pd_cache_lock);
+	list_for_each_entry_safe(seg, next, &pd_lru, lru)
+		evict_locked(seg);
+	mutex_unlock(&pd_cache_lock);
+}
