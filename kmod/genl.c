@@ -141,13 +141,25 @@ static int get_desc(struct genl_info *info, struct pd_segment_desc *d)
 	return 0;
 }
 
+/* enabled = 0 (sysfs or set-limits): the cache takes and serves nothing. */
+static int check_enabled(struct genl_info *info)
+{
+	struct pd_limits l;
+
+	pd_limits_get(&l);
+	if (l.enabled)
+		return 0;
+	NL_SET_ERR_MSG(info->extack, "the cache is disabled");
+	return -EOPNOTSUPP;
+}
+
 static int pd_add_segment(struct sk_buff *skb, struct genl_info *info)
 {
 	struct nlattr *hashes = info->attrs[PEERDIST_A_BLOCK_HASHES];
 	struct pd_segment_desc d;
 	int err;
 
-	err = get_desc(info, &d);
+	err = check_enabled(info) ?: get_desc(info, &d);
 	if (err)
 		return err;
 	err = pd_segment_add(&d, hashes ? nla_data(hashes) : NULL,
@@ -191,11 +203,15 @@ static int put_segment(struct sk_buff *msg, const struct pd_segment *seg, int fd
  */
 static int pd_open_segment(struct sk_buff *skb, struct genl_info *info)
 {
-	struct pd_segment *seg = request_segment(info);
+	struct pd_segment *seg;
 	struct sk_buff *msg;
 	void *hdr;
-	int fd, err = -ENOMEM;
+	int fd, err = check_enabled(info);
 
+	if (err)
+		return err;
+	err = -ENOMEM;
+	seg = request_segment(info);
 	if (IS_ERR(seg))
 		return PTR_ERR(seg);
 	msg = genlmsg_new(NLMSG_DEFAULT_SIZE, GFP_KERNEL);

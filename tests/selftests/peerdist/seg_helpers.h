@@ -1,0 +1,136 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * Segments for the peerdist.ko selftests: content made here, described the
+ * way MS-PCCRC derives it (SHA-256 block hashes, HoD, HoHoDk = HMAC(Kp,
+ * HoD || "MS_P2P_CACHING\0" in UTF-16LE)), and the netlink requests that
+ * add, open and flush it.
+ */
+#ifndef PD_SEG_HELPERS_H
+#define PD_SEG_HELPERS_H
+
+#include <openssl/hmac.h>
+#include <openssl/sha.h>
+
+#include "nl_helpers.h"
+
+#define BLOCK 65536
+
+struct seg {
+	uint32_t size, nblocks;
+	uint8_t *data;
+	uint8_t hashes[512 * 32];
+	uint8_t hod[32], kp[32], id[32];
+};
+
+static const uint8_t c2[30] = { 'M', 0, 'S', 0, '_', 0, 'P', 0, '2', 0, 'P', 0,
+	'_', 0, 'C', 0, 'A', 0, 'C', 0, 'H', 0, 'I', 0, 'N', 0, 'G', 0, 0, 0 };
+
+/* A segment of size bytes of a pattern that seed makes distinct. */
+static inline void seg_make(struct seg *s, uint32_t size, unsigned seed)
+{
+	unsigned int len = 32;
+	uint8_t msg[62];
+	uint32_t i;
+
+	s->size = size;
+	s->nblocks = (size + BLOCK - 1) / BLOCK;
+	s->data = malloc(size);
+	for (i = 0; i < size; i++)
+		s->data[i] = (uint8_t)(i * 31 + seed * 7 + (i >> 12));
+	for (i = 0; i < s->nblocks; i++)
+		SHA256(s->data + (size_t)i * BLOCK,
+		       size - i * BLOCK < BLOCK ? size - i * BLOCK : BLOCK, s->hashes + 32 * i);
+	SHA256(s->hashes, 32 * s->nblocks, s->hod);
+	memset(s->kp, seed + 1, 32);
+	memcpy(msg, s->hod, 32);
+	memcpy(msg + 32, c2, 30);
+	HMAC(EVP_sha256(), s->kp, 32, msg, sizeof(msg), s->id, &len);
+}
+
+static inline uint32_t seg_block_len(const struct seg *s, uint32_t b)
+{
+	return s->size - b * BLOCK < BLOCK ? s->size - b * BLOCK : BLOCK;
+}
+
+/* A request carrying one segment id; NLM_F_ACK. */
+static inline struct nl_msg *seg_request(int family, int cmd, const uint8_t *id,
+					 int idlen, size_t size)
+{
+	struct nl_msg *m = nlmsg_alloc_size(size);
+
+	genlmsg_put(m, NL_AUTO_PORT, NL_AUTO_SEQ, family, 0, NLM_F_ACK, cmd, 1);
+	if (id)
+		nla_put(m, PEERDIST_A_SEGMENT_ID, idlen, id);
+	return m;
+}
+
+static inline int send_and_ack(struct nl_sock *sk, struct nl_msg *m)
+{
+	int err = nl_send_auto(sk, m);
+
+	nlmsg_free(m);
+	return err < 0 ? err : nl_wait_for_ack(sk);
+}
+
+/* add-segment with every field; hod/id may be the segment's or forged. */
+static inline int seg_add_raw(struct nl_sock *sk, int family, const struct seg *s,
+			      const uint8_t *id, int idlen, const uint8_t *hod)
+{
+	struct nl_msg *m = seg_request(family, PEERDIST_CMD_ADD_SEGMENT, id, idlen, 40000);
+
+	nla_put_u32(m, PEERDIST_A_HASH_ALG, 0x800C);
+	nla_put(m, PEERDIST_A_HOD, 32, hod);
+	nla_put(m, PEERDIST_A_KP, 32, s->kp);
+	nla_put_u32(m, PEERDIST_A_SEGMENT_SIZE, s->size);
+	nla_put_u32(m, PEERDIST_A_BLOCK_SIZE, BLOCK);
+	nla_put(m, PEERDIST_A_BLOCK_HASHES, 32 * s->nblocks, s->hashes);
+	return send_and_ack(sk, m);
+}
+
+static inline int seg_add(struct nl_sock *sk, int family, const struct seg *s)
+{
+	return seg_add_raw(sk, family, s, s->id, 32, s->hod);
+}
+
+static inline int parse_fd(struct nl_msg *msg, void *arg)
+{
+	struct nlattr *a[PEERDIST_A_MAX + 1];
+
+	if (!genlmsg_parse(nlmsg_hdr(msg), 0, a, PEERDIST_A_MAX, NULL) && a[PEERDIST_A_FD])
+		*(int *)arg = nla_get_u32(a[PEERDIST_A_FD]);
+	return NL_OK;
+}
+
+/* open-segment: the fd, or a negative libnl error. */
+static inline int seg_open(struct nl_sock *sk, int family, const uint8_t *id)
+{
+	struct nl_msg *m = seg_request(family, PEERDIST_CMD_OPEN_SEGMENT, id, 32, 4096);
+	int fd = -1, err;
+
+	nl_socket_modify_cb(sk, NL_CB_VALID, NL_CB_CUSTOM, parse_fd, &fd);
+	err = nl_send_auto(sk, m);
+	nlmsg_free(m);
+	if (err >= 0)
+		err = nl_recvmsgs_default(sk);
+	if (err >= 0 && fd >= 0)
+		err = nl_wait_for_ack(sk);
+	return err < 0 ? err : fd;
+}
+
+static inline int seg_flush(struct nl_sock *sk, int family, const uint8_t *id)
+{
+	return send_and_ack(sk, seg_request(family, PEERDIST_CMD_FLUSH_SEGMENT, id, 32, 4096));
+}
+
+static inline int seg_fill(int fd, const struct seg *s)
+{
+	uint32_t b;
+
+	for (b = 0; b < s->nblocks; b++)
+		if (pwrite(fd, s->data + (size_t)b * BLOCK, seg_block_len(s, b),
+			   (off_t)b * BLOCK) != (ssize_t)seg_block_len(s, b))
+			return -errno;
+	return 0;
+}
+
+#endif
