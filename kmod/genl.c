@@ -40,7 +40,14 @@ static const struct nla_policy pd_policy[PEERDIST_A_MAX + 1] = {
 	[PEERDIST_A_FD] = { .type = NLA_U32 },
 	[PEERDIST_A_BLOCK_MAP] = { .type = NLA_BINARY },
 	[PEERDIST_A_BLOCK_INDEX] = NLA_POLICY_MAX(NLA_U32, 511),
+	[PEERDIST_A_SECRET] = NLA_POLICY_RANGE(NLA_BINARY, 1, 1024),
+	[PEERDIST_A_GENERATION] = { .type = NLA_U64 },
+	[PEERDIST_A_CI_OFFSET] = { .type = NLA_U64 },
+	[PEERDIST_A_CI_LENGTH] = { .type = NLA_U64 },
+	[PEERDIST_A_CI_DATA] = { .type = NLA_BINARY },
 };
+
+#define CI_PIECE	16000	/* fits libnl's default 32 KiB receive buffer */
 
 static struct genl_family pd_family;
 
@@ -248,6 +255,89 @@ static int pd_flush_segment(struct sk_buff *skb, struct genl_info *info)
 	return pd_segment_flush(nla_data(id), nla_len(id));
 }
 
+static int pd_set_secret(struct sk_buff *skb, struct genl_info *info)
+{
+	struct nlattr *secret = info->attrs[PEERDIST_A_SECRET];
+
+	if (GENL_REQ_ATTR_CHECK(info, PEERDIST_A_SECRET))
+		return -EINVAL;
+	return pd_secret_set(nla_data(secret), nla_len(secret));
+}
+
+static int pd_hash_file(struct sk_buff *skb, struct genl_info *info)
+{
+	struct sk_buff *msg;
+	u64 generation;
+	size_t len;
+	void *hdr;
+	int err;
+
+	if (GENL_REQ_ATTR_CHECK(info, PEERDIST_A_FD))
+		return -EINVAL;
+	err = check_enabled(info) ?:
+	      pd_hash_fd(nla_get_u32(info->attrs[PEERDIST_A_FD]), &generation, &len);
+	if (err == -ENOKEY)
+		NL_SET_ERR_MSG(info->extack, "no server secret: set-secret first");
+	if (err)
+		return err;
+	msg = genlmsg_new(NLMSG_DEFAULT_SIZE, GFP_KERNEL);
+	if (!msg)
+		return -ENOMEM;
+	hdr = genlmsg_put_reply(msg, info, &pd_family, 0, PEERDIST_CMD_HASH_FILE);
+	if (!hdr ||
+	    nla_put_u64_64bit(msg, PEERDIST_A_GENERATION, generation, PEERDIST_A_PAD) ||
+	    nla_put_u64_64bit(msg, PEERDIST_A_CI_LENGTH, len, PEERDIST_A_PAD)) {
+		nlmsg_free(msg);
+		return -EMSGSIZE;
+	}
+	genlmsg_end(msg, hdr);
+	return genlmsg_reply(msg, info);
+}
+
+static int pd_get_content_info(struct sk_buff *skb, struct genl_info *info)
+{
+	u64 generation, offset;
+	size_t got, total;
+	struct sk_buff *msg;
+	u8 *piece;
+	void *hdr;
+	int err;
+
+	if (GENL_REQ_ATTR_CHECK(info, PEERDIST_A_GENERATION) ||
+	    GENL_REQ_ATTR_CHECK(info, PEERDIST_A_CI_OFFSET))
+		return -EINVAL;
+	generation = nla_get_u64(info->attrs[PEERDIST_A_GENERATION]);
+	offset = nla_get_u64(info->attrs[PEERDIST_A_CI_OFFSET]);
+	piece = kvmalloc(CI_PIECE, GFP_KERNEL);
+	if (!piece)
+		return -ENOMEM;
+	err = pd_content_info_read(generation, offset, piece, CI_PIECE, &got, &total);
+	if (err == -ESTALE)
+		NL_SET_ERR_MSG(info->extack, "that result is gone: hash again");
+	if (err)
+		goto free_piece;
+	err = -ENOMEM;
+	msg = genlmsg_new(CI_PIECE + NLMSG_DEFAULT_SIZE, GFP_KERNEL);
+	if (!msg)
+		goto free_piece;
+	err = -EMSGSIZE;
+	hdr = genlmsg_put_reply(msg, info, &pd_family, 0, PEERDIST_CMD_GET_CONTENT_INFO);
+	if (!hdr || nla_put(msg, PEERDIST_A_CI_DATA, got, piece) ||
+	    nla_put_u64_64bit(msg, PEERDIST_A_GENERATION, generation, PEERDIST_A_PAD) ||
+	    nla_put_u64_64bit(msg, PEERDIST_A_CI_OFFSET, offset, PEERDIST_A_PAD) ||
+	    nla_put_u64_64bit(msg, PEERDIST_A_CI_LENGTH, total, PEERDIST_A_PAD)) {
+		nlmsg_free(msg);
+		goto free_piece;
+	}
+	kvfree(piece);
+	genlmsg_end(msg, hdr);
+	return genlmsg_reply(msg, info);
+
+free_piece:
+	kvfree(piece);
+	return err;
+}
+
 static const struct genl_small_ops pd_ops[] = {
 	{
 		.cmd = PEERDIST_CMD_GET_STATUS,
@@ -269,6 +359,19 @@ static const struct genl_small_ops pd_ops[] = {
 	{
 		.cmd = PEERDIST_CMD_FLUSH_SEGMENT,
 		.doit = pd_flush_segment,
+	},
+	{
+		.cmd = PEERDIST_CMD_SET_SECRET,
+		.doit = pd_set_secret,
+		.flags = GENL_ADMIN_PERM,
+	},
+	{
+		.cmd = PEERDIST_CMD_HASH_FILE,
+		.doit = pd_hash_file,
+	},
+	{
+		.cmd = PEERDIST_CMD_GET_CONTENT_INFO,
+		.doit = pd_get_content_info,
 	},
 };
 

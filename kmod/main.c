@@ -30,6 +30,7 @@ static void __exit pd_exit(void)
 {
 	pd_genl_exit();
 	pd_sysfs_exit();
+	pd_publish_exit();
 	pd_cache_exit();
 }
 

@@ -56,6 +56,9 @@ int pd_limits_set(const struct pd_limits *l);
 #define PD_V2_MAX_SEGMENT	(128U << 10)
 #define PD_MAX_BLOCKS		512
 
+/* The constant HoHoDk's HMAC adds to HoD (MS-PCCRC 2.2). */
+extern const u8 pd_c2[30];
+
 unsigned int pd_hash_len(u32 alg);
 int pd_hash(u32 alg, const void *data, size_t len, u8 *out);
 /* HMAC over a || b, keyed with key. */
@@ -105,6 +108,28 @@ u32 pd_block_len(const struct pd_segment_desc *d, u32 index);
 void pd_cache_trim(void);
 /* Installs a new fd for seg in the calling process; the fd or -errno. */
 int pd_segment_open_fd(struct pd_segment *seg);
+
+/* Hash offload (publish.c): a segment the module hashes itself. */
+struct pd_segment *pd_segment_build(u32 size);
+int pd_segment_build_block(struct pd_segment *seg, u32 index, const void *buf);
+/*
+ * Derives HoD, Kp (from Ks) and the id, and indexes seg; the caller keeps
+ * its reference (dropped on error).
+ */
+int pd_segment_seal(struct pd_segment *seg, const u8 ks[32]);
+
+/* Sets the server secret (only Ks = SHA-256(secret) is kept). */
+int pd_secret_set(const u8 *secret, size_t len);
+/*
+ * Content information V1 of the whole file behind fd (in the caller's
+ * process), hashed now or kept from before; its generation and length.
+ * -ENOKEY without a server secret, -EBADF for what is not a readable file.
+ */
+int pd_hash_fd(int fd, u64 *generation, size_t *len);
+/* Bytes of a result from offset; -ESTALE once that generation is gone. */
+int pd_content_info_read(u64 generation, size_t offset, u8 *out, size_t cap,
+			 size_t *got, size_t *total);
+void pd_publish_exit(void);
 
 int pd_cache_init(void);
 void pd_cache_exit(void);

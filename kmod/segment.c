@@ -13,6 +13,7 @@
  * only unhashes a segment and drops the index's reference, so a reader
  * keeps its bytes until it closes.
  */
+#include <crypto/sha2.h>
 #include <linux/anon_inodes.h>
 #include <linux/fs.h>
 #include <linux/hashtable.h>
@@ -24,7 +25,7 @@
 #include "peerdist.h"
 
 /* "MS_P2P_CACHING" and its NUL in UTF-16LE: what Windows hashes (MS-PCCRC 2.2) */
-static const u8 pd_c2[30] = {
+const u8 pd_c2[30] = {
 	'M', 0, 'S', 0, '_', 0, 'P', 0, '2', 0, 'P', 0, '_', 0, 'C', 0,
 	'A', 0, 'C', 0, 'H', 0, 'I', 0, 'N', 0, 'G', 0, 0, 0,
 };
@@ -163,12 +164,12 @@ static struct pd_segment *segment_new(const struct pd_segment_desc *d,
 	if (!seg)
 		return ERR_PTR(-ENOMEM);
 	seg->desc = *d;
-	seg->block_hashes = kvmalloc(max_t(size_t, hashes_len, d->hash_len), GFP_KERNEL);
+	seg->block_hashes = kvzalloc(max_t(size_t, hashes_len, d->hash_len), GFP_KERNEL);
 	if (!seg->block_hashes)
 		goto free_seg;
 	if (d->hash_alg == PD_HASH_V2)
 		memcpy(seg->block_hashes, d->hod, d->hash_len);
-	else
+	else if (hashes)
 		memcpy(seg->block_hashes, hashes, hashes_len);
 	seg->data = shmem_file_setup("peerdist-segment", d->size, VM_NORESERVE);
 	if (IS_ERR(seg->data))
@@ -184,6 +185,30 @@ free_hashes:
 free_seg:
 	kfree(seg);
 	return ERR_PTR(-ENOMEM);
+}
+
+/*
+ * Lock contract: none. Indexes seg (taking the caller's reference) unless
+ * a segment with its id is there already; 0 either way.
+ */
+static int index_segment(struct pd_segment *seg)
+{
+	const struct pd_segment_desc *d = &seg->desc;
+
+	mutex_lock(&pd_cache_lock);
+	if (lookup_locked(d->id, d->hash_len)) {
+		mutex_unlock(&pd_cache_lock);
+		pd_segment_put(seg);
+		return 0;	/* verified twice, kept once */
+	}
+	hash_add(pd_index, &seg->node, id_key(d->id));
+	list_add(&seg->lru, &pd_lru);
+	pd_cached += seg->cached;
+	pd_counter_add(PD_CNT_CACHED_BYTES, seg->cached);
+	pd_counter_add(PD_CNT_SEGMENTS, 1);
+	mutex_unlock(&pd_cache_lock);
+	pd_cache_trim();
+	return 0;
 }
 
 int pd_segment_add(struct pd_segment_desc *d, const u8 *hashes, size_t hashes_len)
@@ -202,17 +227,61 @@ int pd_segment_add(struct pd_segment_desc *d, const u8 *hashes, size_t hashes_le
 	seg = segment_new(d, hashes, hashes_len);
 	if (IS_ERR(seg))
 		return PTR_ERR(seg);
-	mutex_lock(&pd_cache_lock);
-	if (lookup_locked(d->id, d->hash_len)) {
-		mutex_unlock(&pd_cache_lock);
-		pd_segment_put(seg);
-		return 0;	/* verified twice, kept once */
-	}
-	hash_add(pd_index, &seg->node, id_key(d->id));
-	list_add(&seg->lru, &pd_lru);
-	pd_counter_add(PD_CNT_SEGMENTS, 1);
-	mutex_unlock(&pd_cache_lock);
+	return index_segment(seg);
+}
+
+/*
+ * A segment the module hashes itself (hash offload): blocks go in with
+ * pd_segment_build_block(), which records their hashes, then
+ * pd_segment_seal() derives HoD, Kp and the id and indexes it.
+ */
+struct pd_segment *pd_segment_build(u32 size)
+{
+	struct pd_segment_desc d = {
+		.hash_alg = PD_HASH_SHA256, .hash_len = 32, .size = size,
+		.block_size = PD_V1_BLOCK_SIZE,
+		.nblocks = DIV_ROUND_UP(size, PD_V1_BLOCK_SIZE),
+	};
+
+	if (!size || size > PD_V1_MAX_SEGMENT)
+		return ERR_PTR(-EINVAL);
+	return segment_new(&d, NULL, (size_t)d.nblocks * d.hash_len);
+}
+
+/* Lock contract: none; seg is not indexed yet, so nobody else sees it. */
+int pd_segment_build_block(struct pd_segment *seg, u32 index, const void *buf)
+{
+	const struct pd_segment_desc *d = &seg->desc;
+	size_t len = pd_block_len(d, index);
+	loff_t pos = (loff_t)index * d->block_size;
+	ssize_t n;
+
+	sha256(buf, len, seg->block_hashes + (size_t)index * d->hash_len);
+	pd_counter_add(PD_CNT_HASH_BYTES, len);
+	n = kernel_write(seg->data, buf, len, &pos);
+	if (n != len)
+		return n < 0 ? n : -EIO;
+	set_bit(index, seg->present);
+	seg->cached += len;
 	return 0;
+}
+
+int pd_segment_seal(struct pd_segment *seg, const u8 ks[32])
+{
+	struct pd_segment_desc *d = &seg->desc;
+	int err;
+
+	err = pd_hash(d->hash_alg, seg->block_hashes, (size_t)d->nblocks * d->hash_len,
+		      d->hod) ?:
+	      pd_hmac(d->hash_alg, ks, 32, d->hod, d->hash_len, NULL, 0, d->kp) ?:
+	      pd_hmac(d->hash_alg, d->kp, d->hash_len, d->hod, d->hash_len,
+		      pd_c2, sizeof(pd_c2), d->id);
+	if (err) {
+		pd_segment_put(seg);
+		return err;
+	}
+	kref_get(&seg->ref);	/* the caller keeps its own */
+	return index_segment(seg);
 }
 
 int pd_segment_flush(const u8 *id, unsigned int len)

@@ -1,0 +1,242 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * KUnit suites for peerdist.ko's logic, built only into a kernel with
+ * KUnit (the project's debug kernel, with KASAN, kmemleak and lockdep):
+ * the digests against published vectors, descriptions checked before they
+ * are kept, blocks verified before they are present, least recently used
+ * eviction under the cap, and an evicted segment still readable by whoever
+ * holds it. They run when the module loads, after its initialisation, on
+ * the module's own cache: each test flushes what it added.
+ */
+#include <kunit/test.h>
+#include <linux/fs.h>
+#include <linux/slab.h>
+
+#include "peerdist.h"
+
+/* SHA-256("abc") (FIPS 180-2) */
+static const u8 abc_sha256[32] = {
+	0xba, 0x78, 0x16, 0xbf, 0x8f, 0x01, 0xcf, 0xea, 0x41, 0x41, 0x40, 0xde,
+	0x5d, 0xae, 0x22, 0x23, 0xb0, 0x03, 0x61, 0xa3, 0x96, 0x17, 0x7a, 0x9c,
+	0xb4, 0x10, 0xff, 0x61, 0xf2, 0x00, 0x15, 0xad,
+};
+
+/* SHA-512("abc"), its first 32 bytes: what version 2 keeps */
+static const u8 abc_sha512_32[32] = {
+	0xdd, 0xaf, 0x35, 0xa1, 0x93, 0x61, 0x7a, 0xba, 0xcc, 0x41, 0x73, 0x49,
+	0xae, 0x20, 0x41, 0x31, 0x12, 0xe6, 0xfa, 0x4e, 0x89, 0xa9, 0x7e, 0xa2,
+	0x0a, 0x9e, 0xee, 0xe6, 0x4b, 0x55, 0xd3, 0x9a,
+};
+
+/* HMAC-SHA-256, RFC 4231 test case 2 */
+static const u8 jefe_hmac[32] = {
+	0x5b, 0xdc, 0xc1, 0x46, 0xbf, 0x60, 0x75, 0x4e, 0x6a, 0x04, 0x24, 0x26,
+	0x08, 0x95, 0x75, 0xc7, 0x5a, 0x00, 0x3f, 0x08, 0x9d, 0x27, 0x39, 0x83,
+	0x9d, 0xec, 0x58, 0xb9, 0x64, 0xec, 0x38, 0x43,
+};
+
+static void digests_match_published_vectors(struct kunit *test)
+{
+	u8 out[PD_HASH_MAX];
+
+	KUNIT_ASSERT_EQ(test, 0, pd_hash(PD_HASH_SHA256, "abc", 3, out));
+	KUNIT_EXPECT_EQ(test, 0, memcmp(out, abc_sha256, 32));
+	KUNIT_ASSERT_EQ(test, 0, pd_hash(PD_HASH_V2, "abc", 3, out));
+	KUNIT_EXPECT_EQ(test, 0, memcmp(out, abc_sha512_32, 32));
+	/* the message in two parts, as HoD || C2 is */
+	KUNIT_ASSERT_EQ(test, 0, pd_hmac(PD_HASH_SHA256, "Jefe", 4, "what do ya ", 11,
+					 "want for nothing?", 17, out));
+	KUNIT_EXPECT_EQ(test, 0, memcmp(out, jefe_hmac, 32));
+	KUNIT_EXPECT_EQ(test, -EINVAL, pd_hash(0x1234, "abc", 3, out));
+}
+
+struct made {
+	struct pd_segment_desc d;
+	u8 *data;
+	u8 hashes[PD_MAX_BLOCKS * 32];
+};
+
+/* A V1 SHA-256 segment of size bytes, described as MS-PCCRC derives it. */
+static struct made *make_segment(struct kunit *test, u32 size, u8 seed)
+{
+	struct made *m = kunit_kzalloc(test, sizeof(*m), GFP_KERNEL);
+	u32 i;
+
+	KUNIT_ASSERT_NOT_NULL(test, m);
+	m->data = kunit_kmalloc(test, size, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, m->data);
+	for (i = 0; i < size; i++)
+		m->data[i] = (u8)(i * 13 + seed + (i >> 10));
+	m->d = (struct pd_segment_desc){ .hash_alg = PD_HASH_SHA256, .hash_len = 32,
+		.size = size, .block_size = PD_V1_BLOCK_SIZE };
+	m->d.nblocks = DIV_ROUND_UP(size, PD_V1_BLOCK_SIZE);
+	for (i = 0; i < m->d.nblocks; i++)
+		KUNIT_ASSERT_EQ(test, 0, pd_hash(PD_HASH_SHA256, m->data + i * PD_V1_BLOCK_SIZE,
+						 pd_block_len(&m->d, i), m->hashes + 32 * i));
+	KUNIT_ASSERT_EQ(test, 0, pd_hash(PD_HASH_SHA256, m->hashes, 32 * m->d.nblocks,
+					 m->d.hod));
+	memset(m->d.kp, seed, 32);
+	KUNIT_ASSERT_EQ(test, 0, pd_hmac(PD_HASH_SHA256, m->d.kp, 32, m->d.hod, 32,
+					 pd_c2, sizeof(pd_c2), m->d.id));
+	return m;
+}
+
+static int add(struct made *m)
+{
+	struct pd_segment_desc d = m->d;
+
+	return pd_segment_add(&d, m->hashes, 32 * m->d.nblocks);
+}
+
+static void fill(struct kunit *test, struct made *m)
+{
+	struct pd_segment *seg = pd_segment_get(m->d.id, 32);
+	const u8 *block;
+	u32 b;
+
+	KUNIT_ASSERT_NOT_NULL(test, seg);
+	for (b = 0; b < m->d.nblocks; b++) {
+		block = m->data + b * PD_V1_BLOCK_SIZE;
+		KUNIT_ASSERT_EQ(test, 0, pd_segment_put_block(seg, b, block,
+							      pd_block_len(&m->d, b)));
+	}
+	pd_segment_put(seg);
+}
+
+static void descriptions_are_checked_before_they_are_kept(struct kunit *test)
+{
+	struct made *m = make_segment(test, 3 * PD_V1_BLOCK_SIZE - 7, 1);
+	struct pd_segment_desc d;
+	u64 segments = pd_counter_read(PD_CNT_SEGMENTS);
+
+	d = m->d;
+	d.hod[3] ^= 1;
+	KUNIT_EXPECT_EQ(test, -EBADMSG, pd_segment_add(&d, m->hashes, 96));
+	d = m->d;
+	d.id[30] ^= 1;
+	KUNIT_EXPECT_EQ(test, -EBADMSG, pd_segment_add(&d, m->hashes, 96));
+	d = m->d;
+	KUNIT_EXPECT_EQ(test, -EINVAL, pd_segment_add(&d, m->hashes, 64));
+	d = m->d;
+	d.block_size = 4096;
+	KUNIT_EXPECT_EQ(test, -EINVAL, pd_segment_add(&d, m->hashes, 96));
+	d = m->d;
+	d.size = PD_V1_MAX_SEGMENT + 1;
+	KUNIT_EXPECT_EQ(test, -EINVAL, pd_segment_add(&d, m->hashes, 96));
+	KUNIT_EXPECT_NULL(test, pd_segment_get(m->d.id, 32));
+	KUNIT_EXPECT_EQ(test, 0, add(m));
+	KUNIT_EXPECT_EQ(test, 0, add(m));	/* twice: kept once */
+	KUNIT_EXPECT_EQ(test, segments + 1, pd_counter_read(PD_CNT_SEGMENTS));
+	KUNIT_EXPECT_EQ(test, 0, pd_segment_flush(m->d.id, 32));
+}
+
+static void blocks_are_verified_before_they_are_present(struct kunit *test)
+{
+	struct made *m = make_segment(test, 2 * PD_V1_BLOCK_SIZE, 2);
+	struct pd_segment *seg;
+	u8 *bad, *back;
+	loff_t pos = PD_V1_BLOCK_SIZE;
+
+	KUNIT_ASSERT_EQ(test, 0, add(m));
+	seg = pd_segment_get(m->d.id, 32);
+	KUNIT_ASSERT_NOT_NULL(test, seg);
+	bad = kunit_kmalloc(test, PD_V1_BLOCK_SIZE, GFP_KERNEL);
+	back = kunit_kmalloc(test, PD_V1_BLOCK_SIZE, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, bad);
+	KUNIT_ASSERT_NOT_NULL(test, back);
+	memcpy(bad, m->data + PD_V1_BLOCK_SIZE, PD_V1_BLOCK_SIZE);
+	bad[77] ^= 0x10;
+	KUNIT_EXPECT_EQ(test, -EBADMSG, pd_segment_put_block(seg, 1, bad, PD_V1_BLOCK_SIZE));
+	KUNIT_EXPECT_FALSE(test, test_bit(1, seg->present));
+	KUNIT_EXPECT_EQ(test, -EINVAL, pd_segment_put_block(seg, 1, bad, 100));
+	KUNIT_EXPECT_EQ(test, -EINVAL, pd_segment_put_block(seg, 2, bad, PD_V1_BLOCK_SIZE));
+	KUNIT_EXPECT_EQ(test, 0, pd_segment_put_block(seg, 1, m->data + PD_V1_BLOCK_SIZE,
+						      PD_V1_BLOCK_SIZE));
+	KUNIT_EXPECT_TRUE(test, test_bit(1, seg->present));
+	KUNIT_EXPECT_EQ(test, PD_V1_BLOCK_SIZE,
+			kernel_read(seg->data, back, PD_V1_BLOCK_SIZE, &pos));
+	KUNIT_EXPECT_EQ(test, 0, memcmp(back, m->data + PD_V1_BLOCK_SIZE, PD_V1_BLOCK_SIZE));
+	pd_segment_put(seg);
+	KUNIT_EXPECT_EQ(test, 0, pd_segment_flush(m->d.id, 32));
+}
+
+/* Runs fn with the cap at 1 MiB, then puts the cap back. */
+static void with_small_cap(struct kunit *test, void (*fn)(struct kunit *test))
+{
+	struct pd_limits was, l;
+
+	pd_limits_get(&was);
+	l = was;
+	l.cache_max_bytes = PD_CACHE_MIN_BYTES;
+	KUNIT_ASSERT_EQ(test, 0, pd_limits_set(&l));
+	fn(test);
+	KUNIT_EXPECT_EQ(test, 0, pd_limits_set(&was));
+}
+
+static void evict_least_recently_used(struct kunit *test)
+{
+	struct made *a = make_segment(test, 16 * PD_V1_BLOCK_SIZE, 3);	/* 1 MiB */
+	struct made *b = make_segment(test, PD_V1_BLOCK_SIZE, 4);
+	u64 evictions = pd_counter_read(PD_CNT_EVICTIONS);
+	struct pd_segment *seg;
+
+	KUNIT_ASSERT_EQ(test, 0, add(a));
+	fill(test, a);			/* exactly the cap */
+	KUNIT_ASSERT_EQ(test, 0, add(b));
+	seg = pd_segment_get(a->d.id, 32);	/* a is now the most recent */
+	KUNIT_ASSERT_NOT_NULL(test, seg);
+	pd_segment_put(seg);
+	fill(test, b);			/* over the cap: b, the older, goes */
+	KUNIT_EXPECT_NULL(test, pd_segment_get(b->d.id, 32));
+	seg = pd_segment_get(a->d.id, 32);
+	KUNIT_EXPECT_NOT_NULL(test, seg);
+	if (seg)
+		pd_segment_put(seg);
+	KUNIT_EXPECT_EQ(test, evictions + 1, pd_counter_read(PD_CNT_EVICTIONS));
+	pd_segment_flush(a->d.id, 32);
+}
+
+static void least_recently_used_goes_first(struct kunit *test)
+{
+	with_small_cap(test, evict_least_recently_used);
+}
+
+static void an_evicted_segment_stays_readable(struct kunit *test)
+{
+	struct made *m = make_segment(test, PD_V1_BLOCK_SIZE, 5);
+	u64 objects = pd_counter_read(PD_CNT_OBJECTS);
+	struct pd_segment *seg;
+	loff_t pos = 0;
+	u8 *back;
+
+	back = kunit_kmalloc(test, PD_V1_BLOCK_SIZE, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, back);
+	KUNIT_ASSERT_EQ(test, 0, add(m));
+	fill(test, m);
+	seg = pd_segment_get(m->d.id, 32);
+	KUNIT_ASSERT_NOT_NULL(test, seg);
+	KUNIT_EXPECT_EQ(test, 0, pd_segment_flush(m->d.id, 32));
+	KUNIT_EXPECT_TRUE(test, seg->evicted);
+	KUNIT_EXPECT_EQ(test, PD_V1_BLOCK_SIZE,
+			kernel_read(seg->data, back, PD_V1_BLOCK_SIZE, &pos));
+	KUNIT_EXPECT_EQ(test, 0, memcmp(back, m->data, PD_V1_BLOCK_SIZE));
+	KUNIT_EXPECT_EQ(test, objects + 1, pd_counter_read(PD_CNT_OBJECTS));
+	pd_segment_put(seg);	/* the last reference: freed now */
+	KUNIT_EXPECT_EQ(test, objects, pd_counter_read(PD_CNT_OBJECTS));
+}
+
+static struct kunit_case pd_cases[] = {
+	KUNIT_CASE(digests_match_published_vectors),
+	KUNIT_CASE(descriptions_are_checked_before_they_are_kept),
+	KUNIT_CASE(blocks_are_verified_before_they_are_present),
+	KUNIT_CASE(least_recently_used_goes_first),
+	KUNIT_CASE(an_evicted_segment_stays_readable),
+	{}
+};
+
+static struct kunit_suite pd_suite = {
+	.name = "peerdist",
+	.test_cases = pd_cases,
+};
+
+kunit_test_suites(&pd_suite);
