@@ -173,27 +173,41 @@ static void with_small_cap(struct kunit *test, void (*fn)(struct kunit *test))
 	KUNIT_EXPECT_EQ(test, 0, pd_limits_set(&was));
 }
 
-static void evict_least_recently_used(struct kunit *test)
+/* Whether the cache holds a segment with this id (without touching it). */
+static bool held(const u8 *id)
 {
-	struct made *a = make_segment(test, 16 * PD_V1_BLOCK_SIZE, 3);	/* 1 MiB */
-	struct made *b = make_segment(test, PD_V1_BLOCK_SIZE, 4);
-	u64 evictions = pd_counter_read(PD_CNT_EVICTIONS);
-	struct pd_segment *seg;
+	struct pd_segment *seg = pd_segment_get(id, 32);
 
-	KUNIT_ASSERT_EQ(test, 0, add(a));
-	fill(test, a);			/* exactly the cap */
-	KUNIT_ASSERT_EQ(test, 0, add(b));
-	seg = pd_segment_get(a->d.id, 32);	/* a is now the most recent */
-	KUNIT_ASSERT_NOT_NULL(test, seg);
-	pd_segment_put(seg);
-	fill(test, b);			/* over the cap: b, the older, goes */
-	KUNIT_EXPECT_NULL(test, pd_segment_get(b->d.id, 32));
-	seg = pd_segment_get(a->d.id, 32);
-	KUNIT_EXPECT_NOT_NULL(test, seg);
 	if (seg)
 		pd_segment_put(seg);
+	return seg;
+}
+
+/*
+ * a and b of one block each, then a used again: adding c's 15 blocks
+ * passes the 1 MiB cap by one block, and b, the least recently used, goes.
+ */
+static void evict_least_recently_used(struct kunit *test)
+{
+	struct made *a = make_segment(test, PD_V1_BLOCK_SIZE, 3);
+	struct made *b = make_segment(test, PD_V1_BLOCK_SIZE, 4);
+	struct made *c = make_segment(test, 15 * PD_V1_BLOCK_SIZE, 6);
+	u64 evictions = pd_counter_read(PD_CNT_EVICTIONS);
+
+	KUNIT_ASSERT_EQ(test, 0, add(a));
+	fill(test, a);
+	KUNIT_ASSERT_EQ(test, 0, add(b));
+	fill(test, b);
+	KUNIT_EXPECT_TRUE(test, held(a->d.id));	/* a is now the most recent */
+	KUNIT_ASSERT_EQ(test, 0, add(c));
+	fill(test, c);
+	KUNIT_EXPECT_FALSE(test, held(b->d.id));
+	KUNIT_EXPECT_TRUE(test, held(a->d.id));
+	KUNIT_EXPECT_TRUE(test, held(c->d.id));
 	KUNIT_EXPECT_EQ(test, evictions + 1, pd_counter_read(PD_CNT_EVICTIONS));
 	pd_segment_flush(a->d.id, 32);
+	pd_segment_flush(b->d.id, 32);
+	pd_segment_flush(c->d.id, 32);
 }
 
 static void least_recently_used_goes_first(struct kunit *test)
