@@ -11,6 +11,7 @@
  * the counters once these tests are done).
  */
 #include <sys/syscall.h>
+#include <sys/wait.h>
 
 #include "kselftest_harness.h"
 
@@ -145,6 +146,58 @@ TEST_F(seg, a_small_cap_evicts_but_open_fds_keep_reading)
 	ASSERT_EQ(0, write_sysfs(SYSFS "cache_max_bytes", "268435456"));
 	free(b.data);
 	free(c.data);
+}
+
+/* Four processes add the same segment and its blocks at once, read them
+ * back, and one flushes it meanwhile: every read is right, nothing is
+ * counted twice. */
+TEST_F(seg, concurrent_clients_agree)
+{
+	struct seg big;
+	pid_t pids[4];
+	int i, status, ok = 0;
+
+	seg_make(&big, 40 * BLOCK + 333, 7);
+	for (i = 0; i < 4; i++) {
+		pids[i] = fork();
+		if (pids[i])
+			continue;
+		{
+			int family, fd, round, bad = 0;
+			struct nl_sock *s = nl_open(&family);
+			uint8_t *buf = malloc(BLOCK);
+
+			for (round = 0; round < 5 && !bad; round++) {
+				if (seg_add(s, family, &big))
+					_exit(10);
+				fd = seg_open(s, family, big.id);
+				if (fd < 0)
+					continue;	/* flushed between the two: fine */
+				bad |= seg_fill(fd, &big) != 0;
+				for (uint32_t b = 0; b < big.nblocks && !bad; b++) {
+					ssize_t n = pread(fd, buf, seg_block_len(&big, b),
+							  (off_t)b * BLOCK);
+
+					bad |= n != (ssize_t)seg_block_len(&big, b) ||
+					       memcmp(buf, big.data + (size_t)b * BLOCK, n);
+				}
+				close(fd);
+				if (i == 0 && round == 2)
+					seg_flush(s, family, big.id);
+			}
+			_exit(bad ? 11 : 0);
+		}
+	}
+	for (i = 0; i < 4; i++) {
+		ASSERT_EQ(pids[i], waitpid(pids[i], &status, 0));
+		ok += WIFEXITED(status) && WEXITSTATUS(status) == 0;
+	}
+	EXPECT_EQ(4, ok);
+	/* held once, counted once */
+	EXPECT_EQ(big.size, read_sysfs(SYSFS "cached_bytes"));
+	EXPECT_EQ(1, read_sysfs(SYSFS "segments"));
+	seg_flush(self->s, self->family, big.id);
+	free(big.data);
 }
 
 TEST_F(seg, no_unload_while_a_segment_is_open)

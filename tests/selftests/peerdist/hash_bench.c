@@ -1,0 +1,168 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * The guest side of the kernel benchmark (make bench): publishing a file
+ * by fd through peerdist.ko's hash offload, and a command (peerdist
+ * publish on the user backend) for comparison, each timed, with the bytes
+ * that crossed the user/kernel boundary per published byte.
+ *   hash_bench make FILE BYTES      write a file of BYTES
+ *   hash_bench kernel FILE          hash offload (sets a server secret)
+ *   hash_bench run CMD [ARG]...     run CMD; its time and read/write bytes
+ * Each measurement prints one line "bench NAME SECONDS BYTES-PER-BYTE".
+ */
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <stdio.h>
+#include <time.h>
+
+#include "seg_helpers.h"
+
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static int make_file(const char *path, long long bytes)
+{
+	static uint64_t buf[8192];
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	long long done = 0;
+	uint64_t x = 88172645463325252ull;
+
+	while (fd >= 0 && done < bytes) {
+		for (size_t i = 0; i < sizeof(buf) / 8; i++) {
+			x ^= x << 13;
+			x ^= x >> 7;
+			x ^= x << 17;
+			buf[i] = x;
+		}
+		if (write(fd, buf, sizeof(buf)) != sizeof(buf))
+			return 1;
+		done += sizeof(buf);
+	}
+	return fd < 0 || close(fd);
+}
+
+struct reply {
+	uint64_t generation, length;
+	size_t bytes;		/* what netlink carried back */
+};
+
+static int on_reply(struct nl_msg *msg, void *arg)
+{
+	struct nlattr *a[PEERDIST_A_MAX + 1];
+	struct reply *r = arg;
+
+	r->bytes += nlmsg_hdr(msg)->nlmsg_len;
+	if (genlmsg_parse(nlmsg_hdr(msg), 0, a, PEERDIST_A_MAX, NULL))
+		return NL_SKIP;
+	if (a[PEERDIST_A_GENERATION])
+		r->generation = nla_get_u64(a[PEERDIST_A_GENERATION]);
+	if (a[PEERDIST_A_CI_LENGTH])
+		r->length = nla_get_u64(a[PEERDIST_A_CI_LENGTH]);
+	return NL_OK;
+}
+
+/* Sends m and takes its reply and ACK; the request's bytes go to *sent. */
+static int exchange(struct nl_sock *s, struct nl_msg *m, struct reply *r, size_t *sent)
+{
+	int err;
+
+	*sent += nlmsg_hdr(m)->nlmsg_len;
+	nl_socket_modify_cb(s, NL_CB_VALID, NL_CB_CUSTOM, on_reply, r);
+	err = nl_send_auto(s, m);
+	nlmsg_free(m);
+	if (err >= 0)
+		err = nl_recvmsgs_default(s);
+	if (err >= 0)
+		err = nl_wait_for_ack(s);
+	return err;
+}
+
+/* Hash offload of the whole file, and every piece of its content info. */
+static int kernel(const char *path)
+{
+	struct reply r = { 0 };
+	size_t sent = 0, offset;
+	struct nl_msg *m;
+	struct stat st;
+	int family, fd = open(path, O_RDONLY);
+	struct nl_sock *s = nl_open(&family);
+	double t;
+
+	if (fd < 0 || !s || fstat(fd, &st))
+		return 1;
+	m = seg_request(family, PEERDIST_CMD_SET_SECRET, NULL, 0, 4096);
+	nla_put(m, PEERDIST_A_SECRET, 5, "bench");
+	if (exchange(s, m, &r, &sent))
+		return 1;
+	t = now();
+	m = seg_request(family, PEERDIST_CMD_HASH_FILE, NULL, 0, 4096);
+	nla_put_u32(m, PEERDIST_A_FD, fd);
+	if (exchange(s, m, &r, &sent))
+		return 1;
+	for (offset = 0; offset < r.length; offset += 16000) {
+		m = seg_request(family, PEERDIST_CMD_GET_CONTENT_INFO, NULL, 0, 4096);
+		nla_put_u64(m, PEERDIST_A_GENERATION, r.generation);
+		nla_put_u64(m, PEERDIST_A_CI_OFFSET, offset);
+		if (exchange(s, m, &r, &sent))
+			return 1;
+	}
+	printf("bench kernel-hash-offload %.3f %.6f\n", now() - t,
+	       (double)(sent + r.bytes) / st.st_size);
+	return 0;
+}
+
+/* rchar + wchar of a child that has exited but is not reaped yet. */
+static long long io_bytes(pid_t pid)
+{
+	char path[64], key[32];
+	long long v, sum = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/io", pid);
+	f = fopen(path, "r");
+	while (f && fscanf(f, "%31s %lld", key, &v) == 2)
+		if (!strcmp(key, "rchar:") || !strcmp(key, "wchar:"))
+			sum += v;
+	if (f)
+		fclose(f);
+	return sum;
+}
+
+static int run(char **argv, const char *measured)
+{
+	struct stat st;
+	siginfo_t info;
+	double t = now();
+	pid_t pid = fork();
+	long long io;
+
+	if (!pid) {
+		execv(argv[0], argv);
+		_exit(127);
+	}
+	if (pid < 0 || waitid(P_PID, pid, &info, WEXITED | WNOWAIT))
+		return 1;
+	t = now() - t;
+	io = io_bytes(pid);
+	waitpid(pid, NULL, 0);
+	if (info.si_status || stat(measured, &st))
+		return 1;
+	printf("bench user-backend-publish %.3f %.6f\n", t, (double)io / st.st_size);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc == 4 && !strcmp(argv[1], "make"))
+		return make_file(argv[2], atoll(argv[3]));
+	if (argc == 3 && !strcmp(argv[1], "kernel"))
+		return kernel(argv[2]);
+	if (argc > 3 && !strcmp(argv[1], "run"))
+		return run(argv + 3, argv[2]);
+	fprintf(stderr, "usage: hash_bench make FILE BYTES | kernel FILE | run FILE CMD...\n");
+	return 2;
+}
