@@ -489,8 +489,7 @@ enum pd_fetch_state pd_fetch_block(struct pd_fetcher *f,
 		j->idlen = d->hash_len;
 		j->version = d->hash_alg == PD_HASH_V2_SHA512_TRUNC ? 2 : 1;
 		j->block = b;
-		j->len = d->size - b * d->block_size < d->block_size ?
-			 d->size - b * d->block_size : d->block_size;
+		j->len = pd_segment_block_len(d, b);
 		j->next = f->jobs;
 		f->jobs = j;
 		f->njobs++;

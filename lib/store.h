@@ -32,6 +32,15 @@ struct pd_segment_desc {
 	const uint8_t *block_hashes;	/* nblocks * hash_len */
 };
 
+/* Block index's length: block_size, but for a short last block. */
+static inline uint32_t pd_segment_block_len(const struct pd_segment_desc *d,
+					    uint32_t index)
+{
+	uint64_t start = (uint64_t)index * d->block_size;
+
+	return d->size - start < d->block_size ? d->size - start : d->block_size;
+}
+
 /* Where a present block's bytes are: read len bytes at offset of fd. */
 struct pd_block_loc {
 	int fd;			/* the caller's own descriptor: close it */

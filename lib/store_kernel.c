@@ -296,8 +296,7 @@ static int kernel_locate_block(struct pd_store *s, const uint8_t *id,
 	if (!err) {
 		loc->fd = fcntl(o->fd, F_DUPFD_CLOEXEC, 0);
 		loc->offset = (uint64_t)index * o->d.block_size;
-		loc->len = o->d.size - loc->offset < o->d.block_size ?
-			   o->d.size - loc->offset : o->d.block_size;
+		loc->len = pd_segment_block_len(&o->d, index);
 		if (loc->fd < 0)
 			err = -errno;
 	}
@@ -322,8 +321,7 @@ static int kernel_put_blocks(struct pd_store *s, const uint8_t *id,
 			err = -EINVAL;
 			break;
 		}
-		blen = o->d.size - b * o->d.block_size < o->d.block_size ?
-		       o->d.size - b * o->d.block_size : o->d.block_size;
+		blen = pd_segment_block_len(&o->d, b);
 		if ((size_t)(p - (const uint8_t *)data) + blen > len) {
 			err = -EINVAL;
 			break;

@@ -531,8 +531,7 @@ static int user_locate_block(struct pd_store *s, const uint8_t *id,
 		 * so the bytes behind it stay what was verified. */
 		loc->fd = fcntl(o->data_fd, F_DUPFD_CLOEXEC, 0);
 		loc->offset = (uint64_t)index * o->d.block_size;
-		loc->len = o->d.size - loc->offset < o->d.block_size ?
-			   o->d.size - loc->offset : o->d.block_size;
+		loc->len = pd_segment_block_len(&o->d, index);
 		if (loc->fd < 0)
 			err = -errno;
 	}

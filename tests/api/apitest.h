@@ -32,6 +32,20 @@ static inline void use_cache(const char *name)
 	setenv("PEERDIST_CACHE_DIR", path, 1);
 }
 
+/* Sets PEERDIST_BACKEND (NULL: unsets it); returns what it was (malloc'd
+ * or NULL) for the next call to put back. */
+static inline char *use_backend(const char *backend)
+{
+	char *was = getenv("PEERDIST_BACKEND");
+
+	was = was ? strdup(was) : NULL;
+	if (backend)
+		setenv("PEERDIST_BACKEND", backend, 1);
+	else
+		unsetenv("PEERDIST_BACKEND");
+	return was;
+}
+
 static inline int api_setup(void **state)
 {
 	char path[128];

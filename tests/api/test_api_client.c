@@ -33,22 +33,18 @@ static int client_setup(void **state)
 {
 	PEERDIST_INSTANCE_HANDLE server;
 	PEERDIST_CONTENT_TAG tag = { { 9, 9, 9 } };
-	char *backend = getenv("PEERDIST_BACKEND");
+	char *backend;
 
-	backend = backend ? strdup(backend) : NULL;
 	api_setup(state);
 	fx.data = malloc(LEN);
 	fill_pattern(fx.data, LEN, 42);
 	use_cache("server");
-	setenv("PEERDIST_BACKEND", "user", 1);
+	backend = use_backend("user");
 	server = startup();
 	publish(server, "the-content", fx.data, LEN, 123457);
 	fx.ci = retrieve_ci(server, "the-content", 0, 0, *state ? 2 : 1, &fx.ci_len);
 	PeerDistShutdown(server);
-	if (backend)
-		setenv("PEERDIST_BACKEND", backend, 1);
-	else
-		unsetenv("PEERDIST_BACKEND");
+	free(use_backend(backend));
 	free(backend);
 	use_cache("client");
 	fx.inst = startup();

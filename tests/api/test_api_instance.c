@@ -170,10 +170,8 @@ static void client_information(void **state)
 static void forced_kernel_backend(void **state)
 {
 	PEERDIST_INSTANCE_HANDLE h;
-	char *was = getenv("PEERDIST_BACKEND");
+	char *was = use_backend("kernel");
 
-	was = was ? strdup(was) : NULL;
-	setenv("PEERDIST_BACKEND", "kernel", 1);
 	if (access("/sys/kernel/peerdist", F_OK)) {
 		assert_int_equal(PeerDistStartup(PEERDIST_VERSION, &h, NULL),
 				 PEERDIST_ERROR_SERVICE_UNAVAILABLE);
@@ -181,10 +179,7 @@ static void forced_kernel_backend(void **state)
 		assert_int_equal(PeerDistStartup(PEERDIST_VERSION, &h, NULL), ERROR_SUCCESS);
 		PeerDistShutdown(h);
 	}
-	if (was)
-		setenv("PEERDIST_BACKEND", was, 1);
-	else
-		unsetenv("PEERDIST_BACKEND");
+	free(use_backend(was));
 	free(was);
 }
 

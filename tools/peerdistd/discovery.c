@@ -355,6 +355,17 @@ static void *discovery_main(void *arg)
 	return NULL;
 }
 
+static void close_all(struct pd_discovery *d)
+{
+	if (d->stop_fd >= 0)
+		close(d->stop_fd);
+	if (d->fds[0] >= 0)
+		close(d->fds[0]);
+	if (d->fds[1] >= 0)
+		close(d->fds[1]);
+	free(d);
+}
+
 int pd_discovery_start(const struct pd_config *cfg, struct pd_store *st,
 		       unsigned http_port, struct pd_discovery **out)
 {
@@ -387,13 +398,7 @@ int pd_discovery_start(const struct pd_config *cfg, struct pd_store *st,
 	return 0;
 
 close_fds:
-	if (d->stop_fd >= 0)
-		close(d->stop_fd);
-	if (d->fds[0] >= 0)
-		close(d->fds[0]);
-	if (d->fds[1] >= 0)
-		close(d->fds[1]);
-	free(d);
+	close_all(d);
 	return -1;
 }
 
@@ -411,10 +416,5 @@ void pd_discovery_stop(struct pd_discovery *d)
 		free(d->pending[i].xml);
 		free(d->pending[i].said);
 	}
-	close(d->stop_fd);
-	if (d->fds[0] >= 0)
-		close(d->fds[0]);
-	if (d->fds[1] >= 0)
-		close(d->fds[1]);
-	free(d);
+	close_all(d);
 }

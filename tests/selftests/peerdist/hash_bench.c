@@ -9,6 +9,7 @@
  *   hash_bench run CMD [ARG]...     run CMD; its time and read/write bytes
  * Each measurement prints one line "bench NAME SECONDS BYTES-PER-BYTE".
  */
+#define _GNU_SOURCE	/* before any header: memmem, SEEK_DATA */
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <stdio.h>
@@ -65,20 +66,11 @@ static int on_reply(struct nl_msg *msg, void *arg)
 	return NL_OK;
 }
 
-/* Sends m and takes its reply and ACK; the request's bytes go to *sent. */
+/* ask(), counting the request's bytes in *sent. */
 static int exchange(struct nl_sock *s, struct nl_msg *m, struct reply *r, size_t *sent)
 {
-	int err;
-
 	*sent += nlmsg_hdr(m)->nlmsg_len;
-	nl_socket_modify_cb(s, NL_CB_VALID, NL_CB_CUSTOM, on_reply, r);
-	err = nl_send_auto(s, m);
-	nlmsg_free(m);
-	if (err >= 0)
-		err = nl_recvmsgs_default(s);
-	if (err >= 0)
-		err = nl_wait_for_ack(s);
-	return err;
+	return ask(s, m, on_reply, r);
 }
 
 /* Hash offload of the whole file, and every piece of its content info. */

@@ -8,6 +8,7 @@
  * again, a changed one is, and the old result is gone (ESTALE); what is not
  * a readable regular file is refused.
  */
+#define _GNU_SOURCE	/* before any header: memmem, SEEK_DATA */
 #include <sys/stat.h>
 #include <sys/wait.h>
 
@@ -52,27 +53,13 @@ static int parse_result(struct nl_msg *msg, void *arg)
 	return NL_OK;
 }
 
-static int ask(struct nl_sock *s, struct nl_msg *m, struct result *r)
-{
-	int err;
-
-	nl_socket_modify_cb(s, NL_CB_VALID, NL_CB_CUSTOM, parse_result, r);
-	err = nl_send_auto(s, m);
-	nlmsg_free(m);
-	if (err >= 0)
-		err = nl_recvmsgs_default(s);
-	if (err >= 0)
-		err = nl_wait_for_ack(s);
-	return err;
-}
-
 static int hash_file(struct nl_sock *s, int family, int fd, struct result *r)
 {
 	struct nl_msg *m = seg_request(family, PEERDIST_CMD_HASH_FILE, NULL, 0, 4096);
 
 	nla_put_u32(m, PEERDIST_A_FD, fd);
 	memset(r, 0, sizeof(*r));
-	return ask(s, m, r);
+	return ask(s, m, parse_result, r);
 }
 
 static int piece(struct nl_sock *s, int family, struct result *r)
@@ -82,7 +69,7 @@ static int piece(struct nl_sock *s, int family, struct result *r)
 	nla_put_u64(m, PEERDIST_A_GENERATION, r->generation);
 	nla_put_u64(m, PEERDIST_A_CI_OFFSET, r->offset);
 	r->len = 0;
-	return ask(s, m, r);
+	return ask(s, m, parse_result, r);
 }
 
 static uint8_t *content(void)

@@ -10,6 +10,7 @@
  * it added, so that afterwards no object is left (the guest's init checks
  * the counters once these tests are done).
  */
+#define _GNU_SOURCE	/* before any header: memmem, SEEK_DATA */
 #include <sys/syscall.h>
 #include <sys/wait.h>
 

@@ -92,6 +92,22 @@ static inline int seg_add(struct nl_sock *sk, int family, const struct seg *s)
 	return seg_add_raw(sk, family, s, s->id, 32, s->hod);
 }
 
+/* Sends m (consumed), hands the reply to fn, and takes the ACK. */
+static inline int ask(struct nl_sock *sk, struct nl_msg *m, nl_recvmsg_msg_cb_t fn,
+		      void *arg)
+{
+	int err;
+
+	nl_socket_modify_cb(sk, NL_CB_VALID, NL_CB_CUSTOM, fn, arg);
+	err = nl_send_auto(sk, m);
+	nlmsg_free(m);
+	if (err >= 0)
+		err = nl_recvmsgs_default(sk);
+	if (err >= 0)
+		err = nl_wait_for_ack(sk);
+	return err;
+}
+
 static inline int parse_fd(struct nl_msg *msg, void *arg)
 {
 	struct nlattr *a[PEERDIST_A_MAX + 1];
@@ -104,16 +120,10 @@ static inline int parse_fd(struct nl_msg *msg, void *arg)
 /* open-segment: the fd, or a negative libnl error. */
 static inline int seg_open(struct nl_sock *sk, int family, const uint8_t *id)
 {
-	struct nl_msg *m = seg_request(family, PEERDIST_CMD_OPEN_SEGMENT, id, 32, 4096);
 	int fd = -1, err;
 
-	nl_socket_modify_cb(sk, NL_CB_VALID, NL_CB_CUSTOM, parse_fd, &fd);
-	err = nl_send_auto(sk, m);
-	nlmsg_free(m);
-	if (err >= 0)
-		err = nl_recvmsgs_default(sk);
-	if (err >= 0 && fd >= 0)
-		err = nl_wait_for_ack(sk);
+	err = ask(sk, seg_request(family, PEERDIST_CMD_OPEN_SEGMENT, id, 32, 4096),
+		  parse_fd, &fd);
 	return err < 0 ? err : fd;
 }
 
