@@ -6,7 +6,8 @@
  * that crossed the user/kernel boundary per published byte.
  *   hash_bench make FILE BYTES      write a file of BYTES
  *   hash_bench kernel FILE          hash offload (sets a server secret)
- *   hash_bench run CMD [ARG]...     run CMD; its time and read/write bytes
+ *   hash_bench run NAME FILE CMD... run CMD (which reads FILE); its time and
+ *                                   read/write bytes per byte of FILE
  * Each measurement prints one line "bench NAME SECONDS BYTES-PER-BYTE".
  */
 #define _GNU_SOURCE	/* before any header: memmem, SEEK_DATA */
@@ -88,7 +89,7 @@ static int kernel(const char *path)
 		return 1;
 	m = seg_request(family, PEERDIST_CMD_SET_SECRET, NULL, 0, 4096);
 	nla_put(m, PEERDIST_A_SECRET, 5, "bench");
-	if (exchange(s, m, &r, &sent))
+	if (send_and_ack(s, m))	/* no reply, only the ACK */
 		return 1;
 	t = now();
 	m = seg_request(family, PEERDIST_CMD_HASH_FILE, NULL, 0, 4096);
@@ -124,7 +125,7 @@ static long long io_bytes(pid_t pid)
 	return sum;
 }
 
-static int run(char **argv, const char *measured)
+static int run(const char *name, const char *measured, char **argv)
 {
 	struct stat st;
 	siginfo_t info;
@@ -143,7 +144,7 @@ static int run(char **argv, const char *measured)
 	waitpid(pid, NULL, 0);
 	if (info.si_status || stat(measured, &st))
 		return 1;
-	printf("bench user-backend-publish %.3f %.6f\n", t, (double)io / st.st_size);
+	printf("bench %s %.3f %.6f\n", name, t, (double)io / st.st_size);
 	return 0;
 }
 
@@ -153,8 +154,8 @@ int main(int argc, char **argv)
 		return make_file(argv[2], atoll(argv[3]));
 	if (argc == 3 && !strcmp(argv[1], "kernel"))
 		return kernel(argv[2]);
-	if (argc > 3 && !strcmp(argv[1], "run"))
-		return run(argv + 3, argv[2]);
-	fprintf(stderr, "usage: hash_bench make FILE BYTES | kernel FILE | run FILE CMD...\n");
+	if (argc > 4 && !strcmp(argv[1], "run"))
+		return run(argv[2], argv[3], argv + 4);
+	fprintf(stderr, "usage: hash_bench make FILE BYTES | kernel FILE | run NAME FILE CMD...\n");
 	return 2;
 }
