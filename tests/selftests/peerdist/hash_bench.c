@@ -47,37 +47,17 @@ static int make_file(const char *path, long long bytes)
 	return fd < 0 || close(fd);
 }
 
-struct reply {
-	uint64_t generation, length;
-	size_t bytes;		/* what netlink carried back */
-};
-
-static int on_reply(struct nl_msg *msg, void *arg)
-{
-	struct nlattr *a[PEERDIST_A_MAX + 1];
-	struct reply *r = arg;
-
-	r->bytes += nlmsg_hdr(msg)->nlmsg_len;
-	if (genlmsg_parse(nlmsg_hdr(msg), 0, a, PEERDIST_A_MAX, NULL))
-		return NL_SKIP;
-	if (a[PEERDIST_A_GENERATION])
-		r->generation = nla_get_u64(a[PEERDIST_A_GENERATION]);
-	if (a[PEERDIST_A_CI_LENGTH])
-		r->length = nla_get_u64(a[PEERDIST_A_CI_LENGTH]);
-	return NL_OK;
-}
-
 /* ask(), counting the request's bytes in *sent. */
-static int exchange(struct nl_sock *s, struct nl_msg *m, struct reply *r, size_t *sent)
+static int exchange(struct nl_sock *s, struct nl_msg *m, struct ci_reply *r, size_t *sent)
 {
 	*sent += nlmsg_hdr(m)->nlmsg_len;
-	return ask(s, m, on_reply, r);
+	return ask(s, m, parse_ci_reply, r);
 }
 
 /* Hash offload of the whole file, and every piece of its content info. */
 static int kernel(const char *path)
 {
-	struct reply r = { 0 };
+	struct ci_reply r = { 0 };
 	size_t sent = 0, offset;
 	struct nl_msg *m;
 	struct stat st;

@@ -29,47 +29,23 @@ static int set_secret(struct nl_sock *s, int family)
 	return send_and_ack(s, m);
 }
 
-struct result {
-	uint64_t generation, length, offset;
-	uint8_t *data;
-	int len;
-};
-
-static int parse_result(struct nl_msg *msg, void *arg)
-{
-	struct nlattr *a[PEERDIST_A_MAX + 1];
-	struct result *r = arg;
-
-	if (genlmsg_parse(nlmsg_hdr(msg), 0, a, PEERDIST_A_MAX, NULL))
-		return NL_SKIP;
-	if (a[PEERDIST_A_GENERATION])
-		r->generation = nla_get_u64(a[PEERDIST_A_GENERATION]);
-	if (a[PEERDIST_A_CI_LENGTH])
-		r->length = nla_get_u64(a[PEERDIST_A_CI_LENGTH]);
-	if (a[PEERDIST_A_CI_DATA] && r->data) {
-		r->len = nla_len(a[PEERDIST_A_CI_DATA]);
-		memcpy(r->data + r->offset, nla_data(a[PEERDIST_A_CI_DATA]), r->len);
-	}
-	return NL_OK;
-}
-
-static int hash_file(struct nl_sock *s, int family, int fd, struct result *r)
+static int hash_file(struct nl_sock *s, int family, int fd, struct ci_reply *r)
 {
 	struct nl_msg *m = seg_request(family, PEERDIST_CMD_HASH_FILE, NULL, 0, 4096);
 
 	nla_put_u32(m, PEERDIST_A_FD, fd);
 	memset(r, 0, sizeof(*r));
-	return ask(s, m, parse_result, r);
+	return ask(s, m, parse_ci_reply, r);
 }
 
-static int piece(struct nl_sock *s, int family, struct result *r)
+static int piece(struct nl_sock *s, int family, struct ci_reply *r)
 {
 	struct nl_msg *m = seg_request(family, PEERDIST_CMD_GET_CONTENT_INFO, NULL, 0, 4096);
 
 	nla_put_u64(m, PEERDIST_A_GENERATION, r->generation);
 	nla_put_u64(m, PEERDIST_A_CI_OFFSET, r->offset);
 	r->len = 0;
-	return ask(s, m, parse_result, r);
+	return ask(s, m, parse_ci_reply, r);
 }
 
 static uint8_t *content(void)
@@ -146,7 +122,7 @@ static void first_id(const uint8_t *ci, uint8_t id[32])
 TEST(hash_offload)
 {
 	struct nl_sock *s;
-	struct result r, again;
+	struct ci_reply r, again;
 	uint8_t *data = content(), *want = malloc(200000), *got, id[32], buf[100];
 	size_t want_len;
 	int family, fd, sfd;

@@ -108,6 +108,34 @@ static inline int ask(struct nl_sock *sk, struct nl_msg *m, nl_recvmsg_msg_cb_t 
 	return err;
 }
 
+/* What hash-file and get-content-info answer. */
+struct ci_reply {
+	uint64_t generation, length, offset;
+	uint8_t *data;		/* where pieces go, at offset; NULL: not kept */
+	int len;		/* the last piece's length */
+	size_t bytes;		/* netlink bytes received */
+};
+
+static inline int parse_ci_reply(struct nl_msg *msg, void *arg)
+{
+	struct nlattr *a[PEERDIST_A_MAX + 1];
+	struct ci_reply *r = arg;
+
+	r->bytes += nlmsg_hdr(msg)->nlmsg_len;
+	if (genlmsg_parse(nlmsg_hdr(msg), 0, a, PEERDIST_A_MAX, NULL))
+		return NL_SKIP;
+	if (a[PEERDIST_A_GENERATION])
+		r->generation = nla_get_u64(a[PEERDIST_A_GENERATION]);
+	if (a[PEERDIST_A_CI_LENGTH])
+		r->length = nla_get_u64(a[PEERDIST_A_CI_LENGTH]);
+	if (a[PEERDIST_A_CI_DATA]) {
+		r->len = nla_len(a[PEERDIST_A_CI_DATA]);
+		if (r->data)
+			memcpy(r->data + r->offset, nla_data(a[PEERDIST_A_CI_DATA]), r->len);
+	}
+	return NL_OK;
+}
+
 static inline int parse_fd(struct nl_msg *msg, void *arg)
 {
 	struct nlattr *a[PEERDIST_A_MAX + 1];
