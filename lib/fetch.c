@@ -69,7 +69,6 @@ struct pd_fetcher {
 	struct segment_peers *segments;
 	unsigned nsegments;
 	struct distrusted distrusted[MAX_DISTRUSTED];
-	struct pd_fetch_stats stats;
 	int stop;
 	unsigned nthreads;
 	pthread_t threads[MAX_WORKERS];
@@ -183,7 +182,6 @@ static unsigned find_peers(struct pd_fetcher *f, const struct job *j,
 	if (s && !f->stop && !waited && (*fresh || now_ms() - s->found_ms >
 					 (s->n ? PEERS_FRESH_MS : NO_PEERS_FRESH_MS))) {
 		s->probing = 1;
-		f->stats.probes++;
 		pthread_mutex_unlock(&f->lock);
 		got = pd_discover(j->version, j->id, j->idlen, f->cfg.interfaces,
 				  f->cfg.window_ms, found, PEERS_PER_SEGMENT);
@@ -248,16 +246,6 @@ static enum ask_result check_and_keep(struct pd_fetcher *f, const struct job *j,
 	return err == -EBADMSG ? BAD : err ? STALLED : GOT;
 }
 
-static void count(struct pd_fetcher *f, enum ask_result r, uint32_t len)
-{
-	pthread_mutex_lock(&f->lock);
-	f->stats.blocks += r == GOT;
-	f->stats.bytes += r == GOT ? len : 0;
-	f->stats.bad_blocks += r == BAD;
-	f->stats.stalls += r == STALLED;
-	pthread_mutex_unlock(&f->lock);
-}
-
 /* One MSG_BLK of a pipelined exchange; stops it at the first bad one. */
 static int on_response(void *arg, unsigned i, long len)
 {
@@ -267,7 +255,6 @@ static int on_response(void *arg, unsigned i, long len)
 
 	if (!pd_pccrr_decode_response(w->resp, len, &w->msg))
 		r = check_and_keep(w->f, j, w);
-	count(w->f, r, j->len);
 	*w->asked_got[i] = r == GOT;
 	w->bad = r == BAD || r == STALLED;
 	return w->bad;
@@ -314,9 +301,7 @@ static void ask(struct pd_fetcher *f, struct batch *b, const struct pd_peer *p,
 	err = pd_pccrr_pipeline(&w->conn, &p->addr, w->iov, k, w->resp,
 				sizeof(w->resp), f->cfg.request_ms, on_response, w,
 				&done);
-	if (err && !w->bad)
-		count(f, STALLED, 0);	/* timed out, refused, or not HTTP */
-	if (err || w->bad) {
+	if (err || w->bad) {	/* bad data, timed out, refused, or not HTTP */
 		distrust(f, &p->addr);
 		b->skipped = 1;
 	}
@@ -497,13 +482,6 @@ enum pd_fetch_state pd_fetch_block(struct pd_fetcher *f,
 	}
 	pthread_mutex_unlock(&f->lock);
 	return s;
-}
-
-void pd_fetch_get_stats(struct pd_fetcher *f, struct pd_fetch_stats *out)
-{
-	pthread_mutex_lock(&f->lock);
-	*out = f->stats;
-	pthread_mutex_unlock(&f->lock);
 }
 
 int pd_fetcher_start(struct pd_store *st, const struct pd_fetch_config *cfg,

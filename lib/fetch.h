@@ -29,14 +29,6 @@ struct pd_fetch_config {
 	unsigned workers;		/* parallel connections */
 };
 
-struct pd_fetch_stats {
-	uint64_t probes;
-	uint64_t blocks;		/* fetched and verified */
-	uint64_t bytes;
-	uint64_t bad_blocks;		/* failed decryption or verification */
-	uint64_t stalls;		/* request timer expired, or transport errors */
-};
-
 struct pd_fetcher;
 
 /* Reads the configuration from the environment: PEERDIST_DISCOVERY
@@ -51,8 +43,6 @@ int pd_fetcher_start(struct pd_store *st, const struct pd_fetch_config *cfg,
  * free) and says how it stands. */
 enum pd_fetch_state pd_fetch_block(struct pd_fetcher *f,
 				   const struct pd_segment_desc *d, uint32_t b);
-
-void pd_fetch_get_stats(struct pd_fetcher *f, struct pd_fetch_stats *out);
 
 /* Stops the workers (a request in progress ends within the request timer). */
 void pd_fetcher_stop(struct pd_fetcher *f);
