@@ -412,6 +412,8 @@ void pd_discovery_stop(struct pd_discovery *d)
 	if (write(d->stop_fd, &one, sizeof(one)) < 0)
 		one = 0;	/* an eventfd write cannot fail here */
 	pthread_join(d->thread, NULL);
+	pd_log(PD_LOG_INFO, "discovery: %llu Probes from our subnets, %llu answered",
+	       (unsigned long long)d->probes, (unsigned long long)d->answers);
 	for (i = 0; i < d->npending; i++) {
 		free(d->pending[i].xml);
 		free(d->pending[i].said);
