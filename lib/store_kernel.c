@@ -259,20 +259,28 @@ static int present(const struct open_segment *o, uint32_t index)
 	return index < o->d.nblocks && lseek(o->fd, at, SEEK_DATA) == at;
 }
 
+/* Lock contract: k->lock held. The open segment, opened again (if not
+ * recently) when it lacks block index, so that a miss is the module's. */
+static struct open_segment *open_for_block(struct kernel_store *k, const uint8_t *id,
+					   unsigned idlen, uint32_t index, int *err)
+{
+	struct open_segment *o = get_open(k, id, idlen, 0, err);
+
+	if (o && index < o->d.nblocks && !present(o, index))
+		o = get_open(k, id, idlen, 1, err);
+	return o;
+}
+
 static int kernel_has_block(struct pd_store *s, const uint8_t *id,
 			    unsigned idlen, uint32_t index)
 {
 	struct kernel_store *k = to_kernel(s);
 	struct open_segment *o;
-	int err = 0, got = 0;
+	int err = 0, got;
 
 	pthread_mutex_lock(&k->lock);
-	o = get_open(k, id, idlen, 0, &err);
+	o = open_for_block(k, id, idlen, index, &err);
 	got = o && present(o, index);
-	if (o && !got && index < o->d.nblocks) {
-		o = get_open(k, id, idlen, 1, &err);
-		got = o && present(o, index);
-	}
 	pthread_mutex_unlock(&k->lock);
 	return err && err != -ENOENT ? err : got;
 }
@@ -286,9 +294,7 @@ static int kernel_locate_block(struct pd_store *s, const uint8_t *id,
 	int err = 0;
 
 	pthread_mutex_lock(&k->lock);
-	o = get_open(k, id, idlen, 0, &err);
-	if (o && !present(o, index))
-		o = get_open(k, id, idlen, 1, &err);
+	o = open_for_block(k, id, idlen, index, &err);
 	if (o && index >= o->d.nblocks)
 		err = -EINVAL;
 	else if (o && !present(o, index))
