@@ -45,6 +45,10 @@ static const struct nla_policy pd_policy[PEERDIST_A_MAX + 1] = {
 	[PEERDIST_A_CI_OFFSET] = { .type = NLA_U64 },
 	[PEERDIST_A_CI_LENGTH] = { .type = NLA_U64 },
 	[PEERDIST_A_CI_DATA] = { .type = NLA_BINARY },
+	/* Past the s16 of a range: the handler checks there is one of each. */
+	[PEERDIST_A_SEGMENT_IDS] = { .type = NLA_BINARY, .len = 64000 },
+	[PEERDIST_A_SEGMENT_SIZES] = { .type = NLA_BINARY, .len = 4000 },
+	[PEERDIST_A_CONTENT_OFFSET] = { .type = NLA_U64 },
 };
 
 #define CI_PIECE	16000	/* fits libnl's default 32 KiB receive buffer */
@@ -188,12 +192,11 @@ static struct pd_segment *request_segment(struct genl_info *info)
 	return pd_segment_get(nla_data(id), nla_len(id)) ?: ERR_PTR(-ENOENT);
 }
 
-static int put_segment(struct sk_buff *msg, const struct pd_segment *seg, int fd)
+static int put_segment(struct sk_buff *msg, const struct pd_segment *seg)
 {
 	const struct pd_segment_desc *d = &seg->desc;
 
-	if (nla_put_u32(msg, PEERDIST_A_FD, fd) ||
-	    nla_put_u32(msg, PEERDIST_A_HASH_ALG, d->hash_alg) ||
+	if (nla_put_u32(msg, PEERDIST_A_HASH_ALG, d->hash_alg) ||
 	    nla_put(msg, PEERDIST_A_HOD, d->hash_len, d->hod) ||
 	    nla_put(msg, PEERDIST_A_KP, d->hash_len, d->kp) ||
 	    nla_put_u32(msg, PEERDIST_A_SEGMENT_SIZE, d->size) ||
@@ -205,45 +208,116 @@ static int put_segment(struct sk_buff *msg, const struct pd_segment *seg, int fd
 }
 
 /*
- * The fd is installed in the caller's table only once the reply is ready:
- * a failure after that would leave the caller an fd it never hears of.
+ * A reply carrying an fd: the fd is installed in the caller's table only
+ * once the reply is ready (open() installs it and returns it), since a
+ * failure after that would leave the caller an fd it never hears of.
  */
-static int pd_open_segment(struct sk_buff *skb, struct genl_info *info)
+static int reply_with_fd(struct genl_info *info, u8 cmd,
+			 int (*fill)(struct sk_buff *msg, void *arg),
+			 int (*open)(void *arg), void *arg)
 {
-	struct pd_segment *seg;
+	struct nlattr *fd_attr;
 	struct sk_buff *msg;
 	void *hdr;
-	int fd, err = check_enabled(info);
+	int fd, err = -ENOMEM;
 
-	if (err)
-		return err;
-	err = -ENOMEM;
-	seg = request_segment(info);
-	if (IS_ERR(seg))
-		return PTR_ERR(seg);
 	msg = genlmsg_new(NLMSG_DEFAULT_SIZE, GFP_KERNEL);
 	if (!msg)
-		goto put_seg;
-	hdr = genlmsg_put_reply(msg, info, &pd_family, 0, PEERDIST_CMD_OPEN_SEGMENT);
-	err = hdr ? put_segment(msg, seg, 0) : -EMSGSIZE;
+		return err;
+	err = -EMSGSIZE;
+	hdr = genlmsg_put_reply(msg, info, &pd_family, 0, cmd);
+	fd_attr = hdr ? nla_reserve(msg, PEERDIST_A_FD, sizeof(u32)) : NULL;
+	if (!fd_attr)
+		goto free_msg;
+	err = fill ? fill(msg, arg) : 0;
 	if (err)
 		goto free_msg;
-	fd = pd_segment_open_fd(seg);
+	fd = open(arg);
 	if (fd < 0) {
 		err = fd;
 		goto free_msg;
 	}
-	/* The fd attribute was written as 0 above: now its real value. */
-	nla_put_u32(msg, PEERDIST_A_FD, fd);
+	*(u32 *)nla_data(fd_attr) = fd;
 	genlmsg_end(msg, hdr);
-	pd_segment_put(seg);
 	return genlmsg_reply(msg, info);
 
 free_msg:
 	nlmsg_free(msg);
-put_seg:
+	return err;
+}
+
+static int fill_segment(struct sk_buff *msg, void *seg)
+{
+	return put_segment(msg, seg);
+}
+
+static int open_segment_fd(void *seg)
+{
+	return pd_segment_open_fd(seg);
+}
+
+static int pd_open_segment(struct sk_buff *skb, struct genl_info *info)
+{
+	struct pd_segment *seg;
+	int err = check_enabled(info);
+
+	if (err)
+		return err;
+	seg = request_segment(info);
+	if (IS_ERR(seg))
+		return PTR_ERR(seg);
+	err = reply_with_fd(info, PEERDIST_CMD_OPEN_SEGMENT, fill_segment,
+			    open_segment_fd, seg);
 	pd_segment_put(seg);
 	return err;
+}
+
+struct content_request {
+	int fd;				/* -1: a new content fd */
+	u32 hash_alg, n;
+	const u8 *ids;
+	const u32 *sizes;
+	u64 start;
+};
+
+static int open_content_fd(void *arg)
+{
+	struct content_request *r = arg;
+
+	return pd_content_open(r->fd, r->hash_alg, r->ids, r->sizes, r->n, r->start);
+}
+
+static int pd_open_content(struct sk_buff *skb, struct genl_info *info)
+{
+	struct nlattr **a = info->attrs;
+	struct content_request r = { .fd = -1 };
+	unsigned int hash_len;
+	int err = check_enabled(info);
+
+	if (err)
+		return err;
+	if (GENL_REQ_ATTR_CHECK(info, PEERDIST_A_HASH_ALG) ||
+	    GENL_REQ_ATTR_CHECK(info, PEERDIST_A_SEGMENT_IDS) ||
+	    GENL_REQ_ATTR_CHECK(info, PEERDIST_A_SEGMENT_SIZES) ||
+	    GENL_REQ_ATTR_CHECK(info, PEERDIST_A_CONTENT_OFFSET))
+		return -EINVAL;
+	r.hash_alg = nla_get_u32(a[PEERDIST_A_HASH_ALG]);
+	hash_len = pd_hash_len(r.hash_alg);
+	r.n = nla_len(a[PEERDIST_A_SEGMENT_SIZES]) / sizeof(u32);
+	if (!hash_len || !r.n || nla_len(a[PEERDIST_A_SEGMENT_SIZES]) % sizeof(u32) ||
+	    nla_len(a[PEERDIST_A_SEGMENT_IDS]) != r.n * hash_len) {
+		NL_SET_ERR_MSG(info->extack, "one id of the hash's length for every size");
+		return -EINVAL;
+	}
+	r.ids = nla_data(a[PEERDIST_A_SEGMENT_IDS]);
+	r.sizes = nla_data(a[PEERDIST_A_SEGMENT_SIZES]);
+	r.start = nla_get_u64(a[PEERDIST_A_CONTENT_OFFSET]);
+	if (a[PEERDIST_A_FD]) {
+		r.fd = nla_get_u32(a[PEERDIST_A_FD]);
+		if (r.fd < 0)
+			return -EBADF;
+	}
+	return reply_with_fd(info, PEERDIST_CMD_OPEN_CONTENT, NULL, open_content_fd, &r);
 }
 
 static int pd_flush_segment(struct sk_buff *skb, struct genl_info *info)
@@ -373,6 +447,10 @@ static const struct genl_small_ops pd_ops[] = {
 		.cmd = PEERDIST_CMD_GET_CONTENT_INFO,
 		.doit = pd_get_content_info,
 	},
+	{
+		.cmd = PEERDIST_CMD_OPEN_CONTENT,
+		.doit = pd_open_content,
+	},
 };
 
 static const struct genl_multicast_group pd_mcgrps[] = {
@@ -393,7 +471,9 @@ static struct genl_family pd_family __ro_after_init = {
 	.netnsok = true,
 };
 
-void pd_genl_notify_block(const struct pd_segment *seg, u32 index)
+/* Sends an event to the events group, if anyone listens; fill adds its attributes. */
+static void notify(u8 cmd, int (*fill)(struct sk_buff *msg, const void *arg),
+		   const void *arg)
 {
 	struct sk_buff *msg;
 	void *hdr;
@@ -403,14 +483,45 @@ void pd_genl_notify_block(const struct pd_segment *seg, u32 index)
 	msg = genlmsg_new(NLMSG_DEFAULT_SIZE, GFP_KERNEL);
 	if (!msg)
 		return;
-	hdr = genlmsg_put(msg, 0, 0, &pd_family, 0, PEERDIST_CMD_BLOCK_ADDED);
-	if (!hdr || nla_put(msg, PEERDIST_A_SEGMENT_ID, seg->desc.hash_len, seg->desc.id) ||
-	    nla_put_u32(msg, PEERDIST_A_BLOCK_INDEX, index)) {
+	hdr = genlmsg_put(msg, 0, 0, &pd_family, 0, cmd);
+	if (!hdr || fill(msg, arg)) {
 		nlmsg_free(msg);
 		return;
 	}
 	genlmsg_end(msg, hdr);
 	genlmsg_multicast(&pd_family, msg, 0, 0, GFP_KERNEL);
+}
+
+struct block_event {
+	const struct pd_segment *seg;
+	u32 index;
+};
+
+static int fill_block(struct sk_buff *msg, const void *arg)
+{
+	const struct block_event *e = arg;
+	const struct pd_segment_desc *d = &e->seg->desc;
+
+	return nla_put(msg, PEERDIST_A_SEGMENT_ID, d->hash_len, d->id) ?:
+	       nla_put_u32(msg, PEERDIST_A_BLOCK_INDEX, e->index);
+}
+
+void pd_genl_notify_block(const struct pd_segment *seg, u32 index, bool added)
+{
+	struct block_event e = { .seg = seg, .index = index };
+
+	notify(added ? PEERDIST_CMD_BLOCK_ADDED : PEERDIST_CMD_BLOCK_MISSING,
+	       fill_block, &e);
+}
+
+static int fill_status(struct sk_buff *msg, const void *enabled)
+{
+	return nla_put_u8(msg, PEERDIST_A_ENABLED, *(const bool *)enabled);
+}
+
+void pd_genl_notify_status(bool enabled)
+{
+	notify(PEERDIST_CMD_STATUS_CHANGED, fill_status, &enabled);
 }
 
 int __init pd_genl_init(void)

@@ -15,6 +15,9 @@
 #include <linux/kref.h>
 #include <linux/list.h>
 #include <linux/mutex.h>
+#include <linux/spinlock.h>
+#include <linux/uio.h>
+#include <linux/wait.h>
 #include <linux/types.h>
 
 #define PD_CACHE_MIN_BYTES	BIT_ULL(20)
@@ -87,6 +90,9 @@ struct pd_segment {
 	DECLARE_BITMAP(present, PD_MAX_BLOCKS);
 	u64 cached;			/* present bytes, while indexed */
 	bool evicted;			/* under pd_cache_lock */
+	spinlock_t miss_lock;		/* the two below */
+	DECLARE_BITMAP(miss_told, PD_MAX_BLOCKS);	/* events sent */
+	unsigned long miss_since;	/* jiffies: when miss_told was cleared */
 };
 
 /*
@@ -108,6 +114,29 @@ u32 pd_block_len(const struct pd_segment_desc *d, u32 index);
 void pd_cache_trim(void);
 /* Installs a new fd for seg in the calling process; the fd or -errno. */
 int pd_segment_open_fd(struct pd_segment *seg);
+/*
+ * Reads seg's bytes from pos up to the end of the run of present blocks;
+ * -ENODATA (counted as a miss, and told to the events group) when the
+ * block at pos is absent.
+ */
+ssize_t pd_segment_read(struct pd_segment *seg, loff_t pos, struct iov_iter *to);
+/* Whether the block holding byte pos of seg is present. */
+bool pd_segment_has_byte(const struct pd_segment *seg, loff_t pos);
+/* Multicasts "block missing" for block index, once a second at most. */
+void pd_segment_note_miss(struct pd_segment *seg, u32 index);
+/* Woken whenever a block becomes present or a segment is indexed. */
+extern struct wait_queue_head pd_block_wq;
+/* How many times a segment was indexed: a content fd's poll compares. */
+extern atomic64_t pd_segments_indexed;
+
+/*
+ * Content fds (content_fd.c): an anonymous inode over a sequence of
+ * segments (ids: n * hash_len bytes; sizes: n segment lengths), the first
+ * starting at file offset start; fd < 0 opens a new one, else appends to
+ * the caller's content fd. The fd or -errno.
+ */
+int pd_content_open(int fd, u32 hash_alg, const u8 *ids, const u32 *sizes,
+		    u32 n, u64 start);
 
 /* Hash offload (publish.c): a segment the module hashes itself. */
 struct pd_segment *pd_segment_build(u32 size);
@@ -133,8 +162,10 @@ void pd_publish_exit(void);
 
 int pd_cache_init(void);
 void pd_cache_exit(void);
-/* Multicasts "block added" to the events group. */
-void pd_genl_notify_block(const struct pd_segment *seg, u32 index);
+/* Multicast to the events group: a block added, a block missed. */
+void pd_genl_notify_block(const struct pd_segment *seg, u32 index, bool added);
+/* Multicast to the events group: the cache was enabled or disabled. */
+void pd_genl_notify_status(bool enabled);
 
 int pd_sysfs_init(void);
 void pd_sysfs_exit(void);

@@ -34,6 +34,8 @@ static DEFINE_MUTEX(pd_cache_lock);	/* the index, the LRU list, the total */
 static DEFINE_HASHTABLE(pd_index, 10);
 static LIST_HEAD(pd_lru);		/* most recently used first */
 static u64 pd_cached;			/* bytes of present blocks, indexed */
+DECLARE_WAIT_QUEUE_HEAD(pd_block_wq);
+atomic64_t pd_segments_indexed = ATOMIC64_INIT(0);
 
 static u32 id_key(const u8 *id)
 {
@@ -176,6 +178,8 @@ static struct pd_segment *segment_new(const struct pd_segment_desc *d,
 		goto free_hashes;
 	kref_init(&seg->ref);
 	mutex_init(&seg->lock);
+	spin_lock_init(&seg->miss_lock);
+	seg->miss_since = jiffies;
 	INIT_LIST_HEAD(&seg->lru);
 	pd_counter_add(PD_CNT_OBJECTS, 1);
 	return seg;
@@ -208,6 +212,8 @@ static int index_segment(struct pd_segment *seg)
 	pd_counter_add(PD_CNT_SEGMENTS, 1);
 	mutex_unlock(&pd_cache_lock);
 	pd_cache_trim();
+	atomic64_inc(&pd_segments_indexed);
+	wake_up_all(&pd_block_wq);	/* content fds waiting for it */
 	return 0;
 }
 
@@ -330,6 +336,7 @@ static int put_block_locked(struct pd_segment *seg, u32 index, const void *buf,
 	if (n != len)
 		return n < 0 ? n : -EIO;
 	set_bit(index, seg->present);
+	clear_bit(index, seg->miss_told);
 	mutex_lock(&pd_cache_lock);
 	if (!seg->evicted) {
 		seg->cached += len;
@@ -351,10 +358,37 @@ int pd_segment_put_block(struct pd_segment *seg, u32 index, const void *buf,
 	err = put_block_locked(seg, index, buf, len);
 	mutex_unlock(&seg->lock);
 	if (!err) {
-		pd_genl_notify_block(seg, index);
+		wake_up_all(&pd_block_wq);
+		pd_genl_notify_block(seg, index, true);
 		pd_cache_trim();
 	}
 	return err;
+}
+
+bool pd_segment_has_byte(const struct pd_segment *seg, loff_t pos)
+{
+	return pos >= 0 && pos < seg->desc.size &&
+	       test_bit(pos / seg->desc.block_size, seg->present);
+}
+
+/*
+ * A reader that misses retries, often many times a second: whoever fetches
+ * blocks (peerdistd) hears of each missing block once, and again only
+ * after a second, in case the first fetch failed.
+ */
+void pd_segment_note_miss(struct pd_segment *seg, u32 index)
+{
+	bool tell;
+
+	spin_lock(&seg->miss_lock);
+	if (time_after(jiffies, seg->miss_since + HZ)) {
+		bitmap_zero(seg->miss_told, PD_MAX_BLOCKS);
+		seg->miss_since = jiffies;
+	}
+	tell = !test_and_set_bit(index, seg->miss_told);
+	spin_unlock(&seg->miss_lock);
+	if (tell)
+		pd_genl_notify_block(seg, index, false);
 }
 
 /* ---- the shrinker: under memory pressure, whole segments go, LRU first ---- */

@@ -22,22 +22,25 @@ static bool present(const struct pd_segment *seg, u32 index)
 	return test_bit(index, seg->present);
 }
 
-static ssize_t pd_seg_read_iter(struct kiocb *iocb, struct iov_iter *to)
+/*
+ * Reads seg's bytes at pos (within the segment) into to, up to the end of
+ * the run of present blocks; -ENODATA when the block at pos is absent.
+ * Shared by the segment fds and the content fds.
+ */
+ssize_t pd_segment_read(struct pd_segment *seg, loff_t pos, struct iov_iter *to)
 {
-	struct pd_segment *seg = iocb->ki_filp->private_data;
 	const struct pd_segment_desc *d = &seg->desc;
 	struct kiocb inner;
-	loff_t pos = iocb->ki_pos, end;
+	loff_t end;
 	u32 b;
 	ssize_t n;
 
-	if (pos < 0)
-		return -EINVAL;
 	if (pos >= d->size || !iov_iter_count(to))
 		return 0;
 	b = pos / d->block_size;
 	if (!present(seg, b)) {
 		pd_counter_add(PD_CNT_MISSES, 1);
+		pd_segment_note_miss(seg, b);
 		return -ENODATA;
 	}
 	while (b < d->nblocks && present(seg, b))
@@ -47,10 +50,20 @@ static ssize_t pd_seg_read_iter(struct kiocb *iocb, struct iov_iter *to)
 	init_sync_kiocb(&inner, seg->data);
 	inner.ki_pos = pos;
 	n = seg->data->f_op->read_iter(&inner, to);
-	if (n > 0) {
-		iocb->ki_pos = inner.ki_pos;
+	if (n > 0)
 		pd_counter_add(PD_CNT_HITS, 1);
-	}
+	return n;
+}
+
+static ssize_t pd_seg_read_iter(struct kiocb *iocb, struct iov_iter *to)
+{
+	ssize_t n;
+
+	if (iocb->ki_pos < 0)
+		return -EINVAL;
+	n = pd_segment_read(iocb->ki_filp->private_data, iocb->ki_pos, to);
+	if (n > 0)
+		iocb->ki_pos += n;
 	return n;
 }
 

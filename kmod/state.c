@@ -45,11 +45,16 @@ void pd_limits_get(struct pd_limits *l)
 
 int pd_limits_set(const struct pd_limits *l)
 {
+	bool changed;
+
 	if (l->cache_max_bytes < PD_CACHE_MIN_BYTES)
 		return -ERANGE;
 	mutex_lock(&pd_limits_lock);
+	changed = pd_limits.enabled != l->enabled;
 	pd_limits = *l;
 	mutex_unlock(&pd_limits_lock);
 	pd_cache_trim();	/* a lower cap applies at once */
+	if (changed)
+		pd_genl_notify_status(l->enabled);
 	return 0;
 }
