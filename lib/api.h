@@ -40,6 +40,9 @@ struct pd_instance {
 	LPOVERLAPPED status_ov;		/* registered notification, under lock */
 	HANDLE status_port;
 	ULONG_PTR status_key;
+	PEERDIST_STATUS *status_out;	/* where its new status goes ... */
+	PEERDIST_STATUS_INFO *status_info_out;	/* ... (one of the two) */
+	PEERDIST_STATUS status_told;	/* the status it started from */
 };
 
 struct pd_publication {
@@ -62,9 +65,14 @@ struct pd_content {
 	int stream_busy;		/* a StreamRead is reading (engine) */
 	unsigned stream_walk;		/* engine pass that saw a waiting one */
 	int in_flight;			/* reads in io_uring (engine lock) */
+	int content_fd;			/* the store's content fd, or -1 */
 	struct pd_partial *partials;	/* blocks AddData has part of */
 	unsigned npartials;
 };
+
+/* The store told of a status change: a registered notification completes
+ * if the status differs from the one it started from. */
+void pd_instance_status_news(struct pd_instance *inst);
 
 /* Looks up an instance handle (with a reference) or NULL. */
 struct pd_instance *pd_instance_get(PEERDIST_INSTANCE_HANDLE h);

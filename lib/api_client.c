@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "api.h"
 #include "keys.h"
@@ -39,6 +40,8 @@ static void content_destroy(struct pd_object *obj)
 	struct pd_content *c = (struct pd_content *)obj;
 
 	free_partials(c);
+	if (c->content_fd >= 0)
+		close(c->content_fd);
 	pd_ci_free(c->ci);
 	free(c->ids);
 	free(c->ci_bytes);
@@ -74,6 +77,7 @@ PD_EXPORT DWORD WINAPI PeerDistClientOpenContent(PEERDIST_INSTANCE_HANDLE hPeerD
 	}
 	pthread_mutex_init(&c->lock, NULL);
 	c->tag = *pContentTag;
+	c->content_fd = -1;
 	*phContentHandle = pd_child_add(inst, &c->child, PD_H_CONTENT,
 					hCompletionPort, ulCompletionKey,
 					content_destroy);
@@ -195,6 +199,9 @@ static DWORD complete_ci(struct pd_instance *inst, struct pd_content *c,
 	c->ci_len = 0;
 	c->range = pd_ci_range(ci);
 	c->stream_pos = c->range.start;
+	/* Reads go through one fd where the store offers it, else per block. */
+	if (st->ops->open_content)
+		c->content_fd = st->ops->open_content(st, ci, c->ids);
 	/* Published last: the read engine looks at c->ci without the lock. */
 	__atomic_store_n(&c->ci, ci, __ATOMIC_RELEASE);
 	return ERROR_SUCCESS;

@@ -239,10 +239,18 @@ PD_EXPORT DWORD WINAPI PeerDistShutdown(PEERDIST_INSTANCE_HANDLE hPeerDist)
 	return ERROR_SUCCESS;
 }
 
+/* Unavailable while shutting down; disabled when an administrator switched
+ * the cache off (peerdist.ko's enabled), else available. */
 static DWORD current_status(struct pd_instance *inst, PEERDIST_STATUS *status)
 {
-	*status = inst->shutting_down ? PEERDIST_STATUS_UNAVAILABLE :
-					PEERDIST_STATUS_AVAILABLE;
+	struct pd_store_stats st = { 0 };
+
+	if (inst->shutting_down)
+		*status = PEERDIST_STATUS_UNAVAILABLE;
+	else if (!inst->store->ops->stats(inst->store, &st) && st.disabled)
+		*status = PEERDIST_STATUS_DISABLED;
+	else
+		*status = PEERDIST_STATUS_AVAILABLE;
 	return ERROR_SUCCESS;
 }
 
@@ -287,8 +295,10 @@ PD_EXPORT DWORD WINAPI PeerDistGetStatusEx(PEERDIST_INSTANCE_HANDLE hPeerDist,
 }
 
 /*
- * The status of this implementation changes only when the instance shuts
- * down, so a registration completes then (or at Unregister), aborted.
+ * A registration completes when the status changes from the one it
+ * started from (an administrator switching peerdist.ko's cache off or on),
+ * with the new status where the caller asked for it; at Unregister and at
+ * shutdown it completes aborted.
  */
 static DWORD register_status(PEERDIST_INSTANCE_HANDLE hPeerDist, HANDLE port,
 			     ULONG_PTR key, LPOVERLAPPED ov,
@@ -314,10 +324,28 @@ static DWORD register_status(PEERDIST_INSTANCE_HANDLE hPeerDist, HANDLE port,
 		inst->status_ov = ov;
 		inst->status_port = port;
 		inst->status_key = key;
+		inst->status_out = status;
+		inst->status_info_out = info;
+		inst->status_told = info ? info->status : *status;
 	}
 	pthread_mutex_unlock(&inst->lock);
 	pd_handle_put(&inst->obj);
 	return ret;
+}
+
+void pd_instance_status_news(struct pd_instance *inst)
+{
+	PEERDIST_STATUS now;
+
+	pthread_mutex_lock(&inst->lock);
+	if (inst->status_ov && !current_status(inst, &now) && now != inst->status_told) {
+		if (inst->status_info_out)
+			inst->status_info_out->status = now;
+		else
+			*inst->status_out = now;
+		end_status_notification(inst, ERROR_SUCCESS);
+	}
+	pthread_mutex_unlock(&inst->lock);
 }
 
 PD_EXPORT DWORD WINAPI PeerDistRegisterForStatusChangeNotification(

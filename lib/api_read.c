@@ -42,7 +42,10 @@ struct read_op {
 	int stream;
 	uint64_t offset;	/* block reads: asked; stream: set at start */
 	int64_t deadline;	/* CLOCK_MONOTONIC ns; 0: local cache only */
-	int fd;
+	int fd;			/* a block's own fd (closed when read), or -1 */
+	int missed;		/* its content fd read missed (ENODATA) */
+	int aborted;		/* cancelled while in the ring */
+	unsigned missed_at;	/* adds the engine had seen when it was read */
 };
 
 struct pd_engine {
@@ -51,11 +54,14 @@ struct pd_engine {
 	pthread_mutex_t lock;
 	pthread_cond_t idle;		/* signaled when reads leave io_uring */
 	struct read_op *waiting;	/* FIFO, under lock */
+	struct read_op *flying;		/* in the ring, under lock */
 	struct io_uring ring;		/* engine thread only */
 	int wake_fd;
 	struct pd_fetcher *fetcher;	/* started at the first miss, under lock */
 	int fetch_off;			/* PEERDIST_DISCOVERY=off, or it failed */
 	int stop;			/* under lock */
+	unsigned adds_seen;		/* store wake-ups seen, under lock */
+	int status_news;		/* the store told of a status change */
 	int in_flight;			/* reads in the ring, under lock */
 	unsigned walk;
 };
@@ -177,12 +183,35 @@ static enum pd_fetch_state ask_peers(struct pd_engine *e, struct pd_content *c,
 	return st;
 }
 
+/*
+ * Lock contract: e->lock held. The read of op at off missed block b of
+ * segment s: it ends (no timeout, or timed out, or only distrusted peers
+ * have the block) or waits, having asked peers.
+ */
+static enum start_result missed(struct pd_engine *e, struct read_op *op,
+				uint64_t off, uint32_t s, uint32_t b)
+{
+	if (!op->deadline) {
+		finish_missing(e, op, off, PEERDIST_ERROR_MISSING_DATA);
+		return DONE;
+	}
+	if (now_ns() >= op->deadline) {
+		finish_missing(e, op, off, ERROR_TIMEOUT);
+		return DONE;
+	}
+	if (ask_peers(e, op->c, s, b) == PD_FETCH_TRUST_FAILURE) {
+		finish_missing(e, op, off, PEERDIST_ERROR_TRUST_FAILURE);
+		return DONE;
+	}
+	return WAIT;
+}
+
 /* Lock contract: e->lock held. Starts, finishes or keeps op waiting. */
 static enum start_result try_start(struct pd_engine *e, struct read_op *op)
 {
 	struct pd_content *c = op->c;
 	struct pd_store *st = e->inst->store;
-	struct pd_block_loc loc;
+	struct pd_block_loc loc = { .fd = -1 };
 	struct io_uring_sqe *sqe;
 	struct pd_range r;
 	uint64_t off = op->stream ? c->stream_pos : op->offset, len;
@@ -193,33 +222,39 @@ static enum start_result try_start(struct pd_engine *e, struct read_op *op)
 		return DONE;
 	}
 	pd_content_locate(c, off, &s, &b);
-	if (st->ops->locate_block(st, c->ids[s], c->ci->hash_len, b, &loc)) {
-		if (!op->deadline) {
-			finish_missing(e, op, off, PEERDIST_ERROR_MISSING_DATA);
-			return DONE;
-		}
-		if (now_ns() >= op->deadline) {
-			finish_missing(e, op, off, ERROR_TIMEOUT);
-			return DONE;
-		}
-		if (ask_peers(e, c, s, b) == PD_FETCH_TRUST_FAILURE) {
-			finish_missing(e, op, off, PEERDIST_ERROR_TRUST_FAILURE);
-			return DONE;
-		}
-		return WAIT;
+	if (c->content_fd >= 0 && op->cb) {	/* a 0-byte query asks the store */
+		/* A content fd read that missed is tried again after an add. */
+		if (op->missed && op->missed_at == e->adds_seen)
+			return missed(e, op, off, s, b);
+	} else if (st->ops->locate_block(st, c->ids[s], c->ci->hash_len, b, &loc)) {
+		return missed(e, op, off, s, b);
 	}
 	sqe = io_uring_get_sqe(&e->ring);
 	if (!sqe) {
-		close(loc.fd);
+		if (loc.fd >= 0)
+			close(loc.fd);
 		return WAIT;	/* the ring is full: next pass */
 	}
 	r = pd_ci_block_range(c->ci, s, b);
 	len = r.end - off < op->cb ? r.end - off : op->cb;
 	op->fd = loc.fd;
 	op->offset = off;
-	io_uring_prep_read(sqe, loc.fd, op->buf, len,
-			   loc.offset + (off - pd_ci_block_span(c->ci, s, b).start));
+	op->missed_at = e->adds_seen;	/* an add seen after this: try again */
+	if (loc.fd >= 0) {
+		io_uring_prep_read(sqe, loc.fd, op->buf, len,
+				   loc.offset + (off - pd_ci_block_span(c->ci, s, b).start));
+	} else {
+		io_uring_prep_read(sqe, c->content_fd, op->buf, len, off);
+		/*
+		 * Straight to a worker: a content fd cannot read without
+		 * blocking, and io_uring would otherwise wait on its poll,
+		 * which is about the block the last miss wanted, not this one.
+		 */
+		io_uring_sqe_set_flags(sqe, IOSQE_ASYNC);
+	}
 	io_uring_sqe_set_data(sqe, op);
+	op->next = e->flying;
+	e->flying = op;
 	c->in_flight++;
 	e->in_flight++;
 	if (op->stream)
@@ -261,8 +296,13 @@ static void read_done(struct pd_engine *e, struct read_op *op, int res)
 {
 	struct pd_content *c = op->c;
 	uint64_t off = op->offset;
+	struct read_op **p = &e->flying;
 
-	close(op->fd);
+	while (*p != op)
+		p = &(*p)->next;
+	*p = op->next;
+	if (op->fd >= 0)
+		close(op->fd);
 	c->in_flight--;
 	e->in_flight--;
 	if (op->stream) {
@@ -271,6 +311,17 @@ static void read_done(struct pd_engine *e, struct read_op *op, int res)
 			c->stream_pos += res;
 	}
 	pthread_cond_broadcast(&e->idle);
+	if (res == -ENODATA && op->fd < 0 && op->aborted) {
+		finish(op, ERROR_OPERATION_ABORTED, 0, off);
+		return;
+	}
+	if (res == -ENODATA && op->fd < 0) {
+		/* Waits first in line (a stream's next read must stay next). */
+		op->missed = 1;
+		op->next = e->waiting;
+		e->waiting = op;
+		return;
+	}
 	if (res < 0)
 		finish(op, pd_errno_to_win32(res), 0, off);
 	else
@@ -304,13 +355,18 @@ static void handle_cqe(struct pd_engine *e, struct io_uring_cqe *cqe)
 {
 	uint64_t tag = io_uring_cqe_get_data64(cqe);
 	uint64_t v;
+	int news;
 
 	if (tag == TAG_WAKE) {
 		if (read(e->wake_fd, &v, sizeof(v)) < 0)
 			v = 0;	/* nonblocking: a spurious wake-up reads nothing */
 		arm_poll(e, e->wake_fd, TAG_WAKE);
 	} else if (tag == TAG_STORE) {
-		e->inst->store->ops->drain_wait(e->inst->store);
+		news = e->inst->store->ops->drain_wait(e->inst->store);
+		if (news & PD_STORE_ADDED)
+			e->adds_seen++;
+		if (news & PD_STORE_STATUS)
+			e->status_news = 1;
 		arm_poll(e, e->inst->store->ops->wait_fd(e->inst->store), TAG_STORE);
 	} else {
 		read_done(e, io_uring_cqe_get_data(cqe), cqe->res);
@@ -340,6 +396,13 @@ static void *engine_main(void *arg)
 			n++;
 		}
 		io_uring_cq_advance(&e->ring, n);
+		if (e->status_news) {
+			/* Not under e->lock: the instance's lock comes first. */
+			e->status_news = 0;
+			pthread_mutex_unlock(&e->lock);
+			pd_instance_status_news(e->inst);
+			pthread_mutex_lock(&e->lock);
+		}
 	}
 	pthread_mutex_unlock(&e->lock);
 	return NULL;
@@ -394,6 +457,12 @@ static int abort_locked(struct pd_engine *e, struct pd_content *c,
 		finish(op, ERROR_OPERATION_ABORTED, 0, op->offset);
 		found++;
 	}
+	/* In the ring: one that misses ends aborted instead of waiting. */
+	for (op = e->flying; op; op = op->next)
+		if ((!c || op->c == c) && (!ov || op->ov == ov) && !op->aborted) {
+			op->aborted = 1;
+			found++;
+		}
 	return found;
 }
 

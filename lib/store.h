@@ -56,9 +56,13 @@ struct pd_store_stats {
 	uint64_t evictions;
 	uint64_t verify_failures;
 	uint64_t max_bytes;
+	int disabled;		/* an administrator switched the cache off */
 };
 
 struct pd_store;
+
+#define PD_STORE_ADDED	1
+#define PD_STORE_STATUS	2
 
 struct pd_store_ops {
 	const char *name;
@@ -90,9 +94,20 @@ struct pd_store_ops {
 	int (*tag_segment)(struct pd_store *s, const uint8_t tag[16],
 			   const uint8_t *id, unsigned idlen);
 	int (*flush_tag)(struct pd_store *s, const uint8_t tag[16]);
-	/* Polls readable after any process added a block; drain_wait clears it. */
+	/*
+	 * Optional: one descriptor over the whole content, read at the
+	 * content's own offsets (ENODATA where a block is absent); the fd
+	 * (the caller closes it) or -errno.
+	 */
+	int (*open_content)(struct pd_store *s, const struct pd_ci *ci,
+			    const uint8_t (*ids)[PD_HASH_MAX]);
+	/*
+	 * Polls readable after any process added a block (or the cache was
+	 * switched on or off); drain_wait clears it and says which of
+	 * PD_STORE_ADDED and PD_STORE_STATUS happened.
+	 */
 	int (*wait_fd)(struct pd_store *s);
-	void (*drain_wait)(struct pd_store *s);
+	int (*drain_wait)(struct pd_store *s);
 	int (*stats)(struct pd_store *s, struct pd_store_stats *st);
 	int (*set_max_bytes)(struct pd_store *s, uint64_t max);
 	void (*close)(struct pd_store *s);

@@ -340,6 +340,74 @@ static int kernel_put_blocks(struct pd_store *s, const uint8_t *id,
 	return err;
 }
 
+/* ---- contents ---- */
+
+#define CONTENT_BATCH	1000	/* segments a request (the module's limit) */
+
+static int parse_fd(struct nlattr **a, void *arg)
+{
+	if (!a[PEERDIST_A_FD])
+		return -EPROTO;
+	*(int *)arg = nla_get_u32(a[PEERDIST_A_FD]);
+	return 0;
+}
+
+/* Lock contract: k->lock held. Opens (fd < 0) or extends a content fd. */
+static int content_batch(struct kernel_store *k, const struct pd_ci *ci,
+			 const uint8_t (*ids)[PD_HASH_MAX], uint32_t first,
+			 uint32_t n, int fd)
+{
+	uint8_t *idbuf = malloc((size_t)n * (ci->hash_len + sizeof(uint32_t)));
+	uint32_t *sizes = (uint32_t *)(idbuf + (size_t)n * ci->hash_len), i;
+	struct nl_msg *m;
+	int got = -1, err;
+
+	if (!idbuf)
+		return -ENOMEM;
+	for (i = 0; i < n; i++) {
+		memcpy(idbuf + (size_t)i * ci->hash_len, ids[first + i], ci->hash_len);
+		sizes[i] = ci->segments[first + i].size;
+	}
+	m = new_request(k, PEERDIST_CMD_OPEN_CONTENT,
+			(size_t)n * (ci->hash_len + sizeof(uint32_t)) + 1024);
+	if (!m || (fd >= 0 && nla_put_u32(m, PEERDIST_A_FD, fd)) ||
+	    nla_put_u32(m, PEERDIST_A_HASH_ALG, ci->hash_alg) ||
+	    nla_put(m, PEERDIST_A_SEGMENT_IDS, n * ci->hash_len, idbuf) ||
+	    nla_put(m, PEERDIST_A_SEGMENT_SIZES, n * sizeof(uint32_t), sizes) ||
+	    nla_put_u64(m, PEERDIST_A_CONTENT_OFFSET, ci->segments[first].offset)) {
+		nlmsg_free(m);
+		err = -ENOMEM;
+	} else {
+		err = request(k, m, parse_fd, &got);
+	}
+	free(idbuf);
+	return err ? err : got;
+}
+
+static int kernel_open_content(struct pd_store *s, const struct pd_ci *ci,
+			       const uint8_t (*ids)[PD_HASH_MAX])
+{
+	struct kernel_store *k = to_kernel(s);
+	uint32_t i, n;
+	int fd = -1, got = 0;
+
+	for (i = 1; i < ci->nsegments; i++)	/* the module wants them end to end */
+		if (ci->segments[i].offset != ci->segments[i - 1].offset +
+					       ci->segments[i - 1].size)
+			return -EINVAL;
+	pthread_mutex_lock(&k->lock);
+	for (i = 0; i < ci->nsegments && got >= 0; i += n) {
+		n = ci->nsegments - i < CONTENT_BATCH ? ci->nsegments - i : CONTENT_BATCH;
+		got = content_batch(k, ci, ids, i, n, fd);
+		if (got >= 0)
+			fd = got;
+	}
+	pthread_mutex_unlock(&k->lock);
+	if (got < 0 && fd >= 0)
+		close(fd);
+	return got < 0 ? got : fd;
+}
+
 static int kernel_get_segment(struct pd_store *s, const uint8_t *id,
 			      unsigned idlen, struct pd_segment_desc *d)
 {
@@ -453,13 +521,27 @@ static int kernel_wait_fd(struct pd_store *s)
 	return nl_socket_get_fd(to_kernel(s)->events);
 }
 
-static void kernel_drain_wait(struct pd_store *s)
+/* The events group also tells of misses, which are not news here. */
+static int kernel_drain_wait(struct pd_store *s)
 {
 	char buf[4096];
+	ssize_t n;
+	int news = 0;
 
-	while (recv(nl_socket_get_fd(to_kernel(s)->events), buf, sizeof(buf),
-		    MSG_DONTWAIT) > 0)
-		;
+	while ((n = recv(nl_socket_get_fd(to_kernel(s)->events), buf, sizeof(buf),
+			 MSG_DONTWAIT)) > 0) {
+		if (n < (ssize_t)(NLMSG_HDRLEN + GENL_HDRLEN))
+			continue;
+		switch (((struct genlmsghdr *)(buf + NLMSG_HDRLEN))->cmd) {
+		case PEERDIST_CMD_BLOCK_ADDED:
+			news |= PD_STORE_ADDED;
+			break;
+		case PEERDIST_CMD_STATUS_CHANGED:
+			news |= PD_STORE_STATUS;
+			break;
+		}
+	}
+	return news;
 }
 
 static int parse_stats(struct nlattr **a, void *arg)
@@ -481,6 +563,7 @@ static int parse_stats(struct nlattr **a, void *arg)
 			return -EPROTO;
 		*(uint64_t *)((char *)st + map[i].off) = nla_get_u64(a[map[i].attr]);
 	}
+	st->disabled = a[PEERDIST_A_ENABLED] && !nla_get_u8(a[PEERDIST_A_ENABLED]);
 	return 0;
 }
 
@@ -544,6 +627,7 @@ static const struct pd_store_ops kernel_ops = {
 	.tag_segment = kernel_tag_segment,
 	.flush_tag = kernel_flush_tag,
 	.wait_fd = kernel_wait_fd,
+	.open_content = kernel_open_content,
 	.drain_wait = kernel_drain_wait,
 	.stats = kernel_stats,
 	.set_max_bytes = kernel_set_max_bytes,

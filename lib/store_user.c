@@ -849,12 +849,14 @@ static int user_wait_fd(struct pd_store *s)
 	return to_user(s)->inotify_fd;
 }
 
-static void user_drain_wait(struct pd_store *s)
+static int user_drain_wait(struct pd_store *s)
 {
 	char buf[4096];
+	int added = 0;
 
 	while (read(to_user(s)->inotify_fd, buf, sizeof(buf)) > 0)
-		;
+		added = PD_STORE_ADDED;
+	return added;
 }
 
 static int user_stats(struct pd_store *s, struct pd_store_stats *st)

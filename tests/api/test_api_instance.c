@@ -183,6 +183,55 @@ static void forced_kernel_backend(void **state)
 	free(was);
 }
 
+static int set_kernel_enabled(const char *v)
+{
+	FILE *f = fopen("/sys/kernel/peerdist/enabled", "w");
+	int ok = f && fputs(v, f) >= 0;
+
+	return f && !fclose(f) && ok;
+}
+
+/*
+ * With peerdist.ko, an administrator switching its cache off makes the
+ * status disabled, and a registered notification completes with it; on
+ * again, available. Needs the kernel backend and root (the qemu guest).
+ */
+static void status_follows_the_kernel_switch(void **state)
+{
+	const char *backend = getenv("PEERDIST_BACKEND");
+	PEERDIST_INSTANCE_HANDLE h;
+	HANDLE port;
+	PEERDIST_STATUS_INFO info = { .cbSize = sizeof(info) };
+	OVERLAPPED ov = { 0 };
+	PEERDIST_STATUS st;
+	struct done d;
+
+	if (!backend || strcmp(backend, "kernel") || access("/sys/kernel/peerdist/enabled", W_OK))
+		skip();
+	h = startup();
+	port = CreateIoCompletionPort(INVALID_HANDLE_VALUE, NULL, 0, 0);
+	assert_int_equal(PeerDistRegisterForStatusChangeNotification(h, port, 5, &ov, &st),
+			 ERROR_IO_PENDING);
+	assert_int_equal(st, PEERDIST_STATUS_AVAILABLE);
+	assert_true(set_kernel_enabled("0"));
+	d = next_completion(port, 10000);
+	assert_ptr_equal(d.ov, &ov);
+	assert_int_equal(d.status, ERROR_SUCCESS);
+	assert_int_equal(st, PEERDIST_STATUS_DISABLED);
+	assert_int_equal(PeerDistGetStatus(h, &st), ERROR_SUCCESS);
+	assert_int_equal(st, PEERDIST_STATUS_DISABLED);
+	assert_int_equal(PeerDistRegisterForStatusChangeNotificationEx(h, port, 6, &ov, &info),
+			 ERROR_IO_PENDING);
+	assert_int_equal(info.status, PEERDIST_STATUS_DISABLED);
+	assert_true(set_kernel_enabled("1"));
+	d = next_completion(port, 10000);
+	assert_int_equal(d.status, ERROR_SUCCESS);
+	assert_int_equal(d.key, 6);
+	assert_int_equal(info.status, PEERDIST_STATUS_AVAILABLE);
+	PeerDistShutdown(h);
+	CloseHandle(port);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -192,6 +241,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(bad_handles, api_setup, api_teardown),
 		cmocka_unit_test_setup_teardown(client_information, api_setup, api_teardown),
 		cmocka_unit_test_setup_teardown(forced_kernel_backend,
+						api_setup, api_teardown),
+		cmocka_unit_test_setup_teardown(status_follows_the_kernel_switch,
 						api_setup, api_teardown),
 	};
 
