@@ -8,6 +8,7 @@ static int __init pd_init(void)
 {
 	int err;
 
+	pd_chunk_init();
 	err = pd_cache_init();
 	if (err)
 		return err;
