@@ -7,8 +7,9 @@
  * eviction under the cap, and an evicted segment still readable by whoever
  * holds it; the V2 chunker and a V2 segment built by hash offload against
  * vectors of the independent reference (tests/unit/pccrc_reference.py).
- * They run when the module loads, after its initialisation, on the
- * module's own cache: each test flushes what it added.
+ * They run when the module loads (on 6.1 before its init: nothing they use
+ * may depend on it), on the module's own cache: each test flushes what it
+ * added.
  */
 #include <kunit/test.h>
 #include <linux/fs.h>

@@ -8,7 +8,6 @@ static int __init pd_init(void)
 {
 	int err;
 
-	pd_chunk_init();
 	err = pd_cache_init();
 	if (err)
 		return err;

@@ -138,8 +138,7 @@ int pd_content_info_read(u64 generation, size_t offset, u8 *out, size_t cap,
 			 size_t *got, size_t *total);
 void pd_publish_exit(void);
 
-/* The V2 chunker (common/pd_chunk.h); pd_chunk_init() once, at load. */
-void pd_chunk_init(void);
+/* The V2 chunker (common/pd_chunk.h): the first segment's length in buf. */
 size_t pd_chunk_next(const u8 *buf, size_t len, bool final);
 
 int pd_cache_init(void);
