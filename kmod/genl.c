@@ -49,6 +49,7 @@ static const struct nla_policy pd_policy[PEERDIST_A_MAX + 1] = {
 	[PEERDIST_A_SEGMENT_IDS] = { .type = NLA_BINARY, .len = 64000 },
 	[PEERDIST_A_SEGMENT_SIZES] = { .type = NLA_BINARY, .len = 4000 },
 	[PEERDIST_A_CONTENT_OFFSET] = { .type = NLA_U64 },
+	[PEERDIST_A_CI_VERSION] = NLA_POLICY_RANGE(NLA_U8, 1, 2),
 };
 
 #define CI_PIECE	16000	/* fits libnl's default 32 KiB receive buffer */
@@ -338,6 +339,14 @@ static int pd_set_secret(struct sk_buff *skb, struct genl_info *info)
 	return pd_secret_set(nla_data(secret), nla_len(secret));
 }
 
+static int pd_hash_fd_attrs(struct genl_info *info, u64 *generation, size_t *len)
+{
+	struct nlattr *version = info->attrs[PEERDIST_A_CI_VERSION];
+
+	return pd_hash_fd(nla_get_u32(info->attrs[PEERDIST_A_FD]),
+			  version ? nla_get_u8(version) : 1, generation, len);
+}
+
 static int pd_hash_file(struct sk_buff *skb, struct genl_info *info)
 {
 	struct sk_buff *msg;
@@ -348,8 +357,7 @@ static int pd_hash_file(struct sk_buff *skb, struct genl_info *info)
 
 	if (GENL_REQ_ATTR_CHECK(info, PEERDIST_A_FD))
 		return -EINVAL;
-	err = check_enabled(info) ?:
-	      pd_hash_fd(nla_get_u32(info->attrs[PEERDIST_A_FD]), &generation, &len);
+	err = check_enabled(info) ?: pd_hash_fd_attrs(info, &generation, &len);
 	if (err == -ENOKEY)
 		NL_SET_ERR_MSG(info->extack, "no server secret: set-secret first");
 	if (err)

@@ -5,8 +5,11 @@
  * the digests against published vectors, descriptions checked before they
  * are kept, blocks verified before they are present, least recently used
  * eviction under the cap, and an evicted segment still readable by whoever
- * holds it. They run when the module loads, after its initialisation, on
- * the module's own cache: each test flushes what it added.
+ * holds it; the V2 chunker and a V2 segment built by hash offload against
+ * vectors of the independent reference (tests/unit/pccrc_reference.py).
+ * They run when the module loads (on 6.1 before its init: nothing they use
+ * may depend on it), on the module's own cache: each test flushes what it
+ * added.
  */
 #include <kunit/test.h>
 #include <linux/fs.h>
@@ -239,12 +242,98 @@ static void an_evicted_segment_stays_readable(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, objects, pd_counter_read(PD_CNT_OBJECTS));
 }
 
+/* pccrc_reference.py's pattern(n, seed): xorshift64, the top byte of a multiply. */
+static u8 *reference_pattern(struct kunit *test, size_t n, u64 seed)
+{
+	u8 *out = kunit_kmalloc(test, n, GFP_KERNEL);
+	u64 x = seed * 0x9e3779b97f4a7c15ull + 1;
+	size_t i;
+
+	KUNIT_ASSERT_NOT_NULL(test, out);
+	for (i = 0; i < n; i++) {
+		x ^= x >> 12;
+		x ^= x << 25;
+		x ^= x >> 27;
+		out[i] = (x * 0x2545f4914f6cdd1dull) >> 56;
+	}
+	return out;
+}
+
+#define REF_V2_LEN	300000	/* pattern(300000, 11), V2, "no more secrets" */
+static const u32 ref_v2_sizes[] = { 81654, 70878, 68571, 78897 };
+
+/* The first segment's HoD, Kp and id in the reference's V2 output */
+static const u8 ref_v2_hod[32] = {
+	0x13, 0x22, 0x6f, 0x03, 0x84, 0x1b, 0xdb, 0xf0, 0x2a, 0xf3, 0x7e, 0xfb,
+	0x49, 0x82, 0x96, 0x7f, 0x88, 0x42, 0x14, 0xf2, 0xd9, 0x9b, 0xfa, 0x33,
+	0x12, 0x37, 0x0b, 0xf3, 0x7d, 0x80, 0x48, 0x40,
+};
+
+static const u8 ref_v2_kp[32] = {
+	0x43, 0x7d, 0x89, 0x36, 0x1f, 0x4a, 0xf3, 0x30, 0x11, 0xb1, 0x15, 0x37,
+	0xd0, 0x1f, 0x93, 0xf6, 0x74, 0x68, 0xd9, 0xd3, 0xee, 0x47, 0x33, 0xd4,
+	0x24, 0x5b, 0x86, 0x20, 0x67, 0x8b, 0x5c, 0x1b,
+};
+
+static const u8 ref_v2_id[32] = {
+	0xbc, 0xc8, 0x13, 0xa4, 0xb4, 0xc0, 0x9b, 0xd1, 0xdb, 0x88, 0x34, 0x84,
+	0xee, 0x05, 0xb0, 0xcf, 0x05, 0x48, 0xfe, 0x3e, 0xcb, 0x40, 0xa7, 0x32,
+	0x34, 0xd5, 0x2b, 0xd8, 0x62, 0xf5, 0x99, 0x0b,
+};
+
+static void chunker_cuts_where_the_reference_does(struct kunit *test)
+{
+	u8 *data = reference_pattern(test, REF_V2_LEN, 11);
+	size_t pos = 0, cut;
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(ref_v2_sizes); i++) {
+		cut = pd_chunk_next(data + pos, REF_V2_LEN - pos, true);
+		KUNIT_EXPECT_EQ(test, (size_t)ref_v2_sizes[i], cut);
+		pos += cut;
+	}
+	KUNIT_EXPECT_EQ(test, (size_t)REF_V2_LEN, pos);
+	/* decided without the end: the same first cut, 0 when undecidable */
+	KUNIT_EXPECT_EQ(test, (size_t)ref_v2_sizes[0], pd_chunk_next(data, REF_V2_LEN, false));
+	KUNIT_EXPECT_EQ(test, (size_t)0, pd_chunk_next(data, 40000, false));
+}
+
+static void v2_segment_is_derived_as_the_reference_does(struct kunit *test)
+{
+	static const char secret[] = "no more secrets";
+	u8 *data = reference_pattern(test, REF_V2_LEN, 11), ks[32];
+	struct pd_segment *seg, *cached;
+
+	KUNIT_ASSERT_EQ(test, 0, pd_hash(PD_HASH_V2, secret, sizeof(secret) - 1, ks));
+	seg = pd_segment_build(PD_HASH_V2, ref_v2_sizes[0]);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(seg));
+	KUNIT_EXPECT_EQ(test, 1U, seg->desc.nblocks);
+	KUNIT_EXPECT_EQ(test, seg->desc.size, seg->desc.block_size);
+	KUNIT_ASSERT_EQ(test, 0, pd_segment_build_block(seg, 0, data));
+	KUNIT_ASSERT_EQ(test, 0, pd_segment_seal(seg, ks));
+	KUNIT_EXPECT_EQ(test, 0, memcmp(seg->desc.hod, ref_v2_hod, 32));
+	KUNIT_EXPECT_EQ(test, 0, memcmp(seg->desc.kp, ref_v2_kp, 32));
+	KUNIT_EXPECT_EQ(test, 0, memcmp(seg->desc.id, ref_v2_id, 32));
+	pd_segment_put(seg);
+	cached = pd_segment_get(ref_v2_id, 32);
+	KUNIT_ASSERT_NOT_NULL(test, cached);
+	KUNIT_EXPECT_EQ(test, (u32)PD_HASH_V2, cached->desc.hash_alg);
+	KUNIT_EXPECT_TRUE(test, test_bit(0, cached->present));
+	pd_segment_put(cached);
+	KUNIT_EXPECT_EQ(test, 0, pd_segment_flush(ref_v2_id, 32));
+	/* too large for V2, or an algorithm the module does not build */
+	KUNIT_EXPECT_TRUE(test, IS_ERR(pd_segment_build(PD_HASH_V2, PD_V2_MAX_SEGMENT + 1)));
+	KUNIT_EXPECT_TRUE(test, IS_ERR(pd_segment_build(PD_HASH_SHA512, 100)));
+}
+
 static struct kunit_case pd_cases[] = {
 	KUNIT_CASE(digests_match_published_vectors),
 	KUNIT_CASE(descriptions_are_checked_before_they_are_kept),
 	KUNIT_CASE(blocks_are_verified_before_they_are_present),
 	KUNIT_CASE(least_recently_used_goes_first),
 	KUNIT_CASE(an_evicted_segment_stays_readable),
+	KUNIT_CASE(chunker_cuts_where_the_reference_does),
+	KUNIT_CASE(v2_segment_is_derived_as_the_reference_does),
 	{}
 };
 

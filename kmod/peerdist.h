@@ -3,7 +3,7 @@
  * peerdist.ko: what its parts share. The tunables and counters live in
  * state.c; sysfs.c and genl.c present them. The segment cache is
  * segment.c (index, eviction, verification) and segment_fd.c (a segment
- * as a file descriptor); hash.c has the digests.
+ * as a file descriptor); hash.c has the digests, chunk.c the V2 chunker.
  */
 #ifndef PD_KMOD_PEERDIST_H
 #define PD_KMOD_PEERDIST_H
@@ -138,27 +138,37 @@ extern atomic64_t pd_segments_indexed;
 int pd_content_open(int fd, u32 hash_alg, const u8 *ids, const u32 *sizes,
 		    u32 n, u64 start);
 
-/* Hash offload (publish.c): a segment the module hashes itself. */
-struct pd_segment *pd_segment_build(u32 size);
+/*
+ * Hash offload (publish.c): a segment the module hashes itself, V1
+ * (PD_HASH_SHA256, blocks of PD_V1_BLOCK_SIZE) or V2 (PD_HASH_V2, one block).
+ */
+struct pd_segment *pd_segment_build(u32 hash_alg, u32 size);
 int pd_segment_build_block(struct pd_segment *seg, u32 index, const void *buf);
 /*
- * Derives HoD, Kp (from Ks) and the id, and indexes seg; the caller keeps
- * its reference (dropped on error).
+ * Derives HoD, Kp (from Ks, the version's own) and the id, and indexes
+ * seg; the caller keeps its reference (dropped on error).
  */
 int pd_segment_seal(struct pd_segment *seg, const u8 ks[32]);
 
-/* Sets the server secret (only Ks = SHA-256(secret) is kept). */
+/*
+ * Sets the server secret; only the versions' Ks are kept: SHA-256(secret)
+ * and SHA-512(secret) truncated to 32 bytes.
+ */
 int pd_secret_set(const u8 *secret, size_t len);
 /*
- * Content information V1 of the whole file behind fd (in the caller's
- * process), hashed now or kept from before; its generation and length.
- * -ENOKEY without a server secret, -EBADF for what is not a readable file.
+ * Content information (version 1 or 2) of the whole file behind fd (in
+ * the caller's process), hashed now or kept from before; its generation
+ * and length. -ENOKEY without a server secret, -EBADF for what is not a
+ * readable file.
  */
-int pd_hash_fd(int fd, u64 *generation, size_t *len);
+int pd_hash_fd(int fd, unsigned int version, u64 *generation, size_t *len);
 /* Bytes of a result from offset; -ESTALE once that generation is gone. */
 int pd_content_info_read(u64 generation, size_t offset, u8 *out, size_t cap,
 			 size_t *got, size_t *total);
 void pd_publish_exit(void);
+
+/* The V2 chunker (common/pd_chunk.h): the first segment's length in buf. */
+size_t pd_chunk_next(const u8 *buf, size_t len, bool final);
 
 int pd_cache_init(void);
 void pd_cache_exit(void);

@@ -1,37 +1,46 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * Hash offload: content information (MS-PCCRC version 1, SHA-256) for a
- * file the caller hands over as a file descriptor, computed here from the
- * file's page-cache pages (nothing is copied to user space), its segments
- * and blocks added to the cache as they are hashed. The server secret is
- * set once by an administrator and cannot be read back: only Ks, its
- * SHA-256, is kept.
+ * Hash offload: content information for a file the caller hands over as a
+ * file descriptor, computed here from the file's page-cache pages (nothing
+ * is copied to user space), its segments and blocks added to the cache as
+ * they are hashed. Version 1 (MS-PCCRC 2.3, SHA-256): 32 MiB segments of
+ * 64 KiB blocks. Version 2 (2.4, SHA-512 truncated to 32 bytes): segments
+ * cut where the content says (common/pd_chunk.h), each one block, written
+ * with the library's own encoder (common/pd_ci_v2.h), so the bytes are
+ * those `peerdist hash --v2` writes. The server secret is set once by an
+ * administrator and cannot be read back: only each version's Ks is kept.
  *
  * Results are kept (the server-side hash cache), PD_HASHED_MAX of them,
- * and used again only while the file's size, mtime and ctime are those it
- * was hashed with. Each result has a generation; a reader that fetches
- * the encoded content information in pieces restarts when it changes.
+ * one per file and version, and used again only while the file's size,
+ * mtime and ctime are those it was hashed with. Each result has a
+ * generation; a reader that fetches the encoded content information in
+ * pieces restarts when it changes.
  */
 #include <crypto/sha2.h>
 #include <linux/file.h>
 #include <linux/fs.h>
+#include <linux/sched/signal.h>
 #include <linux/slab.h>
 #include <linux/stat.h>
 
+#include "pd_chunk.h"
+#include "pd_ci_v2.h"
 #include "peerdist.h"
 
 #define PD_HASHED_MAX	16
+#define PD_V2_WINDOW	(8 * PD_CHUNK_MAX)	/* V2 bytes read at a time */
 
 struct pd_hashed {
 	struct list_head node;		/* in pd_hashed_list, under pd_publish_lock */
 	struct kstat stat;		/* of the file when it was hashed */
+	unsigned int version;		/* 1 or 2 */
 	u64 generation;
 	size_t len;
 	u8 *ci;				/* the encoded content information */
 };
 
 static DEFINE_MUTEX(pd_publish_lock);	/* the secret and the results */
-static u8 pd_ks[32];
+static u8 pd_ks[2][32];			/* Ks of version 1, of version 2 */
 static bool pd_ks_set;
 static LIST_HEAD(pd_hashed_list);	/* most recently used first */
 static unsigned int pd_nhashed;
@@ -39,15 +48,19 @@ static u64 pd_generation;
 
 int pd_secret_set(const u8 *secret, size_t len)
 {
-	u8 ks[32];
+	u8 ks[2][32];
+	int err;
 
-	sha256(secret, len, ks);
-	mutex_lock(&pd_publish_lock);
-	memcpy(pd_ks, ks, sizeof(ks));
-	pd_ks_set = true;
-	mutex_unlock(&pd_publish_lock);
+	sha256(secret, len, ks[0]);
+	err = pd_hash(PD_HASH_V2, secret, len, ks[1]);
+	if (!err) {
+		mutex_lock(&pd_publish_lock);
+		memcpy(pd_ks, ks, sizeof(ks));
+		pd_ks_set = true;
+		mutex_unlock(&pd_publish_lock);
+	}
 	memzero_explicit(ks, sizeof(ks));
-	return 0;
+	return err;
 }
 
 static void hashed_free(struct pd_hashed *h)
@@ -58,44 +71,66 @@ static void hashed_free(struct pd_hashed *h)
 	kfree(h);
 }
 
-/* Lock contract: pd_publish_lock held. A result still true for the file. */
-static struct pd_hashed *lookup_locked(const struct kstat *st)
+/*
+ * Lock contract: pd_publish_lock held. The file's result of this version
+ * if it is still true; the file's results of any version that are not,
+ * since it changed, are dropped on the way.
+ */
+static struct pd_hashed *lookup_locked(const struct kstat *st, unsigned int version)
 {
-	struct pd_hashed *h;
+	struct pd_hashed *h, *next;
 
 	lockdep_assert_held(&pd_publish_lock);
-	list_for_each_entry(h, &pd_hashed_list, node) {
+	list_for_each_entry_safe(h, next, &pd_hashed_list, node) {
 		if (h->stat.dev != st->dev || h->stat.ino != st->ino)
 			continue;
-		if (h->stat.size == st->size &&
-		    timespec64_equal(&h->stat.mtime, &st->mtime) &&
-		    timespec64_equal(&h->stat.ctime, &st->ctime)) {
+		if (h->stat.size != st->size ||
+		    !timespec64_equal(&h->stat.mtime, &st->mtime) ||
+		    !timespec64_equal(&h->stat.ctime, &st->ctime)) {
+			hashed_free(h);
+			continue;
+		}
+		if (h->version == version) {
 			list_move(&h->node, &pd_hashed_list);
 			return h;
 		}
-		hashed_free(h);	/* the file changed: the result is void */
-		return NULL;
 	}
 	return NULL;
+}
+
+/*
+ * len bytes of file at *pos; -EIO when the file ends first (it shrank
+ * while being hashed), -EINTR when the caller is being killed.
+ */
+static int read_full(struct file *file, u8 *buf, size_t len, loff_t *pos)
+{
+	ssize_t n;
+
+	while (len) {
+		if (fatal_signal_pending(current))
+			return -EINTR;
+		n = kernel_read(file, buf, len, pos);
+		if (n <= 0)
+			return n < 0 ? n : -EIO;
+		buf += n;
+		len -= n;
+	}
+	return 0;
 }
 
 /* Hashes one segment at pos (size bytes) of file, adding it to the cache. */
 static int hash_segment(struct file *file, loff_t pos, u32 size, const u8 *ks,
 			u8 *buf, struct pd_segment **out)
 {
-	struct pd_segment *seg = pd_segment_build(size);
-	u32 b, len;
-	ssize_t n;
+	struct pd_segment *seg = pd_segment_build(PD_HASH_SHA256, size);
+	u32 b;
 	int err = 0;
 
 	if (IS_ERR(seg))
 		return PTR_ERR(seg);
-	for (b = 0; !err && b < seg->desc.nblocks; b++) {
-		len = pd_block_len(&seg->desc, b);
-		n = kernel_read(file, buf, len, &pos);
-		err = n == len ? pd_segment_build_block(seg, b, buf) :
-		      n < 0 ? n : -EIO;	/* shorter: the file shrank meanwhile */
-	}
+	for (b = 0; !err && b < seg->desc.nblocks; b++)
+		err = read_full(file, buf, pd_block_len(&seg->desc, b), &pos) ?:
+		      pd_segment_build_block(seg, b, buf);
 	if (err) {
 		pd_segment_put(seg);
 		return err;
@@ -118,7 +153,7 @@ static u8 *put_le(u8 *p, u64 v, unsigned int bytes)
 }
 
 /* MS-PCCRC 2.3: the header, the segment descriptions, the block hashes. */
-static u8 *encode(struct pd_segment **segs, u32 n, size_t *len)
+static u8 *encode_v1(struct pd_segment **segs, u32 n, size_t *len)
 {
 	size_t size = 2 + 4 * 4 + (size_t)n * (8 + 4 + 4 + 64);
 	u8 *ci, *p;
@@ -155,29 +190,26 @@ static u8 *encode(struct pd_segment **segs, u32 n, size_t *len)
 	return ci;
 }
 
-/* Lock contract: pd_publish_lock held. Hashes the whole of file. */
-static struct pd_hashed *hash_file_locked(struct file *file, const struct kstat *st)
+/* Lock contract: pd_publish_lock held (Ks). Version 1 of the whole file. */
+static u8 *hash_v1_locked(struct file *file, loff_t size, size_t *len)
 {
-	loff_t size = st->size, pos;
 	u32 n = DIV_ROUND_UP_ULL(size, PD_V1_MAX_SEGMENT), i = 0;
 	struct pd_segment **segs;
-	struct pd_hashed *h;
-	u8 *buf;
+	u8 *buf, *ci = NULL;
+	loff_t pos;
 	int err = -ENOMEM;
 
 	lockdep_assert_held(&pd_publish_lock);
-	h = kzalloc(sizeof(*h), GFP_KERNEL);
 	segs = kvcalloc(max(n, 1U), sizeof(*segs), GFP_KERNEL);
 	buf = kvmalloc(PD_V1_BLOCK_SIZE, GFP_KERNEL);
-	if (!h || !segs || !buf)
+	if (!segs || !buf)
 		goto free;
-	h->stat = *st;
 	for (pos = 0, err = 0; !err && i < n; i++, pos += PD_V1_MAX_SEGMENT)
 		err = hash_segment(file, pos, min_t(loff_t, size - pos, PD_V1_MAX_SEGMENT),
-				   pd_ks, buf, &segs[i]);
+				   pd_ks[0], buf, &segs[i]);
 	if (!err) {
-		h->ci = encode(segs, n, &h->len);
-		err = h->ci ? 0 : -ENOMEM;
+		ci = encode_v1(segs, n, len);
+		err = ci ? 0 : -ENOMEM;
 	}
 	while (i--)
 		if (segs[i])
@@ -185,10 +217,127 @@ static struct pd_hashed *hash_file_locked(struct file *file, const struct kstat 
 free:
 	kvfree(buf);
 	kvfree(segs);
+	return err ? ERR_PTR(err) : ci;
+}
+
+/* What the V2 encoding needs of a segment, kept once the segment is cached. */
+struct v2_desc {
+	u32 size;
+	u8 hod[32];
+	u8 kp[32];
+};
+
+static void v2_segment(const void *ctx, u32 i, struct pd_ci_v2_segment *out)
+{
+	const struct v2_desc *d = (const struct v2_desc *)ctx + i;
+
+	out->size = d->size;
+	out->hod = d->hod;
+	out->kp = d->kp;
+}
+
+/* Lock contract: pd_publish_lock held (Ks). Hashes and caches one V2 segment. */
+static int hash_v2_segment(const u8 *buf, u32 size, struct v2_desc *out)
+{
+	struct pd_segment *seg = pd_segment_build(PD_HASH_V2, size);
+	int err;
+
+	lockdep_assert_held(&pd_publish_lock);
+	if (IS_ERR(seg))
+		return PTR_ERR(seg);
+	err = pd_segment_build_block(seg, 0, buf);
 	if (err) {
-		kfree(h);
-		return ERR_PTR(err);
+		pd_segment_put(seg);
+		return err;
 	}
+	err = pd_segment_seal(seg, pd_ks[1]);
+	if (err)
+		return err;
+	out->size = size;
+	memcpy(out->hod, seg->desc.hod, 32);
+	memcpy(out->kp, seg->desc.kp, 32);
+	/*
+	 * Not held until the end, unlike V1's few: a large file has many
+	 * segments, and the cache may evict the first ones meanwhile.
+	 */
+	pd_segment_put(seg);
+	return 0;
+}
+
+/*
+ * Lock contract: pd_publish_lock held (Ks). Version 2 of the whole file:
+ * a window of the file is read, its segments cut and hashed one by one;
+ * when less than a maximal segment is left undecided, the rest moves to
+ * the front and more is read. A cut never looks past PD_CHUNK_MAX bytes,
+ * so it is the one the library finds with the whole file at hand.
+ */
+static u8 *hash_v2_locked(struct file *file, loff_t size, size_t *len)
+{
+	u64 max = DIV_ROUND_UP_ULL(size, PD_CHUNK_MIN);	/* all but the last >= MIN */
+	struct pd_ci_v2_header hdr = { 0 };
+	size_t start = 0, end = 0, want, cut;
+	struct v2_desc *descs = NULL;
+	u8 *buf = NULL, *ci = NULL;
+	loff_t pos = 0;
+	u32 n = 0;
+	int err = -EFBIG;
+
+	lockdep_assert_held(&pd_publish_lock);
+	if (max > U32_MAX || pd_ci_v2_size(max) > INT_MAX)
+		goto free;	/* kvmalloc()'s limit */
+	err = -ENOMEM;
+	descs = kvmalloc_array(max ?: 1, sizeof(*descs), GFP_KERNEL);
+	buf = kvmalloc(PD_V2_WINDOW, GFP_KERNEL);
+	if (!descs || !buf)
+		goto free;
+	err = 0;
+	while (!err && (start < end || pos < size)) {
+		if (end - start < PD_CHUNK_MAX && pos < size) {
+			memmove(buf, buf + start, end - start);
+			end -= start;
+			start = 0;
+			want = min_t(loff_t, PD_V2_WINDOW - end, size - pos);
+			err = read_full(file, buf + end, want, &pos);
+			if (err)
+				break;
+			end += want;
+		}
+		cut = pd_chunk_next(buf + start, end - start, pos == size);
+		err = hash_v2_segment(buf + start, cut, &descs[n++]);
+		start += cut;
+	}
+	if (!err) {
+		ci = kvmalloc(pd_ci_v2_size(n), GFP_KERNEL);
+		err = ci ? 0 : -ENOMEM;
+	}
+	if (!err)
+		*len = pd_ci_v2_encode(ci, &hdr, n, v2_segment, descs);
+free:
+	kvfree(buf);
+	kvfree(descs);
+	return err ? ERR_PTR(err) : ci;
+}
+
+/* Lock contract: pd_publish_lock held. Hashes the whole of file, keeps it. */
+static struct pd_hashed *hash_file_locked(struct file *file, const struct kstat *st,
+					  unsigned int version)
+{
+	struct pd_hashed *h;
+	u8 *ci;
+
+	lockdep_assert_held(&pd_publish_lock);
+	h = kzalloc(sizeof(*h), GFP_KERNEL);
+	if (!h)
+		return ERR_PTR(-ENOMEM);
+	ci = version == 2 ? hash_v2_locked(file, st->size, &h->len) :
+			    hash_v1_locked(file, st->size, &h->len);
+	if (IS_ERR(ci)) {
+		kfree(h);
+		return ERR_CAST(ci);
+	}
+	h->ci = ci;
+	h->stat = *st;
+	h->version = version;
 	h->generation = ++pd_generation;
 	list_add(&h->node, &pd_hashed_list);
 	if (++pd_nhashed > PD_HASHED_MAX)
@@ -196,7 +345,7 @@ free:
 	return h;
 }
 
-int pd_hash_fd(int fd, u64 *generation, size_t *len)
+int pd_hash_fd(int fd, unsigned int version, u64 *generation, size_t *len)
 {
 	struct file *file = fget(fd);
 	struct pd_hashed *h;
@@ -208,13 +357,15 @@ int pd_hash_fd(int fd, u64 *generation, size_t *len)
 	err = vfs_getattr(&file->f_path, &st, STATX_BASIC_STATS, AT_STATX_SYNC_AS_STAT);
 	if (!err && (!(file->f_mode & FMODE_READ) || !S_ISREG(st.mode)))
 		err = -EBADF;
+	if (!err && version != 1 && version != 2)
+		err = -EINVAL;	/* the policy already refuses it */
 	if (err)
 		goto put_file;
 	mutex_lock(&pd_publish_lock);
 	if (!pd_ks_set) {
 		err = -ENOKEY;	/* no server secret yet */
 	} else {
-		h = lookup_locked(&st) ?: hash_file_locked(file, &st);
+		h = lookup_locked(&st, version) ?: hash_file_locked(file, &st, version);
 		if (IS_ERR(h)) {
 			err = PTR_ERR(h);
 		} else {

@@ -241,16 +241,18 @@ int pd_segment_add(struct pd_segment_desc *d, const u8 *hashes, size_t hashes_le
  * pd_segment_build_block(), which records their hashes, then
  * pd_segment_seal() derives HoD, Kp and the id and indexes it.
  */
-struct pd_segment *pd_segment_build(u32 size)
+struct pd_segment *pd_segment_build(u32 hash_alg, u32 size)
 {
+	bool v2 = hash_alg == PD_HASH_V2;
 	struct pd_segment_desc d = {
-		.hash_alg = PD_HASH_SHA256, .hash_len = 32, .size = size,
-		.block_size = PD_V1_BLOCK_SIZE,
-		.nblocks = DIV_ROUND_UP(size, PD_V1_BLOCK_SIZE),
+		.hash_alg = hash_alg, .hash_len = 32, .size = size,
+		.block_size = v2 ? size : PD_V1_BLOCK_SIZE,
 	};
 
-	if (!size || size > PD_V1_MAX_SEGMENT)
+	if (!size || size > (v2 ? PD_V2_MAX_SEGMENT : PD_V1_MAX_SEGMENT) ||
+	    (!v2 && hash_alg != PD_HASH_SHA256))
 		return ERR_PTR(-EINVAL);
+	d.nblocks = DIV_ROUND_UP(size, d.block_size);
 	return segment_new(&d, NULL, (size_t)d.nblocks * d.hash_len);
 }
 
@@ -259,11 +261,20 @@ int pd_segment_build_block(struct pd_segment *seg, u32 index, const void *buf)
 {
 	const struct pd_segment_desc *d = &seg->desc;
 	size_t len = pd_block_len(d, index);
+	u8 *hash = seg->block_hashes + (size_t)index * d->hash_len;
 	loff_t pos = (loff_t)index * d->block_size;
 	ssize_t n;
+	int err;
 
-	sha256(buf, len, seg->block_hashes + (size_t)index * d->hash_len);
-	pd_counter_add(PD_CNT_HASH_BYTES, len);
+	if (d->hash_alg == PD_HASH_SHA256) {
+		sha256(buf, len, hash);
+		pd_counter_add(PD_CNT_HASH_BYTES, len);
+	} else {
+		/* V2: no SHA-512 library call in 6.1/6.12; pd_hash() counts */
+		err = pd_hash(d->hash_alg, buf, len, hash);
+		if (err)
+			return err;
+	}
 	n = kernel_write(seg->data, buf, len, &pos);
 	if (n != len)
 		return n < 0 ? n : -EIO;
@@ -275,10 +286,14 @@ int pd_segment_build_block(struct pd_segment *seg, u32 index, const void *buf)
 int pd_segment_seal(struct pd_segment *seg, const u8 ks[32])
 {
 	struct pd_segment_desc *d = &seg->desc;
-	int err;
+	int err = 0;
 
-	err = pd_hash(d->hash_alg, seg->block_hashes, (size_t)d->nblocks * d->hash_len,
-		      d->hod) ?:
+	if (d->hash_alg == PD_HASH_V2)	/* one block: its hash is HoD */
+		memcpy(d->hod, seg->block_hashes, d->hash_len);
+	else
+		err = pd_hash(d->hash_alg, seg->block_hashes,
+			      (size_t)d->nblocks * d->hash_len, d->hod);
+	err = err ?:
 	      pd_hmac(d->hash_alg, ks, 32, d->hod, d->hash_len, NULL, 0, d->kp) ?:
 	      pd_hmac(d->hash_alg, d->kp, d->hash_len, d->hod, d->hash_len,
 		      pd_c2, sizeof(pd_c2), d->id);

@@ -10,9 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define PD_CHUNK_MIN	(32u << 10)
-#define PD_CHUNK_AVG	(64u << 10)
-#define PD_CHUNK_MAX	(128u << 10)
+#include "pd_chunk.h"	/* the algorithm and PD_CHUNK_MIN/AVG/MAX (common/) */
 
 /*
  * Length of the first segment of buf[0..len): a cut point in

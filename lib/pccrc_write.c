@@ -2,22 +2,15 @@
 /* Content-information serializer: the inverse of pccrc_parse.c. */
 #include "bytes.h"
 #include "pccrc.h"
-
-#define V2_SEGDESC_SIZE		(4 + 32 + 32)
-/* A V2 chunk's dwChunkDataLength is 32-bit: split huge contents. */
-#define V2_SEGMENTS_PER_CHUNK	(UINT32_MAX / V2_SEGDESC_SIZE)
+#include "pd_ci_v2.h"	/* the V2 layout, shared with peerdist.ko (common/) */
 
 size_t pd_ci_encoded_size(const struct pd_ci *ci)
 {
 	size_t size, h = ci->hash_len;
-	uint32_t i, chunks;
+	uint32_t i;
 
-	if (ci->version == 2) {
-		chunks = (ci->nsegments + V2_SEGMENTS_PER_CHUNK - 1) /
-			 V2_SEGMENTS_PER_CHUNK;
-		return 31 + (size_t)chunks * 5 +
-		       (size_t)ci->nsegments * V2_SEGDESC_SIZE;
-	}
+	if (ci->version == 2)
+		return pd_ci_v2_size(ci->nsegments);
 	size = 18;
 	for (i = 0; i < ci->nsegments; i++)
 		size += 16 + 2 * h + 4 + (size_t)ci->segments[i].nblocks * h;
@@ -51,33 +44,27 @@ static void encode_v1(const struct pd_ci *ci, struct pd_wr *w)
 	}
 }
 
+static void v2_segment(const void *ctx, uint32_t i, struct pd_ci_v2_segment *out)
+{
+	const struct pd_ci_segment *seg = &((const struct pd_ci *)ctx)->segments[i];
+
+	out->size = seg->size;
+	out->hod = seg->hod;
+	out->kp = seg->kp;
+}
+
 static void encode_v2(const struct pd_ci *ci, struct pd_wr *w)
 {
-	uint64_t start = ci->nsegments ? ci->segments[0].offset : 0;
-	uint32_t i;
+	uint8_t *p = pd_wr_take(w, pd_ci_v2_size(ci->nsegments));
+	struct pd_ci_v2_header h = {
+		.start = ci->nsegments ? ci->segments[0].offset : 0,
+		.first_index = ci->first_index,
+		.offset_in_first = ci->offset_in_first,
+		.range_length = ci->range_length,
+	};
 
-	pd_wr_u8(w, 0x00);
-	pd_wr_u8(w, 0x02);
-	pd_wr_u8(w, ci->hash_alg);
-	pd_wr_be64(w, start);
-	pd_wr_be64(w, ci->first_index);
-	pd_wr_be32(w, ci->offset_in_first);
-	pd_wr_be64(w, ci->range_length);
-	for (i = 0; i < ci->nsegments; i++) {
-		const struct pd_ci_segment *seg = &ci->segments[i];
-
-		if (i % V2_SEGMENTS_PER_CHUNK == 0) {
-			uint32_t n = ci->nsegments - i;
-
-			if (n > V2_SEGMENTS_PER_CHUNK)
-				n = V2_SEGMENTS_PER_CHUNK;
-			pd_wr_u8(w, 0x00);
-			pd_wr_be32(w, n * V2_SEGDESC_SIZE);
-		}
-		pd_wr_be32(w, seg->size);
-		pd_wr_bytes(w, seg->hod, 32);
-		pd_wr_bytes(w, seg->kp, 32);
-	}
+	if (p)
+		pd_ci_v2_encode(p, &h, ci->nsegments, v2_segment, ci);
 }
 
 long pd_ci_encode(const struct pd_ci *ci, uint8_t *buf, size_t len)
