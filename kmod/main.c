@@ -11,9 +11,12 @@ static int __init pd_init(void)
 	err = pd_cache_init();
 	if (err)
 		return err;
-	err = pd_sysfs_init();
+	err = pd_backing_init();
 	if (err)
 		goto undo_cache;
+	err = pd_sysfs_init();
+	if (err)
+		goto undo_backing;
 	err = pd_genl_init();
 	if (err)
 		goto undo_sysfs;
@@ -21,6 +24,8 @@ static int __init pd_init(void)
 
 undo_sysfs:
 	pd_sysfs_exit();
+undo_backing:
+	pd_backing_exit();
 undo_cache:
 	pd_cache_exit();
 	return err;
@@ -31,6 +36,7 @@ static void __exit pd_exit(void)
 	pd_genl_exit();
 	pd_sysfs_exit();
 	pd_publish_exit();
+	pd_backing_exit();
 	pd_cache_exit();
 }
 

@@ -2,8 +2,10 @@
 /*
  * peerdist.ko: what its parts share. The tunables and counters live in
  * state.c; sysfs.c and genl.c present them. The segment cache is
- * segment.c (index, eviction, verification) and segment_fd.c (a segment
- * as a file descriptor); hash.c has the digests, chunk.c the V2 chunker.
+ * segment.c (index, eviction, verification), segment_fd.c (a segment
+ * as a file descriptor), content_fd.c (a content as one) and backing.c
+ * (segments kept as files in a directory, across reloads); hash.c has the
+ * digests, chunk.c the V2 chunker.
  */
 #ifndef PD_KMOD_PEERDIST_H
 #define PD_KMOD_PEERDIST_H
@@ -14,6 +16,7 @@
 #include <linux/fs.h>
 #include <linux/kref.h>
 #include <linux/list.h>
+#include <linux/llist.h>
 #include <linux/mutex.h>
 #include <linux/spinlock.h>
 #include <linux/uio.h>
@@ -85,7 +88,7 @@ struct pd_segment {
 	struct kref ref;
 	struct pd_segment_desc desc;
 	u8 *block_hashes;		/* nblocks * hash_len */
-	struct file *data;		/* shmem: the bytes */
+	struct file *data;		/* shmem or backing file: the bytes */
 	struct mutex lock;		/* serialises adding blocks */
 	DECLARE_BITMAP(present, PD_MAX_BLOCKS);
 	u64 cached;			/* present bytes, while indexed */
@@ -93,6 +96,9 @@ struct pd_segment {
 	spinlock_t miss_lock;		/* the two below */
 	DECLARE_BITMAP(miss_told, PD_MAX_BLOCKS);	/* events sent */
 	unsigned long miss_since;	/* jiffies: when miss_told was cleared */
+	bool backed;			/* data is a file in the backing directory */
+	bool keep_file;			/* under pd_cache_lock: unindexed, not evicted */
+	struct llist_node reap;		/* backing.c: its file awaits deletion */
 };
 
 /*
@@ -112,6 +118,21 @@ int pd_segment_flush(const u8 *id, unsigned int len);
 u32 pd_block_len(const struct pd_segment_desc *d, u32 index);
 /* Evicts least recently used segments down to the size cap. */
 void pd_cache_trim(void);
+/*
+ * Verifies a description as pd_segment_add() does (sets d->nblocks);
+ * counts nothing.
+ */
+int pd_segment_check_desc(struct pd_segment_desc *d, const u8 *hashes,
+			  size_t hashes_len);
+/*
+ * backing.c: indexes a segment found in the backing directory, whose
+ * description passed pd_segment_check_desc() and whose blocks in present
+ * matched their hashes. Takes data (the file) on success.
+ */
+int pd_segment_load(const struct pd_segment_desc *d, const u8 *hashes,
+		    size_t hashes_len, struct file *data, const unsigned long *present);
+/* Unindexes every backed segment, leaving its file in place. */
+void pd_cache_unload_backed(void);
 /* Installs a new fd for seg in the calling process; the fd or -errno. */
 int pd_segment_open_fd(struct pd_segment *seg);
 /*
@@ -176,6 +197,21 @@ void pd_cache_exit(void);
 void pd_genl_notify_block(const struct pd_segment *seg, u32 index, bool added);
 /* Multicast to the events group: the cache was enabled or disabled. */
 void pd_genl_notify_status(bool enabled);
+
+/*
+ * The persistent cache (backing.c). The file for a new segment, NULL to
+ * keep it in shmem (no backing directory, or no id yet).
+ */
+struct file *pd_backing_create(struct pd_segment *seg);
+/* seg->lock held: records a new present block in seg's file. */
+void pd_backing_block_added(struct pd_segment *seg);
+/* pd_cache_lock held, maybe in reclaim: queues the file's deletion. */
+void pd_backing_evicted(struct pd_segment *seg);
+/* /sys/kernel/peerdist/backing_dir */
+ssize_t pd_backing_dir_show(char *buf);
+int pd_backing_dir_set(const char *text, size_t len);
+int pd_backing_init(void);
+void pd_backing_exit(void);
 
 int pd_sysfs_init(void);
 void pd_sysfs_exit(void);

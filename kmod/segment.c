@@ -1,12 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * The segment cache. A segment is indexed by its id (HoHoDk) and holds its
- * verified description and its bytes in a shmem file, so the page cache
- * keeps them and reclaim can take them; a bitmap says which blocks are
- * present. A block becomes present only after its hash matched, and a
- * description is kept only after HoD matched its block hashes and the id
- * matched HoD and Kp: nobody can make the cache hand out bytes that the
- * content information does not vouch for.
+ * verified description and its bytes in a shmem file, or a file in the
+ * backing directory (backing.c), so the page cache keeps them and reclaim
+ * can take them; a bitmap says which blocks are present. A block becomes
+ * present only after its hash matched, and a description is kept only
+ * after HoD matched its block hashes and the id matched HoD and Kp:
+ * nobody can make the cache hand out bytes that the content information
+ * does not vouch for.
  *
  * Lifetime: the index holds one reference, every open segment fd one
  * more. Eviction (the size cap, or the shrinker under memory pressure)
@@ -97,11 +98,15 @@ static void evict_locked(struct pd_segment *seg)
 	pd_counter_add(PD_CNT_SEGMENTS, -1);
 	seg->cached = 0;
 	seg->evicted = true;
+	pd_backing_evicted(seg);
 	pd_segment_put(seg);
 }
 
-/* Lock contract: pd_cache_lock held. Evicts from the LRU end down to max. */
-static u64 evict_to_locked(u64 max)
+/*
+ * Lock contract: pd_cache_lock held. Evicts from the LRU end down to max,
+ * passing over segments in the backing directory when keep_backed.
+ */
+static u64 evict_to_locked(u64 max, bool keep_backed)
 {
 	struct pd_segment *seg, *prev;
 	u64 freed = 0;
@@ -110,6 +115,8 @@ static u64 evict_to_locked(u64 max)
 	list_for_each_entry_safe_reverse(seg, prev, &pd_lru, lru) {
 		if (pd_cached <= max)
 			break;
+		if (keep_backed && seg->backed)
+			continue;
 		freed += seg->cached;
 		evict_locked(seg);
 		pd_counter_add(PD_CNT_EVICTIONS, 1);
@@ -123,7 +130,7 @@ void pd_cache_trim(void)
 
 	pd_limits_get(&l);
 	mutex_lock(&pd_cache_lock);
-	evict_to_locked(l.cache_max_bytes);
+	evict_to_locked(l.cache_max_bytes, false);
 	mutex_unlock(&pd_cache_lock);
 }
 
@@ -158,8 +165,19 @@ static int check_desc(const struct pd_segment_desc *d, const u8 *hashes,
 	return memcmp(want, d->id, d->hash_len) ? -EBADMSG : 0;
 }
 
+int pd_segment_check_desc(struct pd_segment_desc *d, const u8 *hashes,
+			  size_t hashes_len)
+{
+	d->nblocks = d->block_size ? DIV_ROUND_UP(d->size, d->block_size) : 0;
+	if (!d->nblocks || d->nblocks > PD_MAX_BLOCKS)
+		return -EINVAL;
+	return check_desc(d, hashes, hashes_len);
+}
+
+/* data: the bytes' file, taken on success; NULL makes one. */
 static struct pd_segment *segment_new(const struct pd_segment_desc *d,
-				      const u8 *hashes, size_t hashes_len)
+				      const u8 *hashes, size_t hashes_len,
+				      struct file *data)
 {
 	struct pd_segment *seg = kzalloc(sizeof(*seg), GFP_KERNEL);
 
@@ -173,7 +191,9 @@ static struct pd_segment *segment_new(const struct pd_segment_desc *d,
 		memcpy(seg->block_hashes, d->hod, d->hash_len);
 	else if (hashes)
 		memcpy(seg->block_hashes, hashes, hashes_len);
-	seg->data = shmem_file_setup("peerdist-segment", d->size, VM_NORESERVE);
+	seg->data = data ?: pd_backing_create(seg);
+	if (!seg->data)
+		seg->data = shmem_file_setup("peerdist-segment", d->size, VM_NORESERVE);
 	if (IS_ERR(seg->data))
 		goto free_hashes;
 	kref_init(&seg->ref);
@@ -230,9 +250,25 @@ int pd_segment_add(struct pd_segment_desc *d, const u8 *hashes, size_t hashes_le
 		pd_counter_add(PD_CNT_VERIFY_FAILURES, 1);
 	if (err)
 		return err;
-	seg = segment_new(d, hashes, hashes_len);
+	seg = segment_new(d, hashes, hashes_len, NULL);
 	if (IS_ERR(seg))
 		return PTR_ERR(seg);
+	return index_segment(seg);
+}
+
+int pd_segment_load(const struct pd_segment_desc *d, const u8 *hashes,
+		    size_t hashes_len, struct file *data, const unsigned long *present)
+{
+	struct pd_segment *seg;
+	u32 i;
+
+	seg = segment_new(d, hashes, hashes_len, data);
+	if (IS_ERR(seg))
+		return PTR_ERR(seg);
+	seg->backed = true;
+	bitmap_copy(seg->present, present, d->nblocks);
+	for_each_set_bit(i, seg->present, d->nblocks)
+		seg->cached += pd_block_len(d, i);
 	return index_segment(seg);
 }
 
@@ -253,7 +289,7 @@ struct pd_segment *pd_segment_build(u32 hash_alg, u32 size)
 	    (!v2 && hash_alg != PD_HASH_SHA256))
 		return ERR_PTR(-EINVAL);
 	d.nblocks = DIV_ROUND_UP(size, d.block_size);
-	return segment_new(&d, NULL, (size_t)d.nblocks * d.hash_len);
+	return segment_new(&d, NULL, (size_t)d.nblocks * d.hash_len, NULL);
 }
 
 /* Lock contract: none; seg is not indexed yet, so nobody else sees it. */
@@ -352,6 +388,7 @@ static int put_block_locked(struct pd_segment *seg, u32 index, const void *buf,
 		return n < 0 ? n : -EIO;
 	set_bit(index, seg->present);
 	clear_bit(index, seg->miss_told);
+	pd_backing_block_added(seg);
 	mutex_lock(&pd_cache_lock);
 	if (!seg->evicted) {
 		seg->cached += len;
@@ -420,8 +457,13 @@ static unsigned long pd_shrink_scan(struct shrinker *s, struct shrink_control *s
 	/* Reclaim may run inside our own allocations: never wait for the lock. */
 	if (!mutex_trylock(&pd_cache_lock))
 		return SHRINK_STOP;
+	/*
+	 * Files in the backing directory are ordinary page cache that reclaim
+	 * writes back and drops by itself: evicting them would only delete
+	 * the persistent cache.
+	 */
 	freed = evict_to_locked(pd_cached > ((u64)sc->nr_to_scan << PAGE_SHIFT) ?
-				pd_cached - ((u64)sc->nr_to_scan << PAGE_SHIFT) : 0);
+				pd_cached - ((u64)sc->nr_to_scan << PAGE_SHIFT) : 0, true);
 	mutex_unlock(&pd_cache_lock);
 	return freed >> PAGE_SHIFT;
 }
@@ -467,6 +509,25 @@ static void shrinker_stop(void)
 int __init pd_cache_init(void)
 {
 	return shrinker_start();
+}
+
+/*
+ * Lock contract: none. The backing directory changes, or the module goes:
+ * its segments leave the index but their files stay, for the next time
+ * that directory is set. Open fds keep reading them.
+ */
+void pd_cache_unload_backed(void)
+{
+	struct pd_segment *seg, *next;
+
+	mutex_lock(&pd_cache_lock);
+	list_for_each_entry_safe(seg, next, &pd_lru, lru) {
+		if (!seg->backed)
+			continue;
+		seg->keep_file = true;
+		evict_locked(seg);
+	}
+	mutex_unlock(&pd_cache_lock);
 }
 
 void pd_cache_exit(void)

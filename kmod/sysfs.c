@@ -61,8 +61,22 @@ static ssize_t cache_max_bytes_store(struct kobject *k, struct kobj_attribute *a
 	return err ? err : len;
 }
 
+static ssize_t backing_dir_show(struct kobject *k, struct kobj_attribute *a, char *buf)
+{
+	return pd_backing_dir_show(buf);
+}
+
+static ssize_t backing_dir_store(struct kobject *k, struct kobj_attribute *a,
+				 const char *buf, size_t len)
+{
+	int err = pd_backing_dir_set(buf, len);
+
+	return err ? err : len;
+}
+
 static struct kobj_attribute enabled_attr = __ATTR_RW_MODE(enabled, 0644);
 static struct kobj_attribute cache_max_bytes_attr = __ATTR_RW_MODE(cache_max_bytes, 0644);
+static struct kobj_attribute backing_dir_attr = __ATTR_RW_MODE(backing_dir, 0644);
 
 /* One show function for every counter: the attribute says which. */
 struct pd_counter_attr {
@@ -91,9 +105,10 @@ static struct pd_counter_attr counter_attrs[] = {
 	PD_COUNTER_ATTR(objects, PD_CNT_OBJECTS),
 };
 
-static struct attribute *pd_attrs[3 + ARRAY_SIZE(counter_attrs)] = {
+static struct attribute *pd_attrs[4 + ARRAY_SIZE(counter_attrs)] = {
 	&enabled_attr.attr,
 	&cache_max_bytes_attr.attr,
+	&backing_dir_attr.attr,
 };
 
 static const struct attribute_group pd_group = {
@@ -106,7 +121,7 @@ int pd_sysfs_init(void)
 	int err;
 
 	for (i = 0; i < ARRAY_SIZE(counter_attrs); i++)
-		pd_attrs[2 + i] = &counter_attrs[i].attr.attr;
+		pd_attrs[3 + i] = &counter_attrs[i].attr.attr;
 	pd_kobj = kobject_create_and_add("peerdist", kernel_kobj);
 	if (!pd_kobj)
 		return -ENOMEM;
