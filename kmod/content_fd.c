@@ -16,9 +16,10 @@
  * poll can tell without a lookup; an evicted one reads as readable, which
  * sends the reader back to look again.
  *
- * Reads cannot be done without blocking (no FMODE_NOWAIT), and poll is
- * about the missed block only: an io_uring user submits reads with
- * IOSQE_ASYNC, or io_uring would wait on poll before any read.
+ * Reads never wait for a block (ENODATA) and never say EAGAIN, so the fd
+ * is FMODE_NOWAIT: io_uring issues reads inline. Were it to try one,
+ * fail with EAGAIN and wait on poll instead, a read of a present block
+ * would wait for the block the last miss wanted.
  */
 #include <linux/anon_inodes.h>
 #include <linux/file.h>
@@ -321,7 +322,7 @@ static int open_new(u32 hash_len, const u8 *ids, const u32 *sizes, u32 n, u64 st
 		err = PTR_ERR(file);
 		goto put_fd;
 	}
-	file->f_mode |= FMODE_PREAD;
+	file->f_mode |= FMODE_PREAD | FMODE_NOWAIT;
 #ifdef FMODE_LSEEK
 	file->f_mode |= FMODE_LSEEK;
 #endif

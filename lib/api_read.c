@@ -240,18 +240,11 @@ static enum start_result try_start(struct pd_engine *e, struct read_op *op)
 	op->fd = loc.fd;
 	op->offset = off;
 	op->missed_at = e->adds_seen;	/* an add seen after this: try again */
-	if (loc.fd >= 0) {
+	if (loc.fd >= 0)
 		io_uring_prep_read(sqe, loc.fd, op->buf, len,
 				   loc.offset + (off - pd_ci_block_span(c->ci, s, b).start));
-	} else {
+	else
 		io_uring_prep_read(sqe, c->content_fd, op->buf, len, off);
-		/*
-		 * Straight to a worker: a content fd cannot read without
-		 * blocking, and io_uring would otherwise wait on its poll,
-		 * which is about the block the last miss wanted, not this one.
-		 */
-		io_uring_sqe_set_flags(sqe, IOSQE_ASYNC);
-	}
 	io_uring_sqe_set_data(sqe, op);
 	op->next = e->flying;
 	e->flying = op;

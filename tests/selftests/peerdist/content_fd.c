@@ -4,11 +4,13 @@
  * segments read back to back at the content's own offsets, ENODATA where a
  * block is absent (also for a segment the cache does not hold yet, until
  * it is added); poll turns readable when the block a read missed arrives;
- * SEEK_DATA/SEEK_HOLE; appending segments; malformed requests refused; a
+ * SEEK_DATA/SEEK_HOLE; io_uring reads a present block at once after a
+ * miss elsewhere; appending segments; malformed requests refused; a
  * missing block told once to the events group, and the cache's enabling
  * and disabling told too. Every test flushes what it added.
  */
 #define _GNU_SOURCE	/* before any header: SEEK_DATA */
+#include <liburing.h>
 #include <poll.h>
 #include <pthread.h>
 
@@ -170,6 +172,32 @@ TEST_F(content, poll_is_readable_once_a_missing_segment_is_added)
 	ASSERT_EQ(0, seg_put(self->s, self->family, &self->b, 3));
 	EXPECT_TRUE(readable(fd, 0));
 	EXPECT_EQ(16, pread(fd, buf, sizeof(buf), self->a.size));
+	close(fd);
+}
+
+/* io_uring must read, not wait on poll (which is about the missed block). */
+TEST_F(content, io_uring_reads_a_present_block_after_a_miss)
+{
+	struct __kernel_timespec ts = { .tv_sec = 5 };
+	static uint8_t buf[BLOCK];
+	struct io_uring_cqe *cqe;
+	struct io_uring ring;
+	int fd, i;
+
+	ASSERT_EQ(0, seg_put(self->s, self->family, &self->a, 1));
+	fd = content_open(self->s, self->family, -1, self->both, 1, 0);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, io_uring_queue_init(4, &ring, 0));
+	for (i = 0; i < 2; i++) {	/* block 1 (missing), then block 0 */
+		io_uring_prep_read(io_uring_get_sqe(&ring), fd, buf, BLOCK,
+				   i ? 0 : BLOCK);
+		ASSERT_EQ(1, io_uring_submit(&ring));
+		ASSERT_EQ(0, io_uring_wait_cqe_timeout(&ring, &cqe, &ts));
+		EXPECT_EQ(i ? BLOCK : -ENODATA, cqe->res);
+		io_uring_cqe_seen(&ring, cqe);
+	}
+	EXPECT_EQ(0, memcmp(buf, self->a.data, BLOCK));
+	io_uring_queue_exit(&ring);
 	close(fd);
 }
 
