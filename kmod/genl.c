@@ -376,6 +376,13 @@ static int pd_hash_file(struct sk_buff *skb, struct genl_info *info)
 	return genlmsg_reply(msg, info);
 }
 
+static int pd_unpublish(struct sk_buff *skb, struct genl_info *info)
+{
+	if (GENL_REQ_ATTR_CHECK(info, PEERDIST_A_FD))
+		return -EINVAL;
+	return pd_unpublish_fd(nla_get_u32(info->attrs[PEERDIST_A_FD]));
+}
+
 static int pd_get_content_info(struct sk_buff *skb, struct genl_info *info)
 {
 	u64 generation, offset;
@@ -458,6 +465,10 @@ static const struct genl_small_ops pd_ops[] = {
 	{
 		.cmd = PEERDIST_CMD_OPEN_CONTENT,
 		.doit = pd_open_content,
+	},
+	{
+		.cmd = PEERDIST_CMD_UNPUBLISH,
+		.doit = pd_unpublish,
 	},
 };
 

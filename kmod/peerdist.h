@@ -186,6 +186,12 @@ int pd_hash_fd(int fd, unsigned int version, u64 *generation, size_t *len);
 /* Bytes of a result from offset; -ESTALE once that generation is gone. */
 int pd_content_info_read(u64 generation, size_t offset, u8 *out, size_t cap,
 			 size_t *got, size_t *total);
+/*
+ * Drops what was kept for the file behind fd and evicts its segments;
+ * -ENOENT when nothing was, -EPERM unless the caller owns the file or has
+ * CAP_NET_ADMIN.
+ */
+int pd_unpublish_fd(int fd);
 void pd_publish_exit(void);
 
 /* The V2 chunker (common/pd_chunk.h): the first segment's length in buf. */

@@ -17,6 +17,8 @@
  * pieces restarts when it changes.
  */
 #include <crypto/sha2.h>
+#include <linux/capability.h>
+#include <linux/cred.h>
 #include <linux/file.h>
 #include <linux/fs.h>
 #include <linux/sched/signal.h>
@@ -37,6 +39,8 @@ struct pd_hashed {
 	u64 generation;
 	size_t len;
 	u8 *ci;				/* the encoded content information */
+	u8 (*ids)[32];			/* its segments' ids, for unpublishing */
+	u32 nids;
 };
 
 static DEFINE_MUTEX(pd_publish_lock);	/* the secret and the results */
@@ -68,6 +72,7 @@ static void hashed_free(struct pd_hashed *h)
 	list_del(&h->node);
 	pd_nhashed--;
 	kvfree(h->ci);
+	kvfree(h->ids);
 	kfree(h);
 }
 
@@ -191,7 +196,7 @@ static u8 *encode_v1(struct pd_segment **segs, u32 n, size_t *len)
 }
 
 /* Lock contract: pd_publish_lock held (Ks). Version 1 of the whole file. */
-static u8 *hash_v1_locked(struct file *file, loff_t size, size_t *len)
+static u8 *hash_v1_locked(struct file *file, loff_t size, struct pd_hashed *h)
 {
 	u32 n = DIV_ROUND_UP_ULL(size, PD_V1_MAX_SEGMENT), i = 0;
 	struct pd_segment **segs;
@@ -208,15 +213,23 @@ static u8 *hash_v1_locked(struct file *file, loff_t size, size_t *len)
 		err = hash_segment(file, pos, min_t(loff_t, size - pos, PD_V1_MAX_SEGMENT),
 				   pd_ks[0], buf, &segs[i]);
 	if (!err) {
-		ci = encode_v1(segs, n, len);
-		err = ci ? 0 : -ENOMEM;
+		ci = encode_v1(segs, n, &h->len);
+		h->ids = kvmalloc_array(max(n, 1U), sizeof(*h->ids), GFP_KERNEL);
+		err = ci && h->ids ? 0 : -ENOMEM;
 	}
-	while (i--)
-		if (segs[i])
-			pd_segment_put(segs[i]);
+	while (i--) {
+		if (!segs[i])
+			continue;
+		if (!err)
+			memcpy(h->ids[i], segs[i]->desc.id, 32);
+		pd_segment_put(segs[i]);
+	}
+	h->nids = err ? 0 : n;
 free:
 	kvfree(buf);
 	kvfree(segs);
+	if (err)
+		kvfree(ci);
 	return err ? ERR_PTR(err) : ci;
 }
 
@@ -225,6 +238,7 @@ struct v2_desc {
 	u32 size;
 	u8 hod[32];
 	u8 kp[32];
+	u8 id[32];
 };
 
 static void v2_segment(const void *ctx, u32 i, struct pd_ci_v2_segment *out)
@@ -256,6 +270,7 @@ static int hash_v2_segment(const u8 *buf, u32 size, struct v2_desc *out)
 	out->size = size;
 	memcpy(out->hod, seg->desc.hod, 32);
 	memcpy(out->kp, seg->desc.kp, 32);
+	memcpy(out->id, seg->desc.id, 32);
 	/*
 	 * Not held until the end, unlike V1's few: a large file has many
 	 * segments, and the cache may evict the first ones meanwhile.
@@ -271,7 +286,7 @@ static int hash_v2_segment(const u8 *buf, u32 size, struct v2_desc *out)
  * the front and more is read. A cut never looks past PD_CHUNK_MAX bytes,
  * so it is the one the library finds with the whole file at hand.
  */
-static u8 *hash_v2_locked(struct file *file, loff_t size, size_t *len)
+static u8 *hash_v2_locked(struct file *file, loff_t size, struct pd_hashed *h)
 {
 	u64 max = DIV_ROUND_UP_ULL(size, PD_CHUNK_MIN);	/* all but the last >= MIN */
 	struct pd_ci_v2_header hdr = { 0 };
@@ -308,13 +323,19 @@ static u8 *hash_v2_locked(struct file *file, loff_t size, size_t *len)
 	}
 	if (!err) {
 		ci = kvmalloc(pd_ci_v2_size(n), GFP_KERNEL);
-		err = ci ? 0 : -ENOMEM;
+		h->ids = kvmalloc_array(max(n, 1U), sizeof(*h->ids), GFP_KERNEL);
+		err = ci && h->ids ? 0 : -ENOMEM;
 	}
-	if (!err)
-		*len = pd_ci_v2_encode(ci, &hdr, n, v2_segment, descs);
+	if (!err) {
+		h->len = pd_ci_v2_encode(ci, &hdr, n, v2_segment, descs);
+		for (h->nids = 0; h->nids < n; h->nids++)
+			memcpy(h->ids[h->nids], descs[h->nids].id, 32);
+	}
 free:
 	kvfree(buf);
 	kvfree(descs);
+	if (err)
+		kvfree(ci);
 	return err ? ERR_PTR(err) : ci;
 }
 
@@ -329,9 +350,10 @@ static struct pd_hashed *hash_file_locked(struct file *file, const struct kstat 
 	h = kzalloc(sizeof(*h), GFP_KERNEL);
 	if (!h)
 		return ERR_PTR(-ENOMEM);
-	ci = version == 2 ? hash_v2_locked(file, st->size, &h->len) :
-			    hash_v1_locked(file, st->size, &h->len);
+	ci = version == 2 ? hash_v2_locked(file, st->size, h) :
+			    hash_v1_locked(file, st->size, h);
 	if (IS_ERR(ci)) {
+		kvfree(h->ids);
 		kfree(h);
 		return ERR_CAST(ci);
 	}
@@ -396,6 +418,41 @@ int pd_content_info_read(u64 generation, size_t offset, u8 *out, size_t cap,
 			memcpy(out, h->ci + offset, *got);
 		}
 		break;
+	}
+	mutex_unlock(&pd_publish_lock);
+	return err;
+}
+
+/*
+ * The file's kept results go, and their segments leave the cache (also
+ * where another file shares one: it is hashed or fetched again). Only the
+ * file's owner or an administrator may.
+ */
+int pd_unpublish_fd(int fd)
+{
+	struct file *file = fget(fd);
+	struct pd_hashed *h, *next;
+	struct kstat st;
+	int err;
+	u32 i;
+
+	if (!file)
+		return -EBADF;
+	err = vfs_getattr(&file->f_path, &st, STATX_BASIC_STATS, AT_STATX_SYNC_AS_STAT);
+	fput(file);
+	if (err)
+		return err;
+	if (!uid_eq(st.uid, current_fsuid()) && !capable(CAP_NET_ADMIN))
+		return -EPERM;
+	err = -ENOENT;
+	mutex_lock(&pd_publish_lock);
+	list_for_each_entry_safe(h, next, &pd_hashed_list, node) {
+		if (h->stat.dev != st.dev || h->stat.ino != st.ino)
+			continue;
+		for (i = 0; i < h->nids; i++)
+			pd_segment_flush(h->ids[i], 32);	/* -ENOENT: evicted already */
+		hashed_free(h);
+		err = 0;
 	}
 	mutex_unlock(&pd_publish_lock);
 	return err;

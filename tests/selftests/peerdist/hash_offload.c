@@ -217,6 +217,57 @@ TEST(hash_offload)
 	nl_socket_free(s);
 }
 
+static int unpublish(struct nl_sock *s, int family, int fd)
+{
+	struct nl_msg *m = seg_request(family, PEERDIST_CMD_UNPUBLISH, NULL, 0, 4096);
+
+	nla_put_u32(m, PEERDIST_A_FD, fd);
+	return send_and_ack(s, m);
+}
+
+/* Unpublishing drops the kept result and evicts the file's segments. */
+TEST(unpublishing_evicts_and_forgets)
+{
+	uint8_t *data = content(), *ci = malloc(200000), id[32];
+	struct ci_reply r = { 0 };
+	struct nl_sock *s;
+	int family, fd, status;
+	pid_t pid;
+
+	s = nl_open(&family);
+	ASSERT_NE(NULL, s);
+	ASSERT_EQ(0, set_secret(s, family));
+	fd = open("/tmp/unpublished", O_RDWR | O_CREAT | O_TRUNC, 0644);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ((ssize_t)SIZE, write(fd, data, SIZE));
+	EXPECT_EQ(-NLE_OBJ_NOTFOUND, unpublish(s, family, fd));	/* nothing kept */
+	ASSERT_EQ(0, hash_file(s, family, fd, &r));
+	expected_ci(data, ci);
+	first_id(ci, id);
+	status = seg_open(s, family, id);
+	ASSERT_LE(0, status);
+	close(status);
+	/* only the file's owner (or an administrator) */
+	pid = fork();
+	if (!pid) {
+		setgid(65534);
+		setuid(65534);
+		_exit(unpublish(s, family, fd) == -NLE_PERM ? 0 : 1);
+	}
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	EXPECT_EQ(0, WEXITSTATUS(status));
+	EXPECT_EQ(0, unpublish(s, family, fd));
+	EXPECT_GT(0, seg_open(s, family, id));
+	r.offset = 0;
+	EXPECT_GT(0, piece(s, family, &r));
+	EXPECT_EQ(-NLE_OBJ_NOTFOUND, unpublish(s, family, fd));
+	close(fd);
+	unlink("/tmp/unpublished");
+	free(ci);
+	free(data);
+	nl_socket_free(s);
+}
+
 #define V2_FILE "/tmp/published-v2"
 #define V2_SIZE ((5u << 20) + 12345)	/* about 70 segments */
 #define V2_SECRET "/tmp/v2-secret"
