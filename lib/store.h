@@ -134,11 +134,24 @@ int pd_store_open(struct pd_store **out);
 
 int pd_store_user_open(const char *dir, struct pd_store **out);
 
-/* The store over peerdist.ko (publications and tags in dir); -ENODEV when
- * the module is not loaded. */
+/* The store over peerdist.ko (publications and tags in dir; with dir NULL,
+ * none: a session for the server operations below); -ENODEV when the
+ * module is not loaded. */
 int pd_store_kernel_open(const char *dir, struct pd_store **out);
 /* Whether peerdist.ko's netlink family is there. */
 int pd_store_kernel_available(void);
+
+/*
+ * The server's side of peerdist.ko (s from pd_store_kernel_open; -ENODEV
+ * for another store). set_secret gives the module the server secret (it
+ * keeps only the keys derived from it; -EPERM without CAP_NET_ADMIN);
+ * hash_file has it compute the content information (version 1 or 2) of
+ * the regular file open as fd, from the page cache, and returns it
+ * (malloc'd); -ENOKEY while no secret was given.
+ */
+int pd_store_kernel_set_secret(struct pd_store *s, const void *secret, size_t len);
+int pd_store_kernel_hash_file(struct pd_store *s, int fd, unsigned version,
+			      uint8_t **ci, size_t *len);
 
 /* Checks a description: HoD against block hashes, id against HoD and Kp. */
 int pd_segment_desc_verify(const struct pd_segment_desc *d);

@@ -431,6 +431,8 @@ static int kernel_publish(struct pd_store *s, uid_t uid, const void *ident,
 {
 	struct pd_store *meta = to_kernel(s)->meta;
 
+	if (!meta)
+		return -EOPNOTSUPP;	/* a server session: no cache directory */
 	return meta->ops->publish(meta, uid, ident, identlen, ci_v1, len_v1, ci_v2, len_v2);
 }
 
@@ -439,6 +441,8 @@ static int kernel_lookup(struct pd_store *s, uid_t uid, const void *ident,
 {
 	struct pd_store *meta = to_kernel(s)->meta;
 
+	if (!meta)
+		return -EOPNOTSUPP;	/* a server session: no cache directory */
 	return meta->ops->lookup(meta, uid, ident, identlen, version, ci, len);
 }
 
@@ -447,6 +451,8 @@ static int kernel_unpublish(struct pd_store *s, uid_t uid, const void *ident,
 {
 	struct pd_store *meta = to_kernel(s)->meta;
 
+	if (!meta)
+		return -EOPNOTSUPP;	/* a server session: no cache directory */
 	return meta->ops->unpublish(meta, uid, ident, identlen);
 }
 
@@ -455,6 +461,8 @@ static int kernel_tag_segment(struct pd_store *s, const uint8_t tag[16],
 {
 	struct pd_store *meta = to_kernel(s)->meta;
 
+	if (!meta)
+		return -EOPNOTSUPP;	/* a server session: no cache directory */
 	return meta->ops->tag_segment(meta, tag, id, idlen);
 }
 
@@ -499,6 +507,8 @@ static int kernel_flush_tag(struct pd_store *s, const uint8_t tag[16])
 	DIR *dir;
 	int i, n;
 
+	if (!k->meta)
+		return -EOPNOTSUPP;	/* a server session: no cache directory */
 	n = snprintf(path, sizeof(path), "%s/tags/", k->dir);
 	for (i = 0; i < 16; i++)
 		n += snprintf(path + n, sizeof(path) - n, "%02x", tag[i]);
@@ -648,6 +658,117 @@ static int connect_events(struct kernel_store *k)
 	return nl_socket_set_nonblocking(k->events) ? -EIO : 0;
 }
 
+/* ---- the server's side: its secret, content information by fd ---- */
+
+int pd_store_kernel_set_secret(struct pd_store *s, const void *secret, size_t len)
+{
+	struct kernel_store *k = to_kernel(s);
+	struct nl_msg *m;
+	int err;
+
+	if (s->ops != &kernel_ops)
+		return -ENODEV;
+	pthread_mutex_lock(&k->lock);
+	m = new_request(k, PEERDIST_CMD_SET_SECRET, len + 1024);
+	if (!m || nla_put(m, PEERDIST_A_SECRET, len, secret)) {
+		nlmsg_free(m);
+		err = -ENOMEM;
+	} else {
+		err = request(k, m, NULL, NULL);
+	}
+	pthread_mutex_unlock(&k->lock);
+	return err;
+}
+
+/* A hash result read in pieces. */
+struct hash_result {
+	uint64_t generation;
+	uint64_t length;
+	uint8_t *ci;
+	uint64_t got;
+};
+
+static int parse_hashed(struct nlattr **a, void *arg)
+{
+	struct hash_result *r = arg;
+
+	if (!a[PEERDIST_A_GENERATION] || !a[PEERDIST_A_CI_LENGTH])
+		return -EPROTO;
+	r->generation = nla_get_u64(a[PEERDIST_A_GENERATION]);
+	r->length = nla_get_u64(a[PEERDIST_A_CI_LENGTH]);
+	return 0;
+}
+
+static int parse_piece(struct nlattr **a, void *arg)
+{
+	struct hash_result *r = arg;
+	uint64_t n;
+
+	if (!a[PEERDIST_A_CI_DATA] || !a[PEERDIST_A_CI_LENGTH] ||
+	    nla_get_u64(a[PEERDIST_A_CI_LENGTH]) != r->length)
+		return -EPROTO;
+	n = nla_len(a[PEERDIST_A_CI_DATA]);
+	if (!n || n > r->length - r->got)
+		return -EPROTO;
+	memcpy(r->ci + r->got, nla_data(a[PEERDIST_A_CI_DATA]), n);
+	r->got += n;
+	return 0;
+}
+
+/* Lock contract: k->lock held. Hashes (or finds kept) and reads it all. */
+static int hash_file_locked(struct kernel_store *k, int fd, unsigned version,
+			    struct hash_result *r)
+{
+	struct nl_msg *m = new_request(k, PEERDIST_CMD_HASH_FILE, 1024);
+	int err;
+
+	if (!m || nla_put_u32(m, PEERDIST_A_FD, fd) ||
+	    nla_put_u8(m, PEERDIST_A_CI_VERSION, version)) {
+		nlmsg_free(m);
+		return -ENOMEM;
+	}
+	err = request(k, m, parse_hashed, r);
+	if (!err && !(r->ci = malloc(r->length ? r->length : 1)))
+		err = -ENOMEM;
+	for (r->got = 0; !err && r->got < r->length;) {
+		m = new_request(k, PEERDIST_CMD_GET_CONTENT_INFO, 1024);
+		if (!m || nla_put_u64(m, PEERDIST_A_GENERATION, r->generation) ||
+		    nla_put_u64(m, PEERDIST_A_CI_OFFSET, r->got)) {
+			nlmsg_free(m);
+			err = -ENOMEM;
+		} else {
+			err = request(k, m, parse_piece, r);
+		}
+	}
+	return err;
+}
+
+int pd_store_kernel_hash_file(struct pd_store *s, int fd, unsigned version,
+			      uint8_t **ci, size_t *len)
+{
+	struct kernel_store *k = to_kernel(s);
+	struct hash_result r = { 0 };
+	int err = -ESTALE, tries;
+
+	if (s->ops != &kernel_ops)
+		return -ENODEV;
+	/* ESTALE: the file changed (or the result was dropped) meanwhile. */
+	for (tries = 0; err == -ESTALE && tries < 3; tries++) {
+		free(r.ci);
+		r.ci = NULL;
+		pthread_mutex_lock(&k->lock);
+		err = hash_file_locked(k, fd, version, &r);
+		pthread_mutex_unlock(&k->lock);
+	}
+	if (err) {
+		free(r.ci);
+		return err;
+	}
+	*ci = r.ci;
+	*len = r.length;
+	return 0;
+}
+
 int pd_store_kernel_available(void)
 {
 	struct nl_sock *s = nl_socket_alloc();
@@ -670,7 +791,7 @@ int pd_store_kernel_open(const char *dir, struct pd_store **out)
 	pthread_mutex_init(&k->lock, NULL);
 	for (i = 0; i < OPEN_SEGMENTS; i++)
 		k->open[i].fd = -1;
-	snprintf(k->dir, sizeof(k->dir), "%s", dir);
+	snprintf(k->dir, sizeof(k->dir), "%s", dir ? dir : "");
 	k->nl = nl_socket_alloc();
 	if (!k->nl || genl_connect(k->nl))
 		goto fail;
@@ -679,7 +800,7 @@ int pd_store_kernel_open(const char *dir, struct pd_store **out)
 	if (k->family < 0)
 		goto fail;
 	err = connect_events(k);
-	if (!err)
+	if (!err && dir)
 		err = pd_store_user_open(dir, &k->meta);
 	if (err)
 		goto fail;
