@@ -27,6 +27,18 @@ with workdir() as d:
     run("hash", os.path.join(d, "missing"), "-o", os.path.join(d, "o"), expect=1)
     check(not os.path.exists(os.path.join(d, "o")), "no output file on failure")
 
+    # --kernel: a whole file, the module's secret; without the module, said so.
+    for args in (["--secret-file", "s"], ["--offset", "5"], ["--hash", "sha512"],
+                 ["--threads", "2"], ["-"]):
+        run("hash", "--kernel", *(args if args == ["-"] else args + ["x"]), expect=2)
+    if not os.path.exists("/sys/module/peerdist"):
+        src = os.path.join(d, "src")
+        open(src, "wb").write(b"y" * 100)
+        err = run("hash", "--kernel", "-o", os.path.join(d, "k"), src, expect=1)
+        check(b"peerdist.ko: not loaded" in err.stderr, err.stderr)
+        err = run("secret", "kernel", expect=1)
+        check(b"peerdist.ko: not loaded" in err.stderr, err.stderr)
+
     for args in (["frobnicate"], ["hash"], ["hash", "--hash", "md5", "x"],
                  ["info"], ["verify", "x"], ["hash", "--threads", "0", "x"],
                  ["hash", "--offset", "-5", "x"]):

@@ -13,6 +13,7 @@
 #include "keys.h"
 #include "pccrc_gen.h"
 #include "secret.h"
+#include "store.h"
 
 #define PROGRESS_MIN	(64ull << 20)
 
@@ -27,6 +28,9 @@ static const char hash_help[] =
 	"  --offset N           describe content from byte N (K/M/G suffixes)\n"
 	"  --length N           describe N bytes (default: to the end)\n"
 	"  --threads N          hashing threads (default: one per CPU)\n"
+	"  --kernel             have peerdist.ko compute it from the page cache,\n"
+	"                       with the secret given to it (peerdist secret kernel);\n"
+	"                       a whole regular file, SHA-256 for version 1\n"
 	"  -o, --output OUT     write to OUT instead of standard output\n"
 	"  -h, --help           this text\n";
 
@@ -37,6 +41,7 @@ struct hash_args {
 	const char *input;
 	uint64_t offset, length;
 	int ranged;
+	int kernel;
 };
 
 static int parse_hash_alg(const char *s, unsigned *alg)
@@ -65,6 +70,7 @@ static int parse_args(int argc, char **argv, struct hash_args *a)
 		{ "offset", required_argument, NULL, 'f' },
 		{ "length", required_argument, NULL, 'l' },
 		{ "threads", required_argument, NULL, 't' },
+		{ "kernel", no_argument, NULL, 'k' },
 		{ "output", required_argument, NULL, 'o' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
@@ -97,6 +103,9 @@ static int parse_args(int argc, char **argv, struct hash_args *a)
 				return usage_error("hash", "threads must be 1..64");
 			a->opts.threads = threads;
 			break;
+		case 'k':
+			a->kernel = 1;
+			break;
 		case 'o':
 			a->output = optarg;
 			break;
@@ -110,6 +119,11 @@ static int parse_args(int argc, char **argv, struct hash_args *a)
 	if (optind != argc - 1)
 		return usage_error("hash", "expected one FILE (or - for standard input)");
 	a->input = argv[optind];
+	if (a->kernel && (a->secret_file || a->ranged || a->opts.threads ||
+			  a->opts.hash_alg != PD_HASH_SHA256 || !strcmp(a->input, "-")))
+		return usage_error("hash", "--kernel hashes a whole file with SHA-256 and the "
+				   "module's secret: no --secret-file, --offset, --length, "
+				   "--threads, --hash or standard input");
 	return 0;
 }
 
@@ -175,6 +189,31 @@ static int generate(struct hash_args *a, struct pd_ci **ci)
 	return 0;
 }
 
+/* peerdist.ko's content information of the file (hash offload). */
+static int kernel_hash(struct hash_args *a, uint8_t **out, size_t *len)
+{
+	struct pd_store *s;
+	int fd, err;
+
+	fd = open(a->input, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return fail(a->input, "%s", strerror(errno));
+	err = pd_store_kernel_open(NULL, &s);
+	if (err) {
+		close(fd);
+		return fail("peerdist.ko", "%s",
+			    err == -ENODEV ? "not loaded" : strerror(-err));
+	}
+	err = pd_store_kernel_hash_file(s, fd, a->opts.version, out, len);
+	s->ops->close(s);
+	close(fd);
+	if (err == -ENOKEY)
+		return fail("peerdist.ko", "has no server secret: run peerdist secret kernel");
+	if (err == -EBADF)
+		return fail(a->input, "not a regular file");
+	return err ? fail(a->input, "%s", strerror(-err)) : 0;
+}
+
 static int narrow(struct hash_args *a, struct pd_ci **ci)
 {
 	struct pd_range all = pd_ci_range(*ci);
@@ -206,6 +245,10 @@ int cmd_hash(int argc, char **argv)
 	if ((!a.output || !strcmp(a.output, "-")) && isatty(1))
 		return usage_error("hash", "refusing to write binary content information "
 				   "to a terminal; use -o FILE or a redirection");
+	if (a.kernel) {
+		ret = kernel_hash(&a, &out, &len);
+		goto write;
+	}
 	ret = derive_ks(&a);
 	if (!ret)
 		ret = generate(&a, &ci);
@@ -217,6 +260,7 @@ int cmd_hash(int argc, char **argv)
 		if (!out || pd_ci_encode(ci, out, len) != (long)len)
 			ret = fail(a.input, "out of memory");
 	}
+write:
 	if (!ret && (ret = write_all(a.output, out, len)))
 		ret = fail(a.output ? a.output : "stdout", "%s", strerror(-ret));
 	free(out);

@@ -2,7 +2,8 @@
 /*
  * peerdist secret export|import: the server secret in the file format of
  * Windows' `netsh branchcache exportkey` / `importkey`, so Linux and Windows
- * servers can share one secret and produce the same segment ids.
+ * servers can share one secret and produce the same segment ids; peerdist
+ * secret kernel: the same secret given to peerdist.ko for its hash offload.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -12,14 +13,18 @@
 
 #include "cli.h"
 #include "secret.h"
+#include "store.h"
 
 static const char secret_help[] =
 	"usage: peerdist secret export --passphrase-file P [--secret-file S] OUT\n"
-	"       peerdist secret import --passphrase-file P [--secret-file S] IN\n\n"
+	"       peerdist secret import --passphrase-file P [--secret-file S] IN\n"
+	"       peerdist secret kernel [--secret-file S]\n\n"
 	"Exports the server secret to, or imports it from, a file in the format of\n"
 	"Windows' 'netsh branchcache exportkey'. The export passphrase is the first\n"
 	"line of P. The secret is S (default: the server secret file). Import\n"
-	"replaces the secret; content hashed before keeps its old segment ids.\n";
+	"replaces the secret; content hashed before keeps its old segment ids.\n"
+	"kernel gives the secret to peerdist.ko (as root), which keeps only the keys\n"
+	"derived from it, for 'peerdist hash --kernel'.\n";
 
 /* The first line of path, without its newline. */
 static int read_passphrase(const char *path, char *out, size_t outlen)
@@ -70,6 +75,30 @@ static int do_import(const char *secret_path, const char *pass, const char *in)
 	return err ? fail(secret_path, "%s", strerror(-err)) : EXIT_OK;
 }
 
+/* peerdist.ko gets the server secret: both then derive the same keys. */
+static int do_kernel(const char *secret_path)
+{
+	struct pd_secret sec;
+	struct pd_store *s;
+	int err = pd_store_kernel_open(NULL, &s);
+
+	if (err)
+		return fail("peerdist.ko", "%s", err == -ENODEV ? "not loaded" : strerror(-err));
+	err = pd_secret_load(secret_path, 0, &sec);
+	if (err) {
+		s->ops->close(s);
+		return fail(secret_path, "cannot load the server secret: %s",
+			    err == -EPERM ? "accessible by group or others (chmod 600)" :
+			    strerror(-err));
+	}
+	err = pd_store_kernel_set_secret(s, sec.bytes, sec.len);
+	explicit_bzero(&sec, sizeof(sec));
+	s->ops->close(s);
+	if (err == -EPERM)
+		return fail("peerdist.ko", "giving it the secret needs CAP_NET_ADMIN (root)");
+	return err ? fail("peerdist.ko", "%s", strerror(-err)) : EXIT_OK;
+}
+
 int cmd_secret(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -97,15 +126,17 @@ int cmd_secret(int argc, char **argv)
 			return EXIT_USAGE;
 		}
 	}
+	if (!secret_path)
+		secret_path = pd_secret_default_path();
+	if (optind == argc - 1 && !strcmp(argv[optind], "kernel"))
+		return do_kernel(secret_path);
 	if (optind != argc - 2 || (strcmp(argv[optind], "export") &&
 				   strcmp(argv[optind], "import")))
-		return usage_error("secret", "expected 'export OUT' or 'import IN'");
+		return usage_error("secret", "expected 'export OUT', 'import IN' or 'kernel'");
 	if (!pass_file)
 		return usage_error("secret", "--passphrase-file is required");
 	if (read_passphrase(pass_file, pass, sizeof(pass)))
 		return EXIT_FAIL;
-	if (!secret_path)
-		secret_path = pd_secret_default_path();
 	if (!strcmp(argv[optind], "export"))
 		return do_export(secret_path, pass, argv[optind + 1]);
 	return do_import(secret_path, pass, argv[optind + 1]);
