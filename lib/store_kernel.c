@@ -124,6 +124,20 @@ free_msg:
 	return err;
 }
 
+/*
+ * Lock contract: k->lock held. As request(), unless building m failed (m
+ * NULL, or put_failed: an attribute did not fit): then -ENOMEM.
+ */
+static int send_built(struct kernel_store *k, struct nl_msg *m, int put_failed,
+		      int (*fn)(struct nlattr **, void *), void *arg)
+{
+	if (!m || put_failed) {
+		nlmsg_free(m);
+		return -ENOMEM;
+	}
+	return request(k, m, fn, arg);
+}
+
 static struct nl_msg *new_request(struct kernel_store *k, int cmd, size_t size)
 {
 	struct nl_msg *m = nlmsg_alloc_size(size);
@@ -151,18 +165,14 @@ static int kernel_add_segment(struct pd_store *s, const struct pd_segment_desc *
 		return err;
 	pthread_mutex_lock(&k->lock);
 	m = new_request(k, PEERDIST_CMD_ADD_SEGMENT, hashes + 1024);
-	if (!m || nla_put_u32(m, PEERDIST_A_HASH_ALG, d->hash_alg) ||
-	    nla_put(m, PEERDIST_A_SEGMENT_ID, d->hash_len, d->id) ||
-	    nla_put(m, PEERDIST_A_HOD, d->hash_len, d->hod) ||
-	    nla_put(m, PEERDIST_A_KP, d->hash_len, d->kp) ||
-	    nla_put_u32(m, PEERDIST_A_SEGMENT_SIZE, d->size) ||
-	    nla_put_u32(m, PEERDIST_A_BLOCK_SIZE, d->block_size) ||
-	    nla_put(m, PEERDIST_A_BLOCK_HASHES, hashes, d->block_hashes)) {
-		nlmsg_free(m);
-		err = -ENOMEM;
-	} else {
-		err = request(k, m, NULL, NULL);
-	}
+	err = send_built(k, m, !m || nla_put_u32(m, PEERDIST_A_HASH_ALG, d->hash_alg) ||
+			 nla_put(m, PEERDIST_A_SEGMENT_ID, d->hash_len, d->id) ||
+			 nla_put(m, PEERDIST_A_HOD, d->hash_len, d->hod) ||
+			 nla_put(m, PEERDIST_A_KP, d->hash_len, d->kp) ||
+			 nla_put_u32(m, PEERDIST_A_SEGMENT_SIZE, d->size) ||
+			 nla_put_u32(m, PEERDIST_A_BLOCK_SIZE, d->block_size) ||
+			 nla_put(m, PEERDIST_A_BLOCK_HASHES, hashes, d->block_hashes),
+			 NULL, NULL);
 	pthread_mutex_unlock(&k->lock);
 	return err;
 }
@@ -229,12 +239,8 @@ static struct open_segment *get_open(struct kernel_store *k, const uint8_t *id,
 		return o;
 	}
 	m = new_request(k, PEERDIST_CMD_OPEN_SEGMENT, 256);
-	if (!m || nla_put(m, PEERDIST_A_SEGMENT_ID, idlen, id)) {
-		nlmsg_free(m);
-		*err = -ENOMEM;
-		return NULL;
-	}
-	*err = request(k, m, parse_open, &tmp);
+	*err = send_built(k, m, !m || nla_put(m, PEERDIST_A_SEGMENT_ID, idlen, id),
+			  parse_open, &tmp);
 	if (*err) {
 		if (tmp.fd >= 0)
 			close(tmp.fd);
@@ -370,16 +376,12 @@ static int content_batch(struct kernel_store *k, const struct pd_ci *ci,
 	}
 	m = new_request(k, PEERDIST_CMD_OPEN_CONTENT,
 			(size_t)n * (ci->hash_len + sizeof(uint32_t)) + 1024);
-	if (!m || (fd >= 0 && nla_put_u32(m, PEERDIST_A_FD, fd)) ||
-	    nla_put_u32(m, PEERDIST_A_HASH_ALG, ci->hash_alg) ||
-	    nla_put(m, PEERDIST_A_SEGMENT_IDS, n * ci->hash_len, idbuf) ||
-	    nla_put(m, PEERDIST_A_SEGMENT_SIZES, n * sizeof(uint32_t), sizes) ||
-	    nla_put_u64(m, PEERDIST_A_CONTENT_OFFSET, ci->segments[first].offset)) {
-		nlmsg_free(m);
-		err = -ENOMEM;
-	} else {
-		err = request(k, m, parse_fd, &got);
-	}
+	err = send_built(k, m, !m || (fd >= 0 && nla_put_u32(m, PEERDIST_A_FD, fd)) ||
+			 nla_put_u32(m, PEERDIST_A_HASH_ALG, ci->hash_alg) ||
+			 nla_put(m, PEERDIST_A_SEGMENT_IDS, n * ci->hash_len, idbuf) ||
+			 nla_put(m, PEERDIST_A_SEGMENT_SIZES, n * sizeof(uint32_t), sizes) ||
+			 nla_put_u64(m, PEERDIST_A_CONTENT_OFFSET, ci->segments[first].offset),
+			 parse_fd, &got);
 	free(idbuf);
 	return err ? err : got;
 }
@@ -490,10 +492,8 @@ static void flush_segment(struct kernel_store *k, const uint8_t *id, unsigned le
 			close(k->open[i].fd);
 			k->open[i].fd = -1;
 		}
-	if (m && !nla_put(m, PEERDIST_A_SEGMENT_ID, len, id))
-		request(k, m, NULL, NULL);	/* ENOENT: already gone */
-	else
-		nlmsg_free(m);
+	/* ENOENT: already gone */
+	send_built(k, m, !m || nla_put(m, PEERDIST_A_SEGMENT_ID, len, id), NULL, NULL);
 }
 
 /* The tag's segments (as the cache directory records them) leave the
@@ -600,10 +600,8 @@ static int kernel_set_max_bytes(struct pd_store *s, uint64_t max)
 
 	pthread_mutex_lock(&k->lock);
 	m = new_request(k, PEERDIST_CMD_SET_LIMITS, 256);
-	if (m && !nla_put_u64(m, PEERDIST_A_CACHE_MAX_BYTES, max))
-		err = request(k, m, NULL, NULL);
-	else
-		nlmsg_free(m);
+	err = send_built(k, m, !m || nla_put_u64(m, PEERDIST_A_CACHE_MAX_BYTES, max),
+			 NULL, NULL);
 	pthread_mutex_unlock(&k->lock);
 	return err;
 }
@@ -670,12 +668,7 @@ int pd_store_kernel_set_secret(struct pd_store *s, const void *secret, size_t le
 		return -ENODEV;
 	pthread_mutex_lock(&k->lock);
 	m = new_request(k, PEERDIST_CMD_SET_SECRET, len + 1024);
-	if (!m || nla_put(m, PEERDIST_A_SECRET, len, secret)) {
-		nlmsg_free(m);
-		err = -ENOMEM;
-	} else {
-		err = request(k, m, NULL, NULL);
-	}
+	err = send_built(k, m, !m || nla_put(m, PEERDIST_A_SECRET, len, secret), NULL, NULL);
 	pthread_mutex_unlock(&k->lock);
 	return err;
 }
@@ -722,23 +715,14 @@ static int hash_file_locked(struct kernel_store *k, int fd, unsigned version,
 	struct nl_msg *m = new_request(k, PEERDIST_CMD_HASH_FILE, 1024);
 	int err;
 
-	if (!m || nla_put_u32(m, PEERDIST_A_FD, fd) ||
-	    nla_put_u8(m, PEERDIST_A_CI_VERSION, version)) {
-		nlmsg_free(m);
-		return -ENOMEM;
-	}
-	err = request(k, m, parse_hashed, r);
+	err = send_built(k, m, !m || nla_put_u32(m, PEERDIST_A_FD, fd) ||
+			 nla_put_u8(m, PEERDIST_A_CI_VERSION, version), parse_hashed, r);
 	if (!err && !(r->ci = malloc(r->length ? r->length : 1)))
 		err = -ENOMEM;
 	for (r->got = 0; !err && r->got < r->length;) {
 		m = new_request(k, PEERDIST_CMD_GET_CONTENT_INFO, 1024);
-		if (!m || nla_put_u64(m, PEERDIST_A_GENERATION, r->generation) ||
-		    nla_put_u64(m, PEERDIST_A_CI_OFFSET, r->got)) {
-			nlmsg_free(m);
-			err = -ENOMEM;
-		} else {
-			err = request(k, m, parse_piece, r);
-		}
+		err = send_built(k, m, !m || nla_put_u64(m, PEERDIST_A_GENERATION, r->generation) ||
+				 nla_put_u64(m, PEERDIST_A_CI_OFFSET, r->got), parse_piece, r);
 	}
 	return err;
 }
