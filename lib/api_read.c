@@ -300,11 +300,11 @@ static void read_done(struct pd_engine *e, struct read_op *op, int res)
 	e->in_flight--;
 	if (op->stream) {
 		c->stream_busy = 0;
-		if (res > 0)
+		if (res > 0 && !op->aborted)	/* what the caller never gets is read again */
 			c->stream_pos += res;
 	}
 	pthread_cond_broadcast(&e->idle);
-	if (res == -ENODATA && op->fd < 0 && op->aborted) {
+	if (op->aborted) {	/* cancel said it found op: it ends aborted */
 		finish(op, ERROR_OPERATION_ABORTED, 0, off);
 		return;
 	}
