@@ -68,7 +68,31 @@ static const int counter_attr[PD_CNT_COUNT] = {
 	[PD_CNT_OBJECTS] = PEERDIST_A_OBJECTS,
 };
 
-static int put_status(struct sk_buff *msg)
+/*
+ * Replies to info: cmd's header, then what fill puts (size bytes at most).
+ * fill runs last before the reply goes: one that installs an fd leaves
+ * nothing after it that could fail.
+ */
+static int reply(struct genl_info *info, u8 cmd, size_t size,
+		 int (*fill)(struct sk_buff *msg, void *arg), void *arg)
+{
+	struct sk_buff *msg = genlmsg_new(size, GFP_KERNEL);
+	void *hdr;
+	int err;
+
+	if (!msg)
+		return -ENOMEM;
+	hdr = genlmsg_put_reply(msg, info, &pd_family, 0, cmd);
+	err = hdr ? fill(msg, arg) : -EMSGSIZE;
+	if (err) {
+		nlmsg_free(msg);
+		return err;
+	}
+	genlmsg_end(msg, hdr);
+	return genlmsg_reply(msg, info);
+}
+
+static int put_status(struct sk_buff *msg, void *unused)
 {
 	struct pd_limits l;
 	int i;
@@ -88,27 +112,7 @@ static int put_status(struct sk_buff *msg)
 
 static int pd_get_status(struct sk_buff *skb, struct genl_info *info)
 {
-	struct sk_buff *msg;
-	void *hdr;
-	int err;
-
-	msg = genlmsg_new(NLMSG_DEFAULT_SIZE, GFP_KERNEL);
-	if (!msg)
-		return -ENOMEM;
-	hdr = genlmsg_put_reply(msg, info, &pd_family, 0, PEERDIST_CMD_GET_STATUS);
-	if (!hdr) {
-		err = -EMSGSIZE;
-		goto free_msg;
-	}
-	err = put_status(msg);
-	if (err)
-		goto free_msg;
-	genlmsg_end(msg, hdr);
-	return genlmsg_reply(msg, info);
-
-free_msg:
-	nlmsg_free(msg);
-	return err;
+	return reply(info, PEERDIST_CMD_GET_STATUS, NLMSG_DEFAULT_SIZE, put_status, NULL);
 }
 
 static int pd_set_limits(struct sk_buff *skb, struct genl_info *info)
@@ -193,8 +197,9 @@ static struct pd_segment *request_segment(struct genl_info *info)
 	return pd_segment_get(nla_data(id), nla_len(id)) ?: ERR_PTR(-ENOENT);
 }
 
-static int put_segment(struct sk_buff *msg, const struct pd_segment *seg)
+static int put_segment(struct sk_buff *msg, void *arg)
 {
+	const struct pd_segment *seg = arg;
 	const struct pd_segment_desc *d = &seg->desc;
 
 	if (nla_put_u32(msg, PEERDIST_A_HASH_ALG, d->hash_alg) ||
@@ -209,47 +214,31 @@ static int put_segment(struct sk_buff *msg, const struct pd_segment *seg)
 }
 
 /*
- * A reply carrying an fd: the fd is installed in the caller's table only
- * once the reply is ready (open() installs it and returns it), since a
- * failure after that would leave the caller an fd it never hears of.
+ * A reply carrying an fd: open() installs it in the caller's table only
+ * once the rest of the reply is in, since a failure after that would
+ * leave the caller an fd it never hears of.
  */
-static int reply_with_fd(struct genl_info *info, u8 cmd,
-			 int (*fill)(struct sk_buff *msg, void *arg),
-			 int (*open)(void *arg), void *arg)
-{
-	struct nlattr *fd_attr;
-	struct sk_buff *msg;
-	void *hdr;
-	int fd, err = -ENOMEM;
+struct fd_reply {
+	int (*fill)(struct sk_buff *msg, void *arg);	/* NULL: the fd only */
+	int (*open)(void *arg);				/* the fd or -errno */
+	void *arg;
+};
 
-	msg = genlmsg_new(NLMSG_DEFAULT_SIZE, GFP_KERNEL);
-	if (!msg)
-		return err;
-	err = -EMSGSIZE;
-	hdr = genlmsg_put_reply(msg, info, &pd_family, 0, cmd);
-	fd_attr = hdr ? nla_reserve(msg, PEERDIST_A_FD, sizeof(u32)) : NULL;
+static int put_fd_reply(struct sk_buff *msg, void *arg)
+{
+	struct nlattr *fd_attr = nla_reserve(msg, PEERDIST_A_FD, sizeof(u32));
+	struct fd_reply *r = arg;
+	int fd;
+
 	if (!fd_attr)
-		goto free_msg;
-	err = fill ? fill(msg, arg) : 0;
-	if (err)
-		goto free_msg;
-	fd = open(arg);
-	if (fd < 0) {
-		err = fd;
-		goto free_msg;
-	}
+		return -EMSGSIZE;
+	fd = r->fill ? r->fill(msg, r->arg) : 0;
+	if (!fd)
+		fd = r->open(r->arg);
+	if (fd < 0)
+		return fd;
 	*(u32 *)nla_data(fd_attr) = fd;
-	genlmsg_end(msg, hdr);
-	return genlmsg_reply(msg, info);
-
-free_msg:
-	nlmsg_free(msg);
-	return err;
-}
-
-static int fill_segment(struct sk_buff *msg, void *seg)
-{
-	return put_segment(msg, seg);
+	return 0;
 }
 
 static int open_segment_fd(void *seg)
@@ -267,8 +256,8 @@ static int pd_open_segment(struct sk_buff *skb, struct genl_info *info)
 	seg = request_segment(info);
 	if (IS_ERR(seg))
 		return PTR_ERR(seg);
-	err = reply_with_fd(info, PEERDIST_CMD_OPEN_SEGMENT, fill_segment,
-			    open_segment_fd, seg);
+	err = reply(info, PEERDIST_CMD_OPEN_SEGMENT, NLMSG_DEFAULT_SIZE, put_fd_reply,
+		    &(struct fd_reply){ put_segment, open_segment_fd, seg });
 	pd_segment_put(seg);
 	return err;
 }
@@ -318,7 +307,8 @@ static int pd_open_content(struct sk_buff *skb, struct genl_info *info)
 		if (r.fd < 0)
 			return -EBADF;
 	}
-	return reply_with_fd(info, PEERDIST_CMD_OPEN_CONTENT, NULL, open_content_fd, &r);
+	return reply(info, PEERDIST_CMD_OPEN_CONTENT, NLMSG_DEFAULT_SIZE, put_fd_reply,
+		     &(struct fd_reply){ NULL, open_content_fd, &r });
 }
 
 static int pd_flush_segment(struct sk_buff *skb, struct genl_info *info)
@@ -347,33 +337,34 @@ static int pd_hash_fd_attrs(struct genl_info *info, u64 *generation, size_t *len
 			  version ? nla_get_u8(version) : 1, generation, len);
 }
 
-static int pd_hash_file(struct sk_buff *skb, struct genl_info *info)
-{
-	struct sk_buff *msg;
+struct hashed_reply {
 	u64 generation;
 	size_t len;
-	void *hdr;
+};
+
+static int put_hashed(struct sk_buff *msg, void *arg)
+{
+	struct hashed_reply *r = arg;
+
+	if (nla_put_u64_64bit(msg, PEERDIST_A_GENERATION, r->generation, PEERDIST_A_PAD) ||
+	    nla_put_u64_64bit(msg, PEERDIST_A_CI_LENGTH, r->len, PEERDIST_A_PAD))
+		return -EMSGSIZE;
+	return 0;
+}
+
+static int pd_hash_file(struct sk_buff *skb, struct genl_info *info)
+{
+	struct hashed_reply r;
 	int err;
 
 	if (GENL_REQ_ATTR_CHECK(info, PEERDIST_A_FD))
 		return -EINVAL;
-	err = check_enabled(info) ?: pd_hash_fd_attrs(info, &generation, &len);
+	err = check_enabled(info) ?: pd_hash_fd_attrs(info, &r.generation, &r.len);
 	if (err == -ENOKEY)
 		NL_SET_ERR_MSG(info->extack, "no server secret: set-secret first");
 	if (err)
 		return err;
-	msg = genlmsg_new(NLMSG_DEFAULT_SIZE, GFP_KERNEL);
-	if (!msg)
-		return -ENOMEM;
-	hdr = genlmsg_put_reply(msg, info, &pd_family, 0, PEERDIST_CMD_HASH_FILE);
-	if (!hdr ||
-	    nla_put_u64_64bit(msg, PEERDIST_A_GENERATION, generation, PEERDIST_A_PAD) ||
-	    nla_put_u64_64bit(msg, PEERDIST_A_CI_LENGTH, len, PEERDIST_A_PAD)) {
-		nlmsg_free(msg);
-		return -EMSGSIZE;
-	}
-	genlmsg_end(msg, hdr);
-	return genlmsg_reply(msg, info);
+	return reply(info, PEERDIST_CMD_HASH_FILE, NLMSG_DEFAULT_SIZE, put_hashed, &r);
 }
 
 static int pd_unpublish(struct sk_buff *skb, struct genl_info *info)
@@ -383,47 +374,45 @@ static int pd_unpublish(struct sk_buff *skb, struct genl_info *info)
 	return pd_unpublish_fd(nla_get_u32(info->attrs[PEERDIST_A_FD]));
 }
 
-static int pd_get_content_info(struct sk_buff *skb, struct genl_info *info)
-{
+struct ci_piece {
 	u64 generation, offset;
 	size_t got, total;
-	struct sk_buff *msg;
-	u8 *piece;
-	void *hdr;
+	u8 *data;
+};
+
+static int put_ci_piece(struct sk_buff *msg, void *arg)
+{
+	struct ci_piece *p = arg;
+
+	if (nla_put(msg, PEERDIST_A_CI_DATA, p->got, p->data) ||
+	    nla_put_u64_64bit(msg, PEERDIST_A_GENERATION, p->generation, PEERDIST_A_PAD) ||
+	    nla_put_u64_64bit(msg, PEERDIST_A_CI_OFFSET, p->offset, PEERDIST_A_PAD) ||
+	    nla_put_u64_64bit(msg, PEERDIST_A_CI_LENGTH, p->total, PEERDIST_A_PAD))
+		return -EMSGSIZE;
+	return 0;
+}
+
+static int pd_get_content_info(struct sk_buff *skb, struct genl_info *info)
+{
+	struct ci_piece p;
 	int err;
 
 	if (GENL_REQ_ATTR_CHECK(info, PEERDIST_A_GENERATION) ||
 	    GENL_REQ_ATTR_CHECK(info, PEERDIST_A_CI_OFFSET))
 		return -EINVAL;
-	generation = nla_get_u64(info->attrs[PEERDIST_A_GENERATION]);
-	offset = nla_get_u64(info->attrs[PEERDIST_A_CI_OFFSET]);
-	piece = kvmalloc(CI_PIECE, GFP_KERNEL);
-	if (!piece)
+	p.generation = nla_get_u64(info->attrs[PEERDIST_A_GENERATION]);
+	p.offset = nla_get_u64(info->attrs[PEERDIST_A_CI_OFFSET]);
+	p.data = kvmalloc(CI_PIECE, GFP_KERNEL);
+	if (!p.data)
 		return -ENOMEM;
-	err = pd_content_info_read(generation, offset, piece, CI_PIECE, &got, &total);
+	err = pd_content_info_read(p.generation, p.offset, p.data, CI_PIECE, &p.got,
+				   &p.total);
 	if (err == -ESTALE)
 		NL_SET_ERR_MSG(info->extack, "that result is gone: hash again");
-	if (err)
-		goto free_piece;
-	err = -ENOMEM;
-	msg = genlmsg_new(CI_PIECE + NLMSG_DEFAULT_SIZE, GFP_KERNEL);
-	if (!msg)
-		goto free_piece;
-	err = -EMSGSIZE;
-	hdr = genlmsg_put_reply(msg, info, &pd_family, 0, PEERDIST_CMD_GET_CONTENT_INFO);
-	if (!hdr || nla_put(msg, PEERDIST_A_CI_DATA, got, piece) ||
-	    nla_put_u64_64bit(msg, PEERDIST_A_GENERATION, generation, PEERDIST_A_PAD) ||
-	    nla_put_u64_64bit(msg, PEERDIST_A_CI_OFFSET, offset, PEERDIST_A_PAD) ||
-	    nla_put_u64_64bit(msg, PEERDIST_A_CI_LENGTH, total, PEERDIST_A_PAD)) {
-		nlmsg_free(msg);
-		goto free_piece;
-	}
-	kvfree(piece);
-	genlmsg_end(msg, hdr);
-	return genlmsg_reply(msg, info);
-
-free_piece:
-	kvfree(piece);
+	if (!err)
+		err = reply(info, PEERDIST_CMD_GET_CONTENT_INFO, CI_PIECE + NLMSG_DEFAULT_SIZE,
+			    put_ci_piece, &p);
+	kvfree(p.data);
 	return err;
 }
 
