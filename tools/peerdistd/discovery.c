@@ -367,7 +367,7 @@ static void close_all(struct pd_discovery *d)
 }
 
 int pd_discovery_start(const struct pd_config *cfg, struct pd_store *st,
-		       unsigned http_port, struct pd_discovery **out)
+		       const struct pd_http *http, struct pd_discovery **out)
 {
 	struct pd_discovery *d = calloc(1, sizeof(*d));
 	unsigned i;
@@ -375,7 +375,7 @@ int pd_discovery_start(const struct pd_config *cfg, struct pd_store *st,
 	if (!d)
 		return -1;
 	d->st = st;
-	d->http_port = http_port;
+	d->http_port = pd_http_port(http);
 	for (i = 0; i < cfg->ninterfaces; i++)
 		snprintf(d->interfaces + strlen(d->interfaces),
 			 sizeof(d->interfaces) - strlen(d->interfaces), "%s%s",

@@ -239,12 +239,30 @@ free_h:
 	return -1;
 }
 
-unsigned pd_http_port(struct pd_http *h)
+unsigned pd_http_port(const struct pd_http *h)
 {
 	const union MHD_DaemonInfo *info =
 		MHD_get_daemon_info(h->daemon, MHD_DAEMON_INFO_BIND_PORT);
 
 	return info ? info->port : 0;
+}
+
+unsigned pd_http_listeners(const struct pd_http *h, struct pd_listener *out,
+			   unsigned max)
+{
+	const union MHD_DaemonInfo *info =
+		MHD_get_daemon_info(h->daemon, MHD_DAEMON_INFO_LISTEN_FD);
+	socklen_t len = sizeof(out->addr);
+	int v6only = 0;
+	socklen_t olen = sizeof(v6only);
+
+	if (!max || !info ||
+	    getsockname(info->listen_fd, (struct sockaddr *)&out->addr, &len))
+		return 0;
+	if (out->addr.ss_family == AF_INET6)
+		getsockopt(info->listen_fd, IPPROTO_IPV6, IPV6_V6ONLY, &v6only, &olen);
+	out->v6only = v6only;
+	return 1;
 }
 
 void pd_http_stop(struct pd_http *h)

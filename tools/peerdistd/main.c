@@ -51,7 +51,7 @@ static int serve(const struct pd_config *cfg, const sigset_t *sigs)
 		return 1;
 	}
 	if (cfg->discovery &&
-	    pd_discovery_start(cfg, store, pd_http_port(http), &disc)) {
+	    pd_discovery_start(cfg, store, http, &disc)) {
 		pd_http_stop(http);
 		store->ops->close(store);
 		return 1;

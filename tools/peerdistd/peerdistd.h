@@ -5,6 +5,7 @@
 
 #include <limits.h>
 #include <net/if.h>
+#include <sys/socket.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -91,14 +92,30 @@ int pd_http_start(const struct pd_config *cfg, struct pd_store *store,
 		  struct pd_http **out);
 void pd_http_stop(struct pd_http *h);
 
+/*
+ * One socket the retrieval service listens on, as bound: what discovery may
+ * advertise is decided from these (an address a client could not connect to
+ * is never advertised).
+ */
+struct pd_listener {
+	struct sockaddr_storage addr;	/* the bound address, port filled in */
+	int v6only;	/* an AF_INET6 socket that refuses IPv4 (IPV6_V6ONLY) */
+};
+
+#define PD_HTTP_MAX_LISTENERS	8
+
+/* The retrieval service's sockets: fills up to max of out, returns how many. */
+unsigned pd_http_listeners(const struct pd_http *h, struct pd_listener *out,
+			   unsigned max);
+
 /* Discovery (discovery.c): answers Probes for what the store holds,
- * advertising the retrieval service at http_port. */
+ * advertising the retrieval service's listeners. */
 struct pd_discovery;
 int pd_discovery_start(const struct pd_config *cfg, struct pd_store *st,
-		       unsigned http_port, struct pd_discovery **out);
+		       const struct pd_http *http, struct pd_discovery **out);
 void pd_discovery_stop(struct pd_discovery *d);
 
-/* The port the retrieval service really listens on. */
-unsigned pd_http_port(struct pd_http *h);
+/* The port the retrieval service really listens on (its first listener's). */
+unsigned pd_http_port(const struct pd_http *h);
 
 #endif
