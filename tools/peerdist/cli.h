@@ -28,6 +28,7 @@ int cmd_unpublish(int argc, char **argv);
 int cmd_status(int argc, char **argv);
 int cmd_cache(int argc, char **argv);
 int cmd_flush(int argc, char **argv);
+int cmd_serve(int argc, char **argv);
 
 /* "peerdist: what: message" on stderr; returns EXIT_FAIL. */
 int fail(const char *what, const char *fmt, ...)

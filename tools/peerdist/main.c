@@ -15,6 +15,7 @@ static const struct command commands[] = {
 	{ "status", cmd_status, "show whether peer distribution is available" },
 	{ "cache", cmd_cache, "show the local cache, set its size cap" },
 	{ "flush", cmd_flush, "drop the cached content of a content tag" },
+	{ "serve", cmd_serve, "serve a directory or an origin over HTTP with BranchCache" },
 };
 
 static int usage(FILE *out)
