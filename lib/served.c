@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -307,6 +308,20 @@ int pd_served_lookup(struct pd_served *s, const char *key, unsigned version,
 	return err ? -ENOENT : 0;
 }
 
+/* The worker takes no signals: they stay with the server's own threads
+ * (an event loop waits for them). */
+static int start_worker(struct pd_served *s)
+{
+	sigset_t all, old;
+	int err;
+
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	err = pthread_create(&s->thread, NULL, worker, s);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	return -err;
+}
+
 int pd_served_start(struct pd_served *s, const char *key, int fd, unsigned version)
 {
 	struct entry *e;
@@ -334,7 +349,7 @@ int pd_served_start(struct pd_served *s, const char *key, int fd, unsigned versi
 	e->used = ++s->clock;
 	e->state = ENTRY_QUEUED;
 	if (!s->started) {
-		err = -pthread_create(&s->thread, NULL, worker, s);
+		err = start_worker(s);
 		if (err) {
 			entry_clear(e);
 			goto unlock;
