@@ -13,7 +13,7 @@
 #include "testutil.h"
 
 #include "keys.h"
-#include "pccrc_gen.h"
+#include "gen_file.h"
 #include "served.h"
 
 static char dir[] = "/tmp/test_served.XXXXXX";

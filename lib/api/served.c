@@ -16,7 +16,7 @@
 #include <unistd.h>
 
 #include "keys.h"
-#include "pccrc_gen.h"
+#include "gen_file.h"
 #include "served.h"
 #include "store.h"
 
