@@ -354,8 +354,9 @@ static ngx_int_t peerdist_header_filter(ngx_http_request_t *r)
 	ngx_fd_t fd = -1;
 	ngx_int_t rc;
 
+	/* an answer already encoded (gzip_static) is not the identity bytes */
 	if (!lcf->enable || r != r->main || !mcf->served ||
-	    r->headers_out.content_length_n < 0)
+	    r->headers_out.content_length_n < 0 || r->headers_out.content_encoding)
 		return next_header_filter(r);
 	read_request(r, &req);
 	pe.get = r->method == NGX_HTTP_GET;

@@ -22,11 +22,13 @@
 static const char *const passed[] = {
 	"Content-Type", "ETag", "Last-Modified", "Cache-Control", "Expires",
 	"Content-Disposition", "Content-Language", "Location", "Content-Range",
+	"Content-Encoding",
 };
 
 struct fetch {
 	struct entity *e;
 	char etag[256], last_modified[64];
+	bool encoded;		/* a content coding the origin applied anyway */
 	bool write_failed;
 };
 
@@ -54,6 +56,7 @@ static size_t on_header(char *line, size_t size, size_t n, void *arg)
 	if (!strncmp(buf, "HTTP/", 5)) {
 		pass_clear(f->e);
 		f->etag[0] = f->last_modified[0] = '\0';
+		f->encoded = false;
 		f->e->status = atoi(strchr(buf, ' ') ? strchr(buf, ' ') + 1 : "0");
 		return len;
 	}
@@ -65,6 +68,8 @@ static size_t on_header(char *line, size_t size, size_t n, void *arg)
 		;
 	if (!strcasecmp(buf, "ETag"))
 		snprintf(f->etag, sizeof(f->etag), "%s", v);
+	if (!strcasecmp(buf, "Content-Encoding") && strcasecmp(v, "identity"))
+		f->encoded = true;
 	if (!strcasecmp(buf, "Last-Modified"))
 		snprintf(f->last_modified, sizeof(f->last_modified), "%s", v);
 	for (i = 0; i < sizeof(passed) / sizeof(passed[0]); i++)
@@ -156,6 +161,8 @@ int upstream_fetch(const char *base, const char *path, const char *range,
 	e->strong_etag = f.etag[0] && strncmp(f.etag, "W/", 2);
 	e->last_modified = f.last_modified[0];
 	e->upstream_range = e->status == 206;
+	if (f.encoded)		/* content information describes identity bytes only */
+		e->strong_etag = e->last_modified = false;
 	if (e->status == 200 && !head && (e->strong_etag || e->last_modified) &&
 	    (size_t)snprintf(e->key, sizeof(e->key), "pccrtp-url:%.256s:%.64s:%llu:",
 			     f.etag, f.last_modified, (unsigned long long)e->length) +
