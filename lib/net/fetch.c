@@ -296,6 +296,8 @@ static void ask(struct pd_fetcher *f, struct batch *b, const struct pd_peer *p,
 	unsigned k = encode_requests(b, w), done;
 	int err;
 
+	if (!k)
+		return;	/* no missing block has a request to send */
 	w->f = f;
 	w->bad = 0;
 	err = pd_pccrr_pipeline(&w->conn, &p->addr, w->iov, k, w->resp,

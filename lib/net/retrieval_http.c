@@ -224,7 +224,7 @@ static long exchange(struct pd_pccrr_conn *c, const struct iovec *reqs,
 		     unsigned n, uint8_t *resp, size_t cap, unsigned timeout_ms,
 		     pd_pccrr_response_fn each, void *arg, unsigned *done)
 {
-	struct pd_http_head hd;
+	struct pd_http_head hd = { 0 };
 	unsigned i;
 	long len;
 	int err;
@@ -257,6 +257,8 @@ int pd_pccrr_pipeline(struct pd_pccrr_conn *c, const struct sockaddr_storage *pe
 	long err;
 
 	*done = 0;
+	if (!n)
+		return -EINVAL;
 	if (c->fd >= 0 && memcmp(&c->peer, peer, sizeof(*peer)))
 		pd_pccrr_conn_close(c);
 	if (c->fd >= 0)
