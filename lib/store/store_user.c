@@ -150,9 +150,13 @@ static int read_desc(struct user_store *u, const uint8_t *id, unsigned idlen,
 	err = pd_cache_read_file(u->dirfd, path, &buf, &len);
 	if (err)
 		return err;
-	memcpy(&hdr, buf, len >= sizeof(hdr) ? sizeof(hdr) : 0);
+	if (len < sizeof(hdr)) {
+		free(buf);
+		return -EUCLEAN;
+	}
+	memcpy(&hdr, buf, sizeof(hdr));
 	hl = hdr.hash_len;
-	if (len < sizeof(hdr) || hdr.magic != DESC_MAGIC || hl != idlen ||
+	if (hdr.magic != DESC_MAGIC || hl != idlen ||
 	    len != sizeof(hdr) + 3 * hl + (size_t)hdr.nblocks * hl ||
 	    !hdr.nblocks || hdr.nblocks > PD_BLOCKS_PER_SEGMENT) {
 		free(buf);
@@ -803,18 +807,15 @@ int pd_store_user_open(const char *dir, struct pd_store **out)
 	u->inotify_fd = -1;
 	u->generation_fd = -1;
 	pthread_mutex_init(&u->lock, NULL);
-	if (mkdir(dir, 0755) && errno != EEXIST) {
-		free(u);
-		return -errno;
-	}
+	err = pd_store_meta_open(dir, &u->meta);	/* creates dir too */
+	if (err)
+		goto free_store;
 	u->dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (u->dirfd < 0) {
-		free(u);
-		return -errno;
+		err = -errno;
+		goto free_store;
 	}
-	err = pd_store_meta_open(dir, &u->meta);
-	if (!err)
-		err = init_layout(u);
+	err = init_layout(u);
 	if (!err)
 		err = check_version(u);
 	if (!err) {
@@ -837,4 +838,10 @@ int pd_store_user_open(const char *dir, struct pd_store **out)
 	}
 	*out = &u->base;
 	return 0;
+
+free_store:
+	pd_store_meta_close(u->meta);
+	pthread_mutex_destroy(&u->lock);
+	free(u);
+	return err;
 }
