@@ -12,7 +12,7 @@
 #include "pccrc.h"
 
 struct pd_segment_desc {
-	unsigned hash_alg;		/* enum pd_hash_alg */
+	unsigned hash_alg;		/* PD_HASH_* */
 	unsigned hash_len;
 	uint32_t size;			/* segment bytes */
 	uint32_t block_size;		/* V1 65536; V2 == size */
