@@ -316,15 +316,7 @@ PD_EXPORT DWORD WINAPI PeerDistServerPublishCompleteStream(PEERDIST_INSTANCE_HAN
 PD_EXPORT DWORD WINAPI PeerDistServerCloseStreamHandle(PEERDIST_INSTANCE_HANDLE hPeerDist,
 	PEERDIST_STREAM_HANDLE hStream)
 {
-	struct pd_instance *inst = pd_instance_get(hPeerDist);
-	DWORD ret;
-
-	if (!inst)
-		return ERROR_INVALID_HANDLE;
-	ret = pd_child_close(inst, hStream, PD_H_STREAM) ? ERROR_SUCCESS :
-							    ERROR_INVALID_HANDLE;
-	pd_handle_put(&inst->obj);
-	return ret;
+	return pd_child_close_handle(hPeerDist, hStream, PD_H_STREAM);
 }
 
 PD_EXPORT DWORD WINAPI PeerDistServerUnpublish(PEERDIST_INSTANCE_HANDLE hPeerDist,
@@ -504,15 +496,7 @@ PD_EXPORT DWORD WINAPI PeerDistServerCloseContentInformation(
 	PEERDIST_INSTANCE_HANDLE hPeerDist,
 	PEERDIST_CONTENTINFO_HANDLE hContentInfo)
 {
-	struct pd_instance *inst = pd_instance_get(hPeerDist);
-	DWORD ret;
-
-	if (!inst)
-		return ERROR_INVALID_HANDLE;
-	ret = pd_child_close(inst, hContentInfo, PD_H_CONTENTINFO) ?
-		ERROR_SUCCESS : ERROR_INVALID_HANDLE;
-	pd_handle_put(&inst->obj);
-	return ret;
+	return pd_child_close_handle(hPeerDist, hContentInfo, PD_H_CONTENTINFO);
 }
 
 /* Publishing operations finish within their call: nothing is ever left to
