@@ -83,7 +83,7 @@ static void seg_path(const uint8_t *id, unsigned idlen, const char *name,
 {
 	char hex[2 * PD_HASH_MAX + 1];
 
-	pd_hex_encode(id, idlen, hex);
+	pd_hex_encode(id, idlen, hex, 0);
 	snprintf(path, PATH_MAX, "segments/%s%s%s", hex, name ? "/" : "",
 		 name ? name : "");
 }
@@ -275,7 +275,7 @@ static void forget_slot(struct user_store *u, const char *name)
 	for (i = 0; i < OPEN_SEGMENTS; i++) {
 		if (!u->open[i].used)
 			continue;
-		pd_hex_encode(u->open[i].d.id, u->open[i].d.hash_len, hex);
+		pd_hex_encode(u->open[i].d.id, u->open[i].d.hash_len, hex, 0);
 		if (!strcmp(hex, name))
 			drop_slot(&u->open[i]);
 	}
@@ -651,7 +651,7 @@ static void drop_tagged(const uint8_t *id, unsigned idlen, void *arg)
 {
 	char hex[2 * PD_HASH_MAX + 1];
 
-	pd_hex_encode(id, idlen, hex);
+	pd_hex_encode(id, idlen, hex, 0);
 	remove_segment(arg, hex);
 }
 
