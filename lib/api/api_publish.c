@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "api.h"
+#include "fileio.h"
 #include "keys.h"
 #include "pccrc_gen.h"
 #include "secret.h"
@@ -159,22 +160,12 @@ static struct pd_stream *get_stream(PEERDIST_INSTANCE_HANDLE hPeerDist,
 
 static DWORD add_to_stream(struct pd_stream *st, const BYTE *buf, DWORD n)
 {
-	off_t at = st->added;
-	DWORD done = 0;
-
 	if (st->completed)
 		return PEERDIST_ERROR_ALREADY_COMPLETED;
 	if (st->declared && st->added + n > st->declared)
 		return ERROR_INVALID_PARAMETER;
-	while (done < n) {
-		ssize_t w = pwrite(st->data_fd, buf + done, n - done, at + done);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0)
-			return ERROR_NOT_ENOUGH_MEMORY;	/* no room for the bytes */
-		done += w;
-	}
+	if (pd_pwrite_full(st->data_fd, buf, n, st->added))
+		return ERROR_NOT_ENOUGH_MEMORY;	/* no room for the bytes */
 	if (pd_gen_update(st->gen[0], buf, n) || pd_gen_update(st->gen[1], buf, n))
 		return ERROR_NOT_ENOUGH_MEMORY;
 	st->added += n;
