@@ -28,6 +28,7 @@
 #include <unistd.h>
 
 #include "cache_file.h"
+#include "clock.h"
 #include "digest.h"
 #include "fileio.h"
 #include "hex.h"
@@ -223,11 +224,8 @@ static void touch_slot(struct user_store *u, struct open_segment *o)
 /* Whether another process evicted o: checked at most every few ms. */
 static int stale(struct open_segment *o, struct stat *st)
 {
-	struct timespec now;
-	int64_t ms;
+	int64_t ms = pd_now_ms_coarse();
 
-	clock_gettime(CLOCK_MONOTONIC_COARSE, &now);
-	ms = (int64_t)now.tv_sec * 1000 + now.tv_nsec / 1000000;
 	if (ms == o->checked_ms)
 		return 0;
 	o->checked_ms = ms;
