@@ -312,6 +312,13 @@ static int user_add_segment(struct pd_store *s, const struct pd_segment_desc *d)
 	return err;
 }
 
+/* Lock contract: u->lock held. Whether o's block index is present. */
+static int slot_has(const struct open_segment *o, uint32_t index)
+{
+	return index < o->d.nblocks &&
+	       __atomic_load_n(&o->present[index], __ATOMIC_ACQUIRE) == 1;
+}
+
 static int user_has_block(struct pd_store *s, const uint8_t *id,
 			  unsigned idlen, uint32_t index)
 {
@@ -321,8 +328,7 @@ static int user_has_block(struct pd_store *s, const uint8_t *id,
 
 	pthread_mutex_lock(&u->lock);
 	o = get_slot(u, id, idlen, &err);
-	present = o && index < o->d.nblocks &&
-		  __atomic_load_n(&o->present[index], __ATOMIC_ACQUIRE) == 1;
+	present = o && slot_has(o, index);
 	pthread_mutex_unlock(&u->lock);
 	return err && err != -ENOENT ? err : present;
 }
@@ -453,19 +459,9 @@ static int user_locate_block(struct pd_store *s, const uint8_t *id,
 
 	pthread_mutex_lock(&u->lock);
 	o = get_slot(u, id, idlen, &err);
-	if (o && index >= o->d.nblocks)
-		err = -EINVAL;
-	else if (o && __atomic_load_n(&o->present[index], __ATOMIC_ACQUIRE) != 1)
-		err = -ENOENT;
-	if (!err) {
-		/* The caller's own descriptor: eviction unlinks, never truncates,
-		 * so the bytes behind it stay what was verified. */
-		loc->fd = fcntl(o->data_fd, F_DUPFD_CLOEXEC, 0);
-		loc->offset = (uint64_t)index * o->d.block_size;
-		loc->len = pd_segment_block_len(&o->d, index);
-		if (loc->fd < 0)
-			err = -errno;
-	}
+	if (o)
+		err = pd_segment_locate(&o->d, o->data_fd, index, slot_has(o, index),
+					loc);
 	pthread_mutex_unlock(&u->lock);
 	count(u, err ? ST_MISSES : ST_HITS, 1);
 	return err;
