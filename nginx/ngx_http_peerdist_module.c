@@ -17,6 +17,7 @@
 #include <fcntl.h>
 #include <stdbool.h>
 
+#include "fileio.h"
 #include "pccrc.h"
 #include "pccrtp.h"
 #include "served.h"
@@ -255,17 +256,6 @@ static bool proxied_key(ngx_http_request_t *r, bool strong_etag, char *key, size
 	return n > 0 && (size_t)n < cap;
 }
 
-static int spool_open(void)
-{
-	const char *dirs[] = { getenv("TMPDIR"), "/var/tmp", "/tmp" };
-	int i, fd = -1;
-
-	for (i = 0; i < 3 && fd < 0; i++)
-		if (dirs[i])
-			fd = open(dirs[i], O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
-	return fd;
-}
-
 /*
  * The body of the answer when the content information is made (from memory
  * or one read): NGX_OK; NGX_AGAIN when nobody made it yet, NGX_DECLINED
@@ -390,7 +380,7 @@ static ngx_int_t peerdist_header_filter(ngx_http_request_t *r)
 	if (rc == NGX_AGAIN && fd >= 0)
 		pd_served_start(mcf->served, key, fd, a.ci_version);
 	else if (rc == NGX_AGAIN)
-		ctx->spool = spool_open();	/* copy the body as it passes */
+		ctx->spool = pd_open_temp();	/* copy the body as it passes */
 	if (rc != NGX_OK) {
 		pe.hashes_ready = false;
 		pd_pccrtp_decide(&req, &pe, &a);
@@ -419,14 +409,7 @@ static bool spool_buf(int spool, ngx_buf_t *b)
 		}
 		return true;
 	}
-	for (u_char *p = b->pos; p < b->last;) {
-		ssize_t n = write(spool, p, b->last - p);
-
-		if (n <= 0)
-			return false;
-		p += n;
-	}
-	return true;
+	return pd_write_full(spool, b->pos, b->last - b->pos) == 0;
 }
 
 static void spool_chain(ngx_http_request_t *r, peerdist_ctx_t *ctx, ngx_chain_t *in)

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "api.h"
+#include "fileio.h"
 #include "keys.h"
 #include "pccrc_gen.h"
 #include "secret.h"
@@ -74,18 +75,6 @@ static int make_generators(struct pd_stream *st)
 	return err;
 }
 
-/* An unnamed file for a stream's bytes until they are in the store. */
-static int open_temp(void)
-{
-	const char *dirs[] = { getenv("TMPDIR"), "/var/tmp", "/tmp" };
-	int i, fd = -1;
-
-	for (i = 0; i < 3 && fd < 0; i++)
-		if (dirs[i])
-			fd = open(dirs[i], O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
-	return fd;
-}
-
 static int is_published(struct pd_instance *inst, const BYTE *id, DWORD len)
 {
 	uint8_t *ci;
@@ -130,7 +119,7 @@ PD_EXPORT DWORD WINAPI PeerDistServerPublishStream(PEERDIST_INSTANCE_HANDLE hPee
 	st->declared = cbContentLength;
 	st->ident_len = cbContentIdentifier;
 	memcpy(st->ident, pContentIdentifier, cbContentIdentifier);
-	st->data_fd = open_temp();
+	st->data_fd = pd_open_temp();	/* the bytes until they are in the store */
 	if (st->data_fd < 0 || make_generators(st))
 		ret = PEERDIST_ERROR_SERVICE_UNAVAILABLE;
 	if (!ret) {
@@ -159,22 +148,12 @@ static struct pd_stream *get_stream(PEERDIST_INSTANCE_HANDLE hPeerDist,
 
 static DWORD add_to_stream(struct pd_stream *st, const BYTE *buf, DWORD n)
 {
-	off_t at = st->added;
-	DWORD done = 0;
-
 	if (st->completed)
 		return PEERDIST_ERROR_ALREADY_COMPLETED;
 	if (st->declared && st->added + n > st->declared)
 		return ERROR_INVALID_PARAMETER;
-	while (done < n) {
-		ssize_t w = pwrite(st->data_fd, buf + done, n - done, at + done);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0)
-			return ERROR_NOT_ENOUGH_MEMORY;	/* no room for the bytes */
-		done += w;
-	}
+	if (pd_pwrite_full(st->data_fd, buf, n, st->added))
+		return ERROR_NOT_ENOUGH_MEMORY;	/* no room for the bytes */
 	if (pd_gen_update(st->gen[0], buf, n) || pd_gen_update(st->gen[1], buf, n))
 		return ERROR_NOT_ENOUGH_MEMORY;
 	st->added += n;
@@ -316,15 +295,7 @@ PD_EXPORT DWORD WINAPI PeerDistServerPublishCompleteStream(PEERDIST_INSTANCE_HAN
 PD_EXPORT DWORD WINAPI PeerDistServerCloseStreamHandle(PEERDIST_INSTANCE_HANDLE hPeerDist,
 	PEERDIST_STREAM_HANDLE hStream)
 {
-	struct pd_instance *inst = pd_instance_get(hPeerDist);
-	DWORD ret;
-
-	if (!inst)
-		return ERROR_INVALID_HANDLE;
-	ret = pd_child_close(inst, hStream, PD_H_STREAM) ? ERROR_SUCCESS :
-							    ERROR_INVALID_HANDLE;
-	pd_handle_put(&inst->obj);
-	return ret;
+	return pd_child_close_handle(hPeerDist, hStream, PD_H_STREAM);
 }
 
 PD_EXPORT DWORD WINAPI PeerDistServerUnpublish(PEERDIST_INSTANCE_HANDLE hPeerDist,
@@ -504,15 +475,7 @@ PD_EXPORT DWORD WINAPI PeerDistServerCloseContentInformation(
 	PEERDIST_INSTANCE_HANDLE hPeerDist,
 	PEERDIST_CONTENTINFO_HANDLE hContentInfo)
 {
-	struct pd_instance *inst = pd_instance_get(hPeerDist);
-	DWORD ret;
-
-	if (!inst)
-		return ERROR_INVALID_HANDLE;
-	ret = pd_child_close(inst, hContentInfo, PD_H_CONTENTINFO) ?
-		ERROR_SUCCESS : ERROR_INVALID_HANDLE;
-	pd_handle_put(&inst->obj);
-	return ret;
+	return pd_child_close_handle(hPeerDist, hContentInfo, PD_H_CONTENTINFO);
 }
 
 /* Publishing operations finish within their call: nothing is ever left to

@@ -14,6 +14,7 @@
 #include <strings.h>
 #include <unistd.h>
 
+#include "fileio.h"
 #include "serve.h"
 
 #define UPSTREAM_TIMEOUT_S	300
@@ -81,32 +82,14 @@ static size_t on_header(char *line, size_t size, size_t n, void *arg)
 static size_t on_body(char *data, size_t size, size_t n, void *arg)
 {
 	struct fetch *f = arg;
-	size_t len = size * n, done = 0;
-	ssize_t w;
+	size_t len = size * n;
 
-	while (done < len) {
-		w = write(f->e->fd, data + done, len - done);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0) {
-			f->write_failed = true;
-			return 0;
-		}
-		done += w;
+	if (pd_write_full(f->e->fd, data, len)) {
+		f->write_failed = true;
+		return 0;
 	}
 	f->e->length += len;
 	return len;
-}
-
-static int spool_open(void)
-{
-	const char *dirs[] = { getenv("TMPDIR"), "/var/tmp", "/tmp" };
-	int i, fd = -1;
-
-	for (i = 0; i < 3 && fd < 0; i++)
-		if (dirs[i])
-			fd = open(dirs[i], O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
-	return fd < 0 ? -errno : fd;
 }
 
 int upstream_fetch(const char *base, const char *path, const char *range,
@@ -121,7 +104,7 @@ int upstream_fetch(const char *base, const char *path, const char *range,
 
 	if (snprintf(url, sizeof(url), "%s%s", base, path) >= (int)sizeof(url))
 		return -ENAMETOOLONG;
-	e->fd = spool_open();
+	e->fd = pd_open_temp();
 	if (e->fd < 0)
 		return e->fd;
 	c = curl_easy_init();

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "fileio.h"
 
 /* "PREFIX: message" on stderr, PREFIX being "peerdist: what" or "peerdist cmd". */
 static void message(const char *sep, const char *what, const char *fmt,
@@ -86,34 +87,19 @@ out:
 	return 0;
 }
 
-static int write_fd(int fd, const uint8_t *buf, size_t len)
-{
-	while (len) {
-		ssize_t n = write(fd, buf, len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -errno;
-		buf += n;
-		len -= n;
-	}
-	return 0;
-}
-
 int write_all(const char *path, const uint8_t *buf, size_t len)
 {
 	char tmp[PATH_MAX];
 	int fd, err;
 
 	if (!path || !strcmp(path, "-"))
-		return write_fd(1, buf, len);
+		return pd_write_full(1, buf, len);
 	if (snprintf(tmp, sizeof(tmp), "%s.XXXXXX", path) >= (int)sizeof(tmp))
 		return -ENAMETOOLONG;
 	fd = mkostemp(tmp, O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
-	err = write_fd(fd, buf, len);
+	err = pd_write_full(fd, buf, len);
 	if (!err && fchmod(fd, 0644))
 		err = -errno;
 	if (close(fd) && !err)
@@ -147,18 +133,6 @@ int parse_size(const char *s, uint64_t *out)
 		return -EINVAL;
 	*out = (uint64_t)v << shift;
 	return 0;
-}
-
-void to_hex(const uint8_t *in, size_t len, char *out, int upper)
-{
-	const char *digits = upper ? "0123456789ABCDEF" : "0123456789abcdef";
-	size_t i;
-
-	for (i = 0; i < len; i++) {
-		out[2 * i] = digits[in[i] >> 4];
-		out[2 * i + 1] = digits[in[i] & 15];
-	}
-	out[2 * len] = '\0';
 }
 
 /* Content information for 2^40 bytes of content is about 512 MiB. */
