@@ -672,6 +672,17 @@ static void maybe_evict(struct user_store *u)
 		close(lock);
 }
 
+/* Everything goes, as Windows' Clear-BCCache; the counters stay. */
+static int user_clear(struct pd_store *s)
+{
+	struct user_store *u = to_user(s);
+
+	pthread_mutex_lock(&u->lock);
+	evict_to(u, 0);
+	pthread_mutex_unlock(&u->lock);
+	return 0;
+}
+
 static int user_set_max_bytes(struct pd_store *s, uint64_t max)
 {
 	struct user_store *u = to_user(s);
@@ -713,16 +724,29 @@ static int owner_alive(struct user_store *u, const char *owner_path)
 	return alive;
 }
 
+/* Whether a publication still stands: kept, or its publisher is alive. */
+static int publisher_present(struct user_store *u, uid_t uid, const void *ident,
+			     size_t identlen)
+{
+	char path[PATH_MAX];
+
+	pub_path(uid, ident, identlen, ".kept", path);
+	if (faccessat(u->dirfd, path, F_OK, 0) == 0)
+		return 1;
+	pub_path(uid, ident, identlen, ".owner", path);
+	return owner_alive(u, path);
+}
+
 static int user_unpublish(struct pd_store *s, uid_t uid, const void *ident,
 			  size_t identlen)
 {
-	static const char *const exts[] = { ".v1", ".v2", ".owner" };
+	static const char *const exts[] = { ".v1", ".v2", ".owner", ".kept" };
 	struct user_store *u = to_user(s);
 	char path[PATH_MAX];
 	int found = 0;
 	size_t i;
 
-	for (i = 0; i < 3; i++) {
+	for (i = 0; i < sizeof(exts) / sizeof(exts[0]); i++) {
 		pub_path(uid, ident, identlen, exts[i], path);
 		found |= !unlinkat(u->dirfd, path, 0) && i == 0;
 	}
@@ -745,7 +769,7 @@ static int user_publish(struct pd_store *s, uid_t uid, const void *ident,
 	for (tries = 0; tries < 2; tries++) {
 		pub_path(uid, ident, identlen, ".v1", path);
 		if (faccessat(u->dirfd, path, F_OK, 0) == 0) {
-			if (owner_alive(u, owner))
+			if (publisher_present(u, uid, ident, identlen))
 				return -EEXIST;
 			user_unpublish(s, uid, ident, identlen);
 		}
@@ -770,17 +794,63 @@ static int user_lookup(struct pd_store *s, uid_t uid, const void *ident,
 		       size_t *len)
 {
 	struct user_store *u = to_user(s);
-	char path[PATH_MAX], owner[PATH_MAX];
+	char path[PATH_MAX];
 
-	pub_path(uid, ident, identlen, ".owner", owner);
 	pub_path(uid, ident, identlen, version == 2 ? ".v2" : ".v1", path);
 	if (faccessat(u->dirfd, path, F_OK, 0))
 		return -ENOENT;
-	if (!owner_alive(u, owner)) {
+	if (!publisher_present(u, uid, ident, identlen)) {
 		user_unpublish(s, uid, ident, identlen);
 		return -ENOENT;
 	}
 	return read_file(u->dirfd, path, ci, len);
+}
+
+/* A kept publication's ".kept" record holds its identifier, for listing. */
+static int user_keep(struct pd_store *s, uid_t uid, const void *ident,
+		     size_t identlen)
+{
+	struct user_store *u = to_user(s);
+	char path[PATH_MAX];
+
+	pub_path(uid, ident, identlen, ".v1", path);
+	if (faccessat(u->dirfd, path, F_OK, 0))
+		return -ENOENT;
+	pub_path(uid, ident, identlen, ".kept", path);
+	return create_file(u->dirfd, path, ident, identlen, 1);
+}
+
+static int user_list_kept(struct pd_store *s, uid_t uid,
+			  int (*fn)(const void *ident, size_t identlen, void *arg),
+			  void *arg)
+{
+	struct user_store *u = to_user(s);
+	char path[PATH_MAX];
+	struct dirent *e;
+	uint8_t *ident;
+	size_t len, n;
+	int fd, ret = 0;
+	DIR *dir;
+
+	snprintf(path, sizeof(path), "publications/%u", (unsigned)uid);
+	fd = openat(u->dirfd, path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return errno == ENOENT ? 0 : -errno;
+	dir = fdopendir(fd);
+	if (!dir) {
+		close(fd);
+		return -errno;
+	}
+	while (!ret && (e = readdir(dir))) {
+		n = strlen(e->d_name);
+		if (n < 5 || strcmp(e->d_name + n - 5, ".kept") ||
+		    read_file(dirfd(dir), e->d_name, &ident, &len))
+			continue;
+		ret = fn(ident, len, arg);
+		free(ident);
+	}
+	closedir(dir);
+	return ret;
 }
 
 static void tag_path(const uint8_t tag[16], const char *entry, char path[PATH_MAX])
@@ -822,7 +892,7 @@ static int user_flush_tag(struct pd_store *s, const uint8_t tag[16])
 	tag_path(tag, NULL, path);
 	fd = openat(u->dirfd, path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0)
-		return errno == ENOENT ? 0 : -errno;
+		return -errno;	/* -ENOENT: no segment has this tag */
 	dir = fdopendir(fd);
 	if (!dir) {
 		close(fd);
@@ -900,12 +970,15 @@ static const struct pd_store_ops user_ops = {
 	.publish = user_publish,
 	.lookup = user_lookup,
 	.unpublish = user_unpublish,
+	.keep = user_keep,
+	.list_kept = user_list_kept,
 	.tag_segment = user_tag_segment,
 	.flush_tag = user_flush_tag,
 	.wait_fd = user_wait_fd,
 	.drain_wait = user_drain_wait,
 	.stats = user_stats,
 	.set_max_bytes = user_set_max_bytes,
+	.clear = user_clear,
 	.close = user_close,
 };
 
