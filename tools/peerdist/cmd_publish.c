@@ -235,6 +235,7 @@ static int publish(const char *id, const char *file, const char *output,
 {
 	struct publication p = { { NULL, NULL }, { 0, 0 } };
 	int to_stdout = !output || !strcmp(output, "-");
+	int write_ci = !(to_stdout && isatty(1));
 	uint64_t size = 0;
 	FILE *in;
 	int ret;
@@ -245,11 +246,11 @@ static int publish(const char *id, const char *file, const char *output,
 	fclose(in);
 	if (!ret)
 		ret = keep(id, &p);
-	if (!ret && !(to_stdout && isatty(1)) &&
+	if (!ret && write_ci &&
 	    (ret = write_all(output, p.ci[version - 1], p.len[version - 1], 0)))
 		ret = fail(to_stdout ? "stdout" : output, "%s", strerror(-ret));
 	if (!ret)
-		fprintf(to_stdout ? stderr : stdout,
+		fprintf(to_stdout && write_ci ? stderr : stdout,
 			"published '%s': kept until 'peerdist unpublish %s'; content "
 			"information V1 (%zu bytes) and V2 (%zu bytes) both stored\n",
 			id, id, p.len[0], p.len[1]);
