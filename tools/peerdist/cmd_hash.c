@@ -29,7 +29,9 @@ static const char hash_help[] =
 	"  --kernel             have peerdist.ko compute it from the page cache,\n"
 	"                       with the secret given to it (peerdist secret kernel);\n"
 	"                       a whole regular file, SHA-256 for version 1\n"
-	"  -o, --output OUT     write to OUT instead of standard output\n"
+	"  -o, --output OUT     write to OUT instead of standard output (a regular\n"
+	"                       file is replaced atomically; a device, FIFO or\n"
+	"                       symlink is written into)\n"
 	"  -h, --help           this text\n";
 
 struct hash_args {
