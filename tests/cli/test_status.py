@@ -50,7 +50,9 @@ with workdir() as d:
     check("peerdistd:             running" in out and f"pid:                 {os.getpid()}" in out,
           out)
     check(f"retrieval:           :: port {port}: reachable" in out, out)
-    check("2025-12-01 14:40:00 UTC" in out and '"lo"' in out, out)
+    check("2025-12-01 14:40:00 UTC" in out, out)
+    check("interfaces:          lo (127.0.0.1)" in out, out)
+    check(f"advertised:          127.0.0.1:{port} on lo" in out, out)
     s = json.loads(run("status", "--json", "--state-file", path, env=env).stdout)
     p = s["peerdistd"]
     check(p["running"] and p["pid"] == os.getpid() and p["discovery"] is True, p)

@@ -160,7 +160,7 @@ static int load_state(struct daemon_state *d)
 		d->problem = "not a peerdistd state file";
 		return 1;
 	}
-	root = 0;
+	root = 0;	/* the document's object */
 	d->stale = kill(d->pid, 0) && errno != EPERM;
 	if (d->stale)
 		return 1;
@@ -235,7 +235,7 @@ static const char *daemon_words(const struct daemon_state *d)
 	return d->stale ? "not running (stale state file)" : "running";
 }
 
-/* The raw JSON of a state file's value: a list, for the text output too. */
+/* The raw JSON of a state file's value (a list), or [] for none. */
 static void print_raw(const struct daemon_state *d, int tok)
 {
 	if (tok < 0) {
@@ -244,6 +244,44 @@ static void print_raw(const struct daemon_state *d, int tok)
 	}
 	fwrite(d->text + d->doc->tok[tok].start, 1,
 	       d->doc->tok[tok].end - d->doc->tok[tok].start, stdout);
+}
+
+/* "  interfaces: eth0 (10.0.0.1, fe80::1), lo (127.0.0.1)" */
+static void print_interfaces(const struct daemon_state *d)
+{
+	char name[64], addr[INET6_ADDRSTRLEN];
+	int i, j, item, addrs;
+
+	printf("  interfaces:          ");
+	for (i = 0; i < json_count(d->doc, d->interfaces); i++) {
+		item = json_item(d->doc, d->interfaces, i);
+		if (json_string(d->doc, json_get(d->doc, item, "name"), name, sizeof(name)))
+			continue;
+		printf("%s%s (", i ? ", " : "", name);
+		addrs = json_get(d->doc, item, "addresses");
+		for (j = 0; j < json_count(d->doc, addrs); j++)
+			if (!json_string(d->doc, json_item(d->doc, addrs, j), addr, sizeof(addr)))
+				printf("%s%s", j ? ", " : "", addr);
+		putchar(')');
+	}
+	printf("%s\n", json_count(d->doc, d->interfaces) ? "" : "(none)");
+}
+
+/* "  advertised: 10.0.0.1:3703 on eth0" */
+static void print_advertised(const struct daemon_state *d)
+{
+	char ifname[64], xaddr[128];
+	int i, item;
+
+	printf("  advertised:          ");
+	for (i = 0; i < json_count(d->doc, d->advertised); i++) {
+		item = json_item(d->doc, d->advertised, i);
+		if (!json_string(d->doc, json_get(d->doc, item, "interface"), ifname,
+				 sizeof(ifname)) &&
+		    !json_string(d->doc, json_get(d->doc, item, "xaddr"), xaddr, sizeof(xaddr)))
+			printf("%s%s on %s", i ? ", " : "", xaddr, ifname);
+	}
+	printf("%s\n", json_count(d->doc, d->advertised) ? "" : "(nothing)");
 }
 
 static void print_daemon_text(const struct daemon_state *d)
@@ -275,11 +313,8 @@ static void print_daemon_text(const struct daemon_state *d)
 	}
 	if (!d->nlisten)
 		printf("  retrieval:           no listening address in the state file\n");
-	printf("  interfaces:          ");
-	print_raw(d, d->interfaces);
-	printf("\n  advertised:          ");
-	print_raw(d, d->advertised);
-	putchar('\n');
+	print_interfaces(d);
+	print_advertised(d);
 }
 
 static void print_daemon_json(const struct daemon_state *d)
