@@ -27,9 +27,9 @@ with workdir() as d:
     env = {"PEERDIST_CACHE_DIR": os.path.join(d, "cache"),
            "PEERDIST_STATE_FILE": os.path.join(d, "none.json")}
     out = run("status", env=env).stdout.decode()
-    check("PeerDist:              available" in out, out)
-    check("mode:                  local only" in out, out)
-    check("peerdistd:             not running (no state file)" in out, out)
+    check("PeerDist:               available" in out, out)
+    check("mode:                   local only" in out, out)
+    check("peerdistd:              not running (no state file)" in out, out)
     check("location:             " + env["PEERDIST_CACHE_DIR"] in out, out)
     check("peerdist.ko:" in out and "block lookups found:" in out, out)
     s = json.loads(run("status", "--json", env=env).stdout)
@@ -46,13 +46,13 @@ with workdir() as d:
     port = listener.getsockname()[1]
     state(path, os.getpid(), port)
     out = run("status", "--state-file", path, env=env).stdout.decode()
-    check("mode:                  distributed" in out, out)
-    check("peerdistd:             running" in out and f"pid:                 {os.getpid()}" in out,
+    check("mode:                   distributed" in out, out)
+    check("peerdistd:              running" in out and f"pid:                  {os.getpid()}" in out,
           out)
-    check(f"retrieval:           :: port {port}: reachable" in out, out)
+    check(f"retrieval:            :: port {port}: reachable" in out, out)
     check("2025-12-01 14:40:00 UTC" in out, out)
-    check("interfaces:          lo (127.0.0.1)" in out, out)
-    check(f"advertised:          127.0.0.1:{port} on lo" in out, out)
+    check("interfaces:           lo (127.0.0.1)" in out, out)
+    check(f"advertised:           127.0.0.1:{port} on lo" in out, out)
     s = json.loads(run("status", "--json", "--state-file", path, env=env).stdout)
     p = s["peerdistd"]
     check(p["running"] and p["pid"] == os.getpid() and p["discovery"] is True, p)
@@ -76,7 +76,7 @@ with workdir() as d:
     dead.wait()
     state(path, dead.pid, port)
     out = run("status", "--state-file", path, env=env).stdout.decode()
-    check("peerdistd:             not running (stale state file)" in out, out)
+    check("peerdistd:              not running (stale state file)" in out, out)
     check(json.loads(run("status", "--json", "--state-file", path,
                          env=env).stdout)["peerdistd"]["stale"] is True, "stale in JSON")
     open(path, "w").write("{not json")

@@ -44,8 +44,9 @@ struct cache_facts {
 };
 
 int cache_facts(struct pd_store *s, struct cache_facts *f);
-/* As "  name: value" lines (each after indent), or one JSON object. */
-void print_cache_text(const struct cache_facts *f, const char *indent);
+/* As "name: value" lines (after indent, names padded to width), or one
+ * JSON object. */
+void print_cache_text(const struct cache_facts *f, const char *indent, int width);
 void print_cache_json(const struct cache_facts *f);
 
 /* "peerdist: what: message" on stderr; returns EXIT_FAIL. */

@@ -111,27 +111,31 @@ static double share(uint64_t part, uint64_t whole)
 	return whole ? 100.0 * part / whole : 0;
 }
 
-void print_cache_text(const struct cache_facts *f, const char *indent)
+void print_cache_text(const struct cache_facts *f, const char *indent, int width)
 {
 	const struct pd_store_stats *st = &f->stats;
 
-	printf("%sbackend:              %s%s\n", indent, f->backend,
+	printf("%s%-*s%s%s\n", indent, width, "backend:", f->backend,
 	       st->disabled ? " (switched off by an administrator)" : "");
-	printf("%slocation:             %s\n", indent,
+	printf("%s%-*s%s\n", indent, width, "location:",
 	       f->location[0] ? f->location : "peerdist.ko's memory");
-	printf("%ssize cap:             %llu bytes (%.1f%% of the %s, %llu bytes)\n",
-	       indent, (unsigned long long)st->max_bytes, share(st->max_bytes, f->volume_bytes),
+	printf("%s%-*s%llu bytes (%.1f%% of the %s, %llu bytes)\n", indent, width,
+	       "size cap:", (unsigned long long)st->max_bytes,
+	       share(st->max_bytes, f->volume_bytes),
 	       f->volume_is_memory ? "memory" : "volume",
 	       (unsigned long long)f->volume_bytes);
-	printf("%sdata cached:          %llu bytes in %llu segments\n", indent,
+	printf("%s%-*s%llu bytes in %llu segments\n", indent, width, "data cached:",
 	       (unsigned long long)st->bytes_cached, (unsigned long long)st->segments);
-	printf("%spublications kept:    %llu (content information: %llu bytes)\n",
-	       indent, (unsigned long long)f->publications,
+	printf("%s%-*s%llu (content information: %llu bytes)\n", indent, width,
+	       "publications kept:", (unsigned long long)f->publications,
 	       (unsigned long long)f->publication_bytes);
-	printf("%sblock lookups found:  %llu\n", indent, (unsigned long long)st->hits);
-	printf("%sblock lookups missed: %llu\n", indent, (unsigned long long)st->misses);
-	printf("%ssegments evicted:     %llu\n", indent, (unsigned long long)st->evictions);
-	printf("%shash check failures:  %llu\n", indent,
+	printf("%s%-*s%llu\n", indent, width, "block lookups found:",
+	       (unsigned long long)st->hits);
+	printf("%s%-*s%llu\n", indent, width, "block lookups missed:",
+	       (unsigned long long)st->misses);
+	printf("%s%-*s%llu\n", indent, width, "segments evicted:",
+	       (unsigned long long)st->evictions);
+	printf("%s%-*s%llu\n", indent, width, "hash check failures:",
 	       (unsigned long long)st->verify_failures);
 }
 
@@ -268,7 +272,7 @@ int cmd_cache(int argc, char **argv)
 		print_cache_json(&f);
 		putchar('\n');
 	} else if (!ret) {
-		print_cache_text(&f, "");
+		print_cache_text(&f, "", 22);
 	}
 	s->ops->close(s);
 	return ret;

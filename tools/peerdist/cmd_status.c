@@ -252,7 +252,7 @@ static void print_interfaces(const struct daemon_state *d)
 	char name[64], addr[INET6_ADDRSTRLEN];
 	int i, j, item, addrs;
 
-	printf("  interfaces:          ");
+	printf("  interfaces:           ");
 	for (i = 0; i < json_count(d->doc, d->interfaces); i++) {
 		item = json_item(d->doc, d->interfaces, i);
 		if (json_string(d->doc, json_get(d->doc, item, "name"), name, sizeof(name)))
@@ -273,7 +273,7 @@ static void print_advertised(const struct daemon_state *d)
 	char ifname[64], xaddr[128];
 	int i, item;
 
-	printf("  advertised:          ");
+	printf("  advertised:           ");
 	for (i = 0; i < json_count(d->doc, d->advertised); i++) {
 		item = json_item(d->doc, d->advertised, i);
 		if (!json_string(d->doc, json_get(d->doc, item, "interface"), ifname,
@@ -290,29 +290,29 @@ static void print_daemon_text(const struct daemon_state *d)
 	time_t t = d->started;
 	int i;
 
-	printf("peerdistd:             %s\n", daemon_words(d));
-	printf("  state file:          %s%s%s\n", d->path, d->problem ? ": " : "",
+	printf("peerdistd:              %s\n", daemon_words(d));
+	printf("  state file:           %s%s%s\n", d->path, d->problem ? ": " : "",
 	       d->problem ? d->problem : "");
 	if (!running(d))
 		return;
 	strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S UTC", gmtime(&t));
-	printf("  pid:                 %lld, since %s\n", d->pid, d->started ? when : "?");
-	printf("  version:             %s\n", d->version[0] ? d->version : "?");
-	printf("  configuration file:  %s\n", d->config_file[0] ? d->config_file : "(none)");
-	printf("  cache directory:     %s\n", d->cache_dir);
-	printf("  discovery:           %s\n", d->discovery ? "on" : "off");
+	printf("  pid:                  %lld, since %s\n", d->pid, d->started ? when : "?");
+	printf("  version:              %s\n", d->version[0] ? d->version : "?");
+	printf("  configuration file:   %s\n", d->config_file[0] ? d->config_file : "(none)");
+	printf("  cache directory:      %s\n", d->cache_dir);
+	printf("  discovery:            %s\n", d->discovery ? "on" : "off");
 	if (d->hosted_cache[0])
-		printf("  hosted cache:        %s\n", d->hosted_cache);
+		printf("  hosted cache:         %s\n", d->hosted_cache);
 	for (i = 0; i < d->nlisten; i++) {
 		const struct listener *l = &d->listen[i];
 
-		printf("  retrieval:           %s port %lld%s: %s%s\n", l->address, l->port,
+		printf("  retrieval:            %s port %lld%s: %s%s\n", l->address, l->port,
 		       l->v6only ? " (IPv6 only)" : "",
 		       l->reach_errno ? "not reachable: " : "reachable",
 		       l->reach_errno ? strerror(l->reach_errno) : "");
 	}
 	if (!d->nlisten)
-		printf("  retrieval:           no listening address in the state file\n");
+		printf("  retrieval:            no listening address in the state file\n");
 	print_interfaces(d);
 	print_advertised(d);
 }
@@ -392,19 +392,19 @@ static void print_text(const struct api_status *a, const struct daemon_state *d,
 {
 	const char *detail = mode_detail(d);
 
-	printf("PeerDist:              %s", status_names[a->status]);
+	printf("PeerDist:               %s", status_names[a->status]);
 	if (a->status != PEERDIST_STATUS_UNAVAILABLE)
 		printf(" (content information versions %u.0-%u.0)", a->min_ver, a->max_ver);
-	printf("\nmode:                  %s%s%s%s\n", mode(d), *detail ? " (" : "", detail,
+	printf("\nmode:                   %s%s%s%s\n", mode(d), *detail ? " (" : "", detail,
 	       *detail ? ")" : "");
 	print_daemon_text(d);
-	printf("peerdist.ko:           %s\n", module_loaded() ? "loaded" : "not loaded");
+	printf("peerdist.ko:            %s\n", module_loaded() ? "loaded" : "not loaded");
 	if (!f) {
-		printf("cache:                 unavailable\n");
+		printf("cache:                  unavailable\n");
 		return;
 	}
 	printf("cache:\n");
-	print_cache_text(f, "  ");
+	print_cache_text(f, "  ", 22);
 }
 
 static void print_json(const struct api_status *a, const struct daemon_state *d,
