@@ -88,6 +88,9 @@ HANDLE pd_child_add(struct pd_instance *inst, struct pd_child *c,
 		    void (*destroy)(struct pd_object *));
 /* Closes a child handle of inst; false if it is not one. */
 int pd_child_close(struct pd_instance *inst, HANDLE h, enum pd_handle_type type);
+/* The Close* functions: closes child h of instance hPeerDist; Win32 status. */
+DWORD pd_child_close_handle(PEERDIST_INSTANCE_HANDLE hPeerDist, HANDLE h,
+			    enum pd_handle_type type);
 
 static inline void pd_child_release(struct pd_child *c)
 {

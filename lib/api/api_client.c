@@ -88,16 +88,8 @@ PD_EXPORT DWORD WINAPI PeerDistClientOpenContent(PEERDIST_INSTANCE_HANDLE hPeerD
 PD_EXPORT DWORD WINAPI PeerDistClientCloseContent(PEERDIST_INSTANCE_HANDLE hPeerDist,
 	PEERDIST_CONTENT_HANDLE hContentHandle)
 {
-	struct pd_instance *inst = pd_instance_get(hPeerDist);
-	DWORD ret;
-
-	if (!inst)
-		return ERROR_INVALID_HANDLE;
 	/* Pending reads end with ERROR_OPERATION_ABORTED before it returns. */
-	ret = pd_child_close(inst, hContentHandle, PD_H_CONTENT) ?
-		ERROR_SUCCESS : ERROR_INVALID_HANDLE;
-	pd_handle_put(&inst->obj);
-	return ret;
+	return pd_child_close_handle(hPeerDist, hContentHandle, PD_H_CONTENT);
 }
 
 /* The operations below run under c->lock through run_content_op(). */

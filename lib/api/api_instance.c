@@ -109,6 +109,19 @@ int pd_child_close(struct pd_instance *inst, HANDLE h, enum pd_handle_type type)
 	return found;
 }
 
+DWORD pd_child_close_handle(PEERDIST_INSTANCE_HANDLE hPeerDist, HANDLE h,
+			    enum pd_handle_type type)
+{
+	struct pd_instance *inst = pd_instance_get(hPeerDist);
+	DWORD ret;
+
+	if (!inst)
+		return ERROR_INVALID_HANDLE;
+	ret = pd_child_close(inst, h, type) ? ERROR_SUCCESS : ERROR_INVALID_HANDLE;
+	pd_handle_put(&inst->obj);
+	return ret;
+}
+
 static void instance_destroy(struct pd_object *obj)
 {
 	struct pd_instance *inst = (struct pd_instance *)obj;

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "api.h"
+#include "fileio.h"
 #include "keys.h"
 #include "pccrc_gen.h"
 #include "secret.h"
@@ -159,22 +160,12 @@ static struct pd_stream *get_stream(PEERDIST_INSTANCE_HANDLE hPeerDist,
 
 static DWORD add_to_stream(struct pd_stream *st, const BYTE *buf, DWORD n)
 {
-	off_t at = st->added;
-	DWORD done = 0;
-
 	if (st->completed)
 		return PEERDIST_ERROR_ALREADY_COMPLETED;
 	if (st->declared && st->added + n > st->declared)
 		return ERROR_INVALID_PARAMETER;
-	while (done < n) {
-		ssize_t w = pwrite(st->data_fd, buf + done, n - done, at + done);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0)
-			return ERROR_NOT_ENOUGH_MEMORY;	/* no room for the bytes */
-		done += w;
-	}
+	if (pd_pwrite_full(st->data_fd, buf, n, st->added))
+		return ERROR_NOT_ENOUGH_MEMORY;	/* no room for the bytes */
 	if (pd_gen_update(st->gen[0], buf, n) || pd_gen_update(st->gen[1], buf, n))
 		return ERROR_NOT_ENOUGH_MEMORY;
 	st->added += n;
@@ -316,15 +307,7 @@ PD_EXPORT DWORD WINAPI PeerDistServerPublishCompleteStream(PEERDIST_INSTANCE_HAN
 PD_EXPORT DWORD WINAPI PeerDistServerCloseStreamHandle(PEERDIST_INSTANCE_HANDLE hPeerDist,
 	PEERDIST_STREAM_HANDLE hStream)
 {
-	struct pd_instance *inst = pd_instance_get(hPeerDist);
-	DWORD ret;
-
-	if (!inst)
-		return ERROR_INVALID_HANDLE;
-	ret = pd_child_close(inst, hStream, PD_H_STREAM) ? ERROR_SUCCESS :
-							    ERROR_INVALID_HANDLE;
-	pd_handle_put(&inst->obj);
-	return ret;
+	return pd_child_close_handle(hPeerDist, hStream, PD_H_STREAM);
 }
 
 PD_EXPORT DWORD WINAPI PeerDistServerUnpublish(PEERDIST_INSTANCE_HANDLE hPeerDist,
@@ -504,15 +487,7 @@ PD_EXPORT DWORD WINAPI PeerDistServerCloseContentInformation(
 	PEERDIST_INSTANCE_HANDLE hPeerDist,
 	PEERDIST_CONTENTINFO_HANDLE hContentInfo)
 {
-	struct pd_instance *inst = pd_instance_get(hPeerDist);
-	DWORD ret;
-
-	if (!inst)
-		return ERROR_INVALID_HANDLE;
-	ret = pd_child_close(inst, hContentInfo, PD_H_CONTENTINFO) ?
-		ERROR_SUCCESS : ERROR_INVALID_HANDLE;
-	pd_handle_put(&inst->obj);
-	return ret;
+	return pd_child_close_handle(hPeerDist, hContentInfo, PD_H_CONTENTINFO);
 }
 
 /* Publishing operations finish within their call: nothing is ever left to

@@ -7,6 +7,7 @@
  * name the same event. One lock guards the table and every refcount; the
  * operations under it are a few loads and stores.
  */
+#include <errno.h>
 #include <pthread.h>
 #include <stdlib.h>
 
@@ -55,10 +56,10 @@ static int grow(void)
 	struct slot *s;
 
 	if (cap > MAX_SLOTS)
-		return -1;
+		return -EMFILE;
 	s = realloc(slots, cap * sizeof(*s));
 	if (!s)
-		return -1;
+		return -ENOMEM;
 	slots = s;
 	capacity = cap;
 	return 0;

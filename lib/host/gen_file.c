@@ -15,6 +15,7 @@
 
 #include "chunker.h"
 #include "digest.h"
+#include "fileio.h"
 #include "gen_file.h"
 
 #define BATCH_BLOCKS	PD_GEN_BATCH_BLOCKS
@@ -38,20 +39,11 @@ struct file_job {
 
 static int pread_full(int fd, uint8_t *buf, size_t len, uint64_t off)
 {
-	while (len) {
-		ssize_t n = pread(fd, buf, len, off);
+	ssize_t n = pd_pread_full(fd, buf, len, off);
 
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -errno;
-		if (n == 0)
-			return -EIO;	/* the file shrank while being hashed */
-		buf += n;
-		len -= n;
-		off += n;
-	}
-	return 0;
+	if (n < 0)
+		return n;
+	return (size_t)n == len ? 0 : -EIO;	/* the file shrank while being hashed */
 }
 
 static void report(struct file_job *job)

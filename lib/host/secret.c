@@ -170,7 +170,8 @@ const char *pd_secret_default_path(void)
 	return path;
 }
 
-/* UTF-8 to UTF-16LE (surrogate pairs above U+FFFF); -1 on invalid input. */
+/* UTF-8 to UTF-16LE (surrogate pairs above U+FFFF): its length, -EILSEQ
+ * for invalid UTF-8, -E2BIG when it does not fit. */
 static long utf8_to_utf16le(const char *in, uint8_t *out, size_t outlen)
 {
 	const uint8_t *p = (const uint8_t *)in;
@@ -193,30 +194,30 @@ static long utf8_to_utf16le(const char *in, uint8_t *out, size_t outlen)
 			cp = *p & 0x07;
 			extra = 3;
 		} else {
-			return -1;
+			return -EILSEQ;
 		}
 		for (i = 1; i <= extra; i++) {
 			if ((p[i] & 0xc0) != 0x80)
-				return -1;
+				return -EILSEQ;
 			cp = cp << 6 | (p[i] & 0x3f);
 		}
 		if (cp > 0x10ffff || (cp >= 0xd800 && cp < 0xe000) ||
 		    (extra == 1 && cp < 0x80) || (extra == 2 && cp < 0x800) ||
 		    (extra == 3 && cp < 0x10000))
-			return -1;
+			return -EILSEQ;
 		p += extra + 1;
 		if (cp >= 0x10000) {
 			uint32_t v = cp - 0x10000;
 
 			if (n + 4 > outlen)
-				return -1;
+				return -E2BIG;
 			out[n++] = (0xd800 | v >> 10) & 0xff;
 			out[n++] = (0xd800 | v >> 10) >> 8;
 			out[n++] = (0xdc00 | (v & 0x3ff)) & 0xff;
 			out[n++] = (0xdc00 | (v & 0x3ff)) >> 8;
 		} else {
 			if (n + 2 > outlen)
-				return -1;
+				return -E2BIG;
 			out[n++] = cp & 0xff;
 			out[n++] = cp >> 8;
 		}
@@ -224,17 +225,19 @@ static long utf8_to_utf16le(const char *in, uint8_t *out, size_t outlen)
 	return n;
 }
 
+/* The export key: SHA-256 of the UTF-16LE passphrase; 0 or -errno. */
 static int export_key(const char *pass, uint8_t key[32])
 {
 	uint8_t wide[2048];
 	long n = utf8_to_utf16le(pass, wide, sizeof(wide));
+	int err = n < 0 ? (int)n : pd_digest(PD_HASH_SHA256, wide, n, key);
 
-	if (n < 0)
-		return -1;
-	return pd_digest(PD_HASH_SHA256, wide, n, key);
+	OPENSSL_cleanse(wide, sizeof(wide));	/* the passphrase, re-encoded */
+	return err;
 }
 
-/* AES-256-CBC, zero IV, PKCS#7; returns output length or -1. */
+/* AES-256-CBC, zero IV, PKCS#7: the output length, or -EBADMSG (bad
+ * padding), -ENOMEM, -EINVAL. */
 static long aes_cbc(int encrypt, const uint8_t key[32], const uint8_t *in,
 		    size_t len, uint8_t *out)
 {
@@ -242,13 +245,17 @@ static long aes_cbc(int encrypt, const uint8_t key[32], const uint8_t *in,
 	EVP_CIPHER_CTX *ctx = EVP_CIPHER_CTX_new();
 	int n1 = 0, n2 = 0, ok;
 
-	if (!ctx || len > INT_MAX)
-		return -1;
+	if (!ctx)
+		return -ENOMEM;
+	if (len > INT_MAX) {
+		EVP_CIPHER_CTX_free(ctx);
+		return -EINVAL;
+	}
 	ok = EVP_CipherInit_ex(ctx, EVP_aes_256_cbc(), NULL, key, iv, encrypt) &&
 	     EVP_CipherUpdate(ctx, out, &n1, in, (int)len) &&
 	     EVP_CipherFinal_ex(ctx, out + n1, &n2);
 	EVP_CIPHER_CTX_free(ctx);
-	return ok ? n1 + n2 : -1;
+	return ok ? n1 + n2 : -EBADMSG;
 }
 
 long pd_secret_export(const struct pd_secret *s, const char *export_pass,
@@ -257,10 +264,15 @@ long pd_secret_export(const struct pd_secret *s, const char *export_pass,
 	uint8_t key[32], plain[32 + PD_SECRET_MAX];
 	size_t need = (32 + s->len) / 16 * 16 + 16;
 	long n;
+	int err;
 
-	if (!s->len || s->len > PD_SECRET_MAX || outlen < need ||
-	    export_key(export_pass, key))
-		return -1;
+	if (!s->len || s->len > PD_SECRET_MAX)
+		return -EINVAL;
+	if (outlen < need)
+		return -ENOBUFS;
+	err = export_key(export_pass, key);
+	if (err)
+		return err;
 	pd_digest(PD_HASH_SHA256, s->bytes, s->len, plain);
 	memcpy(plain + 32, s->bytes, s->len);
 	n = aes_cbc(1, key, plain, 32 + s->len, out);
@@ -274,10 +286,13 @@ int pd_secret_import(const uint8_t *blob, size_t len, const char *export_pass,
 {
 	uint8_t key[32], plain[32 + PD_SECRET_MAX + 16], hash[32];
 	long n;
-	int ok;
+	int ok, err;
 
-	if (len < 48 || len % 16 || len > sizeof(plain) || export_key(export_pass, key))
-		return -1;
+	if (len < 48 || len % 16 || len > sizeof(plain))
+		return -EBADMSG;	/* not an exported key's length */
+	err = export_key(export_pass, key);
+	if (err)
+		return err;
 	n = aes_cbc(0, key, blob, len, plain);
 	OPENSSL_cleanse(key, sizeof(key));
 	/* A wrong passphrase shows as bad padding or a hash mismatch. */
@@ -291,5 +306,5 @@ int pd_secret_import(const uint8_t *blob, size_t len, const char *export_pass,
 		memcpy(s->bytes, plain + 32, s->len);
 	}
 	OPENSSL_cleanse(plain, sizeof(plain));
-	return ok ? 0 : -1;
+	return ok ? 0 : -EBADMSG;
 }

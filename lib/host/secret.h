@@ -33,8 +33,12 @@ int pd_secret_store(const char *path, const struct pd_secret *s);
  * or $XDG_DATA_HOME/peerdist/secret. Returns a static buffer. */
 const char *pd_secret_default_path(void);
 
-/* Windows exportkey blob codec (pure). export_pass is UTF-8, encoded to
- * UTF-16LE for the key. Returns bytes written / 0, or -1 on bad input. */
+/*
+ * Windows exportkey blob codec (pure). export_pass is UTF-8, encoded to
+ * UTF-16LE for the key. Export returns the bytes written, import 0; or
+ * -EILSEQ (the passphrase is not UTF-8), -EBADMSG (import: not an export,
+ * or the wrong passphrase), -ENOBUFS (export: out too small), -EINVAL.
+ */
 long pd_secret_export(const struct pd_secret *s, const char *export_pass,
 		      uint8_t *out, size_t outlen);
 int pd_secret_import(const uint8_t *blob, size_t len, const char *export_pass,

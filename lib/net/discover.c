@@ -11,6 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "discover.h"
 #include "netif.h"
 #include "pccrd.h"
@@ -26,14 +27,6 @@ void pd_urn_uuid(char out[46])
 	snprintf(out, 46, "urn:uuid:%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-"
 		 "%02x%02x%02x%02x%02x%02x", u[0], u[1], u[2], u[3], u[4], u[5],
 		 u[6], u[7], u[8], u[9], u[10], u[11], u[12], u[13], u[14], u[15]);
-}
-
-static int64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 static int send_on(int fd, const struct pd_netif *nif, const char *xml, size_t len)
@@ -185,7 +178,7 @@ static int gather(struct gather *g, int fds[2], int64_t end,
 	unsigned n = 0, i, port;
 	int64_t left;
 
-	while ((left = end - now_ms()) > 0) {
+	while ((left = end - pd_now_ms()) > 0) {
 		if (poll(pfd, 2, left) <= 0)
 			continue;
 		for (i = 0; i < 2; i++) {
@@ -257,7 +250,7 @@ int pd_discover(unsigned version, const uint8_t *id, unsigned idlen,
 	fds[1] = open_socket(AF_INET6);
 	n = probe(g, fds);
 	if (!n)
-		n = gather(g, fds, now_ms() + window_ms, peers, max);
+		n = gather(g, fds, pd_now_ms() + window_ms, peers, max);
 	if (fds[0] >= 0)
 		close(fds[0]);
 	if (fds[1] >= 0)

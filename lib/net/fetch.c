@@ -12,6 +12,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "clock.h"
 #include "discover.h"
 #include "fetch.h"
 #include "pccrr.h"
@@ -74,14 +75,6 @@ struct pd_fetcher {
 	pthread_t threads[MAX_WORKERS];
 };
 
-static int64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static unsigned env_uint(const char *name, unsigned def, unsigned lo, unsigned hi)
 {
 	const char *v = getenv(name);
@@ -121,7 +114,7 @@ static int is_distrusted(struct pd_fetcher *f, const struct sockaddr_storage *a,
 
 static void distrust(struct pd_fetcher *f, const struct sockaddr_storage *a)
 {
-	int64_t now = now_ms();
+	int64_t now = pd_now_ms();
 	unsigned i, oldest = 0;
 
 	pthread_mutex_lock(&f->lock);
@@ -179,7 +172,7 @@ static unsigned find_peers(struct pd_fetcher *f, const struct job *j,
 		pthread_cond_wait(&f->probed, &f->lock);
 		waited = 1;	/* another worker just probed: as good as ours */
 	}
-	if (s && !f->stop && !waited && (*fresh || now_ms() - s->found_ms >
+	if (s && !f->stop && !waited && (*fresh || pd_now_ms() - s->found_ms >
 					 (s->n ? PEERS_FRESH_MS : NO_PEERS_FRESH_MS))) {
 		s->probing = 1;
 		pthread_mutex_unlock(&f->lock);
@@ -188,14 +181,14 @@ static unsigned find_peers(struct pd_fetcher *f, const struct job *j,
 		pthread_mutex_lock(&f->lock);
 		s->n = got > 0 ? got : 0;
 		memcpy(s->peers, found, s->n * sizeof(found[0]));
-		s->found_ms = now_ms();
+		s->found_ms = pd_now_ms();
 		s->probing = 0;
 		pthread_cond_broadcast(&f->probed);
 	}
 	if (s) {
 		n = s->n;
 		memcpy(out, s->peers, n * sizeof(*out));
-		*fresh = now_ms() - s->found_ms < NO_PEERS_FRESH_MS;
+		*fresh = pd_now_ms() - s->found_ms < NO_PEERS_FRESH_MS;
 	}
 	pthread_mutex_unlock(&f->lock);
 	return n;
@@ -296,6 +289,8 @@ static void ask(struct pd_fetcher *f, struct batch *b, const struct pd_peer *p,
 	unsigned k = encode_requests(b, w), done;
 	int err;
 
+	if (!k)
+		return;	/* no missing block has a request to send */
 	w->f = f;
 	w->bad = 0;
 	err = pd_pccrr_pipeline(&w->conn, &p->addr, w->iov, k, w->resp,
@@ -329,7 +324,7 @@ static void try_peers(struct pd_fetcher *f, struct batch *b, int *fresh,
 		int skip;
 
 		pthread_mutex_lock(&f->lock);
-		skip = is_distrusted(f, &p->addr, now_ms()) || f->stop;
+		skip = is_distrusted(f, &p->addr, pd_now_ms()) || f->stop;
 		pthread_mutex_unlock(&f->lock);
 		if (skip)
 			b->skipped = 1;
@@ -376,7 +371,7 @@ static void finish_job(struct pd_fetcher *f, struct job *j, enum pd_fetch_state 
 	if (s != PD_FETCH_PENDING) {
 		j->state = FAILED;
 		j->outcome = s;
-		j->failed_ms = now_ms();
+		j->failed_ms = pd_now_ms();
 		return;
 	}
 	for (p = &f->jobs; *p != j; p = &(*p)->next)
@@ -462,7 +457,7 @@ enum pd_fetch_state pd_fetch_block(struct pd_fetcher *f,
 	if (b >= d->nblocks)
 		return PD_FETCH_NO_PEER;
 	pthread_mutex_lock(&f->lock);
-	expire_jobs(f, now_ms());
+	expire_jobs(f, pd_now_ms());
 	j = find_job(f, d, b);
 	if (j) {
 		s = j->state == FAILED ? j->outcome : PD_FETCH_PENDING;

@@ -12,17 +12,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "netif.h"
 #include "pccrr.h"
 #include "retrieval_http.h"
-
-static int64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /* Waits for events on fd until the deadline: 0, or -ETIMEDOUT. */
 static int wait_fd(int fd, short events, int64_t deadline)
@@ -31,7 +24,7 @@ static int wait_fd(int fd, short events, int64_t deadline)
 	int64_t left;
 
 	do {
-		left = deadline - now_ms();
+		left = deadline - pd_now_ms();
 		if (left <= 0)
 			return -ETIMEDOUT;
 	} while (poll(&p, 1, left) < 0 && errno == EINTR);
@@ -224,19 +217,19 @@ static long exchange(struct pd_pccrr_conn *c, const struct iovec *reqs,
 		     unsigned n, uint8_t *resp, size_t cap, unsigned timeout_ms,
 		     pd_pccrr_response_fn each, void *arg, unsigned *done)
 {
-	struct pd_http_head hd;
+	struct pd_http_head hd = { 0 };
 	unsigned i;
 	long len;
 	int err;
 
 	for (i = 0; i < n; i++) {
-		err = send_request(c, &reqs[i], now_ms() + timeout_ms);
+		err = send_request(c, &reqs[i], pd_now_ms() + timeout_ms);
 		if (err)
 			return err;
 	}
 	for (i = 0; i < n; i++) {
 		/* The request timer runs for each answer in turn. */
-		len = receive(c, resp, cap, now_ms() + timeout_ms, &hd);
+		len = receive(c, resp, cap, pd_now_ms() + timeout_ms, &hd);
 		if (len < 0)
 			return len;
 		*done = i + 1;
@@ -257,17 +250,19 @@ int pd_pccrr_pipeline(struct pd_pccrr_conn *c, const struct sockaddr_storage *pe
 	long err;
 
 	*done = 0;
+	if (!n)
+		return -EINVAL;
 	if (c->fd >= 0 && memcmp(&c->peer, peer, sizeof(*peer)))
 		pd_pccrr_conn_close(c);
 	if (c->fd >= 0)
 		reused = 1;
-	else if ((err = connect_peer(c, peer, now_ms() + timeout_ms)))
+	else if ((err = connect_peer(c, peer, pd_now_ms() + timeout_ms)))
 		return err;
 	err = exchange(c, reqs, n, resp, cap, timeout_ms, each, arg, done);
 	/* A kept-alive connection the peer closed meanwhile: once more. */
 	if (reused && !*done && (err == -ECONNRESET || err == -EPIPE)) {
 		pd_pccrr_conn_close(c);
-		err = connect_peer(c, peer, now_ms() + timeout_ms);
+		err = connect_peer(c, peer, pd_now_ms() + timeout_ms);
 		if (!err)
 			err = exchange(c, reqs, n, resp, cap, timeout_ms, each, arg, done);
 	}

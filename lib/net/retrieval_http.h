@@ -35,8 +35,8 @@ typedef int (*pd_pccrr_response_fn)(void *arg, unsigned i, long len);
  * POSTs the n request bodies reqs to peer, pipelined, and hands each
  * response in turn to each(), read into resp. Returns 0 when all n were
  * handed on; otherwise -ETIMEDOUT, -ECONNREFUSED, -ECONNRESET, -EPROTO (not
- * HTTP 200 with a usable length), -EMSGSIZE, -ECANCELED (each() stopped)
- * or another -errno, with *done the number handed on before. A connection
+ * HTTP 200 with a usable length), -EMSGSIZE, -ECANCELED (each() stopped),
+ * -EINVAL (n is 0) or another -errno, with *done the number handed on before. A connection
  * is reused when it is to the same peer, and closed after an error.
  */
 int pd_pccrr_pipeline(struct pd_pccrr_conn *c, const struct sockaddr_storage *peer,

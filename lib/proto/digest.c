@@ -4,6 +4,8 @@
  * The EVP_MD objects are fetched once: an implicit fetch per call costs
  * more than hashing a small input.
  */
+#include <errno.h>
+#include <limits.h>
 #include <pthread.h>
 #include <string.h>
 
@@ -41,16 +43,7 @@ static const EVP_MD *md_for(unsigned hash_alg)
 
 unsigned pd_digest_len(unsigned hash_alg)
 {
-	switch (hash_alg) {
-	case PD_HASH_SHA256:
-	case PD_HASH_V2_SHA512_TRUNC:
-		return 32;
-	case PD_HASH_SHA384:
-		return 48;
-	case PD_HASH_SHA512:
-		return 64;
-	}
-	return 0;
+	return pd_hash_digest_len(hash_alg);
 }
 
 int pd_digest2(unsigned hash_alg, const void *a, size_t alen,
@@ -62,17 +55,17 @@ int pd_digest2(unsigned hash_alg, const void *a, size_t alen,
 	int ok;
 
 	if (!md)
-		return -1;
+		return -EINVAL;
 	ctx = EVP_MD_CTX_new();
 	if (!ctx)
-		return -1;
+		return -ENOMEM;
 	ok = EVP_DigestInit_ex(ctx, md, NULL) &&
 	     EVP_DigestUpdate(ctx, a, alen) &&
 	     (!blen || EVP_DigestUpdate(ctx, b, blen)) &&
 	     EVP_DigestFinal_ex(ctx, full, NULL);
 	EVP_MD_CTX_free(ctx);
 	if (!ok)
-		return -1;
+		return -EIO;
 	memcpy(out, full, pd_digest_len(hash_alg));
 	return 0;
 }
@@ -89,8 +82,10 @@ int pd_hmac(unsigned hash_alg, const uint8_t *key, size_t keylen,
 	uint8_t full[EVP_MAX_MD_SIZE];
 	unsigned int outlen;
 
-	if (!md || !HMAC(md, key, (int)keylen, data, len, full, &outlen))
-		return -1;
+	if (!md)
+		return -EINVAL;
+	if (keylen > INT_MAX || !HMAC(md, key, (int)keylen, data, len, full, &outlen))
+		return -EIO;
 	memcpy(out, full, pd_digest_len(hash_alg));
 	return 0;
 }

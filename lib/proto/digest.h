@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * One-shot digests and HMACs over the algorithms content information uses,
- * by enum pd_hash_alg. V2's PD_HASH_V2_SHA512_TRUNC is SHA-512 truncated to
- * 32 bytes (not SHA-512/256, whose initial values differ).
+ * by PD_HASH_* id (common/pd_hash.h). Returns are 0 or -errno: -EINVAL for
+ * an unknown algorithm, -ENOMEM, -EIO when OpenSSL fails.
  */
 #ifndef PD_DIGEST_H
 #define PD_DIGEST_H
@@ -10,7 +10,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* Writes pd_hash_len() bytes; returns 0, or -1 for an unknown algorithm. */
+#include "pd_hash.h"
+
+/* Writes pd_digest_len() bytes. */
 int pd_digest(unsigned hash_alg, const void *data, size_t len, uint8_t *out);
 
 /* Digest of the concatenation of two buffers. */

@@ -4,6 +4,7 @@
  * with its wide NUL: the MS-PCCRC text says ASCII, but with ASCII the
  * segment ids of real Windows servers do not reproduce.
  */
+#include <errno.h>
 #include <string.h>
 
 #include "digest.h"
@@ -24,7 +25,7 @@ int pd_key_ks(unsigned version, const void *passphrase, size_t len,
 	case 2:
 		return pd_digest(PD_HASH_V2_SHA512_TRUNC, passphrase, len, ks);
 	}
-	return -1;
+	return -EINVAL;
 }
 
 int pd_key_kp(unsigned hash_alg, const uint8_t ks[PD_KS_LEN],
@@ -41,7 +42,7 @@ int pd_key_hohodk(unsigned hash_alg, const uint8_t *kp, const uint8_t *hod,
 	uint8_t msg[PD_HASH_MAX + sizeof(pd_segment_id_magic)];
 
 	if (!h)
-		return -1;
+		return -EINVAL;
 	memcpy(msg, hod, h);
 	memcpy(msg + h, pd_segment_id_magic, sizeof(pd_segment_id_magic));
 	return pd_hmac(hash_alg, kp, h, msg, h + sizeof(pd_segment_id_magic),

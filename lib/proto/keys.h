@@ -13,6 +13,9 @@
 
 #define PD_KS_LEN 32
 
+/* All return 0, or -EINVAL (an unknown version or algorithm) or another
+ * -errno from digest.h. */
+
 /* The 30-byte segment-id constant C2. */
 extern const uint8_t pd_segment_id_magic[30];
 

@@ -13,19 +13,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "pd_hash.h"	/* PD_HASH_* ids, PD_HASH_MAX (common/) */
+
 #define PD_BLOCK_SIZE		65536u
 #define PD_SEGMENT_SIZE		(32u << 20)
 #define PD_BLOCKS_PER_SEGMENT	(PD_SEGMENT_SIZE / PD_BLOCK_SIZE)
 #define PD_V2_MAX_SEGMENT	(128u << 10)
-#define PD_HASH_MAX		64
-
-/* dwHashAlgo (V1) and bHashAlgo (V2) values. */
-enum pd_hash_alg {
-	PD_HASH_SHA256 = 0x800C,
-	PD_HASH_SHA384 = 0x800D,
-	PD_HASH_SHA512 = 0x800E,
-	PD_HASH_V2_SHA512_TRUNC = 0x04,
-};
 
 /* Parse/validation errors, returned negated. */
 enum pd_ci_err {
@@ -65,7 +58,7 @@ struct pd_ci_segment {
 
 struct pd_ci {
 	unsigned version;	/* 1 or 2 */
-	unsigned hash_alg;	/* enum pd_hash_alg */
+	unsigned hash_alg;	/* PD_HASH_* */
 	unsigned hash_len;	/* 32, 48 or 64 */
 	/* Header fields as on the wire (see MS-PCCRC 2.3, 2.4). */
 	uint32_t offset_in_first;	/* dwOffsetInFirstSegment */

@@ -15,6 +15,7 @@
 
 #include <expat.h>
 
+#include "hex.h"
 #include "pccrd.h"
 
 #define NS_SOAP	"http://www.w3.org/2003/05/soap-envelope"
@@ -546,10 +547,14 @@ static void put(struct out *o, const char *fmt, ...)
 
 static void put_hex(struct out *o, const uint8_t *p, size_t n, int upper)
 {
-	size_t i;
+	char hex[2 * PD_HASH_MAX + 1];
 
-	for (i = 0; i < n; i++)
-		put(o, upper ? "%02X" : "%02x", p[i]);
+	if (n > PD_HASH_MAX) {
+		o->overflow = 1;
+		return;
+	}
+	pd_hex_encode(p, n, hex, upper);
+	put(o, "%s", hex);
 }
 
 /* Text we write into XML comes from us, but is checked all the same. */

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /* AES-CBC for MS-PCCRR blocks (see pccrr_crypto.h), over OpenSSL. */
+#include <errno.h>
 #include <limits.h>
 #include <string.h>
 
@@ -29,14 +30,17 @@ static int run_cbc(int encrypt, const EVP_CIPHER *c, const uint8_t *key,
 	EVP_CIPHER_CTX *ctx;
 	int n = 0, ok;
 
-	if (len > INT_MAX || len % 16 || !(ctx = EVP_CIPHER_CTX_new()))
-		return -1;
+	if (len > INT_MAX || len % 16)
+		return -EINVAL;
+	ctx = EVP_CIPHER_CTX_new();
+	if (!ctx)
+		return -ENOMEM;
 	ok = EVP_CipherInit_ex(ctx, c, NULL, key, iv, encrypt) &&
 	     EVP_CIPHER_CTX_set_padding(ctx, 0) &&
 	     EVP_CipherUpdate(ctx, out, &n, in, (int)len) &&
 	     (size_t)n == len;
 	EVP_CIPHER_CTX_free(ctx);
-	return ok ? 0 : -1;
+	return ok ? 0 : -EIO;
 }
 
 int pd_pccrr_encrypt(unsigned crypto, const uint8_t *kp, unsigned kp_len,
@@ -46,8 +50,10 @@ int pd_pccrr_encrypt(unsigned crypto, const uint8_t *kp, unsigned kp_len,
 	const EVP_CIPHER *c = cipher_for(crypto, kp_len);
 	size_t padded = pd_pccrr_padded_len(len);
 
-	if (!c || RAND_bytes(iv, PD_PCCRR_IV_SIZE) != 1)
-		return -1;
+	if (!c)
+		return -EINVAL;
+	if (RAND_bytes(iv, PD_PCCRR_IV_SIZE) != 1)
+		return -EIO;
 	/* Zero padding in place: out holds the block, then zeroes. */
 	memmove(out, block, len);
 	memset(out + len, 0, padded - len);
@@ -60,5 +66,5 @@ int pd_pccrr_decrypt(unsigned crypto, const uint8_t *kp, unsigned kp_len,
 {
 	const EVP_CIPHER *c = cipher_for(crypto, kp_len);
 
-	return c ? run_cbc(0, c, kp, iv, in, len, out) : -1;
+	return c ? run_cbc(0, c, kp, iv, in, len, out) : -EINVAL;
 }

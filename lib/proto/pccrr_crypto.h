@@ -21,12 +21,13 @@ static inline size_t pd_pccrr_padded_len(size_t len)
 }
 
 /* Encrypts block[0..len) into out (pd_pccrr_padded_len(len) bytes) with a
- * new random IV written to iv. 0, or -1 for a bad algorithm or key. */
+ * new random IV written to iv. 0, or -EINVAL for a bad algorithm, key or
+ * length, -ENOMEM, -EIO. */
 int pd_pccrr_encrypt(unsigned crypto, const uint8_t *kp, unsigned kp_len,
 		     const uint8_t *block, size_t len, uint8_t *out,
 		     uint8_t iv[PD_PCCRR_IV_SIZE]);
 
-/* Decrypts len bytes (a multiple of 16) into out. 0, or -1. */
+/* Decrypts len bytes (a multiple of 16) into out. 0 or -errno, as above. */
 int pd_pccrr_decrypt(unsigned crypto, const uint8_t *kp, unsigned kp_len,
 		     const uint8_t *in, size_t len,
 		     const uint8_t iv[PD_PCCRR_IV_SIZE], uint8_t *out);

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /* Segment descriptions: taken from content information, and checked. */
 #include <errno.h>
+#include <fcntl.h>
 #include <string.h>
 
 #include "digest.h"
@@ -32,6 +33,23 @@ int pd_segment_desc_verify(const struct pd_segment_desc *d)
 	if (pd_key_hohodk(d->hash_alg, d->kp, d->hod, id) ||
 	    !pd_digest_equal(id, d->id, h))
 		return -EBADMSG;
+	return 0;
+}
+
+int pd_segment_locate(const struct pd_segment_desc *d, int fd, uint32_t index,
+		      int present, struct pd_block_loc *loc)
+{
+	if (index >= d->nblocks)
+		return -EINVAL;
+	if (!present)
+		return -ENOENT;
+	/* The caller's own descriptor: eviction unlinks, never truncates, so
+	 * the bytes behind it stay what was verified. */
+	loc->fd = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+	if (loc->fd < 0)
+		return -errno;
+	loc->offset = (uint64_t)index * d->block_size;
+	loc->len = pd_segment_block_len(d, index);
 	return 0;
 }
 

@@ -12,7 +12,7 @@
 #include "pccrc.h"
 
 struct pd_segment_desc {
-	unsigned hash_alg;		/* enum pd_hash_alg */
+	unsigned hash_alg;		/* PD_HASH_* */
 	unsigned hash_len;
 	uint32_t size;			/* segment bytes */
 	uint32_t block_size;		/* V1 65536; V2 == size */
@@ -31,6 +31,22 @@ static inline uint32_t pd_segment_block_len(const struct pd_segment_desc *d,
 
 	return d->size - start < d->block_size ? d->size - start : d->block_size;
 }
+
+/* Where a present block's bytes are: read len bytes at offset of fd. */
+struct pd_block_loc {
+	int fd;			/* the caller's own descriptor: close it */
+	uint64_t offset;
+	uint32_t len;
+};
+
+/*
+ * A backend's locate_block, once it holds the segment open: fd holds the
+ * segment's bytes at their own offsets, present says whether block index
+ * is there. 0 with loc->fd the caller's own duplicate of fd, -EINVAL past
+ * the segment's end, -ENOENT for an absent block, or -errno.
+ */
+int pd_segment_locate(const struct pd_segment_desc *d, int fd, uint32_t index,
+		      int present, struct pd_block_loc *loc);
 
 /* Checks a description: HoD against block hashes, id against HoD and Kp. */
 int pd_segment_desc_verify(const struct pd_segment_desc *d);

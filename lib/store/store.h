@@ -23,13 +23,6 @@
 #include "pccrc.h"
 #include "segment.h"
 
-/* Where a present block's bytes are: read len bytes at offset of fd. */
-struct pd_block_loc {
-	int fd;			/* the caller's own descriptor: close it */
-	uint64_t offset;
-	uint32_t len;
-};
-
 struct pd_store_stats {
 	uint64_t bytes_cached;
 	uint64_t segments;

@@ -290,17 +290,8 @@ static int kernel_locate_block(struct pd_store *s, const uint8_t *id,
 
 	pthread_mutex_lock(&k->lock);
 	o = open_for_block(k, id, idlen, index, &err);
-	if (o && index >= o->d.nblocks)
-		err = -EINVAL;
-	else if (o && !present(o, index))
-		err = -ENOENT;
-	if (!err) {
-		loc->fd = fcntl(o->fd, F_DUPFD_CLOEXEC, 0);
-		loc->offset = (uint64_t)index * o->d.block_size;
-		loc->len = pd_segment_block_len(&o->d, index);
-		if (loc->fd < 0)
-			err = -errno;
-	}
+	if (o)
+		err = pd_segment_locate(&o->d, o->fd, index, present(o, index), loc);
 	pthread_mutex_unlock(&k->lock);
 	return err;
 }

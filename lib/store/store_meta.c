@@ -73,7 +73,7 @@ static void pub_path(uid_t uid, const void *ident, size_t identlen,
 	char hex[65];
 
 	pd_digest(PD_HASH_SHA256, ident, identlen, h);
-	pd_hex_encode(h, 32, hex);
+	pd_hex_encode(h, 32, hex, 0);
 	snprintf(path, PATH_MAX, "publications/%u/%s%s", (unsigned)uid, hex, ext);
 }
 
@@ -221,7 +221,7 @@ static void tag_path(const uint8_t tag[16], const char *entry, char path[PATH_MA
 {
 	char hex[33];
 
-	pd_hex_encode(tag, 16, hex);
+	pd_hex_encode(tag, 16, hex, 0);
 	snprintf(path, PATH_MAX, "tags/%s%s%s", hex, entry ? "/" : "",
 		 entry ? entry : "");
 }
@@ -237,7 +237,7 @@ int pd_store_meta_tag_segment(struct pd_store_meta *m, const uint8_t tag[16],
 	tag_path(tag, NULL, path);
 	if (mkdirat(m->dirfd, path, 0755) && errno != EEXIST)
 		return -errno;
-	pd_hex_encode(id, idlen, hex);
+	pd_hex_encode(id, idlen, hex, 0);
 	tag_path(tag, hex, path);
 	fd = openat(m->dirfd, path, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
 	if (fd < 0)

@@ -28,6 +28,7 @@
 #include <unistd.h>
 
 #include "cache_file.h"
+#include "clock.h"
 #include "digest.h"
 #include "fileio.h"
 #include "hex.h"
@@ -83,7 +84,7 @@ static void seg_path(const uint8_t *id, unsigned idlen, const char *name,
 {
 	char hex[2 * PD_HASH_MAX + 1];
 
-	pd_hex_encode(id, idlen, hex);
+	pd_hex_encode(id, idlen, hex, 0);
 	snprintf(path, PATH_MAX, "segments/%s%s%s", hex, name ? "/" : "",
 		 name ? name : "");
 }
@@ -150,9 +151,13 @@ static int read_desc(struct user_store *u, const uint8_t *id, unsigned idlen,
 	err = pd_cache_read_file(u->dirfd, path, &buf, &len);
 	if (err)
 		return err;
-	memcpy(&hdr, buf, len >= sizeof(hdr) ? sizeof(hdr) : 0);
+	if (len < sizeof(hdr)) {
+		free(buf);
+		return -EUCLEAN;
+	}
+	memcpy(&hdr, buf, sizeof(hdr));
 	hl = hdr.hash_len;
-	if (len < sizeof(hdr) || hdr.magic != DESC_MAGIC || hl != idlen ||
+	if (hdr.magic != DESC_MAGIC || hl != idlen ||
 	    len != sizeof(hdr) + 3 * hl + (size_t)hdr.nblocks * hl ||
 	    !hdr.nblocks || hdr.nblocks > PD_BLOCKS_PER_SEGMENT) {
 		free(buf);
@@ -219,11 +224,8 @@ static void touch_slot(struct user_store *u, struct open_segment *o)
 /* Whether another process evicted o: checked at most every few ms. */
 static int stale(struct open_segment *o, struct stat *st)
 {
-	struct timespec now;
-	int64_t ms;
+	int64_t ms = pd_now_ms_coarse();
 
-	clock_gettime(CLOCK_MONOTONIC_COARSE, &now);
-	ms = (int64_t)now.tv_sec * 1000 + now.tv_nsec / 1000000;
 	if (ms == o->checked_ms)
 		return 0;
 	o->checked_ms = ms;
@@ -271,7 +273,7 @@ static void forget_slot(struct user_store *u, const char *name)
 	for (i = 0; i < OPEN_SEGMENTS; i++) {
 		if (!u->open[i].used)
 			continue;
-		pd_hex_encode(u->open[i].d.id, u->open[i].d.hash_len, hex);
+		pd_hex_encode(u->open[i].d.id, u->open[i].d.hash_len, hex, 0);
 		if (!strcmp(hex, name))
 			drop_slot(&u->open[i]);
 	}
@@ -310,6 +312,13 @@ static int user_add_segment(struct pd_store *s, const struct pd_segment_desc *d)
 	return err;
 }
 
+/* Lock contract: u->lock held. Whether o's block index is present. */
+static int slot_has(const struct open_segment *o, uint32_t index)
+{
+	return index < o->d.nblocks &&
+	       __atomic_load_n(&o->present[index], __ATOMIC_ACQUIRE) == 1;
+}
+
 static int user_has_block(struct pd_store *s, const uint8_t *id,
 			  unsigned idlen, uint32_t index)
 {
@@ -319,8 +328,7 @@ static int user_has_block(struct pd_store *s, const uint8_t *id,
 
 	pthread_mutex_lock(&u->lock);
 	o = get_slot(u, id, idlen, &err);
-	present = o && index < o->d.nblocks &&
-		  __atomic_load_n(&o->present[index], __ATOMIC_ACQUIRE) == 1;
+	present = o && slot_has(o, index);
 	pthread_mutex_unlock(&u->lock);
 	return err && err != -ENOENT ? err : present;
 }
@@ -451,19 +459,9 @@ static int user_locate_block(struct pd_store *s, const uint8_t *id,
 
 	pthread_mutex_lock(&u->lock);
 	o = get_slot(u, id, idlen, &err);
-	if (o && index >= o->d.nblocks)
-		err = -EINVAL;
-	else if (o && __atomic_load_n(&o->present[index], __ATOMIC_ACQUIRE) != 1)
-		err = -ENOENT;
-	if (!err) {
-		/* The caller's own descriptor: eviction unlinks, never truncates,
-		 * so the bytes behind it stay what was verified. */
-		loc->fd = fcntl(o->data_fd, F_DUPFD_CLOEXEC, 0);
-		loc->offset = (uint64_t)index * o->d.block_size;
-		loc->len = pd_segment_block_len(&o->d, index);
-		if (loc->fd < 0)
-			err = -errno;
-	}
+	if (o)
+		err = pd_segment_locate(&o->d, o->data_fd, index, slot_has(o, index),
+					loc);
 	pthread_mutex_unlock(&u->lock);
 	count(u, err ? ST_MISSES : ST_HITS, 1);
 	return err;
@@ -671,7 +669,7 @@ static void drop_tagged(const uint8_t *id, unsigned idlen, void *arg)
 {
 	char hex[2 * PD_HASH_MAX + 1];
 
-	pd_hex_encode(id, idlen, hex);
+	pd_hex_encode(id, idlen, hex, 0);
 	remove_segment(arg, hex);
 }
 
@@ -830,18 +828,15 @@ int pd_store_user_open(const char *dir, struct pd_store **out)
 	u->inotify_fd = -1;
 	u->generation_fd = -1;
 	pthread_mutex_init(&u->lock, NULL);
-	if (mkdir(dir, 0755) && errno != EEXIST) {
-		free(u);
-		return -errno;
-	}
+	err = pd_store_meta_open(dir, &u->meta);	/* creates dir too */
+	if (err)
+		goto free_store;
 	u->dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (u->dirfd < 0) {
-		free(u);
-		return -errno;
+		err = -errno;
+		goto free_store;
 	}
-	err = pd_store_meta_open(dir, &u->meta);
-	if (!err)
-		err = init_layout(u);
+	err = init_layout(u);
 	if (!err)
 		err = check_version(u);
 	if (!err) {
@@ -864,4 +859,10 @@ int pd_store_user_open(const char *dir, struct pd_store **out)
 	}
 	*out = &u->base;
 	return 0;
+
+free_store:
+	pd_store_meta_close(u->meta);
+	pthread_mutex_destroy(&u->lock);
+	free(u);
+	return err;
 }

@@ -1,17 +1,16 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
-/* Whole writes over short writes and EINTR. */
+/* Whole reads and writes over short transfers and EINTR. */
 #include <errno.h>
 #include <stdint.h>
 #include <unistd.h>
 
 #include "fileio.h"
 
-int pd_pwrite_full(int fd, const void *buf, size_t len, off_t off)
+/* At off, or at the file position when off is negative. */
+static int write_whole(int fd, const uint8_t *p, size_t len, off_t off)
 {
-	const uint8_t *p = buf;
-
 	while (len) {
-		ssize_t n = pwrite(fd, p, len, off);
+		ssize_t n = off < 0 ? write(fd, p, len) : pwrite(fd, p, len, off);
 
 		if (n < 0 && errno == EINTR)
 			continue;
@@ -19,24 +18,37 @@ int pd_pwrite_full(int fd, const void *buf, size_t len, off_t off)
 			return -errno;
 		p += n;
 		len -= n;
-		off += n;
+		if (off >= 0)
+			off += n;
 	}
 	return 0;
 }
 
+int pd_pwrite_full(int fd, const void *buf, size_t len, off_t off)
+{
+	return off < 0 ? -EINVAL : write_whole(fd, buf, len, off);
+}
+
 int pd_write_full(int fd, const void *buf, size_t len)
 {
-	const uint8_t *p = buf;
+	return write_whole(fd, buf, len, -1);
+}
 
-	while (len) {
-		ssize_t n = write(fd, p, len);
+ssize_t pd_pread_full(int fd, void *buf, size_t len, off_t off)
+{
+	uint8_t *p = buf;
+	size_t done = 0;
+
+	while (done < len) {
+		ssize_t n = pread(fd, p + done, len - done, off + done);
 
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0)
 			return -errno;
-		p += n;
-		len -= n;
+		if (n == 0)
+			break;
+		done += n;
 	}
-	return 0;
+	return done;
 }

@@ -5,9 +5,9 @@
 
 #include "hex.h"
 
-void pd_hex_encode(const uint8_t *p, size_t len, char *out)
+void pd_hex_encode(const uint8_t *p, size_t len, char *out, int upper)
 {
-	static const char digits[] = "0123456789abcdef";
+	const char *digits = upper ? "0123456789ABCDEF" : "0123456789abcdef";
 	size_t i;
 
 	for (i = 0; i < len; i++) {

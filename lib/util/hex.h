@@ -6,8 +6,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* Writes 2 * len lowercase digits and a NUL to out. */
-void pd_hex_encode(const uint8_t *p, size_t len, char *out);
+/* Writes 2 * len digits (lowercase; uppercase if upper) and a NUL to out. */
+void pd_hex_encode(const uint8_t *p, size_t len, char *out, int upper);
 /* The bytes of an even-length run of hex digits (either case): how many
  * (at most max), or -EINVAL. */
 int pd_hex_decode(const char *hex, uint8_t *out, size_t max);

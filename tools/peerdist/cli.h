@@ -86,8 +86,6 @@ int read_all(const char *path, size_t max, uint8_t **buf, size_t *len);
 int write_all(const char *path, const uint8_t *buf, size_t len, unsigned flags);
 /* Parses a byte count (decimal, or with a K/M/G/T binary suffix). */
 int parse_size(const char *s, uint64_t *out);
-/* Lower- or upper-case hex of len bytes into out (2 * len + 1 bytes). */
-void to_hex(const uint8_t *in, size_t len, char *out, int upper);
 /* Reads and parses content information, reporting errors on stderr. */
 int load_ci(const char *path, struct pd_ci **ci);
 

@@ -16,6 +16,7 @@
 #include <peerdist.h>
 
 #include "cli.h"
+#include "hex.h"
 #include "json.h"
 #include "store.h"
 
@@ -281,17 +282,12 @@ int cmd_cache(int argc, char **argv)
 /* A tag is 32 hex digits, or text of up to 16 bytes (zero-padded). */
 static int parse_tag(const char *s, uint8_t tag[16])
 {
-	size_t len = strlen(s), i;
-	unsigned v;
+	size_t len = strlen(s);
 
 	memset(tag, 0, 16);
-	if (len == 32 && strspn(s, "0123456789abcdefABCDEF") == 32) {
-		for (i = 0; i < 16; i++) {
-			sscanf(s + 2 * i, "%2x", &v);
-			tag[i] = v;
-		}
+	if (len == 32 && pd_hex_decode(s, tag, 16) == 16)
 		return 0;
-	}
+	memset(tag, 0, 16);
 	if (!len || len > 16)
 		return -1;
 	memcpy(tag, s, len);

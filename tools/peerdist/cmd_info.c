@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "hex.h"
 #include "keys.h"
 
 static const char info_help[] =
@@ -40,7 +41,7 @@ static const char *hex(const uint8_t *p, size_t len, int upper)
 {
 	static char buf[2 * PD_HASH_MAX + 1];
 
-	to_hex(p, len, buf, upper);
+	pd_hex_encode(p, len, buf, upper);
 	return buf;
 }
 

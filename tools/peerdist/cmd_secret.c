@@ -54,8 +54,10 @@ static int do_export(const char *secret_path, const char *pass, const char *out,
 	if (err)
 		return fail(secret_path, "cannot load the server secret: %s", strerror(-err));
 	n = pd_secret_export(&s, pass, blob, sizeof(blob));
-	if (n < 0)
+	if (n == -EILSEQ)
 		return fail(out, "cannot export: the passphrase is not valid UTF-8");
+	if (n < 0)
+		return fail(out, "cannot export: %s", strerror(-n));
 	err = write_all(out, blob, n, WRITE_PRIVATE | (force ? 0 : WRITE_NEW));
 	explicit_bzero(blob, sizeof(blob));
 	explicit_bzero(&s, sizeof(s));
@@ -75,6 +77,8 @@ static int do_import(const char *secret_path, const char *pass, const char *in)
 		return fail(in, "%s", strerror(-err));
 	err = pd_secret_import(blob, len, pass, &s);
 	free(blob);
+	if (err == -EILSEQ)
+		return fail(in, "cannot import: the passphrase is not valid UTF-8");
 	if (err)
 		return fail(in, "not an exported key, or the wrong passphrase");
 	err = pd_secret_store(secret_path, &s);

@@ -14,6 +14,7 @@
 
 #include "cli.h"
 #include "digest.h"
+#include "fileio.h"
 
 static const char verify_help[] =
 	"usage: peerdist verify CI FILE\n\n"
@@ -21,24 +22,6 @@ static const char verify_help[] =
 	"the content information CI, every block against its hash. Exits 0 when\n"
 	"it does, 1 naming the first bad block otherwise.\n";
 
-/* Reads exactly len bytes at off; returns bytes read (short at EOF) or -errno. */
-static ssize_t read_at(int fd, uint8_t *buf, size_t len, uint64_t off)
-{
-	size_t done = 0;
-
-	while (done < len) {
-		ssize_t n = pread(fd, buf + done, len - done, off + done);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -errno;
-		if (n == 0)
-			break;
-		done += n;
-	}
-	return done;
-}
 
 static int check_block(const struct pd_ci *ci, uint32_t s, uint32_t b,
 		       int fd, uint8_t *buf, const char *file)
@@ -51,7 +34,7 @@ static int check_block(const struct pd_ci *ci, uint32_t s, uint32_t b,
 
 	if (end > seg->offset + seg->size)
 		end = seg->offset + seg->size;
-	n = read_at(fd, buf, end - start, start);
+	n = pd_pread_full(fd, buf, end - start, start);
 	if (n < 0)
 		return fail(file, "%s", strerror(-n));
 	if ((uint64_t)n < end - start)

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "fileio.h"
 #include "store.h"
 
 /* "PREFIX: message" on stderr, PREFIX being "peerdist: what" or "peerdist cmd". */
@@ -88,21 +89,6 @@ out:
 	return 0;
 }
 
-static int write_fd(int fd, const uint8_t *buf, size_t len)
-{
-	while (len) {
-		ssize_t n = write(fd, buf, len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -errno;
-		buf += n;
-		len -= n;
-	}
-	return 0;
-}
-
 /* Into an existing non-regular file (a device, a FIFO, a symlink's target):
  * written in place, never replaced. */
 static int write_in_place(const char *path, const uint8_t *buf, size_t len,
@@ -115,7 +101,7 @@ static int write_in_place(const char *path, const uint8_t *buf, size_t len,
 
 	if (fd < 0)
 		return -errno;
-	err = write_fd(fd, buf, len);
+	err = pd_write_full(fd, buf, len);
 	if (!err && (flags & WRITE_PRIVATE) && !fstat(fd, &st) &&
 	    S_ISREG(st.st_mode) && fchmod(fd, 0600))
 		err = -errno;
@@ -138,7 +124,7 @@ static int write_replacing(const char *path, const uint8_t *buf, size_t len,
 	fd = mkostemp(tmp, O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
-	err = write_fd(fd, buf, len);
+	err = pd_write_full(fd, buf, len);
 	if (!err && fchmod(fd, flags & WRITE_PRIVATE ? 0600 : 0644))
 		err = -errno;
 	if (close(fd) && !err)
@@ -155,7 +141,7 @@ int write_all(const char *path, const uint8_t *buf, size_t len, unsigned flags)
 	struct stat st;
 
 	if (!path || !strcmp(path, "-"))
-		return write_fd(1, buf, len);
+		return pd_write_full(1, buf, len);
 	if (lstat(path, &st) == 0) {
 		if (flags & WRITE_NEW)
 			return -EEXIST;
@@ -189,18 +175,6 @@ int parse_size(const char *s, uint64_t *out)
 		return -EINVAL;
 	*out = (uint64_t)v << shift;
 	return 0;
-}
-
-void to_hex(const uint8_t *in, size_t len, char *out, int upper)
-{
-	const char *digits = upper ? "0123456789ABCDEF" : "0123456789abcdef";
-	size_t i;
-
-	for (i = 0; i < len; i++) {
-		out[2 * i] = digits[in[i] >> 4];
-		out[2 * i + 1] = digits[in[i] & 15];
-	}
-	out[2 * len] = '\0';
 }
 
 /* Content information for 2^40 bytes of content is about 512 MiB. */

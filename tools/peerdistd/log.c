@@ -26,6 +26,7 @@ static atomic_int log_level = PD_LOG_INFO;
 static atomic_int log_targets = PD_LOG_STDERR;
 static pthread_mutex_t syslog_lock = PTHREAD_MUTEX_INITIALIZER;
 static int syslog_fd = -1;
+static atomic_int journal = -1;	/* whether stderr is the journal; -1: not known */
 
 /*
  * Under systemd, stderr is a stream to the journal that names itself in
@@ -40,6 +41,18 @@ static int stderr_is_journal(void)
 	if (!stream || sscanf(stream, "%lu:%lu", &dev, &ino) != 2 || fstat(2, &st))
 		return 0;
 	return st.st_dev == dev && st.st_ino == ino;
+}
+
+/* Looked at once, and again only when the targets change. */
+static int to_journal(void)
+{
+	int j = atomic_load(&journal);
+
+	if (j < 0) {
+		j = stderr_is_journal();
+		atomic_store(&journal, j);
+	}
+	return j;
 }
 
 /* The syslog socket: PEERDIST_SYSLOG_SOCKET, else /dev/log. */
@@ -108,7 +121,7 @@ void pd_log(enum pd_log_level level, const char *fmt, ...)
 	if (!(targets & PD_LOG_STDERR))
 		return;
 	/* One call per line: stdio's lock keeps threads' lines whole. */
-	if (stderr_is_journal())
+	if (to_journal())
 		fprintf(stderr, "<%d>peerdistd: %s\n", level, msg);
 	else
 		fprintf(stderr, "peerdistd: %s\n", msg);
@@ -121,6 +134,7 @@ void pd_log_set_level(enum pd_log_level level)
 
 void pd_log_set_targets(int targets)
 {
+	atomic_store(&journal, -1);	/* stderr may be another file now */
 	atomic_store(&log_targets, targets);
 }
 

@@ -101,7 +101,7 @@ int main(int argc, char **argv)
 	mallopt(M_TRIM_THRESHOLD, 64 << 20);
 	ret = pd_config_parse(argc, argv, &cfg);
 	if (ret)
-		return ret < 0 ? 0 : ret;
+		return ret == PD_CONFIG_HELP_SHOWN ? 0 : ret;
 	if (cfg.check_only)
 		return check_config(&cfg);
 	sigemptyset(&sigs);

@@ -44,8 +44,11 @@ struct pd_config {
 
 /*
  * Parses the command line and the configuration file into cfg, which also
- * becomes pd_config_current(); 0, or the exit code to leave with (-1: 0).
+ * becomes pd_config_current(): 0 to run; PD_CONFIG_HELP_SHOWN (the help
+ * was asked for and printed: exit 0); or 2, the exit code of a usage or
+ * configuration error (logged).
  */
+#define PD_CONFIG_HELP_SHOWN	(-1)
 int pd_config_parse(int argc, char **argv, struct pd_config *cfg);
 
 /*
@@ -58,7 +61,7 @@ const struct pd_config *pd_config_current(void);
 
 /*
  * SIGHUP: reads the configuration file again and publishes its live
- * settings; on an error the configuration stays as it was. 0 or -1.
+ * settings; on an error the configuration stays as it was. 0 or -errno.
  */
 int pd_config_reload(void);
 
