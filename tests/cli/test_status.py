@@ -71,6 +71,16 @@ with workdir() as d:
     out = run("status", env=dict(env, PEERDIST_STATE_FILE=path)).stdout.decode()
     check(f"0.0.0.0 port {closed}: not reachable: Connection refused" in out, out)
 
+    # Hosted-cache roles, once peerdistd reports them in its state file.
+    for extra, want in (({"hosted_cache_server": True}, "hosted-cache server"),
+                        ({"hosted_cache": "192.0.2.9:443"}, "hosted-cache client")):
+        st = json.load(open(path))
+        st.update(extra)
+        json.dump(st, open(path, "w"))
+        s = json.loads(run("status", "--json", "--state-file", path, env=env).stdout)
+        check(s["mode"] == want, f"{extra}: {s['mode']}")
+        state(path, os.getpid(), closed, discovery=False, address="0.0.0.0")
+
     # A stale state file: its pid is gone.
     dead = subprocess.Popen(["true"])
     dead.wait()
