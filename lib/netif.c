@@ -90,7 +90,7 @@ static int same_prefix(const uint8_t *a, const uint8_t *b, unsigned bits)
 }
 
 const struct pd_netif *pd_netif_subnet_of(const struct pd_netif *list,
-					  unsigned n,
+					  unsigned n, unsigned ifindex,
 					  const struct sockaddr *addr)
 {
 	const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)addr;
@@ -101,7 +101,8 @@ const struct pd_netif *pd_netif_subnet_of(const struct pd_netif *list,
 		return NULL;
 	a = addr_bytes(addr, &len);
 	for (i = 0; i < n; i++) {
-		if (list[i].family != addr->sa_family)
+		if (list[i].family != addr->sa_family ||
+		    (ifindex && list[i].index != ifindex))
 			continue;
 		b = addr_bytes((const struct sockaddr *)&list[i].addr, &blen);
 		if (addr->sa_family == AF_INET6 &&
@@ -128,4 +129,31 @@ void pd_netif_format(const struct sockaddr *addr, unsigned port, char *out,
 		snprintf(out, len, "[%s]:%u", host, port);
 	else
 		snprintf(out, len, "%s:%u", host, port);
+}
+
+void pd_netif_xaddr(const struct pd_netif *nif, unsigned port, char *out,
+		    size_t len)
+{
+	const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)&nif->addr;
+	char host[INET6_ADDRSTRLEN] = "?";
+
+	if (nif->family != AF_INET6 || !IN6_IS_ADDR_LINKLOCAL(&in6->sin6_addr)) {
+		pd_netif_format((const struct sockaddr *)&nif->addr, port, out, len);
+		return;
+	}
+	inet_ntop(AF_INET6, &in6->sin6_addr, host, sizeof(host));
+	snprintf(out, len, "[%s%%%s]:%u", host, nif->name, port);
+}
+
+int pd_netif_same_addr(const struct sockaddr *a, const struct sockaddr *b)
+{
+	unsigned alen, blen;
+	const uint8_t *x, *y;
+
+	if (a->sa_family != b->sa_family ||
+	    (a->sa_family != AF_INET && a->sa_family != AF_INET6))
+		return 0;
+	x = addr_bytes(a, &alen);
+	y = addr_bytes(b, &blen);
+	return !memcmp(x, y, alen);
 }

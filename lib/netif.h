@@ -8,9 +8,11 @@
 #define PD_NETIF_H
 
 #include <net/if.h>
+#include <netinet/in.h>
 #include <sys/socket.h>
 
 #define PD_NETIF_MAX	32
+#define PD_NETIF_XADDR_MAX	(INET6_ADDRSTRLEN + IF_NAMESIZE + 10)
 
 struct pd_netif {
 	char name[IF_NAMESIZE];
@@ -27,14 +29,27 @@ struct pd_netif {
  */
 int pd_netif_list(struct pd_netif *out, unsigned max, const char *only);
 
-/* The entry of list whose subnet holds addr (IPv6 link-local: the same
- * interface index), or NULL. */
+/* The entry of list on interface ifindex (0: any) whose subnet holds addr
+ * (IPv6 link-local: the link-local address of the interface the address
+ * is scoped to), or NULL. */
 const struct pd_netif *pd_netif_subnet_of(const struct pd_netif *list,
-					  unsigned n,
+					  unsigned n, unsigned ifindex,
 					  const struct sockaddr *addr);
 
 /* "a.b.c.d:port" or "[v6]:port" for addr with port. */
 void pd_netif_format(const struct sockaddr *addr, unsigned port, char *out,
 		     size_t len);
+
+/*
+ * An XAddr (WS-Discovery transport address) for an address of ours:
+ * "a.b.c.d:port", "[v6]:port", and for an IPv6 link-local address the zone
+ * too, "[fe80::1%eth0]:port" (RFC 4007 text form: a client strips the
+ * zone and uses the interface the answer came in on).
+ */
+void pd_netif_xaddr(const struct pd_netif *nif, unsigned port, char *out,
+		    size_t len);
+
+/* Whether two addresses (port ignored) are the same. */
+int pd_netif_same_addr(const struct sockaddr *a, const struct sockaddr *b);
 
 #endif

@@ -56,7 +56,7 @@ void pd_segment_desc_from_ci(const struct pd_ci *ci, uint32_t i,
 	pd_key_hohodk(ci->hash_alg, seg->kp, seg->hod, d->id);
 }
 
-static const char *default_cache_dir(char *buf, size_t len)
+const char *pd_store_cache_dir(char *buf, size_t len)
 {
 	const char *env = getenv("PEERDIST_CACHE_DIR");
 	const char *base = getenv("XDG_CACHE_HOME");
@@ -78,7 +78,7 @@ int pd_store_open(struct pd_store **out)
 	const char *backend = getenv("PEERDIST_BACKEND");
 	char buf[PATH_MAX];
 
-	const char *dir = default_cache_dir(buf, sizeof(buf));
+	const char *dir = pd_store_cache_dir(buf, sizeof(buf));
 
 	if (backend && !strcmp(backend, "kernel"))
 		return pd_store_kernel_open(dir, out);

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "netif.h"
 #include "peerdistd.h"
 
 static int open_store(const struct pd_config *cfg, struct pd_store **store)
@@ -35,6 +36,21 @@ static void wait_for_stop(const sigset_t *sigs)
 	} while (sig == SIGHUP);
 }
 
+/*
+ * The state file for peerdist status; with discovery on, discovery keeps
+ * it up to date as the interfaces change. Serving goes on without one.
+ */
+static void write_state(const struct pd_config *cfg, struct pd_http *http)
+{
+	struct pd_netif nifs[PD_NETIF_MAX];
+	int n;
+
+	if (pd_state_init(cfg, http) || cfg->discovery)
+		return;
+	n = pd_netif_list(nifs, PD_NETIF_MAX, NULL);
+	pd_state_write(nifs, n > 0 ? n : 0);
+}
+
 /* Serves until stopped: 0, or 1 when it cannot start. */
 static int serve(const struct pd_config *cfg, const sigset_t *sigs)
 {
@@ -50,8 +66,10 @@ static int serve(const struct pd_config *cfg, const sigset_t *sigs)
 		store->ops->close(store);
 		return 1;
 	}
+	write_state(cfg, http);
 	if (cfg->discovery &&
 	    pd_discovery_start(cfg, store, http, &disc)) {
+		pd_state_remove();
 		pd_http_stop(http);
 		store->ops->close(store);
 		return 1;
@@ -60,6 +78,7 @@ static int serve(const struct pd_config *cfg, const sigset_t *sigs)
 		pd_daemon_ready();
 	wait_for_stop(sigs);
 	pd_discovery_stop(disc);
+	pd_state_remove();
 	pd_http_stop(http);
 	store->ops->close(store);
 	pd_log(PD_LOG_INFO, "stopped");
@@ -89,6 +108,5 @@ int main(int argc, char **argv)
 	pthread_sigmask(SIG_BLOCK, &sigs, NULL);	/* before any thread starts */
 	ret = serve(&cfg, &sigs);
 	pd_daemon_stop();
-	pd_config_release();
 	return ret;
 }
