@@ -101,9 +101,29 @@ static int set_cache_dir(struct pd_config *cfg, const char *v, const struct key 
 	return 0;
 }
 
-/* Absolute: the daemon's working directory is /. */
+/*
+ * Root's in /run/peerdist; a user's in $XDG_RUNTIME_DIR/peerdist, or
+ * without one /tmp/peerdist-UID (state.c makes the directory).
+ */
+static void default_state_file(char *out, size_t len)
+{
+	const char *runtime = getenv("XDG_RUNTIME_DIR");
+
+	if (geteuid() == 0)
+		snprintf(out, len, "/run/peerdist/peerdistd.json");
+	else if (runtime && *runtime == '/')
+		snprintf(out, len, "%s/peerdist/peerdistd.json", runtime);
+	else
+		snprintf(out, len, "/tmp/peerdist-%u/peerdistd.json", (unsigned)geteuid());
+}
+
+/* Absolute: the daemon's working directory is /. Empty: the default. */
 static int set_state_file(struct pd_config *cfg, const char *v, const struct key *k)
 {
+	if (!*v) {
+		default_state_file(cfg->state_file, sizeof(cfg->state_file));
+		return 0;
+	}
 	if (*v != '/' || strlen(v) >= sizeof(cfg->state_file))
 		return -1;
 	strcpy(cfg->state_file, v);
@@ -206,22 +226,6 @@ static void override(const char *name, const char *value, const char *flag)
 	cmdline.set[i].value = value;
 	cmdline.set[i].flag = flag;
 	cmdline.nset += i == cmdline.nset;
-}
-
-/*
- * Root's in /run/peerdist; a user's in $XDG_RUNTIME_DIR/peerdist, or
- * without one /tmp/peerdist-UID (state.c makes the directory).
- */
-static void default_state_file(char *out, size_t len)
-{
-	const char *runtime = getenv("XDG_RUNTIME_DIR");
-
-	if (geteuid() == 0)
-		snprintf(out, len, "/run/peerdist/peerdistd.json");
-	else if (runtime && *runtime == '/')
-		snprintf(out, len, "%s/peerdist/peerdistd.json", runtime);
-	else
-		snprintf(out, len, "/tmp/peerdist-%u/peerdistd.json", (unsigned)geteuid());
 }
 
 static void set_defaults(struct pd_config *cfg)

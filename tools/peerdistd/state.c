@@ -27,6 +27,8 @@ static struct {
 	time_t started;
 	struct pd_listener listeners[PD_HTTP_MAX_LISTENERS];
 	unsigned nlisteners;
+	dev_t dev;		/* the file last written, so that only it */
+	ino_t ino;		/* is removed (not another instance's) */
 } state;
 
 /* s as a JSON string: quotes, backslashes and control characters escaped. */
@@ -182,6 +184,7 @@ static int make_directory(const char *path)
 int pd_state_write(const struct pd_netif *nifs, unsigned n)
 {
 	char tmp[PATH_MAX + 32];
+	struct stat st;
 	FILE *f;
 	int fd, err;
 
@@ -197,12 +200,15 @@ int pd_state_write(const struct pd_netif *nifs, unsigned n)
 		return -1;
 	}
 	put_state(f, nifs, n);
-	err = fclose(f);
+	err = fflush(f) || fstat(fd, &st);
+	err |= fclose(f);
 	if (err || rename(tmp, state.path)) {
 		pd_log(PD_LOG_ERROR, "cannot write %s: %s", state.path, strerror(errno));
 		unlink(tmp);
 		return -1;
 	}
+	state.dev = st.st_dev;
+	state.ino = st.st_ino;
 	return 0;
 }
 
@@ -229,6 +235,9 @@ int pd_state_init(const struct pd_config *cfg, const struct pd_http *http)
 
 void pd_state_remove(void)
 {
-	if (state.path[0])
+	struct stat st;
+
+	if (state.path[0] && !lstat(state.path, &st) && st.st_dev == state.dev &&
+	    st.st_ino == state.ino)
 		unlink(state.path);
 }
