@@ -25,7 +25,8 @@ def main():
         a = Host(lan, "a", root)
         # Under ASan freed memory waits in quarantine: that is not a leak.
         a.env["ASAN_OPTIONS"] = ":".join(filter(None, [os.environ.get("ASAN_OPTIONS"),
-                                                       "quarantine_size_mb=0"]))
+                                                       "quarantine_size_mb=0",
+                                                       "thread_local_quarantine_size_kb=0"]))
         config = os.path.join(root, "peerdistd.conf")
         with open(config, "w") as f:
             f.write("max_clients = 10\n")

@@ -44,6 +44,7 @@
 
 #define APP_MAX_DELAY_MS	65
 #define MAX_PENDING		64
+#define READ_BATCH		64	/* datagrams read before answers are sent */
 #define PROBES_PER_S		200
 #define PROBE_SHARE		20	/* of PROBES_PER_S, for one source */
 #define PARSE_PER_SOURCE	50	/* datagrams parsed a second, one source */
@@ -438,7 +439,8 @@ static void answer_probe(struct pd_discovery *d, int fd, const struct pd_netif *
 	queue_answer(d, fd, prober, adv);
 }
 
-static void on_datagram(struct pd_discovery *d, int fd)
+/* One datagram: 0, or -1 when none was waiting. */
+static int on_datagram(struct pd_discovery *d, int fd)
 {
 	struct sockaddr_storage from;
 	const struct pd_netif *via;
@@ -447,24 +449,23 @@ static void on_datagram(struct pd_discovery *d, int fd)
 	ssize_t len;
 
 	len = receive(d, fd, &from, &ifindex);
-	if (len <= 0)
-		return;
+	if (len < 0)
+		return -1;
 	if (!d->watch && now_ms() - d->nifs_ms > NETIF_POLL_MS)
 		refresh_netifs(d);
 	via = pd_netif_subnet_of(d->nifs, d->nnifs, ifindex, (struct sockaddr *)&from);
-	if (!via)
-		return;
+	if (!via || !len)
+		return 0;
 	src = source_of(d, &from);
 	if (src->parsed++ >= PARSE_PER_SOURCE || pd_pccrd_parse(d->buf, len, &d->in))
-		return;
-	if (d->in.kind == PD_WSD_PROBE_MATCHES) {
+		return 0;
+	if (d->in.kind == PD_WSD_PROBE_MATCHES)
 		overheard(d, &d->in);
-		return;
+	else if (d->in.kind == PD_WSD_PROBE && probe_budget_ok(d, src)) {
+		d->probes++;
+		answer_probe(d, fd, via, &from);
 	}
-	if (d->in.kind != PD_WSD_PROBE || !probe_budget_ok(d, src))
-		return;
-	d->probes++;
-	answer_probe(d, fd, via, &from);
+	return 0;
 }
 
 static int suppressed(const struct pending *p)
@@ -541,16 +542,19 @@ static void *discovery_main(void *arg)
 	struct pollfd p[4] = { { d->fds[0], POLLIN, 0 }, { d->fds[1], POLLIN, 0 },
 			       { d->stop_fd, POLLIN, 0 },
 			       { d->watch ? pd_netwatch_fd(d->watch) : -1, POLLIN, 0 } };
-	unsigned i;
+	unsigned i, n;
 
 	while (!(p[2].revents & POLLIN)) {
 		if (poll(p, 4, send_due(d)) <= 0)
 			continue;
 		if ((p[3].revents & POLLIN) && pd_netwatch_changed(d->watch))
 			refresh_netifs(d);
+		/* What is waiting first, so that answers others already sent
+		 * are heard before ours go out. */
 		for (i = 0; i < 2; i++)
-			if (p[i].fd >= 0 && (p[i].revents & POLLIN))
-				on_datagram(d, p[i].fd);
+			for (n = 0; p[i].fd >= 0 && (p[i].revents & POLLIN) &&
+			     n < READ_BATCH && !on_datagram(d, p[i].fd); n++)
+				;
 	}
 	return NULL;
 }
@@ -590,6 +594,9 @@ int pd_discovery_start(const struct pd_config *cfg, struct pd_store *st,
 		return -1;
 	d->st = st;
 	d->nlisteners = pd_http_listeners(http, d->listeners, PD_HTTP_MAX_LISTENERS);
+	if (!d->nlisteners)
+		pd_log(PD_LOG_WARNING, "discovery: the retrieval service names no "
+		       "listening socket: no Probe will be answered");
 	for (i = 0; i < cfg->ninterfaces; i++)
 		snprintf(d->interfaces + strlen(d->interfaces),
 			 sizeof(d->interfaces) - strlen(d->interfaces), "%s%s",
