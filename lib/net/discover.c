@@ -11,6 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "discover.h"
 #include "netif.h"
 #include "pccrd.h"
@@ -26,14 +27,6 @@ void pd_urn_uuid(char out[46])
 	snprintf(out, 46, "urn:uuid:%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-"
 		 "%02x%02x%02x%02x%02x%02x", u[0], u[1], u[2], u[3], u[4], u[5],
 		 u[6], u[7], u[8], u[9], u[10], u[11], u[12], u[13], u[14], u[15]);
-}
-
-static int64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 static int send_on(int fd, const struct pd_netif *nif, const char *xml, size_t len)
@@ -79,28 +72,6 @@ static int open_socket(int family)
 	return fd;
 }
 
-/*
- * The host of an XAddr "host:port" without an IPv6 zone ("[fe80::1%eth0]"
- * gives "[fe80::1]": the zone is the sender's interface name, not ours);
- * its port in *port. -1 when it has no port or does not fit.
- */
-static int xaddr_split(const char *xaddr, char *host, size_t cap, unsigned long *port)
-{
-	const char *colon = strrchr(xaddr, ':'), *zone;
-	size_t len;
-
-	if (!colon || colon == xaddr || (size_t)(colon - xaddr) >= cap)
-		return -1;
-	len = colon - xaddr;
-	zone = memchr(xaddr, '%', len);
-	if (zone && xaddr[len - 1] == ']')
-		snprintf(host, cap, "%.*s]", (int)(zone - xaddr), xaddr);
-	else
-		snprintf(host, cap, "%.*s", (int)len, xaddr);
-	*port = strtoul(colon + 1, NULL, 10);
-	return 0;
-}
-
 /* The port of the XAddr naming the sender, else of the first one; 0: none. */
 static unsigned xaddr_port(const struct pd_pccrd_msg *m, const struct sockaddr *from)
 {
@@ -111,14 +82,14 @@ static unsigned xaddr_port(const struct pd_pccrd_msg *m, const struct sockaddr *
 	pd_netif_format(from, 0, want, sizeof(want));
 	*strrchr(want, ':') = 0;
 	for (i = 0; i < m->nxaddrs; i++) {
-		if (xaddr_split(m->xaddrs[i], host, sizeof(host), &p))
+		if (pd_netif_xaddr_split(m->xaddrs[i], host, sizeof(host), &p))
 			continue;
 		if (!port || !strcmp(host, want))
 			port = p;
 		if (!strcmp(host, want))
 			break;
 	}
-	return port < 65536 ? port : 0;
+	return port;
 }
 
 /* Datagrams parsed per sender, at most: a flooding host cannot crowd out
@@ -204,7 +175,7 @@ static int gather(struct gather *g, int fds[2], int64_t end,
 	unsigned n = 0, i, port;
 	int64_t left;
 
-	while ((left = end - now_ms()) > 0) {
+	while ((left = end - pd_now_ms()) > 0) {
 		if (poll(pfd, 2, left) <= 0)
 			continue;
 		for (i = 0; i < 2; i++) {
@@ -276,7 +247,7 @@ int pd_discover(unsigned version, const uint8_t *id, unsigned idlen,
 	fds[1] = open_socket(AF_INET6);
 	n = probe(g, fds);
 	if (!n)
-		n = gather(g, fds, now_ms() + window_ms, peers, max);
+		n = gather(g, fds, pd_now_ms() + window_ms, peers, max);
 	if (fds[0] >= 0)
 		close(fds[0]);
 	if (fds[1] >= 0)

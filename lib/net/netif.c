@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /* Interface addresses and subnet membership for discovery. */
 #include <arpa/inet.h>
+#include <ctype.h>
 #include <errno.h>
 #include <ifaddrs.h>
 #include <netinet/in.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "netif.h"
@@ -156,4 +158,27 @@ int pd_netif_same_addr(const struct sockaddr *a, const struct sockaddr *b)
 	x = addr_bytes(a, &alen);
 	y = addr_bytes(b, &blen);
 	return !memcmp(x, y, alen);
+}
+
+int pd_netif_xaddr_split(const char *xaddr, char *host, size_t cap,
+			 unsigned long *port)
+{
+	const char *colon = strrchr(xaddr, ':'), *zone;
+	char *end;
+	size_t len;
+
+	if (!colon || colon == xaddr || (size_t)(colon - xaddr) >= cap ||
+	    !isdigit((unsigned char)colon[1]))
+		return -1;
+	len = colon - xaddr;
+	errno = 0;
+	*port = strtoul(colon + 1, &end, 10);
+	if (*end || errno || *port > 65535)
+		return -1;
+	zone = memchr(xaddr, '%', len);
+	if (zone && xaddr[len - 1] == ']')
+		snprintf(host, cap, "%.*s]", (int)(zone - xaddr), xaddr);
+	else
+		snprintf(host, cap, "%.*s", (int)len, xaddr);
+	return 0;
 }

@@ -49,6 +49,16 @@ void pd_netif_format(const struct sockaddr *addr, unsigned port, char *out,
 void pd_netif_xaddr(const struct pd_netif *nif, unsigned port, char *out,
 		    size_t len);
 
+/*
+ * An XAddr "host:port" as a client reads it: the host (brackets kept, an
+ * IPv6 zone dropped: "[fe80::1%eth0]:3703" gives "[fe80::1]", since the
+ * zone is the sender's interface name, not ours) into host, the port
+ * (0..65535) into *port. 0, or -1 for no port, a bad one, or a host that
+ * does not fit cap.
+ */
+int pd_netif_xaddr_split(const char *xaddr, char *host, size_t cap,
+			 unsigned long *port);
+
 /* Whether two addresses (port ignored) are the same. */
 int pd_netif_same_addr(const struct sockaddr *a, const struct sockaddr *b);
 

@@ -5,7 +5,8 @@
  * an address bound alone only itself (a link-local one only on its
  * interface), nothing accepted gives nothing; the preferred address comes
  * first, other interfaces are never used. XAddrs carry the zone of a
- * link-local address; subnets are matched on the Probe's interface.
+ * link-local address, which a prober drops when it reads them; subnets
+ * are matched on the Probe's interface.
  */
 #include <arpa/inet.h>
 
@@ -129,6 +130,25 @@ static void test_subnet_on_interface(void **state)
 	assert_null(pd_netif_subnet_of(nifs, 4, 3, (struct sockaddr *)&from));
 }
 
+static void test_xaddr_split(void **state)
+{
+	char host[64];
+	unsigned long port;
+
+	assert_int_equal(pd_netif_xaddr_split("[fe80::1%eth0]:3703", host, sizeof(host),
+					      &port), 0);
+	assert_string_equal(host, "[fe80::1]");
+	assert_int_equal(port, 3703);
+	assert_int_equal(pd_netif_xaddr_split("10.0.0.1:80", host, sizeof(host), &port), 0);
+	assert_string_equal(host, "10.0.0.1");
+	assert_int_equal(port, 80);
+	assert_int_equal(pd_netif_xaddr_split("10.0.0.1", host, sizeof(host), &port), -1);
+	assert_int_equal(pd_netif_xaddr_split("10.0.0.1:65536", host, sizeof(host), &port), -1);
+	assert_int_equal(pd_netif_xaddr_split("10.0.0.1:37x", host, sizeof(host), &port), -1);
+	assert_int_equal(pd_netif_xaddr_split(":3703", host, sizeof(host), &port), -1);
+	assert_int_equal(pd_netif_xaddr_split("[fd00::1]:3703", host, 8, &port), -1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -136,6 +156,7 @@ int main(void)
 		cmocka_unit_test_setup(test_one_family, setup),
 		cmocka_unit_test_setup(test_bound_address, setup),
 		cmocka_unit_test_setup(test_subnet_on_interface, setup),
+		cmocka_unit_test(test_xaddr_split),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

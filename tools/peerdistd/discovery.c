@@ -36,6 +36,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "discover.h"
 #include "netif.h"
 #include "netwatch.h"
@@ -104,14 +105,6 @@ struct pd_discovery {
 	char buf[PD_PCCRD_MAX_MESSAGE];
 	uint64_t probes, answers, unadvertised;
 };
-
-static int64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static int membership_op(int fd, const struct membership *m, int join)
 {
@@ -195,7 +188,7 @@ static void refresh_netifs(struct pd_discovery *d)
 	int n = pd_netif_list(d->nifs, PD_NETIF_MAX, d->interfaces);
 
 	d->nnifs = n > 0 ? n : 0;
-	d->nifs_ms = now_ms();
+	d->nifs_ms = pd_now_ms();
 	sync_groups(d);
 	pd_state_write(d->nifs, d->nnifs);
 }
@@ -286,7 +279,7 @@ static unsigned random_below(unsigned n)
 	uint32_t r = 0;
 
 	if (getrandom(&r, sizeof(r), GRND_NONBLOCK) != sizeof(r))
-		r = (uint32_t)now_ms();
+		r = (uint32_t)pd_now_ms();
 	return r % n;
 }
 
@@ -318,7 +311,7 @@ static void queue_answer(struct pd_discovery *d, int fd,
 	p->fd = fd;
 	p->to = *to;
 	p->from = *from;
-	p->due_ms = now_ms() + 1 + random_below(APP_MAX_DELAY_MS);
+	p->due_ms = pd_now_ms() + 1 + random_below(APP_MAX_DELAY_MS);
 	d->npending++;
 }
 
@@ -326,7 +319,7 @@ static void queue_answer(struct pd_discovery *d, int fd,
 static struct source *source_of(struct pd_discovery *d,
 				const struct sockaddr_storage *from)
 {
-	int64_t now = now_ms();
+	int64_t now = pd_now_ms();
 	unsigned i;
 
 	if (now - d->window_ms >= 1000) {
@@ -451,7 +444,7 @@ static int on_datagram(struct pd_discovery *d, int fd)
 	len = receive(d, fd, &from, &ifindex);
 	if (len < 0)
 		return -1;
-	if (!d->watch && now_ms() - d->nifs_ms > NETIF_POLL_MS)
+	if (!d->watch && pd_now_ms() - d->nifs_ms > NETIF_POLL_MS)
 		refresh_netifs(d);
 	via = pd_netif_subnet_of(d->nifs, d->nnifs, ifindex, (struct sockaddr *)&from);
 	if (!via || !len)
@@ -513,7 +506,7 @@ static ssize_t send_from(const struct pending *p)
 /* Sends the answers that are due; the wait until the next one (ms, -1). */
 static int send_due(struct pd_discovery *d)
 {
-	int64_t now = now_ms(), next = -1;
+	int64_t now = pd_now_ms(), next = -1;
 	unsigned i = 0;
 
 	while (i < d->npending) {
