@@ -133,13 +133,20 @@ void pd_netif_format(const struct sockaddr *addr, unsigned port, char *out,
 		snprintf(out, len, "%s:%u", host, port);
 }
 
-void pd_netif_xaddr(const struct pd_netif *nif, unsigned port, char *out,
-		    size_t len)
+int pd_netif_link_local(const struct pd_netif *nif)
+{
+	const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)&nif->addr;
+
+	return nif->family == AF_INET6 && IN6_IS_ADDR_LINKLOCAL(&in6->sin6_addr);
+}
+
+void pd_netif_xaddr(const struct pd_netif *nif, unsigned port, int zone,
+		    char *out, size_t len)
 {
 	const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)&nif->addr;
 	char host[INET6_ADDRSTRLEN] = "?";
 
-	if (nif->family != AF_INET6 || !IN6_IS_ADDR_LINKLOCAL(&in6->sin6_addr)) {
+	if (!zone || !pd_netif_link_local(nif)) {
 		pd_netif_format((const struct sockaddr *)&nif->addr, port, out, len);
 		return;
 	}

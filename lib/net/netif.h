@@ -40,14 +40,20 @@ const struct pd_netif *pd_netif_subnet_of(const struct pd_netif *list,
 void pd_netif_format(const struct sockaddr *addr, unsigned port, char *out,
 		     size_t len);
 
+/* Whether nif is an IPv6 link-local address (scoped to its interface). */
+int pd_netif_link_local(const struct pd_netif *nif);
+
 /*
  * An XAddr (WS-Discovery transport address) for an address of ours:
- * "a.b.c.d:port", "[v6]:port", and for an IPv6 link-local address the zone
- * too, "[fe80::1%eth0]:port" (RFC 4007 text form: a client strips the
- * zone and uses the interface the answer came in on).
+ * "a.b.c.d:port", "[v6]:port"; with zone, a link-local address gets its
+ * interface name too, "[fe80::1%eth0]:port" (RFC 4007 text form). The
+ * zone names the interface on this host only: iPXE refuses a zone that
+ * is not one of its own interfaces (and takes a link-local address
+ * without one as on its interface), so a ProbeMatch lists the address
+ * without the zone first and with it second.
  */
-void pd_netif_xaddr(const struct pd_netif *nif, unsigned port, char *out,
-		    size_t len);
+void pd_netif_xaddr(const struct pd_netif *nif, unsigned port, int zone,
+		    char *out, size_t len);
 
 /*
  * An XAddr "host:port" as a client reads it: the host (brackets kept, an

@@ -4,7 +4,7 @@
 Probe's family that peerdistd's retrieval socket accepts: with the default
 :: (dual stack) IPv4 Probes get the IPv4 address and IPv6 ones the IPv6
 address their source can reach (a link-local one with its zone,
-"[fe80::1%eth0]:3703"); with --listen 0.0.0.0 no IPv6 address is ever
+"[fe80::1%eth0]:3703", after the same without it, which iPXE needs); with --listen 0.0.0.0 no IPv6 address is ever
 advertised; with --listen 127.0.0.1 nothing at all (no answer rather than
 a lie); with --listen fd77::1 only that address, to every IPv6 Probe. A
 TCP connect to every XAddr of the run succeeds, and the state file says
@@ -60,11 +60,12 @@ def main():
         a.serve()
         expect("::", p4, [f"{a4}:3703"], "an IPv4 Probe gets the IPv4 address")
         expect("::", p6, [f"[{a6}]:3703"], "an IPv6 Probe gets the IPv6 address")
-        expect("::", p_ll, [f"[{a_ll}%eth0]:3703"],
-               "a link-local Probe gets the link-local address with its zone")
-        adv = sorted(x["xaddr"] for x in a.state()["advertised"])
-        check(len(adv) == 2 and adv[0] == f"{a4}:3703" and adv[1].startswith("["),
-              f"state file: one address per family ({adv})")
+        expect("::", p_ll, [f"[{a_ll}]:3703", f"[{a_ll}%eth0]:3703"],
+               "a link-local Probe gets the link-local address, without its zone "
+               "first (as iPXE needs it), then with it")
+        adv = [x["xaddr"] for x in a.state()["advertised"]]
+        check(len(adv) >= 2 and adv[0] == f"{a4}:3703" and adv[1].startswith("["),
+              f"state file: IPv4 first, then IPv6 ({adv})")
         a.stop()
 
         a.serve("--listen", "0.0.0.0")

@@ -95,7 +95,9 @@ def _connect(a):
     ok = []
     for host, port, zone in a["targets"]:
         family = socket.AF_INET6 if ":" in host else socket.AF_INET
-        scope = socket.if_nametoindex(a["ifname"]) if zone else 0
+        # A link-local address is reached on our interface (the zone an
+        # XAddr may carry names the sender's).
+        scope = socket.if_nametoindex(a["ifname"]) if host.startswith("fe80") else 0
         c = socket.socket(family, socket.SOCK_STREAM)
         c.settimeout(3)
         try:
@@ -112,7 +114,7 @@ def _fetch(a):
     host and port: [status, MSG_BLK fields] per request."""
     import http.client
     from pccrr_wire import PATH, getblks, parse_blk
-    host = a["host"] + (f"%{a['ifname']}" if a.get("zone") else "")
+    host = a["host"] + (f"%{a['ifname']}" if a["host"].startswith("fe80") else "")
     out = []
     for seg, index in a["blocks"]:
         c = http.client.HTTPConnection(host, a["port"], timeout=10)
@@ -162,8 +164,8 @@ def fetch_all(lan, host, xaddr, info, data):
         for b in seg["blocks"]:
             blocks.append([seg["hohodk"], b["index"]])
             want.append((seg["kp"], data[b["start"]:b["end"]]))
-    got = run_in(lan, host, "fetch", {"host": h, "port": port, "zone": zone,
-                                      "ifname": "eth0", "blocks": blocks})
+    got = run_in(lan, host, "fetch", {"host": h, "port": port, "ifname": "eth0",
+                                      "blocks": blocks})
     good = 0
     for (status, crypto, index, block, iv), (kp, plain) in zip(got, want):
         if status == 200 and crypto == 1 and block and \

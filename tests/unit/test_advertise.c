@@ -75,7 +75,7 @@ static const char *advertised(unsigned nl, int family, unsigned ifindex,
 	a = pd_advertised(ls, nl, nifs, 4, family, ifindex, prefer, &port);
 	out[0] = '\0';
 	if (a)
-		pd_netif_xaddr(a, port, out, sizeof(out));
+		pd_netif_xaddr(a, port, 1, out, sizeof(out));
 	return out;
 }
 

@@ -235,12 +235,14 @@ static uint32_t blocks_held(struct pd_store *st, const struct pd_segment_scope *
 }
 
 /*
- * Fills d->out with what we hold of d->in's segments, advertising xaddr;
+ * Fills d->out with what we hold of d->in's segments, advertising adv
+ * (a link-local address without its zone first: see pd_netif_xaddr);
  * how many we hold. V1 lists the held scopes with their block counts; V2
  * answers every scope in order (a bitmap: has the segment, has all of its
  * blocks; ages unknown, so left out).
  */
-static unsigned match(struct pd_discovery *d, const char *xaddr)
+static unsigned match(struct pd_discovery *d, const struct pd_netif *adv,
+		      unsigned port)
 {
 	struct pd_pccrd_msg *o = &d->out;
 	unsigned i, held = 0;
@@ -269,8 +271,9 @@ static unsigned match(struct pd_discovery *d, const char *xaddr)
 	snprintf(o->address, sizeof(o->address), "%s", d->address);
 	o->instance_id = d->instance_id;
 	o->message_number = ++d->message_number;
-	o->nxaddrs = 1;
-	snprintf(o->xaddrs[0], sizeof(o->xaddrs[0]), "%s", xaddr);
+	if (pd_netif_link_local(adv))
+		pd_netif_xaddr(adv, port, 0, o->xaddrs[o->nxaddrs++], sizeof(o->xaddrs[0]));
+	pd_netif_xaddr(adv, port, 1, o->xaddrs[o->nxaddrs++], sizeof(o->xaddrs[0]));
 	return held;
 }
 
@@ -412,7 +415,7 @@ static ssize_t receive(struct pd_discovery *d, int fd, struct sockaddr_storage *
 static void answer_probe(struct pd_discovery *d, int fd, const struct pd_netif *via,
 			 const struct sockaddr_storage *prober)
 {
-	char xaddr[PD_PCCRD_MAX_XADDR], who[INET6_ADDRSTRLEN + 16];
+	char xaddr[PD_NETIF_XADDR_MAX], who[INET6_ADDRSTRLEN + 16];
 	const struct pd_netif *adv;
 	unsigned port;
 
@@ -422,8 +425,8 @@ static void answer_probe(struct pd_discovery *d, int fd, const struct pd_netif *
 		d->unadvertised++;
 		return;
 	}
-	pd_netif_xaddr(adv, port, xaddr, sizeof(xaddr));
-	if (!match(d, xaddr))
+	pd_netif_xaddr(adv, port, 1, xaddr, sizeof(xaddr));
+	if (!match(d, adv, port))
 		return;
 	pd_netif_format((const struct sockaddr *)prober,
 			ntohs(((const struct sockaddr_in *)prober)->sin_port), who, sizeof(who));

@@ -108,7 +108,20 @@ static void put_interfaces(FILE *f, const struct pd_netif *nifs, unsigned n)
 	fputs("]", f);
 }
 
-/* What a Probe on each interface would be answered with, per family. */
+static void put_xaddr(FILE *f, const char *interface, const char *xaddr, unsigned *count)
+{
+	fputs((*count)++ ? ", {\"interface\": " : "{\"interface\": ", f);
+	put_string(f, interface);
+	fputs(", \"xaddr\": ", f);
+	put_string(f, xaddr);
+	fputs("}", f);
+}
+
+/*
+ * What a Probe on each interface would be answered with, per family: the
+ * XAddrs of its ProbeMatch (a link-local address twice, without and with
+ * its zone, in that order).
+ */
 static void put_advertised(FILE *f, const struct pd_netif *nifs, unsigned n)
 {
 	static const int families[] = { AF_INET, AF_INET6 };
@@ -123,14 +136,14 @@ static void put_advertised(FILE *f, const struct pd_netif *nifs, unsigned n)
 		for (k = 0; k < 2; k++) {
 			a = pd_advertised(state.listeners, state.nlisteners, nifs, n,
 					  families[k], nifs[i].index, NULL, &port);
-			if (!a)
-				continue;
-			pd_netif_xaddr(a, port, xaddr, sizeof(xaddr));
-			fputs(count++ ? ", {\"interface\": " : "{\"interface\": ", f);
-			put_string(f, nifs[i].name);
-			fputs(", \"xaddr\": ", f);
-			put_string(f, xaddr);
-			fputs("}", f);
+			if (a && pd_netif_link_local(a)) {
+				pd_netif_xaddr(a, port, 0, xaddr, sizeof(xaddr));
+				put_xaddr(f, nifs[i].name, xaddr, &count);
+			}
+			if (a) {
+				pd_netif_xaddr(a, port, 1, xaddr, sizeof(xaddr));
+				put_xaddr(f, nifs[i].name, xaddr, &count);
+			}
 		}
 	}
 	fputs("]", f);
