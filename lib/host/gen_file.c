@@ -35,6 +35,7 @@ struct file_job {
 	pd_gen_progress_fn progress;	/* called on the caller's thread only */
 	void *arg;
 	pthread_t caller;
+	uint64_t reported;		/* the last done given to progress */
 };
 
 static int pread_full(int fd, uint8_t *buf, size_t len, uint64_t off)
@@ -48,8 +49,10 @@ static int pread_full(int fd, uint8_t *buf, size_t len, uint64_t off)
 
 static void report(struct file_job *job)
 {
-	if (job->progress && pthread_equal(pthread_self(), job->caller))
-		job->progress(atomic_load(&job->done), job->total, job->arg);
+	if (!job->progress || !pthread_equal(pthread_self(), job->caller))
+		return;
+	job->reported = atomic_load(&job->done);
+	job->progress(job->reported, job->total, job->arg);
 }
 
 static void *v1_worker(void *arg)
@@ -282,6 +285,9 @@ int pd_gen_fd(int fd, const struct pd_gen_opts *opts,
 		err = gen_file_v1(&job, thread_count(opts, o.length));
 	else
 		err = gen_file_v2(&job, thread_count(opts, o.length));
+	/* The last unit may have been another thread's: the end is told here. */
+	if (!err && job.reported != job.total)
+		report(&job);
 	if (!err)
 		err = pd_gen_build_ci(opts, &o, out);
 	free(o.hashes);

@@ -75,24 +75,21 @@ static int open_socket(int family)
 /* The port of the XAddr naming the sender, else of the first one; 0: none. */
 static unsigned xaddr_port(const struct pd_pccrd_msg *m, const struct sockaddr *from)
 {
-	char host[INET6_ADDRSTRLEN + 2], want[INET6_ADDRSTRLEN + 16];
-	unsigned i, port = 0;
-	const char *colon;
+	char host[INET6_ADDRSTRLEN + IF_NAMESIZE + 4], want[INET6_ADDRSTRLEN + 16];
+	unsigned long port = 0, p;
+	unsigned i;
 
 	pd_netif_format(from, 0, want, sizeof(want));
 	*strrchr(want, ':') = 0;
 	for (i = 0; i < m->nxaddrs; i++) {
-		colon = strrchr(m->xaddrs[i], ':');
-		if (!colon || colon == m->xaddrs[i] ||
-		    (size_t)(colon - m->xaddrs[i]) >= sizeof(host))
+		if (pd_netif_xaddr_split(m->xaddrs[i], host, sizeof(host), &p))
 			continue;
-		snprintf(host, colon - m->xaddrs[i] + 1, "%s", m->xaddrs[i]);
 		if (!port || !strcmp(host, want))
-			port = strtoul(colon + 1, NULL, 10);
+			port = p;
 		if (!strcmp(host, want))
 			break;
 	}
-	return port < 65536 ? port : 0;
+	return port;
 }
 
 /* Datagrams parsed per sender, at most: a flooding host cannot crowd out
@@ -127,7 +124,7 @@ static uint32_t blocks_reported(struct gather *g, const struct sockaddr *from)
 	unsigned i;
 
 	if (m->kind != PD_WSD_PROBE_MATCHES || strcmp(m->relates_to, g->message_id) ||
-	    m->version != g->version || !pd_netif_subnet_of(g->nifs, g->nnifs, from))
+	    m->version != g->version || !pd_netif_subnet_of(g->nifs, g->nnifs, 0, from))
 		return 0;
 	if (m->version == 2)
 		return m->nscopes && m->have_segment[0];

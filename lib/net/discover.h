@@ -6,8 +6,12 @@
  * collected for a window. Only answers from our own subnets that relate
  * to this Probe and report blocks of the segment count. A peer is reached
  * at the address the answer came from, with the port its XAddrs give: an
- * answer can never point this client at a third host. A host that floods
- * answers gets only a few of them parsed.
+ * answer can never point this client at a third host (an XAddr's IPv6
+ * zone, the sender's interface name, is ignored). A host that floods
+ * answers gets only a few of them parsed. Each call reads the interfaces
+ * and their addresses anew (getifaddrs, some microseconds against the
+ * 300 ms window) and sends from fresh sockets, so a long-lived process
+ * follows address and link changes with no watcher of its own.
  */
 #ifndef PD_DISCOVER_H
 #define PD_DISCOVER_H

@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /* Interface addresses and subnet membership for discovery. */
 #include <arpa/inet.h>
+#include <ctype.h>
 #include <errno.h>
 #include <ifaddrs.h>
 #include <netinet/in.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "netif.h"
@@ -90,7 +92,7 @@ static int same_prefix(const uint8_t *a, const uint8_t *b, unsigned bits)
 }
 
 const struct pd_netif *pd_netif_subnet_of(const struct pd_netif *list,
-					  unsigned n,
+					  unsigned n, unsigned ifindex,
 					  const struct sockaddr *addr)
 {
 	const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)addr;
@@ -101,7 +103,8 @@ const struct pd_netif *pd_netif_subnet_of(const struct pd_netif *list,
 		return NULL;
 	a = addr_bytes(addr, &len);
 	for (i = 0; i < n; i++) {
-		if (list[i].family != addr->sa_family)
+		if (list[i].family != addr->sa_family ||
+		    (ifindex && list[i].index != ifindex))
 			continue;
 		b = addr_bytes((const struct sockaddr *)&list[i].addr, &blen);
 		if (addr->sa_family == AF_INET6 &&
@@ -128,4 +131,61 @@ void pd_netif_format(const struct sockaddr *addr, unsigned port, char *out,
 		snprintf(out, len, "[%s]:%u", host, port);
 	else
 		snprintf(out, len, "%s:%u", host, port);
+}
+
+int pd_netif_link_local(const struct pd_netif *nif)
+{
+	const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)&nif->addr;
+
+	return nif->family == AF_INET6 && IN6_IS_ADDR_LINKLOCAL(&in6->sin6_addr);
+}
+
+void pd_netif_xaddr(const struct pd_netif *nif, unsigned port, int zone,
+		    char *out, size_t len)
+{
+	const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)&nif->addr;
+	char host[INET6_ADDRSTRLEN] = "?";
+
+	if (!zone || !pd_netif_link_local(nif)) {
+		pd_netif_format((const struct sockaddr *)&nif->addr, port, out, len);
+		return;
+	}
+	inet_ntop(AF_INET6, &in6->sin6_addr, host, sizeof(host));
+	snprintf(out, len, "[%s%%%s]:%u", host, nif->name, port);
+}
+
+int pd_netif_same_addr(const struct sockaddr *a, const struct sockaddr *b)
+{
+	unsigned alen, blen;
+	const uint8_t *x, *y;
+
+	if (a->sa_family != b->sa_family ||
+	    (a->sa_family != AF_INET && a->sa_family != AF_INET6))
+		return 0;
+	x = addr_bytes(a, &alen);
+	y = addr_bytes(b, &blen);
+	return !memcmp(x, y, alen);
+}
+
+int pd_netif_xaddr_split(const char *xaddr, char *host, size_t cap,
+			 unsigned long *port)
+{
+	const char *colon = strrchr(xaddr, ':'), *zone;
+	char *end;
+	size_t len;
+
+	if (!colon || colon == xaddr || (size_t)(colon - xaddr) >= cap ||
+	    !isdigit((unsigned char)colon[1]))
+		return -1;
+	len = colon - xaddr;
+	errno = 0;
+	*port = strtoul(colon + 1, &end, 10);
+	if (*end || errno || *port > 65535)
+		return -1;
+	zone = memchr(xaddr, '%', len);
+	if (zone && xaddr[len - 1] == ']')
+		snprintf(host, cap, "%.*s]", (int)(zone - xaddr), xaddr);
+	else
+		snprintf(host, cap, "%.*s", (int)len, xaddr);
+	return 0;
 }

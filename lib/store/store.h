@@ -120,7 +120,7 @@ static inline int pd_store_put_block(struct pd_store *s, const uint8_t *id,
  * $XDG_CACHE_HOME/peerdist or ~/.cache/peerdist).
  */
 int pd_store_open(struct pd_store **out);
-/* The cache directory pd_store_open uses (in buf, or a constant). */
+/* The cache directory pd_store_open() uses (buf: room for one, PATH_MAX). */
 const char *pd_store_cache_dir(char *buf, size_t len);
 
 int pd_store_user_open(const char *dir, struct pd_store **out);

@@ -5,6 +5,7 @@
 100%, and say nothing of it when standard error is not one."""
 import os
 import pty
+import select
 import subprocess
 
 from clitest import PEERDIST, check, pattern, workdir
@@ -13,20 +14,23 @@ SIZE = 64 << 20
 
 
 def on_terminal(*args, env):
-    """Runs peerdist with stderr on a pseudo-terminal; (exit code, what it showed)."""
+    """Runs peerdist with stderr on a pseudo-terminal; (exit code, what it showed).
+    The slave side stays open here until the end: once every slave fd is
+    closed Linux may drop what the master has not read yet."""
     master, slave = pty.openpty()
     p = subprocess.Popen([PEERDIST, *args], stdout=subprocess.DEVNULL, stderr=slave,
                          env=dict(os.environ, **env))
-    os.close(slave)
     shown = b""
+    code = None
     while True:
-        try:
-            chunk = os.read(master, 65536)
-        except OSError:		# EIO: the terminal's other side closed
-            break
-        if not chunk:
-            break
-        shown += chunk
+        ready, _, _ = select.select([master], [], [], 0.1)
+        if ready:
+            shown += os.read(master, 65536)
+        elif code is not None:
+            break			# exited, and everything it wrote was read
+        else:
+            code = p.poll()
+    os.close(slave)
     os.close(master)
     return p.wait(timeout=300), shown.decode(errors="replace")
 

@@ -2,7 +2,13 @@
 """A LAN of network namespaces for multi-host tests: one namespace per host,
 each with an eth0 veth plugged into a bridge that lives in a namespace of
 its own, so nothing is added to the machine's own network. Everything is
-removed on exit, also when the test fails or is interrupted."""
+removed on exit, also when the test fails or is interrupted.
+
+The family: 4 (IPv4 addresses; IPv6 link-local ones remain), 6, or 46
+(dual stack: both, IPv4 in addr, IPv6 in addr6). ipv6=False makes an
+IPv4-only LAN as many real ones are: IPv6 disabled in every namespace
+(sysctl disable_ipv6), so no link-local address hides an IPv4 problem.
+addresses=False leaves eth0 without addresses (the test adds them)."""
 import atexit
 import os
 import shutil
@@ -22,11 +28,11 @@ def ip(*args):
 
 
 class Lan:
-    def __init__(self, hosts, family):
+    def __init__(self, hosts, family, ipv6=True, addresses=True):
         self.tag = "pd%d" % (os.getpid() % 100000)
         self.namespaces = []
         self.procs = []
-        self.addr = {}
+        self.addr, self.addr6 = {}, {}
         atexit.register(self.close)
         signal.signal(signal.SIGTERM, lambda *a: sys.exit(1))
         bridge = self._netns("br")
@@ -37,14 +43,20 @@ class Lan:
             # Link-local addresses usable at once: no duplicate detection.
             for key in ("default", "all"):
                 self.run(host, ["sysctl", "-qw", f"net.ipv6.conf.{key}.accept_dad=0"])
+                if not ipv6:
+                    self.run(host, ["sysctl", "-qw", f"net.ipv6.conf.{key}.disable_ipv6=1"])
             ip("-n", bridge, "link", "add", f"p{i}", "type", "veth",
                "peer", "name", "eth0", "netns", ns)
             ip("-n", bridge, "link", "set", f"p{i}", "master", "br0", "up")
-            if family == 4:
+            if family in (4, 46):
                 self.addr[host] = f"10.77.0.{i}"
+            if family in (6, 46):
+                self.addr6[host] = f"fd77::{i}"
+            if family == 6:
+                self.addr[host] = self.addr6[host]
+            if addresses and family in (4, 46):
                 ip("-n", ns, "addr", "add", f"10.77.0.{i}/24", "dev", "eth0")
-            else:
-                self.addr[host] = f"fd77::{i}"
+            if addresses and family in (6, 46):
                 ip("-n", ns, "addr", "add", f"fd77::{i}/64", "dev", "eth0", "nodad")
             ip("-n", ns, "link", "set", "lo", "up")
             ip("-n", ns, "link", "set", "eth0", "up")

@@ -29,10 +29,13 @@ class Host:
                         PEERDIST_SECRET_FILE=os.path.join(self.dir, "secret"),
                         PEERDIST_DISCOVERY="on", PEERDIST_BACKEND="user")
         self.daemon, self.log = None, []
+        self.state_file = os.path.join(self.dir, "run", "peerdistd.json")
 
-    def serve(self):
-        """Starts peerdistd; returns when it answers discovery."""
-        self.daemon = self.lan.start(self.name, [PEERDISTD, "--verbose"], env=self.env,
+    def serve(self, *args):
+        """Starts peerdistd (its own state file; args added); returns when it
+        answers discovery."""
+        self.daemon = self.lan.start(self.name, [PEERDISTD, "--verbose", "--state-file",
+                                                 self.state_file, *args], env=self.env,
                                      stderr=subprocess.PIPE, text=True)
         ready = threading.Event()
 
@@ -47,6 +50,11 @@ class Host:
     def stop(self):
         self.daemon.terminate()
         check(self.daemon.wait(20) == 0, f"peerdistd on {self.name} stops cleanly")
+
+    def state(self):
+        """The state file peerdistd writes for peerdist status."""
+        with open(self.state_file) as f:
+            return json.load(f)
 
     def blocks_served(self):
         """Requests answered with a block (a MSG_BLK carrying data)."""

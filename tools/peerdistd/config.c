@@ -8,6 +8,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -104,6 +105,35 @@ static int set_cache_dir(struct pd_config *cfg, const char *v, const struct key 
 	return 0;
 }
 
+/*
+ * Root's in /run/peerdist; a user's in $XDG_RUNTIME_DIR/peerdist, or
+ * without one /tmp/peerdist-UID (state.c makes the directory).
+ */
+static void default_state_file(char *out, size_t len)
+{
+	const char *runtime = getenv("XDG_RUNTIME_DIR");
+
+	if (geteuid() == 0)
+		snprintf(out, len, "/run/peerdist/peerdistd.json");
+	else if (runtime && *runtime == '/')
+		snprintf(out, len, "%s/peerdist/peerdistd.json", runtime);
+	else
+		snprintf(out, len, "/tmp/peerdist-%u/peerdistd.json", (unsigned)geteuid());
+}
+
+/* Absolute: the daemon's working directory is /. Empty: the default. */
+static int set_state_file(struct pd_config *cfg, const char *v, const struct key *k)
+{
+	if (!*v) {
+		default_state_file(cfg->state_file, sizeof(cfg->state_file));
+		return 0;
+	}
+	if (*v != '/' || strlen(v) >= sizeof(cfg->state_file))
+		return -1;
+	strcpy(cfg->state_file, v);
+	return 0;
+}
+
 static int set_discovery(struct pd_config *cfg, const char *v, const struct key *k)
 {
 	if (strcmp(v, "on") && strcmp(v, "off"))
@@ -145,6 +175,7 @@ static const struct key keys[] = {
 	{ "max_clients", NUMBER(max_clients, 1, PD_MAX_CLIENTS_LIMIT) },
 	{ "upload_timeout_ms", NUMBER(upload_timeout_ms, 100, 3600000) },
 	{ "discovery", .set = set_discovery, .expect = "on or off" },
+	{ "state_file", .set = set_state_file, .expect = "an absolute path" },
 	{ "log_level", .set = set_log_level, .expect = "error, warning, info or debug" },
 };
 
@@ -187,6 +218,7 @@ static struct {
 	int check_only;
 	char pid_file[PATH_MAX];
 	char cache_dir[PATH_MAX];
+	char state_file[PATH_MAX];
 } cmdline = { .config_file = PD_CONFIG_DEFAULT_FILE };
 
 static void override(const char *name, const char *value, const char *flag)
@@ -205,6 +237,7 @@ static void override(const char *name, const char *value, const char *flag)
 static void set_defaults(struct pd_config *cfg)
 {
 	memset(cfg, 0, sizeof(*cfg));
+	default_state_file(cfg->state_file, sizeof(cfg->state_file));
 	strcpy(cfg->listen_addr, "::");
 	cfg->port = DEFAULT_PORT;
 	cfg->discovery = 1;
@@ -273,6 +306,7 @@ static int read_file(struct pd_config *cfg)
 		pd_log(PD_LOG_ERROR, "cannot read %s: %s", file, strerror(-err));
 		return err;
 	}
+	cfg->config_read = 1;
 	while (!err && getline(&line, &cap, f) >= 0)
 		err = parse_line(cfg, line, file, ++lineno);
 	if (!err && ferror(f)) {
@@ -315,45 +349,37 @@ static void log_settings(const struct pd_config *cfg)
 }
 
 /*
- * Published copies are immutable and freed only by pd_config_release(), so
- * readers on other threads need no lock; a reload (rare, by hand) costs one.
+ * One published copy, changed under a lock by a reload; each thread reads
+ * its own copy of it, refreshed when the generation moved on, so no reader
+ * ever holds a pointer into memory a reload changes or frees.
  */
-struct snapshot {
+static pthread_mutex_t published_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct pd_config published;	/* under published_lock */
+static atomic_uint generation;		/* of published: 0 before the first */
+static _Thread_local struct {
+	unsigned generation;
 	struct pd_config cfg;
-	struct snapshot *older;
-};
+} mine;
 
-static _Atomic(struct snapshot *) current;
-
-static int publish(const struct pd_config *cfg)
+static void publish(const struct pd_config *cfg)
 {
-	struct snapshot *s = malloc(sizeof(*s));
-
-	if (!s) {
-		pd_log(PD_LOG_ERROR, "out of memory for the configuration");
-		return -ENOMEM;
-	}
-	s->cfg = *cfg;
-	s->older = atomic_load_explicit(&current, memory_order_relaxed);
-	atomic_store_explicit(&current, s, memory_order_release);
+	pthread_mutex_lock(&published_lock);
+	published = *cfg;
+	atomic_fetch_add_explicit(&generation, 1, memory_order_release);
+	pthread_mutex_unlock(&published_lock);
 	pd_log_set_level(cfg->log_level);
 	log_settings(cfg);
-	return 0;
 }
 
 const struct pd_config *pd_config_current(void)
 {
-	return &atomic_load_explicit(&current, memory_order_acquire)->cfg;
-}
-
-void pd_config_release(void)
-{
-	struct snapshot *s = atomic_exchange(&current, NULL), *older;
-
-	for (; s; s = older) {
-		older = s->older;
-		free(s);
+	if (mine.generation != atomic_load_explicit(&generation, memory_order_acquire)) {
+		pthread_mutex_lock(&published_lock);
+		mine.cfg = published;
+		mine.generation = atomic_load_explicit(&generation, memory_order_relaxed);
+		pthread_mutex_unlock(&published_lock);
 	}
+	return &mine.cfg;
 }
 
 static void restart_needed(int changed, const char *name)
@@ -373,12 +399,14 @@ static void keep_startup_settings(struct pd_config *next, const struct pd_config
 		       memcmp(next->interfaces, cur->interfaces, sizeof(cur->interfaces)),
 		       "interfaces");
 	restart_needed(next->discovery != cur->discovery, "discovery");
+	restart_needed(strcmp(next->state_file, cur->state_file), "state_file");
 	strcpy(next->listen_addr, cur->listen_addr);
 	next->port = cur->port;
 	strcpy(next->cache_dir, cur->cache_dir);
 	memcpy(next->interfaces, cur->interfaces, sizeof(cur->interfaces));
 	next->ninterfaces = cur->ninterfaces;
 	next->discovery = cur->discovery;
+	strcpy(next->state_file, cur->state_file);
 }
 
 int pd_config_reload(void)
@@ -392,16 +420,14 @@ int pd_config_reload(void)
 		return err;
 	}
 	keep_startup_settings(&next, pd_config_current());
-	err = publish(&next);
-	if (err)
-		return err;
+	publish(&next);
 	pd_log(PD_LOG_INFO, "reloaded %s", cmdline.config_file);
 	return 0;
 }
 
 static const char help[] =
 	"usage: peerdistd [--config FILE] [--listen ADDR] [--port N] [--cache-dir DIR]\n"
-	"                 [--interfaces LIST] [--no-discovery]\n"
+	"                 [--interfaces LIST] [--no-discovery] [--state-file FILE]\n"
 	"                 [--log-level LEVEL] [--verbose] [--foreground]\n"
 	"                 [--daemon [--pid-file FILE]] [--check-config] [--version]\n\n"
 	"The peerdist service: answers discovery (MS-PCCRD) for what the local\n"
@@ -415,6 +441,8 @@ static const char help[] =
 	"  --interfaces LIST  answer discovery on these interfaces (comma list;\n"
 	"                     default: every multicast one)\n"
 	"  --no-discovery     do not answer discovery Probes\n"
+	"  --state-file FILE  where peerdist status finds what runs (default\n"
+	"                     /run/peerdist/peerdistd.json for root)\n"
 	"  --log-level LEVEL  error, warning, info (default) or debug\n"
 	"  --verbose          the same as --log-level debug\n"
 	"  -f, --foreground   stay in the foreground, log on stderr (default)\n"
@@ -459,6 +487,9 @@ static int parse_option(int c, const char *arg)
 	case 'n':
 		override("discovery", "off", "--no-discovery");
 		return 0;
+	case 's':
+		override("state_file", cmdline.state_file, "--state-file");
+		return absolute(arg, cmdline.state_file, sizeof(cmdline.state_file));
 	case 'L':
 		override("log_level", arg, "--log-level");
 		return 0;
@@ -488,6 +519,7 @@ int pd_config_parse(int argc, char **argv, struct pd_config *cfg)
 		{ "log-level", required_argument, NULL, 'L' },
 		{ "interfaces", required_argument, NULL, 'i' },
 		{ "no-discovery", no_argument, NULL, 'n' },
+		{ "state-file", required_argument, NULL, 's' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "foreground", no_argument, NULL, 'f' },
 		{ "daemon", no_argument, NULL, 'd' },
@@ -517,8 +549,9 @@ int pd_config_parse(int argc, char **argv, struct pd_config *cfg)
 		pd_log(PD_LOG_ERROR, "--pid-file needs --daemon");
 		return 2;
 	}
-	if (build(cfg) || publish(cfg))
+	if (build(cfg))
 		return 2;
+	publish(cfg);
 	return 0;
 usage:
 	fputs(help, stderr);

@@ -11,8 +11,17 @@
  * SUPPRESS_AFTER answers at least as complete as its own, with probability
  * 2/3 after fewer. (Answers are unicast to the prober, so this only
  * happens where they are seen, on the prober itself or a shared segment.)
- * Both directions are bounded: at most PROBES_PER_S probes are looked at
- * per second, and at most MAX_PENDING answers wait at a time.
+ * An answer advertises (XAddrs) only an address of the interface the
+ * Probe came in on, of the Probe's family, that the retrieval service's
+ * sockets accept, and is sent from that address; with none, no answer.
+ * The interfaces are followed through rtnetlink: an address or link that
+ * comes or goes joins or leaves the groups and refreshes the subnets and
+ * the state file at once.
+ *
+ * Hostile load is bounded: a source gets at most PARSE_PER_SOURCE
+ * datagrams parsed per second; only parsed Probes from our subnets spend
+ * the budget of PROBES_PER_S answers a second, and one source at most
+ * PROBE_SHARE of it. At most MAX_PENDING answers wait at a time.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -27,15 +36,21 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "discover.h"
 #include "netif.h"
+#include "netwatch.h"
 #include "pccrd.h"
 #include "peerdistd.h"
 
 #define APP_MAX_DELAY_MS	65
 #define MAX_PENDING		64
+#define READ_BATCH		64	/* datagrams read before answers are sent */
 #define PROBES_PER_S		200
-#define NETIF_REFRESH_MS	5000
+#define PROBE_SHARE		20	/* of PROBES_PER_S, for one source */
+#define PARSE_PER_SOURCE	50	/* datagrams parsed a second, one source */
+#define MAX_SOURCES		64	/* sources counted a second; then shared */
+#define NETIF_POLL_MS		5000	/* without rtnetlink only */
 #define SUPPRESS_AFTER		10	/* Windows 7: n = 10 */
 #define ANSWER_ODDS_PERCENT	33	/* Windows 7: p = 0.33 */
 
@@ -44,6 +59,7 @@ struct pending {
 	int64_t due_ms;
 	int fd;
 	struct sockaddr_storage to;
+	struct pd_netif from;		/* the advertised address: our source */
 	size_t len;
 	char *xml;
 	char relates_to[PD_PCCRD_MAX_URI];
@@ -51,66 +67,133 @@ struct pending {
 	unsigned as_good_seen;		/* others' answers at least as complete */
 };
 
+/* What one source spent in the current second. */
+struct source {
+	struct sockaddr_storage addr;	/* port 0 */
+	unsigned parsed, probes;
+};
+
+/* A group membership: family's group on interface index. */
+struct membership {
+	int family;
+	unsigned index;
+};
+
 struct pd_discovery {
 	struct pd_store *st;
-	unsigned http_port;
+	struct pd_listener listeners[PD_HTTP_MAX_LISTENERS];
+	unsigned nlisteners;
 	char interfaces[256];
 	int fds[2];			/* IPv4, IPv6 */
 	int stop_fd;
+	struct pd_netwatch *watch;	/* NULL: re-read every NETIF_POLL_MS */
 	pthread_t thread;
 	struct pd_netif nifs[PD_NETIF_MAX];
 	unsigned nnifs;
 	int64_t nifs_ms;
+	struct membership joined[PD_NETIF_MAX];
+	unsigned njoined;
 	char address[46];		/* our urn:uuid, new each start */
 	uint64_t instance_id, message_number;
-	int64_t window_ms;		/* rate limit: the current second */
+	int64_t window_ms;		/* rate limits: the current second */
 	unsigned window_probes;
+	struct source sources[MAX_SOURCES + 1];	/* the last one: all others */
+	unsigned nsources;
 	struct pending pending[MAX_PENDING];
 	unsigned npending;
 	struct pd_pccrd_msg in, out;
 	char buf[PD_PCCRD_MAX_MESSAGE];
-	uint64_t probes, answers;
+	uint64_t probes, answers, unadvertised;
 };
 
-static int64_t now_ms(void)
+static int membership_op(int fd, const struct membership *m, int join)
 {
-	struct timespec ts;
+	if (m->family == AF_INET) {
+		struct ip_mreqn mr = { .imr_ifindex = m->index };
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+		inet_pton(AF_INET, PD_PCCRD_GROUP_V4, &mr.imr_multiaddr);
+		return setsockopt(fd, IPPROTO_IP, join ? IP_ADD_MEMBERSHIP :
+				  IP_DROP_MEMBERSHIP, &mr, sizeof(mr));
+	} else {
+		struct ipv6_mreq mr = { .ipv6mr_interface = m->index };
+
+		inet_pton(AF_INET6, PD_PCCRD_GROUP_V6, &mr.ipv6mr_multiaddr);
+		return setsockopt(fd, IPPROTO_IPV6, join ? IPV6_JOIN_GROUP :
+				  IPV6_LEAVE_GROUP, &mr, sizeof(mr));
+	}
 }
 
+static int has_address(const struct pd_discovery *d, const struct membership *m)
+{
+	unsigned i;
+
+	for (i = 0; i < d->nnifs; i++)
+		if (d->nifs[i].family == m->family && d->nifs[i].index == m->index)
+			return 1;
+	return 0;
+}
+
+static int is_joined(const struct pd_discovery *d, int family, unsigned index)
+{
+	unsigned i;
+
+	for (i = 0; i < d->njoined; i++)
+		if (d->joined[i].family == family && d->joined[i].index == index)
+			return 1;
+	return 0;
+}
+
+/*
+ * The groups follow the addresses: joined on every chosen interface with
+ * an address of the group's family, left where the last one went (or the
+ * interface itself).
+ */
+static void sync_groups(struct pd_discovery *d)
+{
+	unsigned i = 0;
+
+	while (i < d->njoined) {
+		struct membership *m = &d->joined[i];
+
+		if (has_address(d, m)) {
+			i++;
+			continue;
+		}
+		membership_op(d->fds[m->family == AF_INET6], m, 0);
+		pd_log(PD_LOG_DEBUG, "discovery: left the IPv%c group on interface %u",
+		       m->family == AF_INET ? '4' : '6', m->index);
+		*m = d->joined[--d->njoined];
+	}
+	for (i = 0; i < d->nnifs && d->njoined < PD_NETIF_MAX; i++) {
+		struct membership m = { d->nifs[i].family, d->nifs[i].index };
+		int fd = d->fds[m.family == AF_INET6];
+
+		if (fd < 0 || is_joined(d, m.family, m.index))
+			continue;
+		if (membership_op(fd, &m, 1) && errno != EADDRINUSE) {
+			pd_log(PD_LOG_WARNING, "discovery: cannot join the IPv%c group on %s: %s",
+			       m.family == AF_INET ? '4' : '6', d->nifs[i].name,
+			       strerror(errno));
+			continue;
+		}
+		pd_log(PD_LOG_DEBUG, "discovery: joined the IPv%c group on %s",
+		       m.family == AF_INET ? '4' : '6', d->nifs[i].name);
+		d->joined[d->njoined++] = m;
+	}
+}
+
+/* Reads the interfaces again; the groups and the state file follow. */
 static void refresh_netifs(struct pd_discovery *d)
 {
 	int n = pd_netif_list(d->nifs, PD_NETIF_MAX, d->interfaces);
 
 	d->nnifs = n > 0 ? n : 0;
-	d->nifs_ms = now_ms();
+	d->nifs_ms = pd_now_ms();
+	sync_groups(d);
+	pd_state_write(d->nifs, d->nnifs);
 }
 
-/* Joins the group on every chosen interface of the socket's family. */
-static void join_groups(struct pd_discovery *d, int fd, int family)
-{
-	unsigned i;
-
-	for (i = 0; i < d->nnifs; i++) {
-		if (d->nifs[i].family != family)
-			continue;
-		if (family == AF_INET) {
-			struct ip_mreqn mr = { .imr_ifindex = d->nifs[i].index };
-
-			inet_pton(AF_INET, PD_PCCRD_GROUP_V4, &mr.imr_multiaddr);
-			setsockopt(fd, IPPROTO_IP, IP_ADD_MEMBERSHIP, &mr, sizeof(mr));
-		} else {
-			struct ipv6_mreq mr = { .ipv6mr_interface = d->nifs[i].index };
-
-			inet_pton(AF_INET6, PD_PCCRD_GROUP_V6, &mr.ipv6mr_multiaddr);
-			setsockopt(fd, IPPROTO_IPV6, IPV6_JOIN_GROUP, &mr, sizeof(mr));
-		}
-	}
-}
-
-static int open_listener(struct pd_discovery *d, int family)
+static int open_listener(int family)
 {
 	struct sockaddr_in6 a6 = { .sin6_family = AF_INET6,
 				   .sin6_port = htons(PD_PCCRD_PORT) };
@@ -125,15 +208,16 @@ static int open_listener(struct pd_discovery *d, int family)
 	if (family == AF_INET6) {
 		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
 		setsockopt(fd, IPPROTO_IPV6, IPV6_UNICAST_HOPS, &hops, sizeof(hops));
+		setsockopt(fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, &one, sizeof(one));
 	} else {
 		setsockopt(fd, IPPROTO_IP, IP_TTL, &hops, sizeof(hops));
+		setsockopt(fd, IPPROTO_IP, IP_PKTINFO, &one, sizeof(one));
 	}
 	if (bind(fd, family == AF_INET ? (struct sockaddr *)&a4 : (struct sockaddr *)&a6,
 		 family == AF_INET ? sizeof(a4) : sizeof(a6))) {
 		close(fd);
 		return -1;
 	}
-	join_groups(d, fd, family);
 	return fd;
 }
 
@@ -151,12 +235,14 @@ static uint32_t blocks_held(struct pd_store *st, const struct pd_segment_scope *
 }
 
 /*
- * Fills d->out with what we hold of d->in's segments; how many we hold.
- * V1 lists the held scopes with their block counts; V2 answers every
- * scope in order (a bitmap: has the segment, has all of its blocks;
- * ages unknown, so left out).
+ * Fills d->out with what we hold of d->in's segments, advertising adv
+ * (a link-local address without its zone first: see pd_netif_xaddr);
+ * how many we hold. V1 lists the held scopes with their block counts; V2
+ * answers every scope in order (a bitmap: has the segment, has all of its
+ * blocks; ages unknown, so left out).
  */
-static unsigned match(struct pd_discovery *d, const struct pd_netif *via)
+static unsigned match(struct pd_discovery *d, const struct pd_netif *adv,
+		      unsigned port)
 {
 	struct pd_pccrd_msg *o = &d->out;
 	unsigned i, held = 0;
@@ -185,24 +271,24 @@ static unsigned match(struct pd_discovery *d, const struct pd_netif *via)
 	snprintf(o->address, sizeof(o->address), "%s", d->address);
 	o->instance_id = d->instance_id;
 	o->message_number = ++d->message_number;
-	o->nxaddrs = 1;
-	pd_netif_format((const struct sockaddr *)&via->addr, d->http_port,
-			o->xaddrs[0], sizeof(o->xaddrs[0]));
+	if (pd_netif_link_local(adv))
+		pd_netif_xaddr(adv, port, 0, o->xaddrs[o->nxaddrs++], sizeof(o->xaddrs[0]));
+	pd_netif_xaddr(adv, port, 1, o->xaddrs[o->nxaddrs++], sizeof(o->xaddrs[0]));
 	return held;
 }
-
 
 static unsigned random_below(unsigned n)
 {
 	uint32_t r = 0;
 
 	if (getrandom(&r, sizeof(r), GRND_NONBLOCK) != sizeof(r))
-		r = (uint32_t)now_ms();
+		r = (uint32_t)pd_now_ms();
 	return r % n;
 }
 
 static void queue_answer(struct pd_discovery *d, int fd,
-			 const struct sockaddr_storage *to)
+			 const struct sockaddr_storage *to,
+			 const struct pd_netif *from)
 {
 	struct pending *p;
 	long len;
@@ -227,19 +313,43 @@ static void queue_answer(struct pd_discovery *d, int fd,
 	p->len = len;
 	p->fd = fd;
 	p->to = *to;
-	p->due_ms = now_ms() + 1 + random_below(APP_MAX_DELAY_MS);
+	p->from = *from;
+	p->due_ms = pd_now_ms() + 1 + random_below(APP_MAX_DELAY_MS);
 	d->npending++;
 }
 
-static int rate_ok(struct pd_discovery *d)
+/* The source's counters for this second (a new second starts them anew). */
+static struct source *source_of(struct pd_discovery *d,
+				const struct sockaddr_storage *from)
 {
-	int64_t now = now_ms();
+	int64_t now = pd_now_ms();
+	unsigned i;
 
 	if (now - d->window_ms >= 1000) {
 		d->window_ms = now;
 		d->window_probes = 0;
+		d->nsources = 0;
+		memset(&d->sources[MAX_SOURCES], 0, sizeof(d->sources[0]));
 	}
-	return d->window_probes++ < PROBES_PER_S;
+	for (i = 0; i < d->nsources; i++)
+		if (pd_netif_same_addr((const struct sockaddr *)&d->sources[i].addr,
+				       (const struct sockaddr *)from))
+			return &d->sources[i];
+	if (d->nsources == MAX_SOURCES)
+		return &d->sources[MAX_SOURCES];
+	d->sources[i] = (struct source){ .addr = *from };
+	d->nsources++;
+	return &d->sources[i];
+}
+
+/* A parsed Probe from our subnets: whether the budget still has room. */
+static int probe_budget_ok(struct pd_discovery *d, struct source *src)
+{
+	if (d->window_probes >= PROBES_PER_S || src->probes >= PROBE_SHARE)
+		return 0;
+	d->window_probes++;
+	src->probes++;
+	return 1;
 }
 
 /* Whether scope i of what we would say is covered as well by answer a. */
@@ -274,34 +384,84 @@ static void overheard(struct pd_discovery *d, const struct pd_pccrd_msg *a)
 	}
 }
 
-static void on_datagram(struct pd_discovery *d, int fd)
+/* One datagram, with the interface it came in on (0: unknown). */
+static ssize_t receive(struct pd_discovery *d, int fd, struct sockaddr_storage *from,
+		       unsigned *ifindex)
 {
-	struct sockaddr_storage from;
-	socklen_t flen = sizeof(from);
-	const struct pd_netif *via;
+	union {
+		struct cmsghdr align;
+		char space[CMSG_SPACE(sizeof(struct in6_pktinfo))];
+	} control;
+	struct iovec iov = { d->buf, sizeof(d->buf) };
+	struct msghdr msg = { .msg_name = from, .msg_namelen = sizeof(*from),
+			      .msg_iov = &iov, .msg_iovlen = 1,
+			      .msg_control = &control, .msg_controllen = sizeof(control) };
+	struct cmsghdr *c;
 	ssize_t len;
 
-	len = recvfrom(fd, d->buf, sizeof(d->buf), 0, (struct sockaddr *)&from, &flen);
-	if (len <= 0 || !rate_ok(d))
-		return;
-	if (now_ms() - d->nifs_ms > NETIF_REFRESH_MS)
-		refresh_netifs(d);
-	via = pd_netif_subnet_of(d->nifs, d->nnifs, (struct sockaddr *)&from);
-	if (!via || pd_pccrd_parse(d->buf, len, &d->in))
-		return;
-	if (d->in.kind == PD_WSD_PROBE_MATCHES) {
-		overheard(d, &d->in);
-		return;
+	memset(from, 0, sizeof(*from));
+	len = recvmsg(fd, &msg, 0);
+	*ifindex = 0;
+	for (c = len > 0 ? CMSG_FIRSTHDR(&msg) : NULL; c; c = CMSG_NXTHDR(&msg, c)) {
+		if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_PKTINFO)
+			*ifindex = ((struct in_pktinfo *)CMSG_DATA(c))->ipi_ifindex;
+		else if (c->cmsg_level == IPPROTO_IPV6 && c->cmsg_type == IPV6_PKTINFO)
+			*ifindex = ((struct in6_pktinfo *)CMSG_DATA(c))->ipi6_ifindex;
 	}
-	d->probes++;
-	if (match(d, via)) {
-		char who[INET6_ADDRSTRLEN + 16];
+	return len;
+}
 
-		pd_netif_format((struct sockaddr *)&from, ntohs(((struct sockaddr_in *)&from)->sin_port),
-				who, sizeof(who));
-		pd_log(PD_LOG_DEBUG, "Probe V%u from %s: segments held", d->in.version, who);
-		queue_answer(d, fd, &from);
+/* Answers d->in, a Probe that came in on via from prober. */
+static void answer_probe(struct pd_discovery *d, int fd, const struct pd_netif *via,
+			 const struct sockaddr_storage *prober)
+{
+	char xaddr[PD_NETIF_XADDR_MAX], who[INET6_ADDRSTRLEN + 16];
+	const struct pd_netif *adv;
+	unsigned port;
+
+	adv = pd_advertised(d->listeners, d->nlisteners, d->nifs, d->nnifs,
+			    via->family, via->index, via, &port);
+	if (!adv) {
+		d->unadvertised++;
+		return;
 	}
+	pd_netif_xaddr(adv, port, 1, xaddr, sizeof(xaddr));
+	if (!match(d, adv, port))
+		return;
+	pd_netif_format((const struct sockaddr *)prober,
+			ntohs(((const struct sockaddr_in *)prober)->sin_port), who, sizeof(who));
+	pd_log(PD_LOG_DEBUG, "Probe V%u from %s: segments held, advertising %s",
+	       d->in.version, who, xaddr);
+	queue_answer(d, fd, prober, adv);
+}
+
+/* One datagram: 0, or -1 when none was waiting. */
+static int on_datagram(struct pd_discovery *d, int fd)
+{
+	struct sockaddr_storage from;
+	const struct pd_netif *via;
+	struct source *src;
+	unsigned ifindex;
+	ssize_t len;
+
+	len = receive(d, fd, &from, &ifindex);
+	if (len < 0)
+		return -1;
+	if (!d->watch && pd_now_ms() - d->nifs_ms > NETIF_POLL_MS)
+		refresh_netifs(d);
+	via = pd_netif_subnet_of(d->nifs, d->nnifs, ifindex, (struct sockaddr *)&from);
+	if (!via || !len)
+		return 0;
+	src = source_of(d, &from);
+	if (src->parsed++ >= PARSE_PER_SOURCE || pd_pccrd_parse(d->buf, len, &d->in))
+		return 0;
+	if (d->in.kind == PD_WSD_PROBE_MATCHES)
+		overheard(d, &d->in);
+	else if (d->in.kind == PD_WSD_PROBE && probe_budget_ok(d, src)) {
+		d->probes++;
+		answer_probe(d, fd, via, &from);
+	}
+	return 0;
 }
 
 static int suppressed(const struct pending *p)
@@ -311,10 +471,45 @@ static int suppressed(const struct pending *p)
 	return p->as_good_seen && random_below(100) >= ANSWER_ODDS_PERCENT;
 }
 
+/* Sends p from the address it advertises, out of the interface it names. */
+static ssize_t send_from(const struct pending *p)
+{
+	union {
+		struct cmsghdr align;
+		char space[CMSG_SPACE(sizeof(struct in6_pktinfo))];
+	} control;
+	struct iovec iov = { p->xml, p->len };
+	struct msghdr msg = { .msg_name = (void *)&p->to, .msg_iov = &iov,
+			      .msg_iovlen = 1, .msg_control = &control };
+	struct cmsghdr *c = (struct cmsghdr *)&control;
+
+	memset(&control, 0, sizeof(control));
+	if (p->from.family == AF_INET) {
+		struct in_pktinfo pi = { .ipi_ifindex = p->from.index };
+
+		pi.ipi_spec_dst = ((const struct sockaddr_in *)&p->from.addr)->sin_addr;
+		msg.msg_namelen = sizeof(struct sockaddr_in);
+		msg.msg_controllen = CMSG_SPACE(sizeof(pi));
+		*c = (struct cmsghdr){ .cmsg_level = IPPROTO_IP, .cmsg_type = IP_PKTINFO,
+				       .cmsg_len = CMSG_LEN(sizeof(pi)) };
+		memcpy(CMSG_DATA(c), &pi, sizeof(pi));
+	} else {
+		struct in6_pktinfo pi = { .ipi6_ifindex = p->from.index };
+
+		pi.ipi6_addr = ((const struct sockaddr_in6 *)&p->from.addr)->sin6_addr;
+		msg.msg_namelen = sizeof(struct sockaddr_in6);
+		msg.msg_controllen = CMSG_SPACE(sizeof(pi));
+		*c = (struct cmsghdr){ .cmsg_level = IPPROTO_IPV6, .cmsg_type = IPV6_PKTINFO,
+				       .cmsg_len = CMSG_LEN(sizeof(pi)) };
+		memcpy(CMSG_DATA(c), &pi, sizeof(pi));
+	}
+	return sendmsg(p->fd, &msg, 0);
+}
+
 /* Sends the answers that are due; the wait until the next one (ms, -1). */
 static int send_due(struct pd_discovery *d)
 {
-	int64_t now = now_ms(), next = -1;
+	int64_t now = pd_now_ms(), next = -1;
 	unsigned i = 0;
 
 	while (i < d->npending) {
@@ -326,37 +521,43 @@ static int send_due(struct pd_discovery *d)
 			i++;
 			continue;
 		}
-		if (!suppressed(p) &&
-		    sendto(p->fd, p->xml, p->len, 0, (struct sockaddr *)&p->to,
-			   p->to.ss_family == AF_INET ? sizeof(struct sockaddr_in) :
-			   sizeof(struct sockaddr_in6)) > 0)
+		if (!suppressed(p) && send_from(p) > 0)
 			d->answers++;
 		free(p->xml);
 		free(p->said);
 		*p = d->pending[--d->npending];
 	}
+	if (!d->watch && (next < 0 || next > NETIF_POLL_MS))
+		next = NETIF_POLL_MS;
 	return next;
 }
 
 static void *discovery_main(void *arg)
 {
 	struct pd_discovery *d = arg;
-	struct pollfd p[3] = { { d->fds[0], POLLIN, 0 }, { d->fds[1], POLLIN, 0 },
-			       { d->stop_fd, POLLIN, 0 } };
-	unsigned i;
+	struct pollfd p[4] = { { d->fds[0], POLLIN, 0 }, { d->fds[1], POLLIN, 0 },
+			       { d->stop_fd, POLLIN, 0 },
+			       { d->watch ? pd_netwatch_fd(d->watch) : -1, POLLIN, 0 } };
+	unsigned i, n;
 
 	while (!(p[2].revents & POLLIN)) {
-		if (poll(p, 3, send_due(d)) <= 0)
+		if (poll(p, 4, send_due(d)) <= 0)
 			continue;
+		if ((p[3].revents & POLLIN) && pd_netwatch_changed(d->watch))
+			refresh_netifs(d);
+		/* What is waiting first, so that answers others already sent
+		 * are heard before ours go out. */
 		for (i = 0; i < 2; i++)
-			if (p[i].fd >= 0 && (p[i].revents & POLLIN))
-				on_datagram(d, p[i].fd);
+			for (n = 0; p[i].fd >= 0 && (p[i].revents & POLLIN) &&
+			     n < READ_BATCH && !on_datagram(d, p[i].fd); n++)
+				;
 	}
 	return NULL;
 }
 
 static void close_all(struct pd_discovery *d)
 {
+	pd_netwatch_close(d->watch);
 	if (d->stop_fd >= 0)
 		close(d->stop_fd);
 	if (d->fds[0] >= 0)
@@ -364,6 +565,19 @@ static void close_all(struct pd_discovery *d)
 	if (d->fds[1] >= 0)
 		close(d->fds[1]);
 	free(d);
+}
+
+/* Without rtnetlink the interfaces are re-read on a timer instead. */
+static void watch_interfaces(struct pd_discovery *d)
+{
+	int err = pd_netwatch_open(&d->watch);
+
+	if (err) {
+		d->watch = NULL;
+		pd_log(PD_LOG_WARNING, "discovery: no address notifications (%s): "
+		       "interfaces are re-read every %u s", strerror(-err),
+		       NETIF_POLL_MS / 1000);
+	}
 }
 
 int pd_discovery_start(const struct pd_config *cfg, struct pd_store *st,
@@ -375,21 +589,29 @@ int pd_discovery_start(const struct pd_config *cfg, struct pd_store *st,
 	if (!d)
 		return -1;
 	d->st = st;
-	d->http_port = pd_http_port(http);
+	d->nlisteners = pd_http_listeners(http, d->listeners, PD_HTTP_MAX_LISTENERS);
+	if (!d->nlisteners)
+		pd_log(PD_LOG_WARNING, "discovery: the retrieval service names no "
+		       "listening socket: no Probe will be answered");
 	for (i = 0; i < cfg->ninterfaces; i++)
 		snprintf(d->interfaces + strlen(d->interfaces),
 			 sizeof(d->interfaces) - strlen(d->interfaces), "%s%s",
 			 i ? "," : "", cfg->interfaces[i]);
 	pd_urn_uuid(d->address);
 	d->instance_id = time(NULL);	/* as Windows 7: start time, seconds */
-	refresh_netifs(d);
-	d->fds[0] = open_listener(d, AF_INET);
-	d->fds[1] = open_listener(d, AF_INET6);
-	d->stop_fd = eventfd(0, EFD_CLOEXEC);
-	if ((d->fds[0] < 0 && d->fds[1] < 0) || d->stop_fd < 0 ||
-	    pthread_create(&d->thread, NULL, discovery_main, d)) {
+	d->stop_fd = -1;
+	d->fds[0] = open_listener(AF_INET);
+	d->fds[1] = open_listener(AF_INET6);
+	if (d->fds[0] < 0 && d->fds[1] < 0) {
 		pd_log(PD_LOG_ERROR, "cannot listen for discovery on port %u: %s",
 		       PD_PCCRD_PORT, strerror(errno));
+		goto close_fds;
+	}
+	watch_interfaces(d);
+	refresh_netifs(d);
+	d->stop_fd = eventfd(0, EFD_CLOEXEC);
+	if (d->stop_fd < 0 || pthread_create(&d->thread, NULL, discovery_main, d)) {
+		pd_log(PD_LOG_ERROR, "cannot start discovery: %s", strerror(errno));
 		goto close_fds;
 	}
 	pd_log(PD_LOG_INFO, "discovery on UDP port %u, %u interface addresses",
@@ -412,8 +634,10 @@ void pd_discovery_stop(struct pd_discovery *d)
 	if (write(d->stop_fd, &one, sizeof(one)) < 0)
 		one = 0;	/* an eventfd write cannot fail here */
 	pthread_join(d->thread, NULL);
-	pd_log(PD_LOG_INFO, "discovery: %llu Probes from our subnets, %llu answered",
-	       (unsigned long long)d->probes, (unsigned long long)d->answers);
+	pd_log(PD_LOG_INFO, "discovery: %llu Probes from our subnets, %llu answered, "
+	       "%llu with no address the retrieval service accepts",
+	       (unsigned long long)d->probes, (unsigned long long)d->answers,
+	       (unsigned long long)d->unadvertised);
 	for (i = 0; i < d->npending; i++) {
 		free(d->pending[i].xml);
 		free(d->pending[i].said);

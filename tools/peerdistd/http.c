@@ -202,6 +202,8 @@ int pd_http_start(const struct pd_config *cfg, struct pd_store *store,
 		in6->sin6_family = AF_INET6;
 		in6->sin6_port = htons(cfg->port);
 		flags |= MHD_USE_IPv6;
+		if (IN6_IS_ADDR_UNSPECIFIED(&in6->sin6_addr))
+			flags |= MHD_USE_DUAL_STACK;
 	} else {
 		pd_log(PD_LOG_ERROR, "%s: not an IP address", cfg->listen_addr);
 		return -1;

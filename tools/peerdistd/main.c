@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "netif.h"
 #include "peerdistd.h"
 
 static int open_store(const struct pd_config *cfg, struct pd_store **store)
@@ -43,6 +44,21 @@ static void wait_for_stop(const sigset_t *sigs)
 	} while (sig == SIGHUP);
 }
 
+/*
+ * The state file for peerdist status; with discovery on, discovery keeps
+ * it up to date as the interfaces change. Serving goes on without one.
+ */
+static void write_state(const struct pd_config *cfg, struct pd_http *http)
+{
+	struct pd_netif nifs[PD_NETIF_MAX];
+	int n;
+
+	if (pd_state_init(cfg, http) || cfg->discovery)
+		return;
+	n = pd_netif_list(nifs, PD_NETIF_MAX, NULL);
+	pd_state_write(nifs, n > 0 ? n : 0);
+}
+
 /* Serves until stopped: 0, or 1 when it cannot start. */
 static int serve(const struct pd_config *cfg, const sigset_t *sigs)
 {
@@ -58,8 +74,10 @@ static int serve(const struct pd_config *cfg, const sigset_t *sigs)
 		store->ops->close(store);
 		return 1;
 	}
+	write_state(cfg, http);
 	if (cfg->discovery &&
 	    pd_discovery_start(cfg, store, http, &disc)) {
+		pd_state_remove();
 		pd_http_stop(http);
 		store->ops->close(store);
 		return 1;
@@ -68,6 +86,7 @@ static int serve(const struct pd_config *cfg, const sigset_t *sigs)
 		pd_daemon_ready();
 	wait_for_stop(sigs);
 	pd_discovery_stop(disc);
+	pd_state_remove();
 	pd_http_stop(http);
 	store->ops->close(store);
 	pd_log(PD_LOG_INFO, "stopped");
@@ -82,7 +101,6 @@ static int check_config(const struct pd_config *cfg)
 		       "options are valid\n", cfg->config_file);
 	else
 		printf("peerdistd: %s: the configuration is valid\n", cfg->config_file);
-	pd_config_release();
 	return 0;
 }
 
@@ -111,6 +129,5 @@ int main(int argc, char **argv)
 	pthread_sigmask(SIG_BLOCK, &sigs, NULL);	/* before any thread starts */
 	ret = serve(&cfg, &sigs);
 	pd_daemon_stop();
-	pd_config_release();
 	return ret;
 }

@@ -28,6 +28,7 @@ struct pd_config {
 	char interfaces[PD_CONFIG_MAX_INTERFACES][IF_NAMESIZE];
 	unsigned ninterfaces;	/* 0: all of them */
 	int discovery;
+	char state_file[PATH_MAX];	/* for peerdist status; see peerdistd(8) */
 
 	/* Changed live by a reload: read them through pd_config_current(). */
 	enum pd_log_level log_level;
@@ -37,6 +38,7 @@ struct pd_config {
 
 	/* From the command line only. */
 	char config_file[PATH_MAX];
+	int config_read;	/* the file existed and was read */
 	int daemonize;
 	char pid_file[PATH_MAX];	/* "" for none */
 	int check_only;		/* --check-config: parse, report, exit */
@@ -52,10 +54,12 @@ struct pd_config {
 int pd_config_parse(int argc, char **argv, struct pd_config *cfg);
 
 /*
- * The configuration in effect, from any thread, without a lock: a reload
- * publishes a new copy and leaves the old ones in place until
- * pd_config_release(), so a pointer read here stays valid; read it again
- * (once per request, say) to see a reload.
+ * The configuration in effect, from any thread: the calling thread's own
+ * copy, brought up to date here when a reload published a new one (a
+ * lock taken only then). The pointer stays valid for the thread's life
+ * and what it points to changes only in this thread's next call: call it
+ * again (once per request, say) to see a reload. Reloads keep no old
+ * copies: memory stays the same however many there are.
  */
 const struct pd_config *pd_config_current(void);
 
@@ -64,9 +68,6 @@ const struct pd_config *pd_config_current(void);
  * settings; on an error the configuration stays as it was. 0 or -errno.
  */
 int pd_config_reload(void);
-
-/* Frees every copy: only once nothing reads the configuration any more. */
-void pd_config_release(void);
 
 /*
  * --daemon: forks; the parent waits for pd_daemon_ready() (exit 0) or the
@@ -112,6 +113,29 @@ struct pd_listener {
 /* The retrieval service's sockets: fills up to max of out, returns how many. */
 unsigned pd_http_listeners(const struct pd_http *h, struct pd_listener *out,
 			   unsigned max);
+
+struct pd_netif;
+
+/*
+ * The address to advertise for a Probe of family on interface ifindex
+ * (prefer, when it is accepted, else the first of that interface's
+ * addresses in nifs that a listener accepts) with the accepting port in
+ * *port; NULL when no listener accepts any (advertise nothing).
+ */
+const struct pd_netif *pd_advertised(const struct pd_listener *l, unsigned nl,
+				     const struct pd_netif *nifs, unsigned n,
+				     int family, unsigned ifindex,
+				     const struct pd_netif *prefer, unsigned *port);
+
+/*
+ * The state file peerdist status reads (state.c; format in peerdistd(8)):
+ * pd_state_init() once the retrieval service listens, pd_state_write()
+ * whenever the interfaces change (from one thread at a time),
+ * pd_state_remove() on a clean exit. 0, or -1 and logged.
+ */
+int pd_state_init(const struct pd_config *cfg, const struct pd_http *http);
+int pd_state_write(const struct pd_netif *nifs, unsigned n);
+void pd_state_remove(void);
 
 /* Discovery (discovery.c): answers Probes for what the store holds,
  * advertising the retrieval service's listeners. */
