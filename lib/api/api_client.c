@@ -394,6 +394,8 @@ PD_EXPORT DWORD WINAPI PeerDistClientFlushContent(PEERDIST_INSTANCE_HANDLE hPeer
 	if (!inst)
 		return ERROR_INVALID_HANDLE;
 	err = inst->store->ops->flush_tag(inst->store, pContentTag->Data);
+	if (err == -ENOENT)
+		err = 0;	/* nothing had the tag: flushed, as on Windows */
 	pd_complete_now(lpOverlapped, pd_errno_to_win32(err), 0, hCompletionPort,
 			ulCompletionKey);
 	pd_handle_put(&inst->obj);

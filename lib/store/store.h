@@ -66,8 +66,20 @@ struct pd_store_ops {
 		      size_t identlen, unsigned version, uint8_t **ci, size_t *len);
 	int (*unpublish)(struct pd_store *s, uid_t uid, const void *ident,
 			 size_t identlen);
+	/*
+	 * keep makes a publication of uid last after the process that made
+	 * it exits, until it is unpublished (what the peerdist CLI publishes);
+	 * list_kept calls fn with the identifier of each such publication of
+	 * uid (and stops at fn's first non-zero return, which it returns).
+	 */
+	int (*keep)(struct pd_store *s, uid_t uid, const void *ident,
+		    size_t identlen);
+	int (*list_kept)(struct pd_store *s, uid_t uid,
+			 int (*fn)(const void *ident, size_t identlen, void *arg),
+			 void *arg);
 	int (*tag_segment)(struct pd_store *s, const uint8_t tag[16],
 			   const uint8_t *id, unsigned idlen);
+	/* -ENOENT when no segment has the tag. */
 	int (*flush_tag)(struct pd_store *s, const uint8_t tag[16]);
 	/*
 	 * Optional: one descriptor over the whole content, read at the
@@ -85,6 +97,8 @@ struct pd_store_ops {
 	int (*drain_wait)(struct pd_store *s);
 	int (*stats)(struct pd_store *s, struct pd_store_stats *st);
 	int (*set_max_bytes)(struct pd_store *s, uint64_t max);
+	/* Optional: drops every cached segment (publications stay). */
+	int (*clear)(struct pd_store *s);
 	void (*close)(struct pd_store *s);
 };
 
@@ -106,6 +120,8 @@ static inline int pd_store_put_block(struct pd_store *s, const uint8_t *id,
  * $XDG_CACHE_HOME/peerdist or ~/.cache/peerdist).
  */
 int pd_store_open(struct pd_store **out);
+/* The cache directory pd_store_open uses (in buf, or a constant). */
+const char *pd_store_cache_dir(char *buf, size_t len);
 
 int pd_store_user_open(const char *dir, struct pd_store **out);
 

@@ -439,6 +439,27 @@ static int kernel_unpublish(struct pd_store *s, uid_t uid, const void *ident,
 	return pd_store_meta_unpublish(meta, uid, ident, identlen);
 }
 
+static int kernel_keep(struct pd_store *s, uid_t uid, const void *ident,
+		       size_t identlen)
+{
+	struct pd_store_meta *meta = to_kernel(s)->meta;
+
+	if (!meta)
+		return -EOPNOTSUPP;	/* a server session: no cache directory */
+	return pd_store_meta_keep(meta, uid, ident, identlen);
+}
+
+static int kernel_list_kept(struct pd_store *s, uid_t uid,
+			    int (*fn)(const void *ident, size_t identlen, void *arg),
+			    void *arg)
+{
+	struct pd_store_meta *meta = to_kernel(s)->meta;
+
+	if (!meta)
+		return -EOPNOTSUPP;	/* a server session: no cache directory */
+	return pd_store_meta_list_kept(meta, uid, fn, arg);
+}
+
 static int kernel_tag_segment(struct pd_store *s, const uint8_t tag[16],
 			      const uint8_t *id, unsigned idlen)
 {
@@ -588,6 +609,8 @@ static const struct pd_store_ops kernel_ops = {
 	.publish = kernel_publish,
 	.lookup = kernel_lookup,
 	.unpublish = kernel_unpublish,
+	.keep = kernel_keep,
+	.list_kept = kernel_list_kept,
 	.tag_segment = kernel_tag_segment,
 	.flush_tag = kernel_flush_tag,
 	.wait_fd = kernel_wait_fd,

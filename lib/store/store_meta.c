@@ -3,7 +3,8 @@
  * Publications and tags in the cache directory: publications/<uid>/<hash
  * of the identifier>.{v1,v2,owner} and tags/<tag>/<segment id>, all names
  * in hex. The V1 file commits a publication; the owner file holds the
- * publishing process's pid.
+ * publishing process's pid; a .kept file (the identifier itself, for
+ * listing) makes it last beyond that process.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -91,15 +92,28 @@ static int owner_alive(struct pd_store_meta *m, const char *owner_path)
 	return pid > 0 && (kill(pid, 0) == 0 || errno == EPERM);
 }
 
+/* Whether a publication still stands: kept, or its publisher is alive. */
+static int publisher_present(struct pd_store_meta *m, uid_t uid,
+			     const void *ident, size_t identlen)
+{
+	char path[PATH_MAX];
+
+	pub_path(uid, ident, identlen, ".kept", path);
+	if (faccessat(m->dirfd, path, F_OK, 0) == 0)
+		return 1;
+	pub_path(uid, ident, identlen, ".owner", path);
+	return owner_alive(m, path);
+}
+
 int pd_store_meta_unpublish(struct pd_store_meta *m, uid_t uid,
 			    const void *ident, size_t identlen)
 {
-	static const char *const exts[] = { ".v1", ".v2", ".owner" };
+	static const char *const exts[] = { ".v1", ".v2", ".owner", ".kept" };
 	char path[PATH_MAX];
 	int found = 0;
 	size_t i;
 
-	for (i = 0; i < 3; i++) {
+	for (i = 0; i < sizeof(exts) / sizeof(exts[0]); i++) {
 		pub_path(uid, ident, identlen, exts[i], path);
 		found |= !unlinkat(m->dirfd, path, 0) && i == 0;
 	}
@@ -121,7 +135,7 @@ int pd_store_meta_publish(struct pd_store_meta *m, uid_t uid, const void *ident,
 	for (tries = 0; tries < 2; tries++) {
 		pub_path(uid, ident, identlen, ".v1", path);
 		if (faccessat(m->dirfd, path, F_OK, 0) == 0) {
-			if (owner_alive(m, owner))
+			if (publisher_present(m, uid, ident, identlen))
 				return -EEXIST;
 			pd_store_meta_unpublish(m, uid, ident, identlen);
 		}
@@ -145,17 +159,60 @@ int pd_store_meta_lookup(struct pd_store_meta *m, uid_t uid, const void *ident,
 			 size_t identlen, unsigned version, uint8_t **ci,
 			 size_t *len)
 {
-	char path[PATH_MAX], owner[PATH_MAX];
+	char path[PATH_MAX];
 
-	pub_path(uid, ident, identlen, ".owner", owner);
 	pub_path(uid, ident, identlen, version == 2 ? ".v2" : ".v1", path);
 	if (faccessat(m->dirfd, path, F_OK, 0))
 		return -ENOENT;
-	if (!owner_alive(m, owner)) {
+	if (!publisher_present(m, uid, ident, identlen)) {
 		pd_store_meta_unpublish(m, uid, ident, identlen);
 		return -ENOENT;
 	}
 	return pd_cache_read_file(m->dirfd, path, ci, len);
+}
+
+int pd_store_meta_keep(struct pd_store_meta *m, uid_t uid, const void *ident,
+		       size_t identlen)
+{
+	char path[PATH_MAX];
+
+	pub_path(uid, ident, identlen, ".v1", path);
+	if (faccessat(m->dirfd, path, F_OK, 0))
+		return -ENOENT;
+	pub_path(uid, ident, identlen, ".kept", path);
+	return pd_cache_create_file(m->dirfd, path, ident, identlen, 1);
+}
+
+int pd_store_meta_list_kept(struct pd_store_meta *m, uid_t uid,
+			    int (*fn)(const void *ident, size_t identlen, void *arg),
+			    void *arg)
+{
+	char path[PATH_MAX];
+	struct dirent *e;
+	uint8_t *ident;
+	size_t len, n;
+	int fd, ret = 0;
+	DIR *dir;
+
+	snprintf(path, sizeof(path), "publications/%u", (unsigned)uid);
+	fd = openat(m->dirfd, path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return errno == ENOENT ? 0 : -errno;
+	dir = fdopendir(fd);
+	if (!dir) {
+		close(fd);
+		return -errno;
+	}
+	while (!ret && (e = readdir(dir))) {
+		n = strlen(e->d_name);
+		if (n < 5 || strcmp(e->d_name + n - 5, ".kept") ||
+		    pd_cache_read_file(dirfd(dir), e->d_name, &ident, &len))
+			continue;
+		ret = fn(ident, len, arg);
+		free(ident);
+	}
+	closedir(dir);
+	return ret;
 }
 
 /* ---- tags ---- */
@@ -203,7 +260,7 @@ int pd_store_meta_flush_tag(struct pd_store_meta *m, const uint8_t tag[16],
 	tag_path(tag, NULL, path);
 	fd = openat(m->dirfd, path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0)
-		return errno == ENOENT ? 0 : -errno;
+		return -errno;	/* -ENOENT: no segment has this tag */
 	dir = fdopendir(fd);
 	if (!dir) {
 		close(fd);

@@ -610,6 +610,17 @@ static int user_set_max_bytes(struct pd_store *s, uint64_t max)
 	return 0;
 }
 
+/* Everything goes, as Windows' Clear-BCCache; the counters stay. */
+static int user_clear(struct pd_store *s)
+{
+	struct user_store *u = to_user(s);
+
+	pthread_mutex_lock(&u->lock);
+	evict_to(u, 0);
+	pthread_mutex_unlock(&u->lock);
+	return 0;
+}
+
 /* ---- publications and tags: the cache directory's records ---- */
 
 static int user_publish(struct pd_store *s, uid_t uid, const void *ident,
@@ -632,6 +643,19 @@ static int user_unpublish(struct pd_store *s, uid_t uid, const void *ident,
 			  size_t identlen)
 {
 	return pd_store_meta_unpublish(to_user(s)->meta, uid, ident, identlen);
+}
+
+static int user_keep(struct pd_store *s, uid_t uid, const void *ident,
+		     size_t identlen)
+{
+	return pd_store_meta_keep(to_user(s)->meta, uid, ident, identlen);
+}
+
+static int user_list_kept(struct pd_store *s, uid_t uid,
+			  int (*fn)(const void *ident, size_t identlen, void *arg),
+			  void *arg)
+{
+	return pd_store_meta_list_kept(to_user(s)->meta, uid, fn, arg);
 }
 
 static int user_tag_segment(struct pd_store *s, const uint8_t tag[16],
@@ -720,12 +744,15 @@ static const struct pd_store_ops user_ops = {
 	.publish = user_publish,
 	.lookup = user_lookup,
 	.unpublish = user_unpublish,
+	.keep = user_keep,
+	.list_kept = user_list_kept,
 	.tag_segment = user_tag_segment,
 	.flush_tag = user_flush_tag,
 	.wait_fd = user_wait_fd,
 	.drain_wait = user_drain_wait,
 	.stats = user_stats,
 	.set_max_bytes = user_set_max_bytes,
+	.clear = user_clear,
 	.close = user_close,
 };
 

@@ -145,7 +145,7 @@ int cmd_info(int argc, char **argv)
 	struct pd_ci *ci;
 	int c;
 
-	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'j':
 			a.json = 1;
@@ -157,7 +157,7 @@ int cmd_info(int argc, char **argv)
 			fputs(info_help, stdout);
 			return EXIT_OK;
 		default:
-			return EXIT_USAGE;
+			return option_error("info", argv, c);
 		}
 	}
 	if (optind != argc - 1)

@@ -184,6 +184,7 @@ static struct {
 	char config_file[PATH_MAX];
 	int explicit_config;	/* so a missing file is an error */
 	int daemonize;
+	int check_only;
 	char pid_file[PATH_MAX];
 	char cache_dir[PATH_MAX];
 } cmdline = { .config_file = PD_CONFIG_DEFAULT_FILE };
@@ -212,6 +213,7 @@ static void set_defaults(struct pd_config *cfg)
 	cfg->upload_timeout_ms = 15000;
 	strcpy(cfg->config_file, cmdline.config_file);
 	cfg->daemonize = cmdline.daemonize;
+	cfg->check_only = cmdline.check_only;
 	strcpy(cfg->pid_file, cmdline.pid_file);
 }
 
@@ -401,7 +403,7 @@ static const char help[] =
 	"usage: peerdistd [--config FILE] [--listen ADDR] [--port N] [--cache-dir DIR]\n"
 	"                 [--interfaces LIST] [--no-discovery]\n"
 	"                 [--log-level LEVEL] [--verbose] [--foreground]\n"
-	"                 [--daemon [--pid-file FILE]]\n\n"
+	"                 [--daemon [--pid-file FILE]] [--check-config] [--version]\n\n"
 	"The peerdist service: answers discovery (MS-PCCRD) for what the local\n"
 	"store holds and serves its blocks (MS-PCCRR) until SIGTERM or SIGINT;\n"
 	"SIGHUP reloads the configuration file. Options override the file (see\n"
@@ -417,7 +419,10 @@ static const char help[] =
 	"  --verbose          the same as --log-level debug\n"
 	"  -f, --foreground   stay in the foreground, log on stderr (default)\n"
 	"  -d, --daemon       run in the background, log to syslog\n"
-	"  --pid-file FILE    with --daemon: write the daemon's pid there\n";
+	"  --pid-file FILE    with --daemon: write the daemon's pid there (locked:\n"
+	"                     a second daemon with the same file is refused)\n"
+	"  --check-config     check the configuration file and options, then exit\n"
+	"  --version          the version, then exit\n";
 
 /* For what the daemon reads after its chdir("/"): relative to where we
  * started. 0 or -errno. */
@@ -466,6 +471,9 @@ static int parse_option(int c, const char *arg)
 		return 0;
 	case 'P':
 		return absolute(arg, cmdline.pid_file, sizeof(cmdline.pid_file));
+	case 'K':
+		cmdline.check_only = 1;
+		return 0;
 	}
 	return -EINVAL;
 }
@@ -484,6 +492,8 @@ int pd_config_parse(int argc, char **argv, struct pd_config *cfg)
 		{ "foreground", no_argument, NULL, 'f' },
 		{ "daemon", no_argument, NULL, 'd' },
 		{ "pid-file", required_argument, NULL, 'P' },
+		{ "check-config", no_argument, NULL, 'K' },
+		{ "version", no_argument, NULL, 'V' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
 	};
@@ -492,6 +502,10 @@ int pd_config_parse(int argc, char **argv, struct pd_config *cfg)
 	while ((c = getopt_long(argc, argv, "fdh", longopts, NULL)) != -1) {
 		if (c == 'h') {
 			fputs(help, stdout);
+			return PD_CONFIG_HELP_SHOWN;
+		}
+		if (c == 'V') {
+			printf("peerdistd %s\n", PD_PACKAGE_VERSION);
 			return PD_CONFIG_HELP_SHOWN;
 		}
 		if (parse_option(c, optarg))

@@ -39,6 +39,7 @@ struct pd_config {
 	char config_file[PATH_MAX];
 	int daemonize;
 	char pid_file[PATH_MAX];	/* "" for none */
+	int check_only;		/* --check-config: parse, report, exit */
 };
 
 /*
@@ -70,11 +71,12 @@ void pd_config_release(void);
 /*
  * --daemon: forks; the parent waits for pd_daemon_ready() (exit 0) or the
  * daemon's end (exit 1). In the daemon: a new session, cwd /, the pid file
- * written; 0, or -1 and logged.
+ * written and locked (-1 when another daemon holds it); 0, or -1 and logged.
  */
 int pd_daemon_start(const char *pid_file);
 
-/* Start-up done: logging to syslog only, stdio to /dev/null, parent let go. */
+/* Start-up done: logging to syslog only, stdio to /dev/null, parent let go
+ * (without a syslog socket: logging on stderr, left open). */
 void pd_daemon_ready(void);
 
 /* Removes the pid file on the way out. */
