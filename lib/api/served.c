@@ -191,6 +191,9 @@ static void run_job(struct pd_served *s, struct entry *e)
 		e->len[v[i] - 1] = len;
 		pthread_mutex_unlock(&s->lock);
 		publish(s, e->key, e->ci, e->len, i == 1);
+		/* made once: a restarted server finds it (not hashed again) */
+		if (i == 1 && s->store->ops->keep)
+			s->store->ops->keep(s->store, geteuid(), e->key, strlen(e->key));
 		pthread_mutex_lock(&s->lock);
 	}
 	if (err)
