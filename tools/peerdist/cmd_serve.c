@@ -374,7 +374,7 @@ static int parse_args(int argc, char **argv, struct server *srv, const char **li
 	uint64_t v;
 	int c;
 
-	while ((c = getopt_long(argc, argv, "l:p:u:h", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":l:p:u:h", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'l': *listen_addr = optarg; break;
 		case 'p':
@@ -390,7 +390,7 @@ static int parse_args(int argc, char **argv, struct server *srv, const char **li
 		case 'c': so->cache_dir = optarg; break;
 		case 's': *secret_file = optarg; break;
 		case 'h': fputs(serve_help, stdout); return -EXIT_OK - 1;
-		default: return usage_error("serve", "unknown option");
+		default: return option_error("serve", argv, c);
 		}
 	}
 	if ((optind == argc) == !srv->upstream || argc - optind > 1)
