@@ -10,9 +10,11 @@
 #include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <unistd.h>
 
 #include "keys.h"
@@ -143,41 +145,62 @@ static int unchanged(int fd, const struct stat *was)
 	       now.st_mtim.tv_nsec == was->st_mtim.tv_nsec;
 }
 
-/* Runs one job with the lock dropped; the entry stays MAKING meanwhile. */
+/*
+ * Publishes what is made so far (a version not made yet is empty, which
+ * lookup reads as "in progress"), so other processes answer with it too;
+ * replace drops this process's earlier, partial publication first.
+ */
+static void publish(struct pd_served *s, const char *key, uint8_t *const ci[2],
+		    const size_t len[2], bool replace)
+{
+	static const uint8_t none[1];
+
+	if (replace)
+		s->store->ops->unpublish(s->store, geteuid(), key, strlen(key));
+	/* another process may have published it first: that one is as good */
+	s->store->ops->publish(s->store, geteuid(), key, strlen(key),
+			       ci[0] ? ci[0] : none, len[0], ci[1] ? ci[1] : none, len[1]);
+}
+
+/*
+ * Runs one job with the lock dropped. The entry stays MAKING (never
+ * evicted) until both versions are made and published, so the pieces it
+ * holds can be published without the lock.
+ */
 static void run_job(struct pd_served *s, struct entry *e)
 {
 	unsigned v[2] = { e->first, 3 - e->first }, i;
-	uint8_t *ci[2] = { NULL, NULL };
-	size_t len[2] = { 0, 0 };
-	int fd = e->fd, err = 0;
-	char *key = strdup(e->key);
+	int fd = e->fd, err = e->key ? 0 : -ENOMEM;
 	struct stat st = e->st;
+	uint8_t *ci;
+	size_t len;
 
 	e->fd = -1;
 	e->state = ENTRY_MAKING;
-	for (i = 0; i < 2 && !err && key; i++) {
+	for (i = 0; i < 2 && !err; i++) {
 		pthread_mutex_unlock(&s->lock);
-		err = make_version(s, fd, v[i], &ci[v[i] - 1], &len[v[i] - 1]);
-		if (!err && !unchanged(fd, &st))
+		err = make_version(s, fd, v[i], &ci, &len);
+		if (!err && !unchanged(fd, &st)) {
+			free(ci);
 			err = -ESTALE;
-		pthread_mutex_lock(&s->lock);
-		if (!err) {
-			e->ci[v[i] - 1] = ci[v[i] - 1];
-			e->len[v[i] - 1] = len[v[i] - 1];
 		}
-	}
-	if (err || !key) {
-		entry_clear(e);
-	} else {
-		e->state = ENTRY_DONE;
+		pthread_mutex_lock(&s->lock);
+		if (err)
+			break;
+		e->ci[v[i] - 1] = ci;
+		e->len[v[i] - 1] = len;
 		pthread_mutex_unlock(&s->lock);
-		/* another process may have published it first: that one is as good */
-		s->store->ops->publish(s->store, geteuid(), key, strlen(key),
-				       ci[0], len[0], ci[1], len[1]);
+		publish(s, e->key, e->ci, e->len, i == 1);
+		/* made once: a restarted server finds it (not hashed again) */
+		if (i == 1 && s->store->ops->keep)
+			s->store->ops->keep(s->store, geteuid(), e->key, strlen(e->key));
 		pthread_mutex_lock(&s->lock);
 	}
-	free(key);
-	close(fd);
+	if (err)
+		entry_clear(e);
+	else
+		e->state = ENTRY_DONE;
+	close(fd);		/* and with it the lock other processes see */
 }
 
 static void *worker(void *arg)
@@ -305,7 +328,13 @@ int pd_served_lookup(struct pd_served *s, const char *key, unsigned version,
 	pthread_mutex_unlock(&s->lock);
 	/* one read of the publication another process made */
 	err = s->store->ops->lookup(s->store, geteuid(), key, strlen(key), version, ci, len);
-	return err ? -ENOENT : 0;
+	if (err)
+		return -ENOENT;
+	if (!*len) {		/* that version is still being made there */
+		free(*ci);
+		return -EINPROGRESS;
+	}
+	return 0;
 }
 
 /* The worker takes no signals: they stay with the server's own threads
@@ -342,6 +371,13 @@ int pd_served_start(struct pd_served *s, const char *key, int fd, unsigned versi
 	e->fd = fcntl(fd, F_DUPFD_CLOEXEC, 0);
 	if (!e->key || e->fd < 0 || fstat(e->fd, &e->st)) {
 		err = e->key ? -errno : -ENOMEM;
+		entry_clear(e);
+		goto unlock;
+	}
+	/* Another process (an nginx worker) hashing the same file holds this
+	 * lock until it has published: nobody hashes a file twice at once. */
+	if (flock(e->fd, LOCK_EX | LOCK_NB)) {
+		err = errno == EWOULDBLOCK ? -EINPROGRESS : -errno;
 		entry_clear(e);
 		goto unlock;
 	}

@@ -46,7 +46,8 @@ int pd_served_lookup(struct pd_served *s, const char *key, unsigned version,
  * Starts making both versions of key's content information from fd (the
  * entity's bytes, read from offset 0; a duplicate is kept, the caller still
  * closes fd), version first. Returns at once: 0 queued, -EALREADY when it
- * is queued or made already, -EBUSY when the queue is full.
+ * is queued or made already, -EINPROGRESS when another process is making
+ * it (it holds an flock on the file), -EBUSY when the queue is full.
  */
 int pd_served_start(struct pd_served *s, const char *key, int fd, unsigned version);
 

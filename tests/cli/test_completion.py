@@ -26,7 +26,7 @@ def complete(line, func="_peerdist"):
 
 
 check(complete("peerdist ") == sorted("hash info verify secret publish unpublish status "
-                                      "cache flush --help --version".split()), "commands")
+                                      "cache flush serve --help --version".split()), "commands")
 check(complete("peerdist ca") == ["cache"], "a command's prefix")
 check(complete("peerdist cache --") == ["--clear", "--help", "--json", "--max-bytes"],
       complete("peerdist cache --"))
@@ -35,6 +35,7 @@ check("--force" in complete("peerdist secret --"), "secret --force")
 check(complete("peerdist secret ") == ["export", "import", "kernel"], "secret subcommands")
 check(complete("peerdist hash --hash sha") == ["sha256", "sha384", "sha512"], "--hash")
 check(complete("peerdist publish --l") == ["--list"], "publish --list")
+check(complete("peerdist serve --u") == ["--upstream"], "serve --upstream")
 check("--check-config" in complete("peerdistd --", "_peerdistd"), "peerdistd options")
 check(complete("peerdistd --log-level d", "_peerdistd") == ["debug"], "--log-level")
 print("ok")

@@ -28,6 +28,7 @@ _peerdist_options()
 	unpublish|flush) echo "-h --help" ;;
 	status) echo "--json --state-file -h --help" ;;
 	cache) echo "--json --max-bytes --clear -h --help" ;;
+	serve) echo "-l --listen -p --port -u --upstream --min-size --cache-dir --secret-file -h --help" ;;
 	esac
 }
 
@@ -35,7 +36,7 @@ _peerdist()
 {
 	local cur prev cmd words cword
 	_init_completion || return
-	local commands="hash info verify secret publish unpublish status cache flush"
+	local commands="hash info verify secret publish unpublish status cache flush serve"
 
 	if [[ $cword -eq 1 ]]; then
 		COMPREPLY=($(compgen -W "$commands --help --version" -- "$cur"))
@@ -46,13 +47,16 @@ _peerdist()
 	-o|--output|--secret-file|--passphrase-file|--state-file)
 		_filedir
 		return ;;
+	--cache-dir)
+		_filedir -d
+		return ;;
 	--hash)
 		COMPREPLY=($(compgen -W "sha256 sha384 sha512" -- "$cur"))
 		return ;;
 	--max-bytes)
 		COMPREPLY=($(compgen -W "default 5% 10%" -- "$cur"))
 		return ;;
-	--offset|--length|--threads)
+	--offset|--length|--threads|--listen|-l|--port|-p|--upstream|-u|--min-size)
 		return ;;
 	esac
 	if [[ $cur == -* ]]; then
