@@ -29,6 +29,7 @@ class Host:
                         PEERDIST_SECRET_FILE=os.path.join(self.dir, "secret"),
                         PEERDIST_DISCOVERY="on", PEERDIST_BACKEND="user")
         self.daemon, self.log = None, []
+        self.logged = threading.Condition()	# notified at every log line
 
     def serve(self):
         """Starts peerdistd; returns when it answers discovery."""
@@ -38,7 +39,9 @@ class Host:
 
         def reader():
             for line in self.daemon.stderr:
-                self.log.append(line)
+                with self.logged:
+                    self.log.append(line)
+                    self.logged.notify_all()
                 if "discovery on" in line:
                     ready.set()
         threading.Thread(target=reader, daemon=True).start()
@@ -52,6 +55,12 @@ class Host:
         """Requests answered with a block (a MSG_BLK carrying data)."""
         return sum(1 for l in self.log if " -> " in l and
                    int(l.split(" -> ")[1].split()[0]) > 1024)
+
+    def wait_served_more(self, than, timeout):
+        """Returns as soon as the log shows more than `than` blocks served
+        (True), or after timeout seconds (False)."""
+        with self.logged:
+            return self.logged.wait_for(lambda: self.blocks_served() > than, timeout)
 
     def publish(self, path, ci, version=1):
         """Content information version 1 the way a Windows program makes
