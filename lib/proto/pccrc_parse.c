@@ -72,72 +72,79 @@ static int check_range(struct parse *p, const struct pd_ci *ci)
 	return 0;
 }
 
-static int parse_v1(struct parse *p, struct pd_ci **out)
+struct v1_header {
+	uint32_t alg, first, last, nseg;
+	unsigned h;		/* the algorithm's hash length */
+};
+
+/* The header: hash algorithm, byte range, segment count. */
+static int read_v1_header(struct parse *p, struct v1_header *hd)
 {
 	struct pd_rd *rd = &p->rd;
-	uint32_t alg, first, last, nseg, i, *nblocks;
-	unsigned h;
-	struct pd_ci *ci;
-	size_t desc_at;
-	int err = 0;
 
 	pd_rd_le16(rd);
-	alg = pd_rd_le32(rd);
-	first = pd_rd_le32(rd);
-	last = pd_rd_le32(rd);
-	nseg = pd_rd_le32(rd);
+	hd->alg = pd_rd_le32(rd);
+	hd->first = pd_rd_le32(rd);
+	hd->last = pd_rd_le32(rd);
+	hd->nseg = pd_rd_le32(rd);
 	if (rd->overrun)
 		return fail(p, PD_CI_E_TRUNCATED);
-	h = pd_hash_len(1, alg);
-	if (!h) {
+	hd->h = pd_hash_len(1, hd->alg);
+	if (!hd->h) {
 		rd->pos = 2;
 		return fail(p, PD_CI_E_HASH_ALGO);
 	}
 	/* Each segment needs a description and a block count at least. */
-	if (nseg > pd_rd_left(rd) / (V1_SEGDESC_FIXED + 2 * h + 4))
+	if (hd->nseg > pd_rd_left(rd) / (V1_SEGDESC_FIXED + 2 * hd->h + 4))
 		return fail(p, PD_CI_E_TRUNCATED);
-	if (!nseg) {
-		if (first || last)
-			return fail(p, PD_CI_E_RANGE);
-		if (pd_rd_left(rd))
-			return fail(p, PD_CI_E_TRAILING);
-		*out = pd_ci_alloc(1, alg, 0, NULL);
-		return *out ? 0 : fail(p, PD_CI_E_NOMEM);
-	}
+	return 0;
+}
 
-	/* First pass: block counts, to size the object in one allocation. */
-	nblocks = calloc(nseg, sizeof(*nblocks));
+/*
+ * First pass, over the block lists after the descriptions: their counts,
+ * to size the object in one allocation. Leaves rd at the descriptions.
+ */
+static int alloc_v1(struct parse *p, const struct v1_header *hd, struct pd_ci **out)
+{
+	struct pd_rd *rd = &p->rd;
+	size_t desc_at = rd->pos;
+	uint32_t *nblocks, i;
+	int err = 0;
+
+	nblocks = calloc(hd->nseg, sizeof(*nblocks));
 	if (!nblocks)
 		return fail(p, PD_CI_E_NOMEM);
-	desc_at = rd->pos;
-	rd->pos += (size_t)nseg * (V1_SEGDESC_FIXED + 2 * h);
-	for (i = 0; i < nseg; i++) {
+	rd->pos += (size_t)hd->nseg * (V1_SEGDESC_FIXED + 2 * hd->h);
+	for (i = 0; i < hd->nseg && !err; i++) {
 		p->segment = i;
 		nblocks[i] = pd_rd_le32(rd);
 		if (nblocks[i] > PD_BLOCKS_PER_SEGMENT)
 			err = PD_CI_E_BLOCK_COUNT;
-		else if (rd->overrun || (size_t)nblocks[i] * h > pd_rd_left(rd))
+		else if (rd->overrun || (size_t)nblocks[i] * hd->h > pd_rd_left(rd))
 			err = PD_CI_E_TRUNCATED;
-		if (err) {
-			free(nblocks);
-			return fail(p, err);
-		}
-		rd->pos += (size_t)nblocks[i] * h;
+		else
+			rd->pos += (size_t)nblocks[i] * hd->h;
 	}
-	if (pd_rd_left(rd)) {
-		free(nblocks);
-		return fail(p, PD_CI_E_TRAILING);
-	}
-	ci = pd_ci_alloc(1, alg, nseg, nblocks);
+	if (!err && pd_rd_left(rd))
+		err = PD_CI_E_TRAILING;
+	*out = err ? NULL : pd_ci_alloc(1, hd->alg, hd->nseg, nblocks);
 	free(nblocks);
-	if (!ci)
+	if (err)
+		return fail(p, err);
+	if (!*out)
 		return fail(p, PD_CI_E_NOMEM);
-	ci->offset_in_first = first;
-	ci->read_in_last = last;
-
-	/* Second pass: the descriptions, then each segment's block hashes. */
 	rd->pos = desc_at;
-	for (i = 0; i < nseg; i++) {
+	return 0;
+}
+
+/* Second pass: the segment descriptions, each checked. */
+static int read_v1_descriptions(struct parse *p, struct pd_ci *ci, unsigned h)
+{
+	struct pd_rd *rd = &p->rd;
+	uint32_t i;
+	int err;
+
+	for (i = 0; i < ci->nsegments; i++) {
 		struct pd_ci_segment *seg = &ci->segments[i];
 		size_t at = rd->pos;
 
@@ -149,10 +156,20 @@ static int parse_v1(struct parse *p, struct pd_ci **out)
 		pd_rd_copy(rd, seg->kp, h);
 		err = check_v1_segment(p, ci, seg, at);
 		if (err)
-			goto free_ci;
+			return err;
 		rd->pos = at + V1_SEGDESC_FIXED + 2 * h;
 	}
-	for (i = 0; i < nseg; i++) {
+	return 0;
+}
+
+/* Third pass: each segment's block hashes, which must give its HoD. */
+static int read_v1_block_hashes(struct parse *p, struct pd_ci *ci, uint32_t alg,
+				unsigned h)
+{
+	struct pd_rd *rd = &p->rd;
+	uint32_t i;
+
+	for (i = 0; i < ci->nsegments; i++) {
 		struct pd_ci_segment *seg = &ci->segments[i];
 		uint8_t hod[PD_HASH_MAX];
 		size_t at = rd->pos;
@@ -161,30 +178,53 @@ static int parse_v1(struct parse *p, struct pd_ci **out)
 		pd_rd_le32(rd);
 		if (seg->nblocks != (seg->size + PD_BLOCK_SIZE - 1) / PD_BLOCK_SIZE) {
 			rd->pos = at;
-			err = fail(p, PD_CI_E_BLOCK_COUNT);
-			goto free_ci;
+			return fail(p, PD_CI_E_BLOCK_COUNT);
 		}
 		pd_rd_copy(rd, seg->block_hashes, (size_t)seg->nblocks * h);
 		pd_digest(alg, seg->block_hashes, (size_t)seg->nblocks * h, hod);
 		if (!pd_digest_equal(hod, seg->hod, h)) {
 			rd->pos = at;
-			err = fail(p, PD_CI_E_HOD);
-			goto free_ci;
+			return fail(p, PD_CI_E_HOD);
 		}
 	}
-	err = check_range(p, ci);
+	return 0;
+}
+
+static int parse_v1(struct parse *p, struct pd_ci **out)
+{
+	struct v1_header hd;
+	struct pd_ci *ci;
+	int err = read_v1_header(p, &hd);
+
 	if (err)
-		goto free_ci;
+		return err;
+	if (!hd.nseg) {
+		if (hd.first || hd.last)
+			return fail(p, PD_CI_E_RANGE);
+		if (pd_rd_left(&p->rd))
+			return fail(p, PD_CI_E_TRAILING);
+		*out = pd_ci_alloc(1, hd.alg, 0, NULL);
+		return *out ? 0 : fail(p, PD_CI_E_NOMEM);
+	}
+	err = alloc_v1(p, &hd, &ci);
+	if (err)
+		return err;
+	ci->offset_in_first = hd.first;
+	ci->read_in_last = hd.last;
+	err = read_v1_descriptions(p, ci, hd.h);
+	if (!err)
+		err = read_v1_block_hashes(p, ci, hd.alg, hd.h);
+	if (!err)
+		err = check_range(p, ci);
+	if (err) {
+		pd_ci_free(ci);
+		return err;
+	}
 	ci->first_index = ci->segments[0].offset / PD_SEGMENT_SIZE;
 	*out = ci;
 	return 0;
-
-free_ci:
-	pd_ci_free(ci);
-	return err;
 }
 
-/* Counts V2 segments, validating the chunk framing. */
 static int count_v2_segments(struct parse *p, uint32_t *nseg)
 {
 	struct pd_rd *rd = &p->rd;

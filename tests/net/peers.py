@@ -30,6 +30,7 @@ class Host:
                         PEERDIST_DISCOVERY="on", PEERDIST_BACKEND="user")
         self.daemon, self.log = None, []
         self.state_file = os.path.join(self.dir, "run", "peerdistd.json")
+        self.logged = threading.Condition()	# notified at every log line
 
     def serve(self, *args):
         """Starts peerdistd (its own state file; args added); returns when it
@@ -41,7 +42,9 @@ class Host:
 
         def reader():
             for line in self.daemon.stderr:
-                self.log.append(line)
+                with self.logged:
+                    self.log.append(line)
+                    self.logged.notify_all()
                 if "discovery on" in line:
                     ready.set()
         threading.Thread(target=reader, daemon=True).start()
@@ -60,6 +63,12 @@ class Host:
         """Requests answered with a block (a MSG_BLK carrying data)."""
         return sum(1 for l in self.log if " -> " in l and
                    int(l.split(" -> ")[1].split()[0]) > 1024)
+
+    def wait_served_more(self, than, timeout):
+        """Returns as soon as the log shows more than `than` blocks served
+        (True), or after timeout seconds (False)."""
+        with self.logged:
+            return self.logged.wait_for(lambda: self.blocks_served() > than, timeout)
 
     def publish(self, path, ci, version=1):
         """Content information version 1 the way a Windows program makes

@@ -7,7 +7,6 @@ whole content byte-exact, the rest of it from B."""
 import filecmp
 import os
 import subprocess
-import time
 
 from netns import Lan, skip_unless_possible
 from peers import Host, block_count, check, content, workdir
@@ -30,9 +29,7 @@ def main():
         out = open(os.path.join(root, "out-c"), "wb")
         reader = lan.start("c", [os.environ["EXAMPLE_CLIENT"], ci], env=c.env,
                            stdout=out, stderr=subprocess.PIPE, text=True)
-        deadline = time.time() + 60
-        while a.blocks_served() == served_a and time.time() < deadline:
-            time.sleep(0.01)
+        a.wait_served_more(served_a, 60)	# woken by the log line itself
         a.daemon.kill()
         check(a.blocks_served() > served_a, "A served C a block before it was killed")
         check(reader.wait(120) == 0, f"C's read completes ({reader.stderr.read().strip()})")

@@ -482,11 +482,12 @@ static void seglist_blob_discarded(void **state)
 	assert_int_equal(msg.age_units, PD_AGE_NONE);
 }
 
-static void seglist_round_trips(void **state)
+/* A GETSEGLIST with as many segments as allowed, of every id length. */
+static uint8_t seg_ids[PD_PCCRR_MAX_SEGMENTS + 1][32];
+
+static void fill_getseglist(void)
 {
-	static uint8_t ids[PD_PCCRR_MAX_SEGMENTS + 1][32], out[16384];
 	uint32_t i;
-	long n;
 
 	memset(&msg, 0, sizeof(msg));
 	msg.version = PD_PCCRR_VERSION_2;
@@ -494,11 +495,20 @@ static void seglist_round_trips(void **state)
 	msg.crypto = PD_CRYPTO_AES_128;
 	fill_pattern(msg.request_id, 16, 6);
 	for (i = 0; i <= PD_PCCRR_MAX_SEGMENTS; i++) {
-		fill_pattern(ids[i], 32, i);
+		fill_pattern(seg_ids[i], 32, i);
 		msg.segments[i % PD_PCCRR_MAX_SEGMENTS] =
-			(struct pd_segment_ref){ ids[i], 1 + i % 32 };
+			(struct pd_segment_ref){ seg_ids[i], 1 + i % 32 };
 	}
 	msg.nsegments = PD_PCCRR_MAX_SEGMENTS;
+}
+
+static void getseglist_round_trips(void **state)
+{
+	static uint8_t out[16384];
+	uint32_t i;
+	long n;
+
+	fill_getseglist();
 	n = pd_pccrr_encode_request(&msg, out, sizeof(out));
 	assert_true(n > 0);
 	assert_int_equal(pd_pccrr_decode_request(out, n, &back), 0);
@@ -511,7 +521,14 @@ static void seglist_round_trips(void **state)
 	}
 	assert_int_equal(back.blob_len, 0);
 	assert_int_equal(back.age_units, PD_AGE_NONE);
-	/* Over the limits, bad ids, 1.0, a small buffer: refused. */
+}
+
+/* Over the limits, bad ids, 1.0, a small buffer: refused. */
+static void getseglist_encode_refuses(void **state)
+{
+	static uint8_t out[16384];
+
+	fill_getseglist();
 	msg.nsegments = PD_PCCRR_MAX_SEGMENTS + 1;
 	assert_int_equal(pd_pccrr_encode_request(&msg, out, sizeof(out)), -PD_RR_E_SEGMENTS);
 	msg.nsegments = 2;
@@ -524,8 +541,15 @@ static void seglist_round_trips(void **state)
 	assert_int_equal(pd_pccrr_encode_request(&msg, out, sizeof(out)), -PD_RR_E_TYPE);
 	msg.version = PD_PCCRR_VERSION_2;
 	assert_int_equal(pd_pccrr_encode_request(&msg, out, 40), -PD_RR_E_BUFFER);
+}
 
-	/* SEGLIST with 255 ages, the most a blob holds. */
+/* SEGLIST with 255 ages (the most a blob holds), and an empty one. */
+static void seglist_round_trips(void **state)
+{
+	static uint8_t out[16384];
+	uint32_t i;
+	long n;
+
 	memset(&msg, 0, sizeof(msg));
 	msg.version = PD_PCCRR_VERSION_2;
 	msg.type = PD_MSG_SEGLIST;
@@ -554,7 +578,17 @@ static void seglist_round_trips(void **state)
 	assert_int_equal(n, 4 + 16 + 16 + 4 + 4);
 	assert_int_equal(pd_pccrr_decode_response(out, n, &back), 0);
 	assert_int_equal(back.nseg_ranges, 0);
-	/* Ages and ranges that do not fit are refused. */
+}
+
+/* Ages and ranges that do not fit are refused. */
+static void seglist_encode_refuses(void **state)
+{
+	static uint8_t out[16384];
+
+	memset(&msg, 0, sizeof(msg));
+	msg.version = PD_PCCRR_VERSION_2;
+	msg.type = PD_MSG_SEGLIST;
+	fill_pattern(msg.request_id, 16, 7);
 	msg.age_units = PD_AGE_MILLISECONDS + 1;
 	assert_int_equal(pd_pccrr_encode_response(&msg, out, sizeof(out)), -PD_RR_E_BLOB);
 	msg.age_units = PD_AGE_SECONDS;
@@ -573,8 +607,7 @@ static void seglist_round_trips(void **state)
 	msg.nseg_ranges = PD_PCCRR_MAX_SEGMENTS + 1;
 	assert_int_equal(pd_pccrr_encode_response(&msg, out, sizeof(out)), -PD_RR_E_SEGMENT_RANGE);
 	msg.nseg_ranges = 1;
-	assert_true(pd_pccrr_encode_response(&msg, out, sizeof(out)) > 0);
-}
+	assert_true(pd_pccrr_encode_response(&msg, out, sizeof(out)) > 0);}
 
 int main(void)
 {
@@ -591,7 +624,10 @@ int main(void)
 		cmocka_unit_test(seglist_truncated),
 		cmocka_unit_test(seglist_hostile),
 		cmocka_unit_test(seglist_blob_discarded),
+		cmocka_unit_test(getseglist_round_trips),
+		cmocka_unit_test(getseglist_encode_refuses),
 		cmocka_unit_test(seglist_round_trips),
+		cmocka_unit_test(seglist_encode_refuses),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -6,8 +6,10 @@
  * blocks another process adds.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -45,6 +47,33 @@ static void free_content(struct content *c)
 {
 	pd_ci_free(c->ci);
 	free(c->data);
+}
+
+/* Returns once the file system's clock has moved on: a file touched now
+ * gets a later time stamp than any touched before the call. */
+static void next_fs_tick(void)
+{
+	const struct timespec tick = { 0, 1000000 };
+	struct stat before, now;
+	char probe[96];
+	int fd, i;
+
+	snprintf(probe, sizeof(probe), "%s/tick-probe", dir);
+	fd = open(probe, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+	assert_true(fd >= 0);
+	assert_int_equal(futimens(fd, NULL), 0);
+	assert_int_equal(fstat(fd, &before), 0);
+	for (i = 0; i < 10000; i++) {
+		assert_int_equal(futimens(fd, NULL), 0);
+		assert_int_equal(fstat(fd, &now), 0);
+		if (now.st_mtim.tv_sec != before.st_mtim.tv_sec ||
+		    now.st_mtim.tv_nsec != before.st_mtim.tv_nsec)
+			break;
+		nanosleep(&tick, NULL);
+	}
+	close(fd);
+	unlink(probe);
+	assert_true(i < 10000);
 }
 
 static struct pd_store *open_store(void)
@@ -334,7 +363,7 @@ static void lru_eviction_spares_readers(void **state)
 
 	for (i = 0; i < n; i++) {
 		add_segment(s, &c, i, 1);
-		usleep(20000);	/* distinct use times, even with coarse clocks */
+		next_fs_tick();	/* distinct use times, even with coarse clocks */
 	}
 	/* Segment 0 is the oldest; use it (held open) to make it the newest. */
 	pd_segment_desc_from_ci(c.ci, 0, &d0);
@@ -421,15 +450,19 @@ static void concurrent_processes(void **state)
 	free_content(&c);
 }
 
-/* kill -9 a writer at random instants; every block that reads as present
- * must then verify (checked through put's own hash check on re-read). */
+/*
+ * kill -9 a writer at random instants: every block that reads as present
+ * afterwards reads back what was verified, and every block a writer had
+ * finished putting before it was killed is still there.
+ */
 static void crash_safety(void **state)
 {
 	struct content c = make_content(1, 2u << 20, 7);
 	struct pd_segment_desc d;
 	uint32_t b, present = 0;
-	int round;
+	int round, done[2];
 
+	assert_int_equal(pipe(done), 0);
 	srand(12345);
 	for (round = 0; round < 20; round++) {
 		pid_t pid = fork();
@@ -442,13 +475,26 @@ static void crash_safety(void **state)
 				_exit(1);
 			for (;;) {
 				add_segment(s, &c, 0, 1);
+				/* Once: the parent reads it in the first round. */
+				if (done[1] >= 0 && write(done[1], "", 1) != 1)
+					_exit(1);
+				if (done[1] >= 0)
+					close(done[1]);
+				done[1] = -1;
 				s->ops->flush_tag(s, (const uint8_t *)"nothing-tagged!!");
 			}
 		}
-		usleep(rand() % 20000);
+		if (round == 0) {	/* one writer gets to put every block */
+			char byte;
+
+			assert_int_equal(read(done[0], &byte, 1), 1);
+		}
+		usleep(rand() % 20000);	/* a random instant to die at */
 		kill(pid, SIGKILL);
 		waitpid(pid, &status, 0);
 	}
+	close(done[0]);
+	close(done[1]);
 	struct pd_store *s = open_store();
 	pd_segment_desc_from_ci(c.ci, 0, &d);
 	for (b = 0; b < c.ci->segments[0].nblocks; b++) {
@@ -468,12 +514,13 @@ static void crash_safety(void **state)
 			present++;
 		}
 	}
+	/* Later writers wrote the same bytes; no kill took back the first's. */
+	assert_int_equal(present, c.ci->segments[0].nblocks);
 	/* The cache still works after all that. */
 	add_segment(s, &c, 0, 1);
 	assert_block_reads(s, &c, 0, 31);
 	s->ops->close(s);
 	free_content(&c);
-	(void)present;
 }
 
 static void waiters_woken_by_other_process(void **state)
@@ -481,7 +528,7 @@ static void waiters_woken_by_other_process(void **state)
 	struct content c = make_content(1, 100000, 8);
 	struct pd_store *s = open_store();
 	struct pollfd p = { .fd = s->ops->wait_fd(s), .events = POLLIN };
-	pid_t pid;
+	pid_t pid, parent = getpid();
 	int status;
 
 	assert_int_equal(poll(&p, 1, 0), 0);
@@ -489,8 +536,10 @@ static void waiters_woken_by_other_process(void **state)
 	if (pid == 0) {
 		struct pd_store *cs;
 
-		usleep(50000);
-		if (pd_store_user_open(dir, &cs))
+		/* Adds once the parent is blocked in poll(), so that the add
+		 * is what wakes it. */
+		if (!wait_until_blocked(parent, parent) ||
+		    pd_store_user_open(dir, &cs))
 			_exit(1);
 		add_segment(cs, &c, 0, 1);
 		_exit(0);

@@ -7,6 +7,7 @@
  */
 #include <poll.h>
 #include <pthread.h>
+#include <sched.h>
 #include <unistd.h>
 
 #include "testutil.h"
@@ -92,6 +93,7 @@ struct waiter {
 	HANDLE port;
 	int got;
 	DWORD error;
+	_Atomic pid_t tid;	/* set before it waits */
 };
 
 static void *wait_one(void *arg)
@@ -101,6 +103,7 @@ static void *wait_one(void *arg)
 	ULONG_PTR key;
 	DWORD bytes;
 
+	w->tid = gettid();
 	w->got = GetQueuedCompletionStatus(w->port, &bytes, &key, &ov, 10000);
 	w->error = GetLastError();
 	return NULL;
@@ -132,14 +135,17 @@ static void close_wakes_waiters(void **state)
 	HANDLE port = CreateIoCompletionPort(INVALID_HANDLE_VALUE, NULL, 0, 0);
 	struct waiter w = { .port = port };
 	pthread_t t;
+	int i;
 
 	pthread_create(&t, NULL, wait_one, &w);
-	usleep(50000);
+	for (i = 0; !w.tid && i < 10000000; i++)
+		sched_yield();
+	/* Closed while the waiter is blocked in the port: the close wakes it. */
+	assert_true(wait_until_blocked(getpid(), w.tid));
 	assert_true(CloseHandle(port));
 	pthread_join(t, NULL);
 	assert_false(w.got);
-	/* Woken by the close, or started after it: either way not a timeout. */
-	assert_true(w.error == ERROR_ABANDONED_WAIT_0 || w.error == ERROR_INVALID_HANDLE);
+	assert_int_equal(w.error, ERROR_ABANDONED_WAIT_0);
 }
 
 static void events_manual_and_auto(void **state)

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* Small helpers shared by the unit tests: hex, deterministic data. */
+/* Small helpers shared by the unit tests: hex, deterministic data, and
+ * waiting for another thread or process to block. */
 #ifndef PD_TESTUTIL_H
 #define PD_TESTUTIL_H
 
@@ -9,6 +10,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <sys/types.h>
 #include <setjmp.h>
 #include <cmocka.h>
 
@@ -51,6 +54,35 @@ static inline void fill_pattern(uint8_t *buf, size_t len, uint64_t seed)
 		x ^= x >> 27;
 		buf[i] = (x * 0x2545f4914f6cdd1dull) >> 56;
 	}
+}
+
+/*
+ * Waits (10 s at most) until thread tid of process pid is asleep, that is
+ * blocked in a wait: a test orders itself on that event rather than on a
+ * guessed delay. 1 once it is, 0 if it never was (or is gone).
+ */
+static inline int wait_until_blocked(pid_t pid, pid_t tid)
+{
+	const struct timespec tick = { 0, 1000000 };
+	char path[64], buf[512], *state;
+	size_t n;
+	int i;
+
+	snprintf(path, sizeof(path), "/proc/%d/task/%d/stat", (int)pid, (int)tid);
+	for (i = 0; i < 10000; i++) {
+		FILE *f = fopen(path, "re");
+
+		if (!f)
+			return 0;
+		n = fread(buf, 1, sizeof(buf) - 1, f);
+		fclose(f);
+		buf[n] = '\0';
+		state = strrchr(buf, ')');	/* "pid (comm) S ..." */
+		if (state && state[1] == ' ' && state[2] == 'S')
+			return 1;
+		nanosleep(&tick, NULL);
+	}
+	return 0;
 }
 
 #endif
