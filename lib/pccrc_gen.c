@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "chunker.h"
+#include "cpus.h"
 #include "digest.h"
 #include "pccrc_gen.h"
 #include "sha256_mb.h"
@@ -503,13 +504,11 @@ static int gen_file_v2(struct file_job *job, unsigned nthreads)
 
 static unsigned thread_count(const struct pd_gen_opts *opts, uint64_t length)
 {
-	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
-
 	if (length < THREADED_MIN)
 		return 1;
 	if (opts->threads)
 		return opts->threads > 64 ? 64 : opts->threads;
-	return cpus > 0 ? (cpus > 64 ? 64 : cpus) : 1;
+	return pd_usable_cpus(64);
 }
 
 static int gen_stream(int fd, const struct pd_gen_opts *opts,
