@@ -20,10 +20,13 @@
 #include "digest.h"
 #include "pccrc_gen.h"
 #include "sha256_mb.h"
+#include "sha512_mb.h"
 
 #define BATCH_BLOCKS	12			/* a multiple of the 3 SHA-NI lanes */
 #define BATCH_BYTES	(BATCH_BLOCKS * PD_BLOCK_SIZE)
 #define V2_WINDOW	(16u << 20)		/* V2 bytes chunked per round */
+#define V2_STREAM_BYTES	(16 * PD_CHUNK_MAX)	/* V2 bytes the stream path buffers */
+#define V2_BATCH	16			/* segments hashed together */
 #define THREADED_MIN	(8u << 20)		/* smaller files: one thread */
 
 /* What generation accumulates: per block a hash, per V2 segment a size. */
@@ -192,7 +195,7 @@ struct pd_gen *pd_gen_new(const struct pd_gen_opts *opts)
 		return NULL;
 	g->opts = *opts;
 	g->hash_len = opts->version == 1 ? pd_digest_len(opts->hash_alg) : 32;
-	g->buf_cap = opts->version == 1 ? BATCH_BYTES : 2 * PD_CHUNK_MAX;
+	g->buf_cap = opts->version == 1 ? BATCH_BYTES : V2_STREAM_BYTES;
 	g->buf = malloc(g->buf_cap);
 	if (!g->buf) {
 		free(g);
@@ -227,24 +230,42 @@ static int flush_v1(struct pd_gen *g, int final)
 	return 0;
 }
 
+/* Hashes the V2 segments of buf that end at ends[1..n] (ends[0] = 0). */
+static void hash_v2_segments(const uint8_t *buf, const size_t *ends, size_t n,
+			     uint8_t *out)
+{
+	const uint8_t *msgs[V2_BATCH];
+	size_t lens[V2_BATCH], i, k;
+
+	for (i = 0; i < n; i += k) {
+		for (k = 0; k < V2_BATCH && i + k < n; k++) {
+			msgs[k] = buf + ends[i + k];
+			lens[k] = ends[i + k + 1] - ends[i + k];
+		}
+		pd_sha512_many(msgs, lens, k, out + i * 32, 32);
+	}
+}
+
 /* Cuts and hashes V2 segments from the buffer while a cut is decidable. */
 static int flush_v2(struct pd_gen *g, int final)
 {
-	size_t done = 0, cut;
+	size_t ends[V2_STREAM_BYTES / PD_CHUNK_MIN + 2], n = 0, i;
 	int err;
 
-	while (g->buf_len - done >= (final ? 1 : PD_CHUNK_MAX)) {
-		cut = pd_chunk_next(g->buf + done, g->buf_len - done, final);
-		err = out_reserve(&g->out, 1, 32, 1);
-		if (err)
-			return err;
-		pd_digest(PD_HASH_V2_SHA512_TRUNC, g->buf + done, cut,
-			  g->out.hashes + g->out.nblocks * 32);
-		g->out.sizes[g->out.nblocks++] = cut;
-		done += cut;
+	ends[0] = 0;
+	while (g->buf_len - ends[n] >= (final ? 1 : PD_CHUNK_MAX)) {
+		ends[n + 1] = ends[n] + pd_chunk_next(g->buf + ends[n],
+						      g->buf_len - ends[n], final);
+		n++;
 	}
-	memmove(g->buf, g->buf + done, g->buf_len - done);
-	g->buf_len -= done;
+	err = out_reserve(&g->out, n, 32, 1);
+	if (err)
+		return err;
+	hash_v2_segments(g->buf, ends, n, g->out.hashes + g->out.nblocks * 32);
+	for (i = 0; i < n; i++)
+		g->out.sizes[g->out.nblocks++] = ends[i + 1] - ends[i];
+	memmove(g->buf, g->buf + ends[n], g->buf_len - ends[n]);
+	g->buf_len -= ends[n];
 	return 0;
 }
 
@@ -397,9 +418,10 @@ static void *v2_hash_window(void *arg)
 	struct v2_window *w = arg;
 	size_t i;
 
-	while ((i = atomic_fetch_add(&w->next, 1)) < w->nseg)
-		pd_digest(PD_HASH_V2_SHA512_TRUNC, w->buf + w->ends[i],
-			  w->ends[i + 1] - w->ends[i], w->hashes + i * 32);
+	while ((i = atomic_fetch_add(&w->next, V2_BATCH)) < w->nseg)
+		hash_v2_segments(w->buf, w->ends + i,
+				 w->nseg - i < V2_BATCH ? w->nseg - i : V2_BATCH,
+				 w->hashes + i * 32);
 	return NULL;
 }
 
