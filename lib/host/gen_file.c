@@ -21,6 +21,7 @@
 #define BATCH_BLOCKS	PD_GEN_BATCH_BLOCKS
 #define BATCH_BYTES	PD_GEN_BATCH_BYTES
 #define V2_WINDOW	(16u << 20)		/* V2 bytes chunked per round */
+#define V2_WINDOW_ONE	(2u << 20)		/* the same on one thread: in L2 */
 #define THREADED_MIN	(8u << 20)		/* smaller files: one thread */
 /* V1 bytes read at once: as many blocks as the SHA-NI lanes hash together,
  * so that the lanes read them from L2, where pread just put them. */
@@ -217,17 +218,17 @@ static int gen_file_v2(struct file_job *job, unsigned nthreads)
 {
 	struct v2_window win[2] = { 0 }, *cur = &win[0], *busy = NULL;
 	uint64_t pos = 0, length = job->out->length;
-	size_t have = 0;
+	size_t have = 0, size = nthreads > 1 ? V2_WINDOW : V2_WINDOW_ONE;
 	int i, err = 0;
 
 	for (i = 0; i < 2; i++) {
-		win[i].buf = malloc(V2_WINDOW);
-		win[i].ends = malloc((V2_WINDOW / PD_CHUNK_MIN + 2) * sizeof(size_t));
+		win[i].buf = malloc(size);
+		win[i].ends = malloc((size / PD_CHUNK_MIN + 2) * sizeof(size_t));
 		if (!win[i].buf || !win[i].ends)
 			err = -ENOMEM;
 	}
 	while (!err && (have || pos < length)) {
-		size_t want = V2_WINDOW - have, tail;
+		size_t want = size - have, tail;
 
 		if (want > length - pos)
 			want = length - pos;
