@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "chunker.h"
+#include "cpus.h"
 #include "digest.h"
 #include "fileio.h"
 #include "gen_file.h"
@@ -21,7 +22,12 @@
 #define BATCH_BLOCKS	PD_GEN_BATCH_BLOCKS
 #define BATCH_BYTES	PD_GEN_BATCH_BYTES
 #define V2_WINDOW	(16u << 20)		/* V2 bytes chunked per round */
+#define V2_WINDOW_ONE	(2u << 20)		/* the same on one thread: in L2 */
 #define THREADED_MIN	(8u << 20)		/* smaller files: one thread */
+/* V1 bytes read at once: as many blocks as the SHA-NI lanes hash together,
+ * so that the lanes read them from L2, where pread just put them. */
+#define PIECE_BLOCKS	3
+#define PIECE_BYTES	(PIECE_BLOCKS * PD_BLOCK_SIZE)
 
 struct file_job {
 	int fd;
@@ -55,10 +61,29 @@ static void report(struct file_job *job)
 	job->progress(job->reported, job->total, job->arg);
 }
 
+/* Hashes unit's bytes, off..off + len, a piece at a time. */
+static int hash_v1_unit(struct file_job *job, uint8_t *buf, uint64_t off,
+			size_t len, uint8_t *out)
+{
+	unsigned h = pd_digest_len(job->opts->hash_alg);
+	size_t at, piece;
+	int err;
+
+	for (at = 0; at < len; at += piece) {
+		piece = len - at < PIECE_BYTES ? len - at : PIECE_BYTES;
+		err = pread_full(job->fd, buf, piece, off + at);
+		if (err)
+			return err;
+		pd_gen_hash_v1_span(job->opts->hash_alg, buf, piece,
+				    out + at / PD_BLOCK_SIZE * h);
+	}
+	return 0;
+}
+
 static void *v1_worker(void *arg)
 {
 	struct file_job *job = arg;
-	uint8_t *buf = malloc(BATCH_BYTES);
+	uint8_t *buf = malloc(PIECE_BYTES);
 	unsigned h = pd_digest_len(job->opts->hash_alg);
 	size_t unit;
 	int err;
@@ -73,13 +98,12 @@ static void *v1_worker(void *arg)
 		size_t len = job->out->length - off < BATCH_BYTES ?
 			     job->out->length - off : BATCH_BYTES;
 
-		err = pread_full(job->fd, buf, len, off);
+		err = hash_v1_unit(job, buf, off, len,
+				   job->out->hashes + (size_t)unit * BATCH_BLOCKS * h);
 		if (err) {
 			atomic_store(&job->err, err);
 			break;
 		}
-		pd_gen_hash_v1_span(job->opts->hash_alg, buf, len,
-			     job->out->hashes + (size_t)unit * BATCH_BLOCKS * h);
 		atomic_fetch_add(&job->done, len);
 		report(job);
 	}
@@ -128,9 +152,11 @@ static void *v2_hash_window(void *arg)
 	struct v2_window *w = arg;
 	size_t i;
 
-	while ((i = atomic_fetch_add(&w->next, 1)) < w->nseg)
-		pd_digest(PD_HASH_V2_SHA512_TRUNC, w->buf + w->ends[i],
-			  w->ends[i + 1] - w->ends[i], w->hashes + i * 32);
+	while ((i = atomic_fetch_add(&w->next, PD_GEN_V2_BATCH)) < w->nseg)
+		pd_gen_hash_v2_segments(w->buf, w->ends + i,
+					w->nseg - i < PD_GEN_V2_BATCH ?
+					w->nseg - i : PD_GEN_V2_BATCH,
+					w->hashes + i * 32);
 	return NULL;
 }
 
@@ -187,17 +213,17 @@ static int gen_file_v2(struct file_job *job, unsigned nthreads)
 {
 	struct v2_window win[2] = { 0 }, *cur = &win[0], *busy = NULL;
 	uint64_t pos = 0, length = job->out->length;
-	size_t have = 0;
+	size_t have = 0, size = nthreads > 1 ? V2_WINDOW : V2_WINDOW_ONE;
 	int i, err = 0;
 
 	for (i = 0; i < 2; i++) {
-		win[i].buf = malloc(V2_WINDOW);
-		win[i].ends = malloc((V2_WINDOW / PD_CHUNK_MIN + 2) * sizeof(size_t));
+		win[i].buf = malloc(size);
+		win[i].ends = malloc((size / PD_CHUNK_MIN + 2) * sizeof(size_t));
 		if (!win[i].buf || !win[i].ends)
 			err = -ENOMEM;
 	}
 	while (!err && (have || pos < length)) {
-		size_t want = V2_WINDOW - have, tail;
+		size_t want = size - have, tail;
 
 		if (want > length - pos)
 			want = length - pos;
@@ -235,13 +261,11 @@ static int gen_file_v2(struct file_job *job, unsigned nthreads)
 
 static unsigned thread_count(const struct pd_gen_opts *opts, uint64_t length)
 {
-	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
-
 	if (length < THREADED_MIN)
 		return 1;
 	if (opts->threads)
 		return opts->threads > 64 ? 64 : opts->threads;
-	return cpus > 0 ? (cpus > 64 ? 64 : cpus) : 1;
+	return pd_usable_cpus(64);
 }
 
 static int gen_stream(int fd, const struct pd_gen_opts *opts,

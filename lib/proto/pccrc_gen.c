@@ -15,9 +15,11 @@
 #include "digest.h"
 #include "pccrc_gen.h"
 #include "sha256_mb.h"
+#include "sha512_mb.h"
 
 #define BATCH_BLOCKS	PD_GEN_BATCH_BLOCKS
 #define BATCH_BYTES	PD_GEN_BATCH_BYTES
+#define V2_STREAM_BYTES	(16 * PD_CHUNK_MAX)	/* V2 bytes the stream path buffers */
 
 struct pd_gen {
 	struct pd_gen_opts opts;
@@ -174,7 +176,7 @@ struct pd_gen *pd_gen_new(const struct pd_gen_opts *opts)
 		return NULL;
 	g->opts = *opts;
 	g->hash_len = opts->version == 1 ? pd_digest_len(opts->hash_alg) : 32;
-	g->buf_cap = opts->version == 1 ? BATCH_BYTES : 2 * PD_CHUNK_MAX;
+	g->buf_cap = opts->version == 1 ? BATCH_BYTES : V2_STREAM_BYTES;
 	g->buf = malloc(g->buf_cap);
 	if (!g->buf) {
 		free(g);
@@ -209,24 +211,41 @@ static int flush_v1(struct pd_gen *g, int final)
 	return 0;
 }
 
+void pd_gen_hash_v2_segments(const uint8_t *buf, const size_t *ends, size_t n,
+			     uint8_t *out)
+{
+	const uint8_t *msgs[PD_GEN_V2_BATCH];
+	size_t lens[PD_GEN_V2_BATCH], i, k;
+
+	for (i = 0; i < n; i += k) {
+		for (k = 0; k < PD_GEN_V2_BATCH && i + k < n; k++) {
+			msgs[k] = buf + ends[i + k];
+			lens[k] = ends[i + k + 1] - ends[i + k];
+		}
+		pd_sha512_many(msgs, lens, k, out + i * 32, 32);
+	}
+}
+
 /* Cuts and hashes V2 segments from the buffer while a cut is decidable. */
 static int flush_v2(struct pd_gen *g, int final)
 {
-	size_t done = 0, cut;
+	size_t ends[V2_STREAM_BYTES / PD_CHUNK_MIN + 2], n = 0, i;
 	int err;
 
-	while (g->buf_len - done >= (final ? 1 : PD_CHUNK_MAX)) {
-		cut = pd_chunk_next(g->buf + done, g->buf_len - done, final);
-		err = pd_gen_out_reserve(&g->out, 1, 32, 1);
-		if (err)
-			return err;
-		pd_digest(PD_HASH_V2_SHA512_TRUNC, g->buf + done, cut,
-			  g->out.hashes + g->out.nblocks * 32);
-		g->out.sizes[g->out.nblocks++] = cut;
-		done += cut;
+	ends[0] = 0;
+	while (g->buf_len - ends[n] >= (final ? 1 : PD_CHUNK_MAX)) {
+		ends[n + 1] = ends[n] + pd_chunk_next(g->buf + ends[n],
+						      g->buf_len - ends[n], final);
+		n++;
 	}
-	memmove(g->buf, g->buf + done, g->buf_len - done);
-	g->buf_len -= done;
+	err = pd_gen_out_reserve(&g->out, n, 32, 1);
+	if (err)
+		return err;
+	pd_gen_hash_v2_segments(g->buf, ends, n, g->out.hashes + g->out.nblocks * 32);
+	for (i = 0; i < n; i++)
+		g->out.sizes[g->out.nblocks++] = ends[i + 1] - ends[i];
+	memmove(g->buf, g->buf + ends[n], g->buf_len - ends[n]);
+	g->buf_len -= ends[n];
 	return 0;
 }
 

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * Content-information generation, streaming: any length, bounded memory
- * (one batch of blocks for V1, one maximal segment for V2). A file hashed
+ * (one batch of blocks for V1, 16 maximal segments for V2). A file hashed
  * on several threads is host/gen_file.h's.
  */
 #ifndef PD_PCCRC_GEN_H
@@ -17,7 +17,7 @@ struct pd_gen_opts {
 	unsigned version;	/* 1 or 2 */
 	unsigned hash_alg;	/* V1: PD_HASH_SHA256/384/512; V2: ignored */
 	uint8_t ks[PD_KS_LEN];	/* server secret for this version (pd_key_ks) */
-	unsigned threads;	/* 0 = one per online CPU */
+	unsigned threads;	/* 0 = one per CPU the process may use */
 };
 
 struct pd_gen;
@@ -50,6 +50,13 @@ int pd_gen_out_reserve(struct pd_gen_out *o, size_t more, unsigned h, int v2);
 /* Hashes V1 content bytes data[0..len) (whole blocks but the last). */
 void pd_gen_hash_v1_span(unsigned alg, const uint8_t *data, size_t len,
 			 uint8_t *out);
+#define PD_GEN_V2_BATCH		16	/* V2 segments hashed together */
+
+/* Hashes the V2 segments of buf that end at ends[1..n] (ends[0]: where the
+ * first starts) into out, 32 bytes each, PD_GEN_V2_BATCH at a time. */
+void pd_gen_hash_v2_segments(const uint8_t *buf, const size_t *ends, size_t n,
+			     uint8_t *out);
+
 /* Builds the content-information object from the accumulated hashes. */
 int pd_gen_build_ci(const struct pd_gen_opts *opts, const struct pd_gen_out *o,
 		    struct pd_ci **out);

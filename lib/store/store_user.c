@@ -44,6 +44,7 @@ enum { ST_BYTES, ST_SEGMENTS, ST_HITS, ST_MISSES, ST_EVICTIONS,
        ST_VERIFY_FAILURES, ST_MAX_BYTES, ST_GENERATION, ST_COUNT };
 
 #define OPEN_SEGMENTS	8
+#define PUT_BLOCKS	3	/* verified, then written, together: the SHA-NI lanes */
 
 struct open_segment {
 	int used;
@@ -401,6 +402,43 @@ static uint32_t verified_prefix(unsigned alg, unsigned h, const uint8_t *want,
 	return n;
 }
 
+/*
+ * Verifies and writes blocks first.. of o from data, PUT_BLOCKS at a time:
+ * each group is hashed (without the lock: other threads' reads go on
+ * meanwhile) and written while it is still in L2, so the caller's buffer
+ * is read from memory once. Stops at the first block that does not match.
+ */
+static int put_verified(struct user_store *u, const uint8_t *id, unsigned idlen,
+			const uint8_t *want, unsigned alg, unsigned h, uint32_t bs,
+			uint32_t first, uint32_t n, const uint8_t *data, size_t len)
+{
+	struct open_segment *o;
+	uint32_t done, k, good;
+	int err = 0;
+
+	for (done = 0; done < n && !err; done += k) {
+		size_t at = (size_t)done * bs, part;
+
+		k = n - done < PUT_BLOCKS ? n - done : PUT_BLOCKS;
+		part = done + k == n ? len - at : (size_t)k * bs;
+		good = verified_prefix(alg, h, want + (size_t)done * h, data + at,
+				       k, part, bs);
+		if (good) {
+			pthread_mutex_lock(&u->lock);
+			o = get_slot(u, id, idlen, &err);
+			if (o)
+				err = write_blocks(u, o, first + done, good, data + at,
+						   good == k ? part : (size_t)good * bs);
+			pthread_mutex_unlock(&u->lock);
+		}
+		if (good < k) {
+			count(u, ST_VERIFY_FAILURES, 1);
+			return err ? err : -EBADMSG;
+		}
+	}
+	return err;
+}
+
 static int user_put_blocks(struct pd_store *s, const uint8_t *id,
 			   unsigned idlen, uint32_t first, uint32_t n,
 			   const void *data, size_t len)
@@ -409,7 +447,7 @@ static int user_put_blocks(struct pd_store *s, const uint8_t *id,
 	uint8_t *want = NULL;
 	struct open_segment *o;
 	unsigned alg = 0, h = 0;
-	uint32_t good, bs = 0;
+	uint32_t bs = 0;
 	uint64_t off, end;
 	int err = 0;
 
@@ -431,22 +469,10 @@ static int user_put_blocks(struct pd_store *s, const uint8_t *id,
 			memcpy(want, o->d.block_hashes + (size_t)first * h, (size_t)n * h);
 	}
 	pthread_mutex_unlock(&u->lock);
-	if (err)
-		return err;
-	/* Hash without the lock: other threads' reads go on meanwhile. */
-	good = verified_prefix(alg, h, want, data, n, len, bs);
+	if (!err)
+		err = put_verified(u, id, idlen, want, alg, h, bs, first, n, data, len);
 	free(want);
-	if (good < n)
-		count(u, ST_VERIFY_FAILURES, 1);
-	if (good) {
-		pthread_mutex_lock(&u->lock);
-		o = get_slot(u, id, idlen, &err);
-		if (o)
-			err = write_blocks(u, o, first, good, data,
-					   good == n ? len : (size_t)good * bs);
-		pthread_mutex_unlock(&u->lock);
-	}
-	return err ? err : good < n ? -EBADMSG : 0;
+	return err;
 }
 
 static int user_locate_block(struct pd_store *s, const uint8_t *id,

@@ -14,6 +14,7 @@
 #include "keys.h"
 #include "gen_file.h"
 #include "sha256_mb.h"
+#include "sha512_mb.h"
 
 static double now(void)
 {
@@ -64,6 +65,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	printf("sha256-impl %s\n", pd_sha256_impl());
+	printf("sha512-impl %s\n", pd_sha512_impl());
 	for (i = 2; i < argc; i++) {
 		unsigned t = atoi(argv[i]);
 

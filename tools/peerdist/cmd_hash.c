@@ -25,7 +25,7 @@ static const char hash_help[] =
 	"                       (default: the server secret, created on first use)\n"
 	"  --offset N           describe content from byte N (K/M/G suffixes)\n"
 	"  --length N           describe N bytes (default: to the end)\n"
-	"  --threads N          hashing threads (default: one per CPU)\n"
+	"  --threads N          hashing threads (default: one per usable CPU)\n"
 	"  --kernel             have peerdist.ko compute it from the page cache,\n"
 	"                       with the secret given to it (peerdist secret kernel);\n"
 	"                       a whole regular file, SHA-256 for version 1\n"

@@ -1,0 +1,94 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The lane engine of sha512_mb.c, written once over a GCC vector type and
+ * included once per instruction set with:
+ *   LANES_VEC     a vector of LANES_N uint64_t
+ *   LANES_N       lanes
+ *   LANES_TARGET  the target attribute string
+ *   LANES_FN      the name of the function made
+ * Each lane runs one message; when a message ends, the next waiting one
+ * takes its lane, so lanes stay busy whatever the lengths.
+ */
+
+#define LANES_ATTR __attribute__((target(LANES_TARGET)))
+#define LANES_INLINE __attribute__((target(LANES_TARGET), always_inline)) inline
+#define LANES_CAT2(a, b) a##b
+#define LANES_CAT(a, b) LANES_CAT2(a, b)
+#define LANES_COMPRESS LANES_CAT(LANES_FN, _compress)
+
+static LANES_INLINE void LANES_COMPRESS(LANES_VEC st[8],
+					const uint8_t *const block[LANES_N])
+{
+	uint64_t words[16][LANES_N] __attribute__((aligned(64)));
+	LANES_VEC w[16], a, b, c, d, e, f, g, h, t1, t2;
+	int t, l;
+
+	for (t = 0; t < 16; t++)
+		for (l = 0; l < LANES_N; l++)
+			words[t][l] = load_be64(block[l] + 8 * t);
+	for (t = 0; t < 16; t++)
+		memcpy(&w[t], words[t], sizeof(w[t]));
+	a = st[0]; b = st[1]; c = st[2]; d = st[3];
+	e = st[4]; f = st[5]; g = st[6]; h = st[7];
+#pragma GCC unroll 80
+	for (t = 0; t < 80; t++) {
+		if (t >= 16)
+			w[t & 15] += SIG1(w[(t - 2) & 15]) + w[(t - 7) & 15] +
+				     SIG0(w[(t - 15) & 15]);
+		t1 = h + BSIG1(e) + (g ^ (e & (f ^ g))) + K512[t] + w[t & 15];
+		t2 = BSIG0(a) + ((a & b) | (c & (a | b)));
+		h = g; g = f; f = e; e = d + t1;
+		d = c; c = b; b = a; a = t1 + t2;
+	}
+	st[0] += a; st[1] += b; st[2] += c; st[3] += d;
+	st[4] += e; st[5] += f; st[6] += g; st[7] += h;
+}
+
+static LANES_ATTR void LANES_FN(const uint8_t *const *msgs, const size_t *lens,
+				size_t n, uint8_t *digests, size_t out_len)
+{
+	static const uint8_t idle[128];
+	struct sha512_lane lane[LANES_N];
+	const uint8_t *block[LANES_N];
+	LANES_VEC st[8];
+	size_t next = 0, busy = 0;
+	int l, i;
+
+	for (l = 0; l < LANES_N; l++)
+		lane[l].msg = -1;
+	for (;;) {
+		/* Lanes whose message ended hand it in and take the next one. */
+		for (l = 0; l < LANES_N; l++) {
+			if (lane[l].msg >= 0 && lane[l].done < lane[l].total)
+				continue;
+			if (lane[l].msg >= 0) {
+				for (i = 0; i < 8; i++)
+					lane[l].out[i] = st[i][l];
+				store_digest(lane[l].out, digests +
+					     (size_t)lane[l].msg * out_len, out_len);
+				lane[l].msg = -1;
+				busy--;
+			}
+			if (next < n) {
+				lane_start(&lane[l], next, msgs[next], lens[next]);
+				next++;
+				busy++;
+				for (i = 0; i < 8; i++)
+					st[i][l] = sha512_iv[i];
+			}
+		}
+		if (!busy)
+			return;
+		for (l = 0; l < LANES_N; l++)
+			block[l] = lane[l].msg < 0 ? idle : lane_block(&lane[l]);
+		LANES_COMPRESS(st, block);
+		for (l = 0; l < LANES_N; l++)
+			lane[l].done++;
+	}
+}
+
+#undef LANES_ATTR
+#undef LANES_INLINE
+#undef LANES_COMPRESS
+#undef LANES_CAT
+#undef LANES_CAT2
