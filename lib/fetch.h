@@ -27,13 +27,15 @@ struct pd_fetch_config {
 	unsigned window_ms;		/* discovery window */
 	unsigned request_ms;		/* request timer */
 	unsigned workers;		/* parallel connections */
+	int discovery;			/* ask peers found by discovery */
 };
 
 struct pd_fetcher;
 
 /* Reads the configuration from the environment: PEERDIST_DISCOVERY
- * (on/off), PEERDIST_INTERFACES, PEERDIST_REQUEST_TIMEOUT_MS. Returns 0
- * when fetching from peers is off. */
+ * (on/off), PEERDIST_INTERFACES, PEERDIST_REQUEST_TIMEOUT_MS and
+ * PEERDIST_HOSTED_CACHE (pchc_client.h: a hosted cache, asked before the
+ * peers). Returns 0 when fetching is off: no discovery, no hosted cache. */
 int pd_fetch_config_from_env(struct pd_fetch_config *cfg);
 
 int pd_fetcher_start(struct pd_store *st, const struct pd_fetch_config *cfg,
