@@ -21,6 +21,7 @@
 #define MAX_WATCHED	256
 #define MAX_OFFERS	64
 #define OFFER_TIMEOUT_MS 10000	/* the spec's timer: two 5-second ticks */
+#define CLOSING_TIMEOUT_MS 1000	/* for what is still queued at close */
 #define DEFAULT_PCCRR_PORT 3703
 /* SMB's tag is a GUID; this client's, ASCII, one for all it offers. */
 static const uint8_t content_tag[PD_PCHC_TAG_SIZE] = "peerdist-client";
@@ -47,6 +48,7 @@ struct pd_hc_client {
 	int stop;
 	pthread_t thread;
 	/* the offering thread's */
+	int closing;			/* stop, as it was when the offer was taken */
 	uint8_t body[PD_PCHC_REQUEST_MAX];
 	uint8_t info[PD_PCHC_REQUEST_MAX - PD_PCHC_PREFIX_SIZE - PD_PCHC_TAG_SIZE];
 };
@@ -153,7 +155,8 @@ static int post(struct pd_hc_client *c, CURL *curl, const uint8_t *body, long le
 	curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body);
 	curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE, len);
 	curl_easy_setopt(curl, CURLOPT_HTTPHEADER, hdr);
-	curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, (long)OFFER_TIMEOUT_MS);
+	curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS,
+			 (long)(c->closing ? CLOSING_TIMEOUT_MS : OFFER_TIMEOUT_MS));
 	curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, on_data);
 	curl_easy_setopt(curl, CURLOPT_WRITEDATA, &r);
@@ -235,12 +238,15 @@ static void *offering(void *arg)
 	CURL *curl = curl_easy_init();
 
 	pthread_mutex_lock(&c->lock);
-	while (!c->stop) {
+	/* At close, what is queued is still sent: the last offer of a read
+	 * (all blocks there) comes just before its process ends. */
+	while (!c->stop || c->noffers) {
 		if (!c->noffers) {
 			pthread_cond_wait(&c->work, &c->lock);
 			continue;
 		}
 		d = c->offers[--c->noffers];
+		c->closing = c->stop;
 		pthread_mutex_unlock(&c->lock);
 		if (curl)
 			offer(c, curl, &d);

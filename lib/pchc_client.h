@@ -40,7 +40,7 @@ void pd_hc_client_watch(struct pd_hc_client *c, const struct pd_segment_desc *d)
  * hosted cache: may queue an offer. */
 void pd_hc_client_arrived(struct pd_hc_client *c, const uint8_t *id, unsigned idlen);
 
-/* Stops the offering thread (an offer in progress ends within its timer). */
+/* Sends the offers still queued (each bounded by a second), then stops. */
 void pd_hc_client_close(struct pd_hc_client *c);
 
 #endif
