@@ -30,16 +30,17 @@ class Host:
                         PEERDIST_DISCOVERY="on", PEERDIST_BACKEND="user")
         self.daemon, self.log = None, []
 
-    def serve(self):
-        """Starts peerdistd; returns when it answers discovery."""
-        self.daemon = self.lan.start(self.name, [PEERDISTD, "--verbose"], env=self.env,
-                                     stderr=subprocess.PIPE, text=True)
+    def serve(self, args=(), ready_line="discovery on"):
+        """Starts peerdistd; returns when it logged ready_line (by default:
+        when it answers discovery)."""
+        self.daemon = self.lan.start(self.name, [PEERDISTD, "--verbose", *args],
+                                     env=self.env, stderr=subprocess.PIPE, text=True)
         ready = threading.Event()
 
         def reader():
             for line in self.daemon.stderr:
                 self.log.append(line)
-                if "discovery on" in line:
+                if ready_line in line:
                     ready.set()
         threading.Thread(target=reader, daemon=True).start()
         check(ready.wait(20), f"peerdistd on {self.name} is up")

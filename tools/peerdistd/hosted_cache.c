@@ -308,10 +308,10 @@ static void pull(struct puller *p)
 	atomic_fetch_add(&p->hc->pulled, p->got);
 	describe(&p->o->from, from, sizeof(from));
 	pd_log(p->bad ? PD_LOG_WARNING : PD_LOG_INFO,
-	       "hosted cache: pulled %u blocks of segment %02x%02x%02x%02x... from %s%s%s "
+	       "hosted cache: pulled %u blocks of segment %02x%02x%02x%02x... from %s%s%s%s "
 	       "(%u it lacks; %lu wrong blocks in all)", p->got, p->o->id[0], p->o->id[1],
 	       p->o->id[2], p->o->id[3], from, p->bad ? ": a wrong block, dropped" : "",
-	       err && !p->bad ? ": it stopped answering" : "", p->lacked,
+	       err && !p->bad ? ": " : "", err && !p->bad ? strerror(-err) : "", p->lacked,
 	       atomic_load(&p->hc->wrong));
 }
 
@@ -457,7 +457,7 @@ static enum MHD_Result answer(struct listener *l, struct MHD_Connection *conn,
 		pd_log(PD_LOG_DEBUG, "hosted cache: offer dropped: %s", pd_pchc_strerror(err));
 	if (code < 0)
 		return reply(conn, MHD_HTTP_BAD_REQUEST, "", 0);
-	pd_log(PD_LOG_DEBUG, "hosted cache: PCHC %u.0 offer type %u -> %s", l->major,
+	pd_log(PD_LOG_DEBUG, "hosted cache: PCHC %u.0 offer type %u answered %s", l->major,
 	       msgs->type, code == PD_PCHC_OK ? "OK" : "INTERESTED");
 	pd_pchc_encode_response(code, req->out, sizeof(req->out));
 	return reply(conn, MHD_HTTP_OK, req->out, sizeof(req->out));

@@ -1,0 +1,99 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-or-later
+"""A branch with a hosted cache, over two routed subnets (multicast does
+not cross): on subnet A the hosted cache (PCHC 1.0 over TLS with a
+certificate made here, 2.0 over HTTP), a publisher and client 1; on subnet
+B client 2. Client 1 reads the content (from the publisher, by discovery)
+and offers it to the hosted cache, which pulls every block from client 1's
+peerdistd and verifies it; with the publisher and client 1 gone, client 2
+reads it, byte-exact, from the hosted cache alone. Then, with the hosted
+cache stopped, a read on B falls back cleanly (missing data, in time)."""
+import filecmp
+import os
+import subprocess
+import time
+
+from netns import RoutedLans, skip_unless_possible
+from peers import Host, block_count, check, content, workdir
+
+SIZE = 20 * 65536 + 4321		# 21 blocks, the last one short
+
+
+def certificate(root, addr):
+    cert, key = os.path.join(root, "hc.pem"), os.path.join(root, "hc.key")
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes",
+                    "-days", "1", "-subj", "/CN=hosted-cache", "-addext",
+                    f"subjectAltName=IP:{addr}", "-keyout", key, "-out", cert],
+                   check=True, capture_output=True)
+    return cert, key
+
+
+def pulled(hc):
+    return sum(int(l.split("pulled ")[1].split()[0]) for l in hc.log
+               if "hosted cache: pulled" in l)
+
+
+def wait_for(cond, seconds):
+    end = time.monotonic() + seconds
+    while not cond() and time.monotonic() < end:
+        time.sleep(0.2)
+    return cond()
+
+
+def main():
+    skip_unless_possible()
+    lan = RoutedLans(["hc", "pub", "c1"], "c2")
+    with workdir() as root:
+        hc, pub, c1, c2 = (Host(lan, n, root) for n in ("hc", "pub", "c1", "c2"))
+        cert, key = certificate(root, lan.addr["hc"])
+        url = f"https://{lan.addr['hc']}"
+        for h in (c1, c2):
+            h.env.update(PEERDIST_HOSTED_CACHE=url, PEERDIST_HOSTED_CACHE_CA=cert)
+        data, ci = content(root, SIZE), os.path.join(root, "content.ci")
+        pub.publish(data, ci)
+        blocks = block_count(ci)
+        # IPv4 sockets: the offers and the hosted cache's URL name IPv4 addresses
+        hc.serve(["--hosted-cache", "--no-discovery", "--listen", "0.0.0.0", "--port", "3703",
+                  "--pchc-v1-listen", "0.0.0.0:443", "--pchc-v2-listen", "0.0.0.0:80",
+                  "--tls-certificate", cert, "--tls-key", key], "PCHC 2.0 over HTTP")
+        check(any("max_clients = 1024" in l for l in hc.log),
+              "the hosted cache's Active Client Count defaults to 1024")
+        pub.serve()
+        # client 1's peerdistd serves the pulls only: it stays out of discovery
+        c1.serve(["--listen", "0.0.0.0", "--no-discovery"], "retrieval on")
+        r = c1.read(ci, os.path.join(root, "out-c1"))
+        check(r.returncode == 0, f"client 1 reads the content (client: {r.stderr.strip()})")
+        check(filecmp.cmp(data, os.path.join(root, "out-c1"), shallow=False),
+              "client 1's bytes are the original's")
+        check(wait_for(lambda: pulled(hc) >= blocks, 30),
+              f"the hosted cache pulled all {blocks} blocks from client 1 over "
+              f"PCHC 1.0 (pulled {pulled(hc)})")
+        check(c1.blocks_served() >= blocks, "client 1's peerdistd answered the pulls")
+        pub.stop()
+        c1.stop()
+        served_before = hc.blocks_served()
+        r = c2.read(ci, os.path.join(root, "out-c2"))
+        check(r.returncode == 0, f"client 2 on subnet B reads the content with the "
+              f"publisher and client 1 gone (client: {r.stderr.strip()})")
+        check(filecmp.cmp(data, os.path.join(root, "out-c2"), shallow=False),
+              "client 2's bytes are the original's")
+        check(hc.blocks_served() - served_before >= blocks,
+              "the hosted cache served client 2's blocks")
+        hc.stop()
+        check(any("0 wrong blocks dropped" in l for l in hc.log),
+              "no block was wrong")
+        c3 = Host(lan, "c2", os.path.join(root, "again"))
+        c3.env.update(PEERDIST_HOSTED_CACHE=url, PEERDIST_HOSTED_CACHE_CA=cert,
+                      PEERDIST_REQUEST_TIMEOUT_MS="1000")
+        start = time.monotonic()
+        r = c3.read(ci, os.path.join(root, "out-c3"), timeout=60)
+        took = time.monotonic() - start
+        check(r.returncode != 0 and "in no cache" in r.stderr,
+              f"with the hosted cache down, a read reports the missing bytes "
+              f"({r.stderr.strip()})")
+        check(took < 30, f"and does not stall ({took:.1f} s)")
+    lan.close()
+
+
+if __name__ == "__main__":
+    main()
