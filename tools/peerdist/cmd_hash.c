@@ -11,7 +11,7 @@
 
 #include "cli.h"
 #include "keys.h"
-#include "pccrc_gen.h"
+#include "gen_file.h"
 #include "secret.h"
 #include "store.h"
 

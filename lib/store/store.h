@@ -4,7 +4,9 @@
  * (HoHoDk), publications, and tags, shared by every process that uses the
  * same cache. Two backends implement it: the embedded user-space backend
  * (a cache directory; store_user.c) and peerdist.ko over generic netlink
- * (store_kernel.c). The API layer uses only this interface.
+ * (store_kernel.c); publications and tags are the cache directory's for
+ * both (store_meta.c). pd_store_open() (store.c) chooses the backend. The
+ * API layer uses only this interface.
  *
  * Trust: a segment description is checked before it is kept (HoD against
  * the block hashes, the id against HoD and Kp), and a block against its
@@ -19,27 +21,7 @@
 #include <sys/types.h>
 
 #include "pccrc.h"
-
-struct pd_segment_desc {
-	unsigned hash_alg;		/* enum pd_hash_alg */
-	unsigned hash_len;
-	uint32_t size;			/* segment bytes */
-	uint32_t block_size;		/* V1 65536; V2 == size */
-	uint32_t nblocks;
-	uint8_t id[PD_HASH_MAX];	/* HoHoDk */
-	uint8_t hod[PD_HASH_MAX];
-	uint8_t kp[PD_HASH_MAX];
-	const uint8_t *block_hashes;	/* nblocks * hash_len */
-};
-
-/* Block index's length: block_size, but for a short last block. */
-static inline uint32_t pd_segment_block_len(const struct pd_segment_desc *d,
-					    uint32_t index)
-{
-	uint64_t start = (uint64_t)index * d->block_size;
-
-	return d->size - start < d->block_size ? d->size - start : d->block_size;
-}
+#include "segment.h"
 
 /* Where a present block's bytes are: read len bytes at offset of fd. */
 struct pd_block_loc {
@@ -152,12 +134,5 @@ int pd_store_kernel_available(void);
 int pd_store_kernel_set_secret(struct pd_store *s, const void *secret, size_t len);
 int pd_store_kernel_hash_file(struct pd_store *s, int fd, unsigned version,
 			      uint8_t **ci, size_t *len);
-
-/* Checks a description: HoD against block hashes, id against HoD and Kp. */
-int pd_segment_desc_verify(const struct pd_segment_desc *d);
-
-/* The descriptions of segment i of ci (block_hashes point into ci). */
-void pd_segment_desc_from_ci(const struct pd_ci *ci, uint32_t i,
-			     struct pd_segment_desc *d);
 
 #endif

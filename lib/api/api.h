@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * The PeerDist API's internals: instances, the objects their handles name,
- * and the read engine. Lock order: instance lock, then content lock; the
+ * The PeerDist API's internals: instances and the objects their handles
+ * name. Lock order: instance lock, then content lock; the
  * handle table lock is innermost (handle.c) and never held across calls.
  */
 #ifndef PD_API_H
@@ -13,6 +13,7 @@
 #include "peerdist.h"
 #include "handle.h"
 #include "pccrc.h"
+#include "read_engine.h"
 #include "store.h"
 #include "win32_internal.h"
 
@@ -70,10 +71,6 @@ struct pd_content {
 	unsigned npartials;
 };
 
-/* The store told of a status change: a registered notification completes
- * if the status differs from the one it started from. */
-void pd_instance_status_news(struct pd_instance *inst);
-
 /* Looks up an instance handle (with a reference) or NULL. */
 struct pd_instance *pd_instance_get(PEERDIST_INSTANCE_HANDLE h);
 /* A child handle of inst of the given type (with a reference) or NULL. */
@@ -91,10 +88,14 @@ HANDLE pd_child_add(struct pd_instance *inst, struct pd_child *c,
 		    void (*destroy)(struct pd_object *));
 /* Closes a child handle of inst; false if it is not one. */
 int pd_child_close(struct pd_instance *inst, HANDLE h, enum pd_handle_type type);
-void pd_child_release(struct pd_child *c);
+
+static inline void pd_child_release(struct pd_child *c)
+{
+	pd_handle_put(&c->obj);
+}
 
 /* Completes an operation that finished within the call and returns
- * ERROR_IO_PENDING, as the asynchronous API promises. */
+ * ERROR_IO_PENDING, as the asynchronous API promises (api_complete.c). */
 DWORD pd_complete_now(LPOVERLAPPED ov, DWORD status, DWORD bytes,
 		      HANDLE port, ULONG_PTR key);
 
@@ -112,24 +113,5 @@ static inline void pd_ov_set_offset(LPOVERLAPPED ov, uint64_t off)
 
 /* Maps a -errno from the store to a Win32 error. */
 DWORD pd_errno_to_win32(int err);
-
-/* The read engine (api_read.c): one thread per instance. */
-int pd_engine_start(struct pd_instance *inst);
-/* Aborts every pending read (of content c, or all when c is NULL). */
-void pd_engine_abort(struct pd_engine *e, struct pd_content *c);
-/* Stops the thread after aborting what waits; reads in flight land first. */
-void pd_engine_stop(struct pd_engine *e);
-void pd_engine_free(struct pd_engine *e);
-DWORD pd_engine_read(struct pd_engine *e, struct pd_content *c, int stream,
-		     DWORD cb, PBYTE buf, DWORD timeout, LPOVERLAPPED ov);
-/* Cancels reads of c matching ov (all when NULL); how many were found. */
-int pd_engine_cancel(struct pd_engine *e, struct pd_content *c,
-		     LPOVERLAPPED ov);
-
-/* Segment and block of content offset off, if inside the content info. */
-int pd_content_locate(const struct pd_content *c, uint64_t off, uint32_t *seg,
-		      uint32_t *block);
-
-void pd_content_abort_all(struct pd_instance *inst);
 
 #endif

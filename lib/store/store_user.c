@@ -16,7 +16,6 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <pthread.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,9 +27,13 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cache_file.h"
 #include "digest.h"
+#include "fileio.h"
+#include "hex.h"
 #include "sha256_mb.h"
 #include "store.h"
+#include "store_meta.h"
 
 #define LAYOUT_VERSION	"1\n"
 #define DESC_MAGIC	0x47534450u	/* "PDSG" */
@@ -55,6 +58,7 @@ struct open_segment {
 struct user_store {
 	struct pd_store base;
 	int dirfd;
+	struct pd_store_meta *meta;	/* publications and tags */
 	int inotify_fd;
 	uint64_t *counters;	/* shared by all processes: mmap of "stats" */
 	pthread_mutex_t lock;		/* the open segments below */
@@ -73,90 +77,15 @@ static void count(struct user_store *u, int which, int64_t delta)
 	__atomic_add_fetch(&u->counters[which], (uint64_t)delta, __ATOMIC_RELAXED);
 }
 
-static void hexname(const uint8_t *p, size_t len, char *out)
-{
-	static const char digits[] = "0123456789abcdef";
-	size_t i;
-
-	for (i = 0; i < len; i++) {
-		out[2 * i] = digits[p[i] >> 4];
-		out[2 * i + 1] = digits[p[i] & 15];
-	}
-	out[2 * len] = '\0';
-}
-
 /* "segments/<id hex>[/name]" */
 static void seg_path(const uint8_t *id, unsigned idlen, const char *name,
 		     char path[PATH_MAX])
 {
 	char hex[2 * PD_HASH_MAX + 1];
 
-	hexname(id, idlen, hex);
+	pd_hex_encode(id, idlen, hex);
 	snprintf(path, PATH_MAX, "segments/%s%s%s", hex, name ? "/" : "",
 		 name ? name : "");
-}
-
-static int write_full(int fd, const void *buf, size_t len, off_t off)
-{
-	const uint8_t *p = buf;
-
-	while (len) {
-		ssize_t n = pwrite(fd, p, len, off);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -errno;
-		p += n;
-		len -= n;
-		off += n;
-	}
-	return 0;
-}
-
-/* Writes a new file at path (relative to dirfd) via a temporary and
- * link(): -EEXIST if path exists (exclusive) unless replace is set. */
-static int create_file(int dirfd, const char *path, const void *buf,
-		       size_t len, int replace)
-{
-	char tmp[PATH_MAX];
-	int fd, err;
-
-	snprintf(tmp, sizeof(tmp), "%s.%d.tmp", path, (int)getpid());
-	fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (fd < 0)
-		return -errno;
-	err = write_full(fd, buf, len, 0);
-	close(fd);
-	if (!err && replace && renameat(dirfd, tmp, dirfd, path))
-		err = -errno;
-	if (!err && !replace && linkat(dirfd, tmp, dirfd, path, 0))
-		err = -errno;
-	unlinkat(dirfd, tmp, 0);
-	return err;
-}
-
-static int read_file(int dirfd, const char *path, uint8_t **buf, size_t *len)
-{
-	int fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC);
-	struct stat st;
-	ssize_t n;
-
-	if (fd < 0)
-		return -errno;
-	if (fstat(fd, &st) || st.st_size > (1 << 30)) {
-		close(fd);
-		return -EFBIG;
-	}
-	*buf = malloc(st.st_size ? st.st_size : 1);
-	n = *buf ? pread(fd, *buf, st.st_size, 0) : -1;
-	close(fd);
-	if (n != st.st_size) {
-		free(*buf);
-		return -EIO;
-	}
-	*len = n;
-	return 0;
 }
 
 /* ---- segment descriptions on disk ---- */
@@ -184,7 +113,7 @@ static int store_desc(struct user_store *u, const struct pd_segment_desc *d)
 	memcpy(p + 2 * hl, d->kp, hl);
 	memcpy(p + 3 * hl, d->block_hashes, hashes);
 	seg_path(d->id, hl, "desc", path);
-	err = create_file(u->dirfd, path, buf, len, 0);
+	err = pd_cache_create_file(u->dirfd, path, buf, len, 0);
 	free(buf);
 	return err;
 }
@@ -218,7 +147,7 @@ static int read_desc(struct user_store *u, const uint8_t *id, unsigned idlen,
 	int err;
 
 	seg_path(id, idlen, "desc", path);
-	err = read_file(u->dirfd, path, &buf, &len);
+	err = pd_cache_read_file(u->dirfd, path, &buf, &len);
 	if (err)
 		return err;
 	memcpy(&hdr, buf, len >= sizeof(hdr) ? sizeof(hdr) : 0);
@@ -342,7 +271,7 @@ static void forget_slot(struct user_store *u, const char *name)
 	for (i = 0; i < OPEN_SEGMENTS; i++) {
 		if (!u->open[i].used)
 			continue;
-		hexname(u->open[i].d.id, u->open[i].d.hash_len, hex);
+		pd_hex_encode(u->open[i].d.id, u->open[i].d.hash_len, hex);
 		if (!strcmp(hex, name))
 			drop_slot(&u->open[i]);
 	}
@@ -404,7 +333,7 @@ static void bump_generation(struct user_store *u)
 	uint64_t g = __atomic_add_fetch(&u->counters[ST_GENERATION], 1,
 					__ATOMIC_RELAXED);
 
-	write_full(u->generation_fd, &g, sizeof(g), 0);
+	pd_pwrite_full(u->generation_fd, &g, sizeof(g), 0);
 }
 
 /* Lock contract: u->lock held. Writes verified blocks first.. into o. */
@@ -415,7 +344,7 @@ static int write_blocks(struct user_store *u, struct open_segment *o,
 	uint32_t i;
 	int err;
 
-	err = write_full(o->data_fd, data, len, (uint64_t)first * o->d.block_size);
+	err = pd_pwrite_full(o->data_fd, data, len, (uint64_t)first * o->d.block_size);
 	if (err)
 		return err;
 	/* The bytes are in the page cache before the presence bytes say so. */
@@ -683,163 +612,55 @@ static int user_set_max_bytes(struct pd_store *s, uint64_t max)
 	return 0;
 }
 
-/* ---- publications and tags ---- */
-
-static void pub_path(uid_t uid, const void *ident, size_t identlen,
-		     const char *ext, char path[PATH_MAX])
-{
-	uint8_t h[32];
-	char hex[65];
-
-	pd_digest(PD_HASH_SHA256, ident, identlen, h);
-	hexname(h, 32, hex);
-	snprintf(path, PATH_MAX, "publications/%u/%s%s", (unsigned)uid, hex, ext);
-}
-
-/* A publication whose publishing process has died is gone. */
-static int owner_alive(struct user_store *u, const char *owner_path)
-{
-	uint8_t *buf;
-	size_t len;
-	long pid;
-	int alive;
-
-	if (read_file(u->dirfd, owner_path, &buf, &len))
-		return 0;
-	buf[len ? len - 1 : 0] = '\0';
-	pid = strtol((char *)buf, NULL, 10);
-	free(buf);
-	alive = pid > 0 && (kill(pid, 0) == 0 || errno == EPERM);
-	return alive;
-}
-
-static int user_unpublish(struct pd_store *s, uid_t uid, const void *ident,
-			  size_t identlen)
-{
-	static const char *const exts[] = { ".v1", ".v2", ".owner" };
-	struct user_store *u = to_user(s);
-	char path[PATH_MAX];
-	int found = 0;
-	size_t i;
-
-	for (i = 0; i < 3; i++) {
-		pub_path(uid, ident, identlen, exts[i], path);
-		found |= !unlinkat(u->dirfd, path, 0) && i == 0;
-	}
-	return found ? 0 : -ENOENT;
-}
+/* ---- publications and tags: the cache directory's records ---- */
 
 static int user_publish(struct pd_store *s, uid_t uid, const void *ident,
 			size_t identlen, const uint8_t *ci_v1, size_t len_v1,
 			const uint8_t *ci_v2, size_t len_v2)
 {
-	struct user_store *u = to_user(s);
-	char path[PATH_MAX], owner[PATH_MAX], pid[32];
-	int err, tries;
-
-	snprintf(path, sizeof(path), "publications/%u", (unsigned)uid);
-	if (mkdirat(u->dirfd, path, 0755) && errno != EEXIST)
-		return -errno;
-	pub_path(uid, ident, identlen, ".owner", owner);
-	snprintf(pid, sizeof(pid), "%d\n", (int)getpid());
-	for (tries = 0; tries < 2; tries++) {
-		pub_path(uid, ident, identlen, ".v1", path);
-		if (faccessat(u->dirfd, path, F_OK, 0) == 0) {
-			if (owner_alive(u, owner))
-				return -EEXIST;
-			user_unpublish(s, uid, ident, identlen);
-		}
-		err = create_file(u->dirfd, owner, pid, strlen(pid), 1);
-		if (err)
-			return err;
-		pub_path(uid, ident, identlen, ".v2", path);
-		err = create_file(u->dirfd, path, ci_v2, len_v2, 1);
-		if (err)
-			return err;
-		/* The V1 file commits the publication, exclusively. */
-		pub_path(uid, ident, identlen, ".v1", path);
-		err = create_file(u->dirfd, path, ci_v1, len_v1, 0);
-		if (err != -EEXIST)
-			return err;
-	}
-	return -EEXIST;
+	return pd_store_meta_publish(to_user(s)->meta, uid, ident, identlen,
+				     ci_v1, len_v1, ci_v2, len_v2);
 }
 
 static int user_lookup(struct pd_store *s, uid_t uid, const void *ident,
 		       size_t identlen, unsigned version, uint8_t **ci,
 		       size_t *len)
 {
-	struct user_store *u = to_user(s);
-	char path[PATH_MAX], owner[PATH_MAX];
-
-	pub_path(uid, ident, identlen, ".owner", owner);
-	pub_path(uid, ident, identlen, version == 2 ? ".v2" : ".v1", path);
-	if (faccessat(u->dirfd, path, F_OK, 0))
-		return -ENOENT;
-	if (!owner_alive(u, owner)) {
-		user_unpublish(s, uid, ident, identlen);
-		return -ENOENT;
-	}
-	return read_file(u->dirfd, path, ci, len);
+	return pd_store_meta_lookup(to_user(s)->meta, uid, ident, identlen,
+				    version, ci, len);
 }
 
-static void tag_path(const uint8_t tag[16], const char *entry, char path[PATH_MAX])
+static int user_unpublish(struct pd_store *s, uid_t uid, const void *ident,
+			  size_t identlen)
 {
-	char hex[33];
-
-	hexname(tag, 16, hex);
-	snprintf(path, PATH_MAX, "tags/%s%s%s", hex, entry ? "/" : "",
-		 entry ? entry : "");
+	return pd_store_meta_unpublish(to_user(s)->meta, uid, ident, identlen);
 }
 
 static int user_tag_segment(struct pd_store *s, const uint8_t tag[16],
 			    const uint8_t *id, unsigned idlen)
 {
-	struct user_store *u = to_user(s);
-	char path[PATH_MAX], hex[2 * PD_HASH_MAX + 1];
-	int fd;
+	return pd_store_meta_tag_segment(to_user(s)->meta, tag, id, idlen);
+}
 
-	tag_path(tag, NULL, path);
-	if (mkdirat(u->dirfd, path, 0755) && errno != EEXIST)
-		return -errno;
-	hexname(id, idlen, hex);
-	tag_path(tag, hex, path);
-	fd = openat(u->dirfd, path, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
-	if (fd < 0)
-		return -errno;
-	close(fd);
-	return 0;
+/* Lock contract: u->lock held. */
+static void drop_tagged(const uint8_t *id, unsigned idlen, void *arg)
+{
+	char hex[2 * PD_HASH_MAX + 1];
+
+	pd_hex_encode(id, idlen, hex);
+	remove_segment(arg, hex);
 }
 
 static int user_flush_tag(struct pd_store *s, const uint8_t tag[16])
 {
 	struct user_store *u = to_user(s);
-	char path[PATH_MAX];
-	struct dirent *e;
-	DIR *dir;
-	int fd;
+	int err;
 
-	tag_path(tag, NULL, path);
-	fd = openat(u->dirfd, path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0)
-		return errno == ENOENT ? 0 : -errno;
-	dir = fdopendir(fd);
-	if (!dir) {
-		close(fd);
-		return -errno;
-	}
 	pthread_mutex_lock(&u->lock);
-	while ((e = readdir(dir))) {
-		if (e->d_name[0] == '.' || strlen(e->d_name) > 2 * PD_HASH_MAX)
-			continue;
-		remove_segment(u, e->d_name);
-		unlinkat(dirfd(dir), e->d_name, 0);
-	}
-	closedir(dir);
-	unlinkat(u->dirfd, path, AT_REMOVEDIR);
+	err = pd_store_meta_flush_tag(u->meta, tag, drop_tagged, u);
 	evict_to(u, UINT64_MAX);	/* recount what is held */
 	pthread_mutex_unlock(&u->lock);
-	return 0;
+	return err;
 }
 
 /* ---- waiting, stats, open/close ---- */
@@ -885,6 +706,7 @@ static void user_close(struct pd_store *s)
 		drop_slot(&u->open[i]);
 	if (u->generation_fd >= 0)
 		close(u->generation_fd);
+	pd_store_meta_close(u->meta);
 	pthread_mutex_destroy(&u->lock);
 	close(u->dirfd);
 	free(u);
@@ -927,16 +749,14 @@ static uint64_t default_max_bytes(int dirfd)
 /* Creates the layout if missing; maps the shared counters. */
 static int init_layout(struct user_store *u)
 {
-	static const char *const dirs[] = { "segments", "publications", "tags" };
 	static const char *const files[] = { "generation", "lock" };
 	uint64_t zero[ST_COUNT] = { 0 };
 	size_t i;
 	int fd;
 
-	create_file(u->dirfd, "VERSION", LAYOUT_VERSION, 2, 0);	/* or exists */
-	for (i = 0; i < 3; i++)
-		if (mkdirat(u->dirfd, dirs[i], 0755) && errno != EEXIST)
-			return -errno;
+	pd_cache_create_file(u->dirfd, "VERSION", LAYOUT_VERSION, 2, 0);	/* or exists */
+	if (mkdirat(u->dirfd, "segments", 0755) && errno != EEXIST)
+		return -errno;
 	for (i = 0; i < 2; i++) {
 		fd = openat(u->dirfd, files[i], O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
 		if (fd < 0)
@@ -945,7 +765,7 @@ static int init_layout(struct user_store *u)
 	}
 	zero[ST_MAX_BYTES] = default_max_bytes(u->dirfd);
 	/* The first user of this cache creates the counters; -EEXIST after. */
-	create_file(u->dirfd, "stats", zero, sizeof(zero), 0);
+	pd_cache_create_file(u->dirfd, "stats", zero, sizeof(zero), 0);
 	fd = openat(u->dirfd, "stats", O_RDWR | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
@@ -965,7 +785,7 @@ static int check_version(struct user_store *u)
 	size_t len;
 	int ok;
 
-	if (read_file(u->dirfd, "VERSION", &buf, &len))
+	if (pd_cache_read_file(u->dirfd, "VERSION", &buf, &len))
 		return -EIO;
 	ok = len == 2 && !memcmp(buf, LAYOUT_VERSION, 2);
 	free(buf);
@@ -992,7 +812,9 @@ int pd_store_user_open(const char *dir, struct pd_store **out)
 		free(u);
 		return -errno;
 	}
-	err = init_layout(u);
+	err = pd_store_meta_open(dir, &u->meta);
+	if (!err)
+		err = init_layout(u);
 	if (!err)
 		err = check_version(u);
 	if (!err) {

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
  * PeerDist instances: Startup and Shutdown, status and its change
- * notification, the handles an instance owns, and completing OVERLAPPEDs.
+ * notification, and the handles an instance owns.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -10,34 +10,7 @@
 
 #include "api.h"
 
-DWORD pd_errno_to_win32(int err)
-{
-	switch (-err) {
-	case 0:
-		return ERROR_SUCCESS;
-	case ENOMEM:
-		return ERROR_NOT_ENOUGH_MEMORY;
-	case ENOENT:
-		return ERROR_NOT_FOUND;
-	case EEXIST:
-		return PEERDIST_ERROR_ALREADY_EXISTS;
-	case EBADMSG:
-		return ERROR_INVALID_DATA;
-	case EINVAL:
-		return ERROR_INVALID_PARAMETER;
-	case ENOTSUP:
-		return PEERDIST_ERROR_SERVICE_UNAVAILABLE;
-	}
-	return PEERDIST_ERROR_SERVICE_UNAVAILABLE;
-}
-
-DWORD pd_complete_now(LPOVERLAPPED ov, DWORD status, DWORD bytes,
-		      HANDLE port, ULONG_PTR key)
-{
-	pd_overlapped_start(ov);
-	pd_overlapped_complete(ov, status, bytes, port, key);
-	return ERROR_IO_PENDING;
-}
+static void status_news(struct pd_instance *inst);
 
 struct pd_instance *pd_instance_get(PEERDIST_INSTANCE_HANDLE h)
 {
@@ -75,11 +48,6 @@ void pd_child_done(struct pd_instance *inst, struct pd_child *c)
 {
 	pd_child_release(c);
 	pd_handle_put(&inst->obj);
-}
-
-void pd_child_release(struct pd_child *c)
-{
-	pd_handle_put(&c->obj);
 }
 
 HANDLE pd_child_add(struct pd_instance *inst, struct pd_child *c,
@@ -172,7 +140,7 @@ PD_EXPORT DWORD WINAPI PeerDistStartup(DWORD dwVersionRequested,
 	pthread_mutex_init(&inst->lock, NULL);
 	err = pd_store_open(&inst->store);
 	if (!err)
-		err = pd_engine_start(inst);
+		err = pd_engine_start(inst, status_news);
 	if (err) {
 		instance_destroy(&inst->obj);
 		return PEERDIST_ERROR_SERVICE_UNAVAILABLE;
@@ -333,7 +301,9 @@ static DWORD register_status(PEERDIST_INSTANCE_HANDLE hPeerDist, HANDLE port,
 	return ret;
 }
 
-void pd_instance_status_news(struct pd_instance *inst)
+/* The store told of a status change: a registered notification completes
+ * if the status differs from the one it started from. */
+static void status_news(struct pd_instance *inst)
 {
 	PEERDIST_STATUS now;
 

@@ -62,6 +62,7 @@ struct pd_engine {
 	int stop;			/* under lock */
 	unsigned adds_seen;		/* store wake-ups seen, under lock */
 	int status_news;		/* the store told of a status change */
+	void (*status_news_fn)(struct pd_instance *inst);
 	int in_flight;			/* reads in the ring, under lock */
 	unsigned walk;
 };
@@ -393,7 +394,7 @@ static void *engine_main(void *arg)
 			/* Not under e->lock: the instance's lock comes first. */
 			e->status_news = 0;
 			pthread_mutex_unlock(&e->lock);
-			pd_instance_status_news(e->inst);
+			e->status_news_fn(e->inst);
 			pthread_mutex_lock(&e->lock);
 		}
 	}
@@ -409,7 +410,8 @@ static void wake(struct pd_engine *e)
 		one = 0;	/* the counter cannot overflow in practice */
 }
 
-int pd_engine_start(struct pd_instance *inst)
+int pd_engine_start(struct pd_instance *inst,
+		    void (*status_news)(struct pd_instance *inst))
 {
 	struct pd_engine *e = calloc(1, sizeof(*e));
 	int err;
@@ -417,6 +419,7 @@ int pd_engine_start(struct pd_instance *inst)
 	if (!e)
 		return -ENOMEM;
 	e->inst = inst;
+	e->status_news_fn = status_news;
 	pthread_mutex_init(&e->lock, NULL);
 	pthread_cond_init(&e->idle, NULL);
 	e->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);

@@ -15,7 +15,7 @@
 #include "discover.h"
 #include "fetch.h"
 #include "pccrr.h"
-#include "pccrr_client.h"
+#include "retrieval_http.h"
 #include "pccrr_crypto.h"
 #include "pchc_client.h"
 

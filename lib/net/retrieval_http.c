@@ -14,7 +14,7 @@
 
 #include "netif.h"
 #include "pccrr.h"
-#include "pccrr_client.h"
+#include "retrieval_http.h"
 
 static int64_t now_ms(void)
 {

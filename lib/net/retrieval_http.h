@@ -6,8 +6,8 @@
  * Responses must carry a Content-Length within the protocol's response
  * limit; anything else is a protocol error.
  */
-#ifndef PD_PCCRR_CLIENT_H
-#define PD_PCCRR_CLIENT_H
+#ifndef PD_RETRIEVAL_HTTP_H
+#define PD_RETRIEVAL_HTTP_H
 
 #include <stddef.h>
 #include <stdint.h>

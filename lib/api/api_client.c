@@ -2,7 +2,7 @@
 /*
  * The client's side: content opened by tag, its content information added
  * in pieces and checked at completion, data added from elsewhere (verified
- * block by block before it is kept), reads (api_read.c), flush, cancel.
+ * block by block before it is kept), reads (read_engine.c), flush, cancel.
  */
 #include <errno.h>
 #include <stdlib.h>

@@ -6,19 +6,15 @@
  * block) and tell present from absent blocks (SEEK_DATA). A few segments
  * stay open, least recently used closed first. Waiting readers poll a
  * netlink socket in the module's "events" group, which hears of every
- * block added by any process. Publications and tags are small records
- * kept in the cache directory, as with the user backend.
+ * block added by any process. Publications and tags are the cache
+ * directory's records (store_meta.c), as with the user backend.
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <dirent.h>
-#include <limits.h>
 #include <pthread.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <netlink/genl/ctrl.h>
@@ -27,7 +23,9 @@
 
 #include <linux/peerdist.h>
 
+#include "clock.h"
 #include "store.h"
+#include "store_meta.h"
 
 #define OPEN_SEGMENTS	16
 
@@ -46,19 +44,10 @@ struct kernel_store {
 	struct nl_sock *nl;
 	int family;
 	struct nl_sock *events;		/* the events group: wait_fd */
-	struct pd_store *meta;		/* publications and tags */
-	char dir[PATH_MAX];
+	struct pd_store_meta *meta;	/* publications and tags, or NULL */
 	unsigned tick;
 	struct open_segment open[OPEN_SEGMENTS];
 };
-
-static int64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static struct kernel_store *to_kernel(struct pd_store *s)
 {
@@ -234,7 +223,7 @@ static struct open_segment *get_open(struct kernel_store *k, const uint8_t *id,
 		if (k->open[i].fd >= 0 && k->open[i].d.hash_len == idlen &&
 		    !memcmp(k->open[i].d.id, id, idlen))
 			o = &k->open[i];
-	if (o && (!fresh || now_ms() - o->opened_ms < REFRESH_MS)) {
+	if (o && (!fresh || pd_now_ms_coarse() - o->opened_ms < REFRESH_MS)) {
 		o->tick = ++k->tick;
 		return o;
 	}
@@ -253,7 +242,7 @@ static struct open_segment *get_open(struct kernel_store *k, const uint8_t *id,
 	*o = tmp;
 	memcpy(o->d.id, id, idlen);
 	o->tick = ++k->tick;
-	o->opened_ms = now_ms();
+	o->opened_ms = pd_now_ms_coarse();
 	return o;
 }
 
@@ -425,64 +414,54 @@ static int kernel_get_segment(struct pd_store *s, const uint8_t *id,
 	return err;
 }
 
-/* ---- publications and tags: records in the cache directory ---- */
+/* ---- publications and tags: the cache directory's records ---- */
 
 static int kernel_publish(struct pd_store *s, uid_t uid, const void *ident,
 			  size_t identlen, const uint8_t *ci_v1, size_t len_v1,
 			  const uint8_t *ci_v2, size_t len_v2)
 {
-	struct pd_store *meta = to_kernel(s)->meta;
+	struct pd_store_meta *meta = to_kernel(s)->meta;
 
 	if (!meta)
 		return -EOPNOTSUPP;	/* a server session: no cache directory */
-	return meta->ops->publish(meta, uid, ident, identlen, ci_v1, len_v1, ci_v2, len_v2);
+	return pd_store_meta_publish(meta, uid, ident, identlen, ci_v1, len_v1,
+				     ci_v2, len_v2);
 }
 
 static int kernel_lookup(struct pd_store *s, uid_t uid, const void *ident,
 			 size_t identlen, unsigned version, uint8_t **ci, size_t *len)
 {
-	struct pd_store *meta = to_kernel(s)->meta;
+	struct pd_store_meta *meta = to_kernel(s)->meta;
 
 	if (!meta)
 		return -EOPNOTSUPP;	/* a server session: no cache directory */
-	return meta->ops->lookup(meta, uid, ident, identlen, version, ci, len);
+	return pd_store_meta_lookup(meta, uid, ident, identlen, version, ci, len);
 }
 
 static int kernel_unpublish(struct pd_store *s, uid_t uid, const void *ident,
 			    size_t identlen)
 {
-	struct pd_store *meta = to_kernel(s)->meta;
+	struct pd_store_meta *meta = to_kernel(s)->meta;
 
 	if (!meta)
 		return -EOPNOTSUPP;	/* a server session: no cache directory */
-	return meta->ops->unpublish(meta, uid, ident, identlen);
+	return pd_store_meta_unpublish(meta, uid, ident, identlen);
 }
 
 static int kernel_tag_segment(struct pd_store *s, const uint8_t tag[16],
 			      const uint8_t *id, unsigned idlen)
 {
-	struct pd_store *meta = to_kernel(s)->meta;
+	struct pd_store_meta *meta = to_kernel(s)->meta;
 
 	if (!meta)
 		return -EOPNOTSUPP;	/* a server session: no cache directory */
-	return meta->ops->tag_segment(meta, tag, id, idlen);
-}
-
-static int unhex(const char *hex, uint8_t *out, unsigned max)
-{
-	unsigned n = strlen(hex) / 2, i;
-
-	if (strlen(hex) % 2 || n > max)
-		return -1;
-	for (i = 0; i < n; i++)
-		if (sscanf(hex + 2 * i, "%2hhx", &out[i]) != 1)
-			return -1;
-	return n;
+	return pd_store_meta_tag_segment(meta, tag, id, idlen);
 }
 
 /* Lock contract: k->lock held. Evicts one segment in the module. */
-static void flush_segment(struct kernel_store *k, const uint8_t *id, unsigned len)
+static void flush_segment(const uint8_t *id, unsigned len, void *arg)
 {
+	struct kernel_store *k = arg;
 	struct nl_msg *m = new_request(k, PEERDIST_CMD_FLUSH_SEGMENT, 256);
 	unsigned i;
 
@@ -501,27 +480,14 @@ static void flush_segment(struct kernel_store *k, const uint8_t *id, unsigned le
 static int kernel_flush_tag(struct pd_store *s, const uint8_t tag[16])
 {
 	struct kernel_store *k = to_kernel(s);
-	char path[PATH_MAX + 64];
-	uint8_t id[PD_HASH_MAX];
-	struct dirent *e;
-	DIR *dir;
-	int i, n;
+	int err;
 
 	if (!k->meta)
 		return -EOPNOTSUPP;	/* a server session: no cache directory */
-	n = snprintf(path, sizeof(path), "%s/tags/", k->dir);
-	for (i = 0; i < 16; i++)
-		n += snprintf(path + n, sizeof(path) - n, "%02x", tag[i]);
-	dir = opendir(path);
-	if (dir) {
-		pthread_mutex_lock(&k->lock);
-		while ((e = readdir(dir)))
-			if ((n = unhex(e->d_name, id, sizeof(id))) >= 32)
-				flush_segment(k, id, n);
-		pthread_mutex_unlock(&k->lock);
-		closedir(dir);
-	}
-	return k->meta->ops->flush_tag(k->meta, tag);
+	pthread_mutex_lock(&k->lock);
+	err = pd_store_meta_flush_tag(k->meta, tag, flush_segment, k);
+	pthread_mutex_unlock(&k->lock);
+	return err;
 }
 
 /* ---- waiting, stats, limits ---- */
@@ -614,8 +580,7 @@ static void kernel_close(struct pd_store *s)
 	for (i = 0; i < OPEN_SEGMENTS; i++)
 		if (k->open[i].fd >= 0)
 			close(k->open[i].fd);
-	if (k->meta)
-		k->meta->ops->close(k->meta);
+	pd_store_meta_close(k->meta);
 	nl_socket_free(k->events);
 	nl_socket_free(k->nl);
 	pthread_mutex_destroy(&k->lock);
@@ -775,7 +740,6 @@ int pd_store_kernel_open(const char *dir, struct pd_store **out)
 	pthread_mutex_init(&k->lock, NULL);
 	for (i = 0; i < OPEN_SEGMENTS; i++)
 		k->open[i].fd = -1;
-	snprintf(k->dir, sizeof(k->dir), "%s", dir ? dir : "");
 	k->nl = nl_socket_alloc();
 	if (!k->nl || genl_connect(k->nl))
 		goto fail;
@@ -785,7 +749,7 @@ int pd_store_kernel_open(const char *dir, struct pd_store **out)
 		goto fail;
 	err = connect_events(k);
 	if (!err && dir)
-		err = pd_store_user_open(dir, &k->meta);
+		err = pd_store_meta_open(dir, &k->meta);
 	if (err)
 		goto fail;
 	*out = &k->base;
