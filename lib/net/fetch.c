@@ -106,7 +106,7 @@ int pd_fetch_config_from_env(struct pd_fetch_config *cfg)
 				   1, 60000);
 	cfg->workers = 4;
 	cfg->discovery = !on || strcmp(on, "off");
-	return cfg->discovery || getenv("PEERDIST_HOSTED_CACHE");
+	return cfg->discovery || pd_hc_client_configured();
 }
 
 /* Lock contract: f->lock held. */

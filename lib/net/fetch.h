@@ -34,8 +34,9 @@ struct pd_fetcher;
 
 /* Reads the configuration from the environment: PEERDIST_DISCOVERY
  * (on/off), PEERDIST_INTERFACES, PEERDIST_REQUEST_TIMEOUT_MS and
- * PEERDIST_HOSTED_CACHE (pchc_client.h: a hosted cache, asked before the
- * peers). Returns 0 when fetching is off: no discovery, no hosted cache. */
+ * a hosted cache, asked before the peers (PEERDIST_HOSTED_CACHE or
+ * hosted_cache_url, see pchc_client.h). Returns 0 when fetching is off:
+ * no discovery, no hosted cache. */
 int pd_fetch_config_from_env(struct pd_fetch_config *cfg);
 
 int pd_fetcher_start(struct pd_store *st, const struct pd_fetch_config *cfg,

@@ -6,9 +6,11 @@
  * INITIAL_OFFER and, if the answer is INTERESTED, a SEGMENT_INFO with the
  * segment's V1 content information; 2.0 sends a BATCHED_OFFER.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <netdb.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -53,13 +55,55 @@ struct pd_hc_client {
 	uint8_t info[PD_PCHC_REQUEST_MAX - PD_PCHC_PREFIX_SIZE - PD_PCHC_TAG_SIZE];
 };
 
-static unsigned env_port(const char *name)
+#define CONFIG_FILE	"/etc/peerdist/peerdistd.conf"
+
+/*
+ * A setting: the environment variable, else key's value in peerdistd's
+ * configuration file (PEERDIST_CONFIG, default CONFIG_FILE: one place for
+ * the host's programs and its peerdistd; key NULL: none), else "". 0, or
+ * -1 when the variable is too long.
+ */
+static int setting(const char *env, const char *key, char *out, size_t cap)
 {
-	const char *v = getenv(name);
-	char *end;
+	const char *v = getenv(env), *path = getenv("PEERDIST_CONFIG");
+	char line[1024], *p, *end;
+	size_t klen = key ? strlen(key) : 0;
+	FILE *f;
+
+	*out = '\0';
+	if (v && *v)
+		return snprintf(out, cap, "%s", v) < (int)cap ? 0 : -1;
+	if (!key)
+		return 0;
+	f = fopen(path && *path ? path : CONFIG_FILE, "re");
+	while (f && fgets(line, sizeof(line), f)) {
+		for (p = line; isspace((unsigned char)*p); p++)
+			;
+		if (strncmp(p, key, klen))
+			continue;
+		for (p += klen; isspace((unsigned char)*p); p++)
+			;
+		if (*p++ != '=')
+			continue;
+		while (isspace((unsigned char)*p))
+			p++;
+		for (end = p + strlen(p); end > p && isspace((unsigned char)end[-1]); end--)
+			;
+		*end = '\0';
+		if (snprintf(out, cap, "%s", p) >= (int)cap)
+			*out = '\0';
+	}
+	if (f)
+		fclose(f);
+	return 0;
+}
+
+static unsigned setting_port(const char *env, const char *key)
+{
+	char v[16], *end;
 	unsigned long n;
 
-	if (!v || !*v)
+	if (setting(env, key, v, sizeof(v)) || !*v)
 		return DEFAULT_PCCRR_PORT;
 	n = strtoul(v, &end, 10);
 	return *end || !n || n > 65535 ? DEFAULT_PCCRR_PORT : n;
@@ -113,7 +157,8 @@ static int parse_url(struct pd_hc_client *c, const char *url)
 	if (curl_url_get(u, CURLUPART_URL, &path, 0) || strlen(path) >= sizeof(c->url))
 		goto out;
 	strcpy(c->url, path);
-	err = resolve(host, env_port("PEERDIST_HOSTED_CACHE_RETRIEVAL_PORT"), &c->retrieval);
+	err = resolve(host, setting_port("PEERDIST_HOSTED_CACHE_RETRIEVAL_PORT", NULL),
+		      &c->retrieval);
 out:
 	curl_free(scheme);
 	curl_free(host);
@@ -259,14 +304,24 @@ static void *offering(void *arg)
 	return NULL;
 }
 
+int pd_hc_client_configured(void)
+{
+	char url[512];
+
+	return setting("PEERDIST_HOSTED_CACHE", "hosted_cache_url", url, sizeof(url)) ||
+	       *url;
+}
+
 int pd_hc_client_open(struct pd_hc_client **out)
 {
-	const char *url = getenv("PEERDIST_HOSTED_CACHE");
 	const char *ca = getenv("PEERDIST_HOSTED_CACHE_CA");
 	struct pd_hc_client *c;
+	char url[512];
 	int err;
 
-	if (!url || !*url)
+	if (setting("PEERDIST_HOSTED_CACHE", "hosted_cache_url", url, sizeof(url)))
+		return -EINVAL;
+	if (!*url)
 		return 0;
 	c = calloc(1, sizeof(*c));
 	if (!c)
@@ -280,7 +335,7 @@ int pd_hc_client_open(struct pd_hc_client **out)
 	}
 	if (ca)
 		strcpy(c->ca, ca);
-	c->my_port = env_port("PEERDIST_RETRIEVAL_PORT");
+	c->my_port = setting_port("PEERDIST_RETRIEVAL_PORT", "port");
 	pthread_mutex_init(&c->lock, NULL);
 	pthread_cond_init(&c->work, NULL);
 	if (pthread_create(&c->thread, NULL, offering, c)) {

@@ -47,8 +47,12 @@ def main():
         hc, pub, c1, c2 = (Host(lan, n, root) for n in ("hc", "pub", "c1", "c2"))
         cert, key = certificate(root, lan.addr["hc"])
         url = f"https://{lan.addr['hc']}"
-        for h in (c1, c2):
-            h.env.update(PEERDIST_HOSTED_CACHE=url, PEERDIST_HOSTED_CACHE_CA=cert)
+        # client 1 by the environment, client 2 by its peerdistd.conf
+        c1.env.update(PEERDIST_HOSTED_CACHE=url, PEERDIST_HOSTED_CACHE_CA=cert)
+        conf = os.path.join(root, "c2.conf")
+        with open(conf, "w") as f:
+            f.write(f"# the branch's hosted cache\nhosted_cache_url = {url}\n")
+        c2.env.update(PEERDIST_CONFIG=conf, PEERDIST_HOSTED_CACHE_CA=cert)
         data, ci = content(root, SIZE), os.path.join(root, "content.ci")
         pub.publish(data, ci)
         blocks = block_count(ci)

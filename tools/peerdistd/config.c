@@ -498,7 +498,7 @@ static const char help[] =
 	"                 [--log-level LEVEL] [--verbose] [--foreground]\n"
 	"                 [--daemon [--pid-file FILE]]\n"
 	"                 [--hosted-cache [--pchc-v1-listen ADDR:PORT] [--pchc-v2-listen ADDR:PORT]\n"
-	"                  [--tls-certificate FILE --tls-key FILE]] [--hosted-cache-url URL]\n\n"
+	"                  [--tls-certificate FILE --tls-key FILE]]\n\n"
 	"The peerdist service: answers discovery (MS-PCCRD) for what the local\n"
 	"store holds and serves its blocks (MS-PCCRR) until SIGTERM or SIGINT;\n"
 	"SIGHUP reloads the configuration file. Options override the file (see\n"
@@ -519,8 +519,7 @@ static const char help[] =
 	"                     pull and verify the blocks, serve them to every client\n"
 	"  --pchc-v1-listen ADDR:PORT  PCHC 1.0 over HTTPS (default [::]:443; off)\n"
 	"  --pchc-v2-listen ADDR:PORT  PCHC 2.0 over HTTP (default [::]:80; off)\n"
-	"  --tls-certificate FILE, --tls-key FILE  PEM files for PCHC 1.0\n"
-	"  --hosted-cache-url URL  offer what this host fetched to this hosted cache\n";
+	"  --tls-certificate FILE, --tls-key FILE  PEM files for PCHC 1.0\n";
 
 /* For what the daemon reads after its chdir("/"): relative to where we started. */
 static int absolute(const char *path, char *out, size_t size)
@@ -583,9 +582,6 @@ static int parse_option(int c, const char *arg)
 	case 'K':
 		override("tls_key", cmdline.tls_key, "--tls-key");
 		return absolute(arg, cmdline.tls_key, sizeof(cmdline.tls_key));
-	case 'U':
-		override("hosted_cache_url", arg, "--hosted-cache-url");
-		return 0;
 	}
 	return -1;
 }
@@ -609,7 +605,6 @@ int pd_config_parse(int argc, char **argv, struct pd_config *cfg)
 		{ "pchc-v2-listen", required_argument, NULL, '2' },
 		{ "tls-certificate", required_argument, NULL, 'T' },
 		{ "tls-key", required_argument, NULL, 'K' },
-		{ "hosted-cache-url", required_argument, NULL, 'U' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
 	};

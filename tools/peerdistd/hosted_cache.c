@@ -38,7 +38,7 @@
 #include <microhttpd.h>
 
 #include "pccrr.h"
-#include "pccrr_client.h"
+#include "retrieval_http.h"
 #include "pccrr_crypto.h"
 #include "pchc.h"
 #include "peerdistd.h"

@@ -35,7 +35,11 @@ struct pd_config {
 	unsigned hc_pulls;		/* segments pulled at once */
 	unsigned hc_offers_per_client;	/* segments queued per offering address */
 	unsigned hc_segments_per_offer;	/* of a BATCHED_OFFER, the rest ignored */
-	/* The client's hosted cache: "" none, https:// PCHC 1.0, http:// 2.0. */
+	/*
+	 * The host's hosted cache, for libpeerdist, which reads this key of
+	 * this file (peerdistd only checks it): "" none, https:// PCHC 1.0,
+	 * http:// 2.0.
+	 */
 	char hosted_cache_url[256];
 
 	/* Changed live by a reload: read them through pd_config_current(). */
