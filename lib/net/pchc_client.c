@@ -188,13 +188,18 @@ static size_t on_data(char *p, size_t size, size_t n, void *arg)
 static int post(struct pd_hc_client *c, CURL *curl, const uint8_t *body, long len)
 {
 	struct curl_slist *hdr = curl_slist_append(NULL, "Content-Type: application/octet-stream");
+
 	struct reply r = { .len = 0 };
 	unsigned code;
 	long status = 0;
 	CURLcode res;
 
-	if (len < 0)
+	if (hdr)	/* no "Expect: 100-continue" wait before a large SEGMENT_INFO */
+		curl_slist_append(hdr, "Expect:");
+	if (len < 0) {
+		curl_slist_free_all(hdr);
 		return -1;
+	}
 	curl_easy_reset(curl);
 	curl_easy_setopt(curl, CURLOPT_URL, c->url);
 	curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body);

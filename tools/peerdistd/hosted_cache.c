@@ -110,7 +110,8 @@ static int same_host(const struct sockaddr_storage *a, const struct sockaddr_sto
 
 /*
  * Queues segment id to be pulled from from. 0 when queued or already
- * queued, -EBUSY over a limit. Lock contract: hc->lock held.
+ * waiting (a pull under way may be ending: a new offer is queued anew),
+ * -EBUSY over a limit. Lock contract: hc->lock held.
  */
 static int queue_pull(struct pd_hosted_cache *hc, const struct sockaddr_storage *from,
 		      const uint8_t *id, unsigned idlen)
@@ -119,7 +120,7 @@ static int queue_pull(struct pd_hosted_cache *hc, const struct sockaddr_storage 
 	unsigned mine = 0;
 
 	for (o = hc->queue; o; tail = &o->next, o = o->next) {
-		if (o->idlen == idlen && !memcmp(o->id, id, idlen))
+		if (!o->running && o->idlen == idlen && !memcmp(o->id, id, idlen))
 			return 0;
 		mine += same_host(&o->from, from);
 	}
@@ -438,6 +439,7 @@ static enum MHD_Result answer(struct listener *l, struct MHD_Connection *conn,
 	struct sockaddr_storage from;
 	struct pd_ci *ci = NULL;
 	int err, code = -1;
+	unsigned type;
 
 	if (strcasecmp(url, l->path))
 		return reply(conn, MHD_HTTP_NOT_FOUND, "", 0);
@@ -451,6 +453,7 @@ static enum MHD_Result answer(struct listener *l, struct MHD_Connection *conn,
 		err = -PD_HC_E_TYPE;	/* 1.0 only over HTTPS, 2.0 only over HTTP */
 	if (!err && !offerer(conn, msgs->port, &from))
 		code = take_offer(l->hc, &from, msgs, ci);
+	type = msgs->type;
 	pthread_mutex_unlock(&msgs_lock);
 	pd_ci_free(ci);
 	if (err)
@@ -458,7 +461,7 @@ static enum MHD_Result answer(struct listener *l, struct MHD_Connection *conn,
 	if (code < 0)
 		return reply(conn, MHD_HTTP_BAD_REQUEST, "", 0);
 	pd_log(PD_LOG_DEBUG, "hosted cache: PCHC %u.0 offer type %u answered %s", l->major,
-	       msgs->type, code == PD_PCHC_OK ? "OK" : "INTERESTED");
+	       type, code == PD_PCHC_OK ? "OK" : "INTERESTED");
 	pd_pchc_encode_response(code, req->out, sizeof(req->out));
 	return reply(conn, MHD_HTTP_OK, req->out, sizeof(req->out));
 }
