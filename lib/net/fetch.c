@@ -519,6 +519,15 @@ enum pd_fetch_state pd_fetch_block(struct pd_fetcher *f,
 	return s;
 }
 
+void pd_fetch_added(struct pd_fetcher *f, const struct pd_segment_desc *d, uint32_t n)
+{
+	if (!f->hc)
+		return;
+	pd_hc_client_watch(f->hc, d);
+	while (n--)
+		pd_hc_client_arrived(f->hc, d->id, d->hash_len);
+}
+
 int pd_fetcher_start(struct pd_store *st, const struct pd_fetch_config *cfg,
 		     void (*notify)(void *), void *arg, struct pd_fetcher **out)
 {

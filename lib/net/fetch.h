@@ -47,6 +47,10 @@ int pd_fetcher_start(struct pd_store *st, const struct pd_fetch_config *cfg,
 enum pd_fetch_state pd_fetch_block(struct pd_fetcher *f,
 				   const struct pd_segment_desc *d, uint32_t b);
 
+/* n blocks of the segment d describes came from elsewhere (the origin):
+ * counted towards offering it to the hosted cache, if there is one. */
+void pd_fetch_added(struct pd_fetcher *f, const struct pd_segment_desc *d, uint32_t n);
+
 /* Stops the workers (a request in progress ends within the request timer). */
 void pd_fetcher_stop(struct pd_fetcher *f);
 

@@ -9,7 +9,9 @@ peerdistd and verifies it; with the publisher and client 1 gone, client 2
 reads it, byte-exact, from the hosted cache alone. Then, with the hosted
 cache stopped, a read on B falls back cleanly (missing data, in time).
 On the way, 16 clients on B read at once from the hosted cache, whose
-memory stays bounded."""
+memory stays bounded; and a second content that no peer has, which client
+1 gets from the origin (AddData), is offered too and read on B from the
+hosted cache."""
 import filecmp
 import os
 import subprocess
@@ -94,7 +96,7 @@ def main():
                   "--tls-certificate", cert, "--tls-key", key], "PCHC 2.0 over HTTP")
         check(any("max_clients = 1024" in l for l in hc.log),
               "the hosted cache's Active Client Count defaults to 1024")
-        pub.serve()
+        pub.serve(["--listen", "0.0.0.0"])
         # client 1's peerdistd serves the pulls only: it stays out of discovery
         c1.serve(["--listen", "0.0.0.0", "--no-discovery"], "retrieval on")
         r = c1.read(ci, os.path.join(root, "out-c1"))
@@ -105,6 +107,20 @@ def main():
               f"the hosted cache pulled all {blocks} blocks from client 1 over "
               f"PCHC 1.0 (pulled {pulled(hc)})")
         check(c1.blocks_served() >= blocks, "client 1's peerdistd answered the pulls")
+        # content no peer has: client 1 reads it from the origin's copy
+        # (published into a cache of its own that no peerdistd serves)
+        origin = Host(lan, "pub", os.path.join(root, "origin"))
+        data2, ci2 = content(origin.dir, 3 * 65536 + 7), os.path.join(root, "content2.ci")
+        origin.publish(data2, ci2)
+        pulled_before = pulled(hc)
+        with open(os.path.join(root, "out2-c1"), "wb") as f:
+            r = subprocess.run(lan.cmd("c1", [CLIENT, ci2, data2]), env=c1.env, stdout=f,
+                               stderr=subprocess.PIPE, text=True, timeout=120)
+        check(r.returncode == 0 and filecmp.cmp(data2, os.path.join(root, "out2-c1"),
+                                                 shallow=False),
+              f"client 1 reads the second content, from the origin ({r.stderr.strip()})")
+        check(wait_for(lambda: pulled(hc) >= pulled_before + 4, 30),
+              "what client 1 added from the origin was offered and pulled")
         pub.stop()
         c1.stop()
         served_before = hc.blocks_served()
@@ -115,6 +131,10 @@ def main():
               "client 2's bytes are the original's")
         check(hc.blocks_served() - served_before >= blocks,
               "the hosted cache served client 2's blocks")
+        r = c2.read(ci2, os.path.join(root, "out2-c2"))
+        check(r.returncode == 0 and filecmp.cmp(data2, os.path.join(root, "out2-c2"),
+                                                 shallow=False),
+              f"client 2 reads the second content from the hosted cache ({r.stderr.strip()})")
         many_readers(lan, root, ci, data, url, cert)
         check(peak_kib(hc) < 256 * 1024, f"the hosted cache's memory stayed bounded "
               f"(peak {peak_kib(hc) // 1024} MiB)")
