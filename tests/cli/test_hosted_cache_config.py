@@ -55,9 +55,11 @@ with workdir() as d:
     hc.wait_for("the hosted cache's settings changed: needs a restart")
     check(hc.stop() == 0, "the hosted cache stops cleanly")
 
-    write(conf, f"max_clients = 8\npchc_v1_listen = off\npchc_v2_listen = 127.0.0.1:{v2}\n")
+    write(conf, f"max_clients = 8\npchc_v1_listen = off\n"
+          f"pchc_v2_listen = 127.0.0.1:{free_port()}\n")
     hc = Peerdistd("--config", conf, "--hosted-cache", "--listen", "127.0.0.1",
                    "--port", "0", "--verbose", env=env)
     hc.wait_for("max_clients = 8")
+    hc.wait_for("PCHC 2.0 over HTTP")
     check(hc.stop() == 0, "max_clients given: that one")
 print("ok")
