@@ -142,6 +142,69 @@ static int set_discovery(struct pd_config *cfg, const char *v, const struct key 
 	return 0;
 }
 
+static int set_hosted_cache(struct pd_config *cfg, const char *v, const struct key *k)
+{
+	if (strcmp(v, "on") && strcmp(v, "off"))
+		return -1;
+	cfg->hosted_cache = !strcmp(v, "on");
+	return 0;
+}
+
+/* "ADDR:PORT" with an IPv6 ADDR in brackets, or "off". */
+static int set_sockaddr(struct pd_config *cfg, const char *v, const struct key *k)
+{
+	struct sockaddr_storage *ss = (void *)((char *)cfg + k->offset);
+	struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)ss;
+	struct sockaddr_in *in4 = (struct sockaddr_in *)ss;
+	struct key port_key = { .min = 1, .max = 65535 };
+	const char *colon = strrchr(v, ':');
+	char host[INET6_ADDRSTRLEN + 2];
+	unsigned long port;
+	size_t hlen;
+
+	memset(ss, 0, sizeof(*ss));
+	if (!strcmp(v, "off"))
+		return 0;
+	hlen = colon ? (size_t)(colon - v) : 0;
+	if (!hlen || hlen >= sizeof(host) || parse_number(colon + 1, &port_key, &port))
+		return -1;
+	memcpy(host, v, hlen);
+	host[hlen] = '\0';
+	if (host[0] == '[' && host[hlen - 1] == ']') {
+		host[hlen - 1] = '\0';
+		if (inet_pton(AF_INET6, host + 1, &in6->sin6_addr) != 1)
+			return -1;
+		in6->sin6_family = AF_INET6;
+		in6->sin6_port = htons(port);
+		return 0;
+	}
+	if (inet_pton(AF_INET, host, &in4->sin_addr) != 1)
+		return -1;
+	in4->sin_family = AF_INET;
+	in4->sin_port = htons(port);
+	return 0;
+}
+
+static int set_path(struct pd_config *cfg, const char *v, const struct key *k)
+{
+	char *dst = (char *)cfg + k->offset;
+
+	if ((*v && *v != '/') || strlen(v) >= PATH_MAX)
+		return -1;
+	strcpy(dst, v);
+	return 0;
+}
+
+static int set_url(struct pd_config *cfg, const char *v, const struct key *k)
+{
+	if (*v && strncmp(v, "https://", 8) && strncmp(v, "http://", 7))
+		return -1;
+	if (strlen(v) >= sizeof(cfg->hosted_cache_url))
+		return -1;
+	strcpy(cfg->hosted_cache_url, v);
+	return 0;
+}
+
 static const char *const level_names[] = {
 	[PD_LOG_ERROR] = "error",
 	[PD_LOG_WARNING] = "warning",
@@ -177,6 +240,19 @@ static const struct key keys[] = {
 	{ "discovery", .set = set_discovery, .expect = "on or off" },
 	{ "state_file", .set = set_state_file, .expect = "an absolute path" },
 	{ "log_level", .set = set_log_level, .expect = "error, warning, info or debug" },
+	{ "hosted_cache", .set = set_hosted_cache, .expect = "on or off" },
+	{ "pchc_v1_listen", .set = set_sockaddr, .expect = "ADDR:PORT ([ADDR]:PORT for IPv6) or off",
+	  .offset = offsetof(struct pd_config, pchc_v1_listen) },
+	{ "pchc_v2_listen", .set = set_sockaddr, .expect = "ADDR:PORT ([ADDR]:PORT for IPv6) or off",
+	  .offset = offsetof(struct pd_config, pchc_v2_listen) },
+	{ "tls_certificate", .set = set_path, .expect = "an absolute path",
+	  .offset = offsetof(struct pd_config, tls_certificate) },
+	{ "tls_key", .set = set_path, .expect = "an absolute path",
+	  .offset = offsetof(struct pd_config, tls_key) },
+	{ "hosted_cache_pulls", NUMBER(hc_pulls, 1, 64) },
+	{ "hosted_cache_offers_per_client", NUMBER(hc_offers_per_client, 1, 4096) },
+	{ "hosted_cache_segments_per_offer", NUMBER(hc_segments_per_offer, 1, 128) },
+	{ "hosted_cache_url", .set = set_url, .expect = "an https:// or http:// URL" },
 };
 
 static const struct key *find_key(const char *name)
@@ -219,6 +295,7 @@ static struct {
 	char pid_file[PATH_MAX];
 	char cache_dir[PATH_MAX];
 	char state_file[PATH_MAX];
+	char tls_certificate[PATH_MAX], tls_key[PATH_MAX];
 } cmdline = { .config_file = PD_CONFIG_DEFAULT_FILE };
 
 static void override(const char *name, const char *value, const char *flag)
@@ -242,7 +319,12 @@ static void set_defaults(struct pd_config *cfg)
 	cfg->port = DEFAULT_PORT;
 	cfg->discovery = 1;
 	cfg->log_level = PD_LOG_INFO;
-	cfg->max_clients = 64;
+	cfg->max_clients = 0;	/* by mode, once the rest is known */
+	set_sockaddr(cfg, "[::]:443", find_key("pchc_v1_listen"));
+	set_sockaddr(cfg, "[::]:80", find_key("pchc_v2_listen"));
+	cfg->hc_pulls = 4;
+	cfg->hc_offers_per_client = 64;
+	cfg->hc_segments_per_offer = 128;
 	cfg->upload_timeout_ms = 15000;
 	strcpy(cfg->config_file, cmdline.config_file);
 	cfg->daemonize = cmdline.daemonize;
@@ -329,6 +411,9 @@ static int build(struct pd_config *cfg)
 	for (i = 0; !err && i < cmdline.nset; i++)
 		err = set_key(cfg, cmdline.set[i].key, cmdline.set[i].value,
 			      cmdline.set[i].flag);
+	/* MS-PCCRR's Active Client Count: a hosted cache serves a whole branch. */
+	if (!err && !cfg->max_clients)
+		cfg->max_clients = cfg->hosted_cache ? 1024 : 64;
 	return err;
 }
 
@@ -389,6 +474,21 @@ static void restart_needed(int changed, const char *name)
 		       cmdline.config_file, name);
 }
 
+#define HC_FIRST	offsetof(struct pd_config, hosted_cache)
+#define HC_END		offsetof(struct pd_config, log_level)
+
+/* The hosted cache's settings are one run of fields, all fixed at start-up. */
+static int hosted_cache_differs(const struct pd_config *a, const struct pd_config *b)
+{
+	return memcmp((const char *)a + HC_FIRST, (const char *)b + HC_FIRST,
+		      HC_END - HC_FIRST);
+}
+
+static void keep_hosted_cache(struct pd_config *next, const struct pd_config *cur)
+{
+	memcpy((char *)next + HC_FIRST, (const char *)cur + HC_FIRST, HC_END - HC_FIRST);
+}
+
 /* What only start-up uses stays as it was, so the copy tells what is in effect. */
 static void keep_startup_settings(struct pd_config *next, const struct pd_config *cur)
 {
@@ -400,6 +500,7 @@ static void keep_startup_settings(struct pd_config *next, const struct pd_config
 		       "interfaces");
 	restart_needed(next->discovery != cur->discovery, "discovery");
 	restart_needed(strcmp(next->state_file, cur->state_file), "state_file");
+	restart_needed(hosted_cache_differs(next, cur), "the hosted cache's settings");
 	strcpy(next->listen_addr, cur->listen_addr);
 	next->port = cur->port;
 	strcpy(next->cache_dir, cur->cache_dir);
@@ -407,6 +508,7 @@ static void keep_startup_settings(struct pd_config *next, const struct pd_config
 	next->ninterfaces = cur->ninterfaces;
 	next->discovery = cur->discovery;
 	strcpy(next->state_file, cur->state_file);
+	keep_hosted_cache(next, cur);
 }
 
 int pd_config_reload(void)
@@ -429,7 +531,9 @@ static const char help[] =
 	"usage: peerdistd [--config FILE] [--listen ADDR] [--port N] [--cache-dir DIR]\n"
 	"                 [--interfaces LIST] [--no-discovery] [--state-file FILE]\n"
 	"                 [--log-level LEVEL] [--verbose] [--foreground]\n"
-	"                 [--daemon [--pid-file FILE]] [--check-config] [--version]\n\n"
+	"                 [--daemon [--pid-file FILE]] [--check-config] [--version]\n"
+	"                 [--hosted-cache [--pchc-v1-listen ADDR:PORT] [--pchc-v2-listen ADDR:PORT]\n"
+	"                  [--tls-certificate FILE --tls-key FILE]]\n\n"
 	"The peerdist service: answers discovery (MS-PCCRD) for what the local\n"
 	"store holds and serves its blocks (MS-PCCRR) until SIGTERM or SIGINT;\n"
 	"SIGHUP reloads the configuration file. Options override the file (see\n"
@@ -450,7 +554,12 @@ static const char help[] =
 	"  --pid-file FILE    with --daemon: write the daemon's pid there (locked:\n"
 	"                     a second daemon with the same file is refused)\n"
 	"  --check-config     check the configuration file and options, then exit\n"
-	"  --version          the version, then exit\n";
+	"  --version          the version, then exit\n"
+	"  --hosted-cache     be the branch's hosted cache (MS-PCHC): take offers,\n"
+	"                     pull and verify the blocks, serve them to every client\n"
+	"  --pchc-v1-listen ADDR:PORT  PCHC 1.0 over HTTPS (default [::]:443; off)\n"
+	"  --pchc-v2-listen ADDR:PORT  PCHC 2.0 over HTTP (default [::]:80; off)\n"
+	"  --tls-certificate FILE, --tls-key FILE  PEM files for PCHC 1.0\n";
 
 /* For what the daemon reads after its chdir("/"): relative to where we
  * started. 0 or -errno. */
@@ -505,6 +614,21 @@ static int parse_option(int c, const char *arg)
 	case 'K':
 		cmdline.check_only = 1;
 		return 0;
+	case 'H':
+		override("hosted_cache", "on", "--hosted-cache");
+		return 0;
+	case '1':
+		override("pchc_v1_listen", arg, "--pchc-v1-listen");
+		return 0;
+	case '2':
+		override("pchc_v2_listen", arg, "--pchc-v2-listen");
+		return 0;
+	case 'T':
+		override("tls_certificate", cmdline.tls_certificate, "--tls-certificate");
+		return absolute(arg, cmdline.tls_certificate, sizeof(cmdline.tls_certificate));
+	case 'Y':
+		override("tls_key", cmdline.tls_key, "--tls-key");
+		return absolute(arg, cmdline.tls_key, sizeof(cmdline.tls_key));
 	}
 	return -EINVAL;
 }
@@ -526,6 +650,11 @@ int pd_config_parse(int argc, char **argv, struct pd_config *cfg)
 		{ "pid-file", required_argument, NULL, 'P' },
 		{ "check-config", no_argument, NULL, 'K' },
 		{ "version", no_argument, NULL, 'V' },
+		{ "hosted-cache", no_argument, NULL, 'H' },
+		{ "pchc-v1-listen", required_argument, NULL, '1' },
+		{ "pchc-v2-listen", required_argument, NULL, '2' },
+		{ "tls-certificate", required_argument, NULL, 'T' },
+		{ "tls-key", required_argument, NULL, 'Y' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
 	};

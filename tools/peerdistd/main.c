@@ -65,6 +65,7 @@ static int serve(const struct pd_config *cfg, const sigset_t *sigs)
 	struct pd_store *store;
 	struct pd_http *http;
 	struct pd_discovery *disc = NULL;
+	struct pd_hosted_cache *hc = NULL;
 
 	if (cfg->daemonize && pd_daemon_start(cfg->pid_file))
 		return 1;
@@ -82,9 +83,16 @@ static int serve(const struct pd_config *cfg, const sigset_t *sigs)
 		store->ops->close(store);
 		return 1;
 	}
+	if (cfg->hosted_cache && pd_hosted_cache_start(cfg, store, &hc)) {
+		pd_discovery_stop(disc);
+		pd_http_stop(http);
+		store->ops->close(store);
+		return 1;
+	}
 	if (cfg->daemonize)
 		pd_daemon_ready();
 	wait_for_stop(sigs);
+	pd_hosted_cache_stop(hc);
 	pd_discovery_stop(disc);
 	pd_state_remove();
 	pd_http_stop(http);

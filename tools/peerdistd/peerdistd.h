@@ -29,6 +29,19 @@ struct pd_config {
 	unsigned ninterfaces;	/* 0: all of them */
 	int discovery;
 	char state_file[PATH_MAX];	/* for peerdist status; see peerdistd(8) */
+	/* The hosted cache (MS-PCHC, hosted_cache.c); ss_family 0: that listener off. */
+	int hosted_cache;
+	struct sockaddr_storage pchc_v1_listen, pchc_v2_listen;
+	char tls_certificate[PATH_MAX], tls_key[PATH_MAX];
+	unsigned hc_pulls;		/* segments pulled at once */
+	unsigned hc_offers_per_client;	/* segments queued per offering address */
+	unsigned hc_segments_per_offer;	/* of a BATCHED_OFFER, the rest ignored */
+	/*
+	 * The host's hosted cache, for libpeerdist, which reads this key of
+	 * this file (peerdistd only checks it): "" none, https:// PCHC 1.0,
+	 * http:// 2.0.
+	 */
+	char hosted_cache_url[256];
 
 	/* Changed live by a reload: read them through pd_config_current(). */
 	enum pd_log_level log_level;
@@ -146,5 +159,16 @@ void pd_discovery_stop(struct pd_discovery *d);
 
 /* The port the retrieval service really listens on (its first listener's). */
 unsigned pd_http_port(const struct pd_http *h);
+
+/*
+ * The hosted cache (hosted_cache.c): PCHC 1.0 over HTTPS and 2.0 over HTTP
+ * take offers; the offered blocks are pulled from the offerer over
+ * MS-PCCRR into the store, which verifies them; the retrieval service then
+ * serves them to everyone.
+ */
+struct pd_hosted_cache;
+int pd_hosted_cache_start(const struct pd_config *cfg, struct pd_store *st,
+			  struct pd_hosted_cache **out);
+void pd_hosted_cache_stop(struct pd_hosted_cache *hc);
 
 #endif
