@@ -201,7 +201,9 @@ int pd_http_start(const struct pd_config *cfg, struct pd_store *store,
 	} else if (inet_pton(AF_INET6, cfg->listen_addr, &in6->sin6_addr) == 1) {
 		in6->sin6_family = AF_INET6;
 		in6->sin6_port = htons(cfg->port);
-		flags |= MHD_USE_IPv6;
+		/* "::" takes IPv4 too: real clients connect over IPv4. */
+		flags |= IN6_IS_ADDR_UNSPECIFIED(&in6->sin6_addr) ?
+			 MHD_USE_DUAL_STACK : MHD_USE_IPv6;
 	} else {
 		pd_log(PD_LOG_ERROR, "%s: not an IP address", cfg->listen_addr);
 		return -1;
