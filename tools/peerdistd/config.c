@@ -27,15 +27,43 @@ struct key {
 	unsigned long min, max;
 };
 
-static int set_listen(struct pd_config *cfg, const char *v, const struct key *k)
+/* The first "listen" of a source replaces the default, the next ones add. */
+static int listen_given;
+
+static int add_listen(struct pd_config *cfg, const char *v, size_t len)
 {
 	unsigned char addr[sizeof(struct in6_addr)];
+	char s[sizeof(cfg->listen[0])];
 
-	if (strlen(v) >= sizeof(cfg->listen_addr) ||
-	    (inet_pton(AF_INET, v, addr) != 1 && inet_pton(AF_INET6, v, addr) != 1))
+	if (!len || len >= sizeof(s) || cfg->nlisten == PD_CONFIG_MAX_LISTEN)
 		return -1;
-	strcpy(cfg->listen_addr, v);
+	memcpy(s, v, len);
+	s[len] = '\0';
+	if (inet_pton(AF_INET, s, addr) != 1 && inet_pton(AF_INET6, s, addr) != 1)
+		return -1;
+	strncpy(cfg->listen[cfg->nlisten++], s, sizeof(cfg->listen[0]));
 	return 0;
+}
+
+/* "::" or "0.0.0.0, ::1": addresses separated by commas. */
+static int set_listen(struct pd_config *cfg, const char *v, const struct key *k)
+{
+	size_t len;
+
+	if (!listen_given)
+		cfg->nlisten = 0;
+	listen_given = 1;
+	for (;;) {
+		v += strspn(v, " \t");
+		len = strcspn(v, ", \t");
+		if (add_listen(cfg, v, len))
+			return -1;
+		v += len + strspn(v + len, " \t");
+		if (!*v)
+			return 0;
+		if (*v++ != ',')
+			return -1;
+	}
 }
 
 static int parse_number(const char *v, const struct key *k, unsigned long *out)
@@ -133,13 +161,17 @@ static int set_log_level(struct pd_config *cfg, const char *v, const struct key 
 	.offset = offsetof(struct pd_config, field), .min = lo, .max = hi
 
 static const struct key keys[] = {
-	{ "listen", .set = set_listen, .expect = "an IPv4 or IPv6 address" },
+	{ "listen", .set = set_listen,
+	  .expect = "up to 8 IPv4 or IPv6 addresses separated by commas" },
 	{ "port", .set = set_port, .min = 0, .max = 65535 },
 	{ "interfaces", .set = set_interfaces,
 	  .expect = "up to 16 interface names separated by commas" },
 	{ "cache_dir", .set = set_cache_dir, .expect = "an absolute path" },
 	{ "max_clients", NUMBER(max_clients, 1, PD_MAX_CLIENTS_LIMIT) },
 	{ "upload_timeout_ms", NUMBER(upload_timeout_ms, 100, 3600000) },
+	{ "max_connections_per_address", NUMBER(max_connections_per_address, 1, 1000000) },
+	{ "request_timeout_ms", NUMBER(request_timeout_ms, 100, 3600000) },
+	{ "keepalive_timeout_ms", NUMBER(keepalive_timeout_ms, 100, 3600000) },
 	{ "discovery", .set = set_discovery, .expect = "on or off" },
 	{ "log_level", .set = set_log_level, .expect = "error, warning, info or debug" },
 };
@@ -181,6 +213,7 @@ static struct {
 	int daemonize;
 	char pid_file[PATH_MAX];
 	char cache_dir[PATH_MAX];
+	char listen[PD_CONFIG_MAX_LISTEN * 65];	/* every --listen, comma-separated */
 } cmdline = { .config_file = PD_CONFIG_DEFAULT_FILE };
 
 static void override(const char *name, const char *value, const char *flag)
@@ -199,12 +232,17 @@ static void override(const char *name, const char *value, const char *flag)
 static void set_defaults(struct pd_config *cfg)
 {
 	memset(cfg, 0, sizeof(*cfg));
-	strcpy(cfg->listen_addr, "::");
+	strcpy(cfg->listen[0], "::");	/* dual stack: IPv4 too */
+	cfg->nlisten = 1;
+	listen_given = 0;
 	cfg->port = DEFAULT_PORT;
 	cfg->discovery = 1;
 	cfg->log_level = PD_LOG_INFO;
 	cfg->max_clients = 64;
 	cfg->upload_timeout_ms = 15000;
+	cfg->max_connections_per_address = 32;
+	cfg->request_timeout_ms = 10000;
+	cfg->keepalive_timeout_ms = 60000;
 	strcpy(cfg->config_file, cmdline.config_file);
 	cfg->daemonize = cmdline.daemonize;
 	strcpy(cfg->pid_file, cmdline.pid_file);
@@ -284,6 +322,7 @@ static int build(struct pd_config *cfg)
 	set_defaults(cfg);
 	if (read_file(cfg))
 		return -1;
+	listen_given = 0;	/* --listen replaces the file's */
 	for (i = 0; i < cmdline.nset; i++)
 		if (set_key(cfg, cmdline.set[i].key, cmdline.set[i].value,
 			    cmdline.set[i].flag))
@@ -294,17 +333,23 @@ static int build(struct pd_config *cfg)
 static void log_settings(const struct pd_config *cfg)
 {
 	char ifs[sizeof(cfg->interfaces) + PD_CONFIG_MAX_INTERFACES] = "";
+	char addrs[sizeof(cfg->listen) + PD_CONFIG_MAX_LISTEN] = "";
 	unsigned i;
 
 	for (i = 0; i < cfg->ninterfaces; i++)
 		sprintf(ifs + strlen(ifs), "%s%s", i ? "," : "", cfg->interfaces[i]);
+	for (i = 0; i < cfg->nlisten; i++)
+		sprintf(addrs + strlen(addrs), "%s%s", i ? "," : "", cfg->listen[i]);
 	pd_log(PD_LOG_DEBUG, "settings: listen = %s, port = %u, cache_dir = %s, "
-	       "interfaces = %s, discovery = %s", cfg->listen_addr, cfg->port,
+	       "interfaces = %s, discovery = %s", addrs, cfg->port,
 	       cfg->cache_dir[0] ? cfg->cache_dir : "(default)",
 	       ifs[0] ? ifs : "(all)", cfg->discovery ? "on" : "off");
 	pd_log(PD_LOG_DEBUG, "settings: log_level = %s, max_clients = %u, "
-	       "upload_timeout_ms = %u", level_names[cfg->log_level],
-	       cfg->max_clients, cfg->upload_timeout_ms);
+	       "upload_timeout_ms = %u, max_connections_per_address = %u, "
+	       "request_timeout_ms = %u, keepalive_timeout_ms = %u",
+	       level_names[cfg->log_level], cfg->max_clients, cfg->upload_timeout_ms,
+	       cfg->max_connections_per_address, cfg->request_timeout_ms,
+	       cfg->keepalive_timeout_ms);
 }
 
 /*
@@ -359,14 +404,16 @@ static void restart_needed(int changed, const char *name)
 /* What only start-up uses stays as it was, so the copy tells what is in effect. */
 static void keep_startup_settings(struct pd_config *next, const struct pd_config *cur)
 {
-	restart_needed(strcmp(next->listen_addr, cur->listen_addr), "listen");
+	restart_needed(next->nlisten != cur->nlisten ||
+		       memcmp(next->listen, cur->listen, sizeof(cur->listen)), "listen");
 	restart_needed(next->port != cur->port, "port");
 	restart_needed(strcmp(next->cache_dir, cur->cache_dir), "cache_dir");
 	restart_needed(next->ninterfaces != cur->ninterfaces ||
 		       memcmp(next->interfaces, cur->interfaces, sizeof(cur->interfaces)),
 		       "interfaces");
 	restart_needed(next->discovery != cur->discovery, "discovery");
-	strcpy(next->listen_addr, cur->listen_addr);
+	memcpy(next->listen, cur->listen, sizeof(cur->listen));
+	next->nlisten = cur->nlisten;
 	next->port = cur->port;
 	strcpy(next->cache_dir, cur->cache_dir);
 	memcpy(next->interfaces, cur->interfaces, sizeof(cur->interfaces));
@@ -400,7 +447,8 @@ static const char help[] =
 	"SIGHUP reloads the configuration file. Options override the file (see\n"
 	"peerdistd.conf(5)).\n\n"
 	"  --config FILE      configuration file (default " PD_CONFIG_DEFAULT_FILE ")\n"
-	"  --listen ADDR      IPv4 or IPv6 address to listen on (default ::)\n"
+	"  --listen ADDR      IPv4 or IPv6 address to listen on; repeat it or give\n"
+	"                     a comma list for several (default ::, IPv4 too)\n"
 	"  --port N           TCP port (default 3703; 0 picks a free one)\n"
 	"  --cache-dir DIR    the store's directory (default PEERDIST_CACHE_DIR)\n"
 	"  --interfaces LIST  answer discovery on these interfaces (comma list;\n"
@@ -432,7 +480,12 @@ static int parse_option(int c, const char *arg)
 		cmdline.explicit_config = 1;
 		return absolute(arg, cmdline.config_file, sizeof(cmdline.config_file));
 	case 'l':
-		override("listen", arg, "--listen");
+		if (strlen(cmdline.listen) + strlen(arg) + 2 > sizeof(cmdline.listen))
+			return -1;
+		if (cmdline.listen[0])
+			strcat(cmdline.listen, ",");
+		strcat(cmdline.listen, arg);
+		override("listen", cmdline.listen, "--listen");
 		return 0;
 	case 'p':
 		override("port", arg, "--port");

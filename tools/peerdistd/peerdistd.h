@@ -14,6 +14,7 @@
 
 #define PD_CONFIG_DEFAULT_FILE	"/etc/peerdist/peerdistd.conf"
 #define PD_CONFIG_MAX_INTERFACES	16
+#define PD_CONFIG_MAX_LISTEN	8	/* listen addresses */
 #define PD_MAX_CLIENTS_LIMIT	16384	/* the highest max_clients (MS-PCCRR) */
 
 /*
@@ -22,7 +23,8 @@
  */
 struct pd_config {
 	/* Fixed at start-up: a reload that changes them logs "needs a restart". */
-	char listen_addr[64];	/* IPv4 or IPv6 literal */
+	char listen[PD_CONFIG_MAX_LISTEN][64];	/* IPv4 or IPv6 literals */
+	unsigned nlisten;
 	uint16_t port;
 	char cache_dir[PATH_MAX];	/* "" for the store's default */
 	char interfaces[PD_CONFIG_MAX_INTERFACES][IF_NAMESIZE];
@@ -34,6 +36,9 @@ struct pd_config {
 	int verbose;		/* log_level is PD_LOG_DEBUG */
 	unsigned max_clients;	/* the Active Client Count limit */
 	unsigned upload_timeout_ms;
+	unsigned max_connections_per_address;
+	unsigned request_timeout_ms;	/* a whole request, head and body */
+	unsigned keepalive_timeout_ms;	/* idle between requests */
 
 	/* From the command line only. */
 	char config_file[PATH_MAX];
@@ -102,7 +107,7 @@ struct pd_listener {
 	int v6only;	/* an AF_INET6 socket that refuses IPv4 (IPV6_V6ONLY) */
 };
 
-#define PD_HTTP_MAX_LISTENERS	8
+#define PD_HTTP_MAX_LISTENERS	PD_CONFIG_MAX_LISTEN
 
 /* The retrieval service's sockets: fills up to max of out, returns how many. */
 unsigned pd_http_listeners(const struct pd_http *h, struct pd_listener *out,
