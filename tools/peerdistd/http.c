@@ -36,6 +36,7 @@
 #include <unistd.h>
 
 #include "admission.h"
+#include "aes128_mb.h"
 #include "http_request.h"
 #include "pccrr.h"
 #include "peerdistd.h"
@@ -60,6 +61,10 @@ struct conn {
 	enum conn_state state;
 	int close_after;	/* once its answers are out */
 	int want_out;		/* waiting for EPOLLOUT, not reading */
+	int queued;		/* on the loop's list of answers to send */
+	int more;		/* c->in may hold whole requests the arena had no room for */
+	struct conn *next_queued;
+	unsigned iov_first, iov_count;	/* its answers in the loop's iov */
 	uint8_t key[16];
 	char *in;		/* a request not yet whole */
 	size_t in_len;
@@ -82,6 +87,9 @@ struct loop {
 	size_t arena_used;
 	struct iovec iov[2 * BATCH_MAX];
 	unsigned niov;
+	struct pd_aes128_cbc_job jobs[BATCH_MAX];	/* blocks to encrypt first */
+	unsigned njobs;
+	struct conn *queued;	/* connections with answers in the arena */
 };
 
 enum limit { LIMIT_TOTAL, LIMIT_ADDRESS, LIMIT_DEADLINE, LIMIT_UNREAD, LIMIT_FDS, NLIMITS };
@@ -223,7 +231,7 @@ static void answer(struct loop *l, struct conn *c, const uint8_t *body, size_t l
 	int admitted = pd_admission_active(l->h->adm, c->key, cfg->max_clients,
 					   cfg->upload_timeout_ms, now_ms());
 	long n = pd_retrieval_answer(l->h->store, body, len, admitted, slot + HEAD_ROOM,
-				     SLOT_MAX - HEAD_ROOM);
+				     SLOT_MAX - HEAD_ROOM, &l->jobs[l->njobs]);
 
 	pd_log(PD_LOG_DEBUG, "%zu bytes -> %ld%s", len, n,
 	       admitted ? "" : " (over the active client limit)");
@@ -231,6 +239,7 @@ static void answer(struct loop *l, struct conn *c, const uint8_t *body, size_t l
 		refuse(l, c, 400);
 		return;
 	}
+	l->njobs += l->jobs[l->njobs].len != 0;
 	c->close_after = !keep_alive;
 	queue_answer(l, slot, 200, n, c->close_after);
 }
@@ -255,8 +264,14 @@ static size_t answer_requests(struct loop *l, struct conn *c, const char *data, 
 	unsigned status;
 	long head, body = 0;
 
-	while (off < len && !c->close_after && l->niov + 2 <= 2 * BATCH_MAX &&
-	       ARENA_SIZE - l->arena_used >= SLOT_MAX) {
+	c->iov_first = l->niov;
+	c->more = 0;
+	while (off < len && !c->close_after) {
+		if (l->niov + 2 > 2 * BATCH_MAX || l->njobs == BATCH_MAX ||
+		    ARENA_SIZE - l->arena_used < SLOT_MAX) {
+			c->more = 1;
+			break;
+		}
 		head = pd_http_request_head(data + off, len - off, &r);
 		if (!head)
 			break;
@@ -270,16 +285,23 @@ static size_t answer_requests(struct loop *l, struct conn *c, const char *data, 
 		answer(l, c, (const uint8_t *)data + off + head, body, r.keep_alive);
 		off += head + body;
 	}
+	c->iov_count = l->niov - c->iov_first;
+	if (c->iov_count && !c->queued) {
+		c->queued = 1;
+		c->next_queued = l->queued;
+		l->queued = c;
+	}
 	return off;
 }
 
 /* Keeps what the socket did not take of the queued answers: 0, or -1. */
 static int keep_output(struct loop *l, struct conn *c, size_t sent)
 {
+	const struct iovec *iov = l->iov + c->iov_first;
 	size_t total = 0, skip = sent, n, i;
 
-	for (i = 0; i < l->niov; i++)
-		total += l->iov[i].iov_len;
+	for (i = 0; i < c->iov_count; i++)
+		total += iov[i].iov_len;
 	if (sent == total)
 		return 0;
 	c->out = malloc(total - sent);
@@ -287,14 +309,13 @@ static int keep_output(struct loop *l, struct conn *c, size_t sent)
 		return -1;
 	c->out_len = total - sent;
 	c->out_off = 0;
-	for (i = 0, n = 0; i < l->niov; i++) {
-		if (skip >= l->iov[i].iov_len) {
-			skip -= l->iov[i].iov_len;
+	for (i = 0, n = 0; i < c->iov_count; i++) {
+		if (skip >= iov[i].iov_len) {
+			skip -= iov[i].iov_len;
 			continue;
 		}
-		memcpy(c->out + n, (uint8_t *)l->iov[i].iov_base + skip,
-		       l->iov[i].iov_len - skip);
-		n += l->iov[i].iov_len - skip;
+		memcpy(c->out + n, (uint8_t *)iov[i].iov_base + skip, iov[i].iov_len - skip);
+		n += iov[i].iov_len - skip;
 		skip = 0;
 	}
 	return 0;
@@ -302,23 +323,16 @@ static int keep_output(struct loop *l, struct conn *c, size_t sent)
 
 enum sent { SENT_ALL, SENT_STALLED, SENT_CLOSED };
 
-/* Sends the queued answers; what the socket does not take waits in c->out
- * (the connection is not read meanwhile). Frees c on SENT_CLOSED. */
+/* Sends c's answers from the arena; what the socket does not take waits in
+ * c->out (the connection is not read meanwhile). Frees c on SENT_CLOSED. */
 static enum sent send_answers(struct loop *l, struct conn *c)
 {
-	struct msghdr m = { .msg_iov = l->iov, .msg_iovlen = l->niov };
-	ssize_t n = 0;
-	int err = 0;
+	struct msghdr m = { .msg_iov = l->iov + c->iov_first, .msg_iovlen = c->iov_count };
+	ssize_t n = sendmsg(c->fd, &m, MSG_NOSIGNAL);
 
-	if (l->niov) {
-		n = sendmsg(c->fd, &m, MSG_NOSIGNAL);
-		if (n < 0 && (errno == EAGAIN || errno == EINTR))
-			n = 0;
-		err = n < 0 || keep_output(l, c, n);
-	}
-	l->niov = 0;
-	l->arena_used = 0;
-	if (err) {
+	if (n < 0 && (errno == EAGAIN || errno == EINTR))
+		n = 0;
+	if (n < 0 || keep_output(l, c, n)) {
 		conn_close(l, c);
 		return SENT_CLOSED;
 	}
@@ -352,28 +366,59 @@ static int keep_input(struct conn *c, const char *data, size_t len)
 	return 0;
 }
 
-/* Answers what data holds while the socket takes the answers; keeps the rest. */
+/* Answers the whole requests data holds into the arena, keeps the rest;
+ * the answers go out with the loop's next flush_answers(). */
 static void conn_input(struct loop *l, struct conn *c, const char *data, size_t len)
 {
-	enum sent sent;
-	size_t used;
+	size_t used = answer_requests(l, c, data, len);
 
-	do {
-		used = answer_requests(l, c, data, len);
-		data += used;
-		len -= used;
-		sent = send_answers(l, c);
-		if (sent == SENT_CLOSED)
-			return;
-		if (used)
-			c->request_ms = len ? now_ms() : 0;
-	} while (sent == SENT_ALL && used && len);
-	if (c->state == CONN_LINGER)
-		return;
-	if (!c->request_ms)
-		c->since_ms = now_ms();
-	if (keep_input(c, data, len))
-		conn_close(l, c);
+	if (c->close_after) {
+		used = len;	/* nothing after the last answer is read */
+	} else if (used) {
+		c->request_ms = len > used ? now_ms() : 0;
+		if (!c->request_ms)
+			c->since_ms = now_ms();
+	}
+	if (keep_input(c, data + used, len - used)) {
+		c->close_after = 1;	/* out of memory: the answers, then the end */
+		c->in_len = 0;
+		if (!c->queued)
+			start_linger(l, c);
+	}
+}
+
+/*
+ * Encrypts the blocks that the queued answers carry, all at once, then
+ * sends every connection its answers; connections with whole requests
+ * left over are answered and flushed again, until none is.
+ */
+static void flush_answers(struct loop *l)
+{
+	struct conn *c, *again;
+	int encrypted;
+
+	while (l->queued) {
+		encrypted = !pd_aes128_cbc_encrypt_many(l->jobs, l->njobs);
+		if (!encrypted)
+			pd_log(PD_LOG_ERROR, "cannot encrypt %u blocks", l->njobs);
+		again = NULL;
+		while ((c = l->queued)) {
+			l->queued = c->next_queued;
+			c->queued = 0;
+			if (!encrypted) {
+				conn_close(l, c);	/* never plaintext for ciphertext */
+			} else if (send_answers(l, c) == SENT_ALL && c->more) {
+				c->next_queued = again;
+				again = c;
+			}
+		}
+		l->niov = l->njobs = 0;
+		l->arena_used = 0;
+		for (c = again; c; c = again) {
+			again = c->next_queued;
+			conn_input(l, c, c->in, c->in_len);
+		}
+	}
 }
 
 static void conn_read(struct loop *l, struct conn *c)
@@ -559,6 +604,7 @@ static void *loop_run(void *arg)
 			else
 				conn_event(l, ev[i].data.ptr, ev[i].events);
 		}
+		flush_answers(l);
 		now = now_ms();
 		if (now - l->last_tick >= TICK_MS)
 			tick(l, now);

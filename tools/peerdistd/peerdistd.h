@@ -87,10 +87,15 @@ void pd_daemon_stop(void);
  * response body (transport header included) in out. A client that is not
  * admitted (over the Active Client Count) gets the spec's empty answers.
  * Returns the length, or -1 for a request to refuse with HTTP 400.
+ * With job, an AES-128 block is left in out in plaintext, padded, and job
+ * says how to encrypt it (job->len 0: nothing left to do); the answer is
+ * whole once pd_aes128_cbc_encrypt_many() has run the job.
  * Safe to call from several threads at once.
  */
+struct pd_aes128_cbc_job;
 long pd_retrieval_answer(struct pd_store *store, const uint8_t *req, size_t len,
-			 int admitted, uint8_t *out, size_t cap);
+			 int admitted, uint8_t *out, size_t cap,
+			 struct pd_aes128_cbc_job *job);
 
 struct pd_http;
 int pd_http_start(const struct pd_config *cfg, struct pd_store *store,

@@ -8,13 +8,17 @@
  * GETSEGLIST (version 2.0) answered with the requested segments held.
  * A client beyond the Active Client Count gets what the spec prescribes:
  * an empty BLKLIST, BLK or SEGLIST. Each serving thread has its own
- * scratch, so requests are answered in parallel.
+ * scratch, so requests are answered in parallel; AES-128 blocks may be
+ * left for the caller to encrypt several at once.
  */
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include <openssl/rand.h>
+
+#include "aes128_mb.h"
 #include "pccrr.h"
 #include "pccrr_crypto.h"
 #include "peerdistd.h"
@@ -53,14 +57,17 @@ static void answer_blklist(struct pd_store *st, const struct pd_pccrr_msg *q,
 /*
  * Reads the block into buf and encrypts it there (buf: where the encoded
  * MSG_BLK carries it, so the block is copied once, from the page cache);
- * its ciphertext length, 0 if not here.
+ * its ciphertext length, 0 if not here. AES-128 with a job to fill is left
+ * for the caller to encrypt with others at once (aes128_mb.h): padded, with
+ * its IV chosen.
  */
 static size_t encrypt_block(struct pd_store *st, const struct pd_pccrr_msg *q,
 			    uint32_t b, unsigned crypto, uint8_t *buf,
-			    uint8_t iv[PD_PCCRR_IV_SIZE])
+			    uint8_t iv[PD_PCCRR_IV_SIZE], struct pd_aes128_cbc_job *job)
 {
 	struct pd_segment_desc d;
 	struct pd_block_loc loc;
+	size_t padded;
 	ssize_t n;
 
 	if (st->ops->get_segment(st, q->segment_id, q->segment_id_len, &d) ||
@@ -68,15 +75,27 @@ static size_t encrypt_block(struct pd_store *st, const struct pd_pccrr_msg *q,
 		return 0;
 	n = pread(loc.fd, buf, loc.len, loc.offset);
 	close(loc.fd);
-	if (n != (ssize_t)loc.len ||
-	    pd_pccrr_encrypt(crypto, d.kp, d.hash_len, buf, loc.len, buf, iv))
+	padded = pd_pccrr_padded_len(loc.len);
+	if (n != (ssize_t)loc.len)
 		return 0;
-	return pd_pccrr_padded_len(loc.len);
+	if (job && crypto == PD_CRYPTO_AES_128 && d.hash_len >= 16) {
+		if (RAND_bytes(iv, PD_PCCRR_IV_SIZE) != 1)
+			return 0;
+		memset(buf + loc.len, 0, padded - loc.len);
+		memcpy(job->key, d.kp, 16);
+		memcpy(job->iv, iv, PD_PCCRR_IV_SIZE);
+		job->buf = buf;
+		job->len = padded;
+		return padded;
+	}
+	if (pd_pccrr_encrypt(crypto, d.kp, d.hash_len, buf, loc.len, buf, iv))
+		return 0;
+	return padded;
 }
 
 static void answer_blk(struct pd_store *st, const struct pd_pccrr_msg *q,
 		       struct pd_pccrr_msg *r, uint8_t *out, size_t cap,
-		       uint8_t *iv)
+		       uint8_t *iv, struct pd_aes128_cbc_job *job)
 {
 	uint8_t *buf = out + pd_pccrr_blk_block_offset(q->segment_id_len);
 	uint32_t b = q->ranges[0].index, next;
@@ -84,7 +103,7 @@ static void answer_blk(struct pd_store *st, const struct pd_pccrr_msg *q,
 	if (pd_pccrr_blk_block_offset(q->segment_id_len) + PD_V2_MAX_SEGMENT > cap)
 		return;
 	r->crypto = q->crypto ? q->crypto : PD_CRYPTO_AES_128;
-	r->block_len = encrypt_block(st, q, b, r->crypto, buf, iv);
+	r->block_len = encrypt_block(st, q, b, r->crypto, buf, iv, job);
 	r->block = buf;
 	if (r->block_len) {
 		r->iv = iv;
@@ -160,7 +179,8 @@ static struct scratch *thread_scratch(void)
 }
 
 long pd_retrieval_answer(struct pd_store *st, const uint8_t *req, size_t len,
-			 int admitted, uint8_t *out, size_t cap)
+			 int admitted, uint8_t *out, size_t cap,
+			 struct pd_aes128_cbc_job *job)
 {
 	struct scratch *s = thread_scratch();
 	struct pd_pccrr_msg *q, *r;
@@ -169,6 +189,8 @@ long pd_retrieval_answer(struct pd_store *st, const uint8_t *req, size_t len,
 		return -1;
 	q = &s->q;
 	r = &s->r;
+	if (job)
+		job->len = 0;
 	if (pd_pccrr_decode_request(req, len, q))
 		return -1;
 	memset(r, 0, sizeof(*r));
@@ -192,7 +214,7 @@ long pd_retrieval_answer(struct pd_store *st, const uint8_t *req, size_t len,
 		r->block_index = q->ranges[0].index;
 		r->crypto = PD_CRYPTO_NONE;
 		if (admitted)
-			answer_blk(st, q, r, out, cap, s->iv);
+			answer_blk(st, q, r, out, cap, s->iv, job);
 		break;
 	case PD_MSG_GETSEGLIST:
 		answer_seglist(st, q, r, admitted);
