@@ -46,11 +46,14 @@
 #define SLOT_MAX	(HEAD_ROOM + PD_PCCRR_RESPONSE_MAX + 4)
 #define ARENA_SIZE	(2u << 20)
 #define BATCH_MAX	32	/* answers sent with one sendmsg */
+#define RA_JOBS		8	/* jobs one answer may add (its block, read-ahead) */
 #define TICK_MS		200	/* how often deadlines are checked */
 #define LINGER_MS	2000	/* reading what follows a refused request */
 #define FD_RESERVE	64	/* descriptors kept for the store and the rest */
 #define LOG_EVERY_MS	10000	/* one line per limit at most this often */
 #define MAX_LOOPS	64
+#define READAHEAD_CONNS	16	/* per loop: connections with answers made ahead */
+#define READAHEAD_IDLE_MS 1000	/* an idle connection gives its read-ahead up */
 #define STOP_TAG	(PD_HTTP_MAX_LISTENERS + 1)	/* epoll tags 1..MAX: listeners */
 
 enum conn_state { CONN_OPEN, CONN_LINGER };
@@ -65,6 +68,7 @@ struct conn {
 	int more;		/* c->in may hold whole requests the arena had no room for */
 	struct conn *next_queued;
 	unsigned iov_first, iov_count;	/* its answers in the loop's iov */
+	struct pd_readahead *ra;
 	uint8_t key[16];
 	char *in;		/* a request not yet whole */
 	size_t in_len;
@@ -88,7 +92,8 @@ struct loop {
 	struct iovec iov[2 * BATCH_MAX];
 	unsigned niov;
 	struct pd_aes128_cbc_job jobs[BATCH_MAX];	/* blocks to encrypt first */
-	unsigned njobs;
+	struct pd_retrieval_batch batch;	/* over jobs */
+	unsigned nreadahead;	/* connections with a read-ahead */
 	struct conn *queued;	/* connections with answers in the arena */
 };
 
@@ -161,6 +166,23 @@ static void set_events(struct loop *l, struct conn *c, uint32_t events)
 	epoll_ctl(l->epfd, EPOLL_CTL_MOD, c->fd, &ev);
 }
 
+static void drop_readahead(struct loop *l, struct conn *c)
+{
+	if (!c->ra)
+		return;
+	pd_readahead_free(c->ra);
+	c->ra = NULL;
+	l->nreadahead--;
+}
+
+/* A read-ahead for c while the loop's budget lasts; NULL without. */
+static struct pd_readahead *readahead_for(struct loop *l, struct conn *c)
+{
+	if (!c->ra && l->nreadahead < READAHEAD_CONNS && (c->ra = pd_readahead_new()))
+		l->nreadahead++;
+	return c->ra;
+}
+
 static void conn_close(struct loop *l, struct conn *c)
 {
 	close(c->fd);
@@ -171,6 +193,7 @@ static void conn_close(struct loop *l, struct conn *c)
 		l->conns = c->next;
 	if (c->next)
 		c->next->prev = c->prev;
+	drop_readahead(l, c);
 	free(c->in);
 	free(c->out);
 	free(c);
@@ -231,7 +254,7 @@ static void answer(struct loop *l, struct conn *c, const uint8_t *body, size_t l
 	int admitted = pd_admission_active(l->h->adm, c->key, cfg->max_clients,
 					   cfg->upload_timeout_ms, now_ms());
 	long n = pd_retrieval_answer(l->h->store, body, len, admitted, slot + HEAD_ROOM,
-				     SLOT_MAX - HEAD_ROOM, &l->jobs[l->njobs]);
+				     SLOT_MAX - HEAD_ROOM, &l->batch, readahead_for(l, c));
 
 	pd_log(PD_LOG_DEBUG, "%zu bytes -> %ld%s", len, n,
 	       admitted ? "" : " (over the active client limit)");
@@ -239,7 +262,6 @@ static void answer(struct loop *l, struct conn *c, const uint8_t *body, size_t l
 		refuse(l, c, 400);
 		return;
 	}
-	l->njobs += l->jobs[l->njobs].len != 0;
 	c->close_after = !keep_alive;
 	queue_answer(l, slot, 200, n, c->close_after);
 }
@@ -267,7 +289,7 @@ static size_t answer_requests(struct loop *l, struct conn *c, const char *data, 
 	c->iov_first = l->niov;
 	c->more = 0;
 	while (off < len && !c->close_after) {
-		if (l->niov + 2 > 2 * BATCH_MAX || l->njobs == BATCH_MAX ||
+		if (l->niov + 2 > 2 * BATCH_MAX || l->batch.njobs + RA_JOBS > BATCH_MAX ||
 		    ARENA_SIZE - l->arena_used < SLOT_MAX) {
 			c->more = 1;
 			break;
@@ -398,21 +420,25 @@ static void flush_answers(struct loop *l)
 	int encrypted;
 
 	while (l->queued) {
-		encrypted = !pd_aes128_cbc_encrypt_many(l->jobs, l->njobs);
+		encrypted = !pd_aes128_cbc_encrypt_many(l->jobs, l->batch.njobs);
 		if (!encrypted)
-			pd_log(PD_LOG_ERROR, "cannot encrypt %u blocks", l->njobs);
+			pd_log(PD_LOG_ERROR, "cannot encrypt %u blocks", l->batch.njobs);
 		again = NULL;
 		while ((c = l->queued)) {
 			l->queued = c->next_queued;
 			c->queued = 0;
 			if (!encrypted) {
 				conn_close(l, c);	/* never plaintext for ciphertext */
-			} else if (send_answers(l, c) == SENT_ALL && c->more) {
+				continue;
+			}
+			if (c->ra)
+				pd_readahead_seal(c->ra);
+			if (send_answers(l, c) == SENT_ALL && c->more) {
 				c->next_queued = again;
 				again = c;
 			}
 		}
-		l->niov = l->njobs = 0;
+		l->niov = l->batch.njobs = 0;
 		l->arena_used = 0;
 		for (c = again; c; c = again) {
 			again = c->next_queued;
@@ -583,6 +609,8 @@ static void tick(struct loop *l, int64_t now)
 			}
 		} else if (now - c->since_ms >= cfg->keepalive_timeout_ms) {
 			conn_close(l, c);
+		} else if (now - c->since_ms >= READAHEAD_IDLE_MS) {
+			drop_readahead(l, c);
 		}
 	}
 }
@@ -758,6 +786,7 @@ static int loop_init(struct pd_http *h, struct loop *l)
 	unsigned i;
 
 	l->h = h;
+	l->batch = (struct pd_retrieval_batch){ .jobs = l->jobs, .max = BATCH_MAX };
 	for (i = 0; i < PD_HTTP_MAX_LISTENERS; i++)
 		l->lfd[i] = -1;
 	l->epfd = epoll_create1(EPOLL_CLOEXEC);

@@ -87,15 +87,26 @@ void pd_daemon_stop(void);
  * response body (transport header included) in out. A client that is not
  * admitted (over the Active Client Count) gets the spec's empty answers.
  * Returns the length, or -1 for a request to refuse with HTTP 400.
- * With job, an AES-128 block is left in out in plaintext, padded, and job
- * says how to encrypt it (job->len 0: nothing left to do); the answer is
- * whole once pd_aes128_cbc_encrypt_many() has run the job.
- * Safe to call from several threads at once.
+ * With batch, AES-128 blocks are left in plaintext, padded, and a job for
+ * each is added to batch->jobs (up to batch->max): the answer is whole
+ * once pd_aes128_cbc_encrypt_many() has run them. With ra (one per
+ * connection), a client asking for block after block gets answers made
+ * ahead, their blocks encrypted in the same batch; pd_readahead_seal(ra)
+ * once the batch is encrypted lets them be sent.
+ * Safe to call from several threads at once (not with the same ra).
  */
 struct pd_aes128_cbc_job;
+struct pd_retrieval_batch {
+	struct pd_aes128_cbc_job *jobs;
+	unsigned njobs, max;
+};
+struct pd_readahead;
 long pd_retrieval_answer(struct pd_store *store, const uint8_t *req, size_t len,
 			 int admitted, uint8_t *out, size_t cap,
-			 struct pd_aes128_cbc_job *job);
+			 struct pd_retrieval_batch *batch, struct pd_readahead *ra);
+struct pd_readahead *pd_readahead_new(void);
+void pd_readahead_seal(struct pd_readahead *ra);
+void pd_readahead_free(struct pd_readahead *ra);
 
 struct pd_http;
 int pd_http_start(const struct pd_config *cfg, struct pd_store *store,
