@@ -3,7 +3,9 @@
 """peerdistd's HTTP framing as clients use it, over raw sockets: pipelined
 GETBLKS sent in one write are answered in order on the same connection;
 a request split into pieces (inside the request line, the headers and the
-body) is answered once whole; the connection stays open between requests;
+body) is answered once whole; the connection stays open between requests; six connections with 40
+pipelined requests each, all sent before any answer is read (more than
+one pass of the server holds), get every answer;
 HTTP/1.0 and "Connection: close" get their answer and then the close; two
 different Content-Length headers get 400, chunked and a missing length
 411, an oversized head 431, an oversized body 413, HTTP/2.0 505, each with
@@ -31,6 +33,16 @@ with workdir() as d:
             status, headers, body = c.answer()
             check(status == 200 and "connection" not in headers, f"pipelined {i}: {status}")
             check(parse_blk(body)[1] == i, f"pipelined answers in order ({i})")
+
+        many = [Conn(port) for _ in range(6)]
+        for m in many:
+            m.send(b"".join(request(getblks(segment, i % 5)) for i in range(40)))
+        for k, m in enumerate(many):
+            for i in range(40):
+                status, _, body = m.answer()
+                check(status == 200 and parse_blk(body)[1] == i % 5,
+                      f"connection {k}, pipelined request {i}")
+            m.close()
 
         whole = request(getblks(segment, 2))
         for cut in (3, 30, len(whole) - 70, len(whole) - 10):

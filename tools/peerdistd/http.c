@@ -308,7 +308,7 @@ static size_t answer_requests(struct loop *l, struct conn *c, const char *data, 
 		off += head + body;
 	}
 	c->iov_count = l->niov - c->iov_first;
-	if (c->iov_count && !c->queued) {
+	if ((c->iov_count || c->more) && !c->queued) {	/* more: to be run again */
 		c->queued = 1;
 		c->next_queued = l->queued;
 		l->queued = c;
