@@ -7,7 +7,11 @@
  * within the protocol's request limit; anything else gets 400, 404, 405,
  * 411, 413, 431 or 505 and the connection closes after it. Requests are
  * parsed as they arrive (http_request.h), pipelined ones answered in order
- * and sent together; connections stay open between requests.
+ * and sent together; connections stay open between requests. The answers
+ * of one pass over the ready connections are built in the loop's arena,
+ * their AES-128 blocks encrypted together (aes128_mb.h), then each
+ * connection's sent with one sendmsg; a client asking for block after
+ * block also gets the next answers made ahead (retrieval.c).
  *
  * Hostile load: connections are counted per address and in total
  * (admission.h); a request, head and body, must be whole within
