@@ -53,7 +53,7 @@
 #define RA_JOBS		8	/* jobs one answer may add (its block, read-ahead) */
 #define TICK_MS		200	/* how often deadlines are checked */
 #define LINGER_MS	2000	/* reading what follows a refused request */
-#define FD_RESERVE	64	/* descriptors kept for the store and the rest */
+#define FD_RESERVE	64	/* descriptors kept for the store, discovery and the rest */
 #define LOG_EVERY_MS	10000	/* one line per limit at most this often */
 #define MAX_LOOPS	64
 #define READAHEAD_CONNS	16	/* per loop: connections with answers made ahead */
@@ -773,15 +773,17 @@ static unsigned usable_cores(void)
 	return n < 1 ? 1 : n > MAX_LOOPS ? MAX_LOOPS : n;
 }
 
-/* The total connection limit: what the descriptor limit leaves. */
-static unsigned connection_limit(void)
+/* The total connection limit: what the descriptor limit leaves once the
+ * loops' own (epoll, a socket per listen address) and a reserve are out. */
+static unsigned connection_limit(unsigned nloops, unsigned nlisten)
 {
+	unsigned long reserve = FD_RESERVE + nloops * (nlisten + 1ul);
 	struct rlimit rl;
 
 	if (getrlimit(RLIMIT_NOFILE, &rl) || rl.rlim_cur == RLIM_INFINITY ||
 	    rl.rlim_cur > (1u << 20))
 		return 1u << 20;
-	return rl.rlim_cur > 2 * FD_RESERVE ? rl.rlim_cur - FD_RESERVE : rl.rlim_cur / 2;
+	return rl.rlim_cur > 2 * reserve ? rl.rlim_cur - reserve : rl.rlim_cur / 2;
 }
 
 static int loop_init(struct pd_http *h, struct loop *l)
@@ -856,7 +858,7 @@ int pd_http_start(const struct pd_config *cfg, struct pd_store *store,
 		return -1;
 	h->store = store;
 	h->nloops = usable_cores();
-	h->max_connections = connection_limit();
+	h->max_connections = connection_limit(h->nloops, cfg->nlisten);
 	h->adm = pd_admission_new(h->max_connections);
 	h->stopfd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	for (i = 0; i < h->nloops; i++)
