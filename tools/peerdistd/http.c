@@ -36,11 +36,11 @@
 #include <sys/eventfd.h>
 #include <sys/resource.h>
 #include <sys/uio.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "admission.h"
 #include "aes128_mb.h"
+#include "clock.h"
 #include "http_request.h"
 #include "pccrr.h"
 #include "peerdistd.h"
@@ -121,14 +121,6 @@ struct pd_http {
 	struct limit_log logs[NLIMITS];
 };
 
-static int64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static void key_text(const uint8_t key[16], char *out, size_t size)
 {
 	static const uint8_t mapped[12] = { [10] = 0xff, [11] = 0xff };
@@ -150,7 +142,7 @@ static void limit_hit(struct pd_http *h, enum limit which, const uint8_t *key)
 		[LIMIT_FDS] = "not accepting for a moment: out of file descriptors",
 	};
 	struct limit_log *l = &h->logs[which];
-	long long last = atomic_load(&l->last_ms), now = now_ms();
+	long long last = atomic_load(&l->last_ms), now = pd_now_ms();
 	char addr[INET6_ADDRSTRLEN] = "-";
 
 	atomic_fetch_add(&l->count, 1);
@@ -213,7 +205,7 @@ static void start_linger(struct loop *l, struct conn *c)
 	c->in = NULL;
 	c->in_len = 0;
 	c->request_ms = 0;
-	c->since_ms = now_ms();
+	c->since_ms = pd_now_ms();
 }
 
 static const char *reason(unsigned status)
@@ -256,7 +248,7 @@ static void answer(struct loop *l, struct conn *c, const uint8_t *body, size_t l
 	const struct pd_config *cfg = pd_config_current();
 	uint8_t *slot = l->arena + l->arena_used;
 	int admitted = pd_admission_active(l->h->adm, c->key, cfg->max_clients,
-					   cfg->upload_timeout_ms, now_ms());
+					   cfg->upload_timeout_ms, pd_now_ms());
 	long n = pd_retrieval_answer(l->h->store, body, len, admitted, slot + HEAD_ROOM,
 				     SLOT_MAX - HEAD_ROOM, &l->batch, readahead_for(l, c));
 
@@ -364,7 +356,7 @@ static enum sent send_answers(struct loop *l, struct conn *c)
 	}
 	if (c->out) {
 		c->want_out = 1;
-		c->since_ms = now_ms();
+		c->since_ms = pd_now_ms();
 		set_events(l, c, EPOLLOUT);
 		return SENT_STALLED;
 	}
@@ -401,9 +393,9 @@ static void conn_input(struct loop *l, struct conn *c, const char *data, size_t 
 	if (c->close_after) {
 		used = len;	/* nothing after the last answer is read */
 	} else if (used) {
-		c->request_ms = len > used ? now_ms() : 0;
+		c->request_ms = len > used ? pd_now_ms() : 0;
 		if (!c->request_ms)
-			c->since_ms = now_ms();
+			c->since_ms = pd_now_ms();
 	}
 	if (keep_input(c, data + used, len - used)) {
 		c->close_after = 1;	/* out of memory: the answers, then the end */
@@ -465,7 +457,7 @@ static void conn_read(struct loop *l, struct conn *c)
 	if (c->state == CONN_LINGER)
 		return;
 	if (!c->request_ms)
-		c->request_ms = now_ms();
+		c->request_ms = pd_now_ms();
 	if (!c->in_len) {
 		conn_input(l, c, (const char *)l->rbuf, n);
 		return;
@@ -504,7 +496,7 @@ static void conn_write(struct loop *l, struct conn *c)
 	else if (c->in_len)
 		conn_input(l, c, c->in, c->in_len);
 	else
-		c->since_ms = now_ms();
+		c->since_ms = pd_now_ms();
 }
 
 static void conn_event(struct loop *l, struct conn *c, uint32_t events)
@@ -557,7 +549,7 @@ static int conn_open(struct loop *l, int fd, const struct sockaddr_storage *ss)
 	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	c->fd = fd;
 	memcpy(c->key, key, 16);
-	c->request_ms = c->since_ms = now_ms();	/* the first request's deadline runs */
+	c->request_ms = c->since_ms = pd_now_ms();	/* the first request's deadline runs */
 	c->next = l->conns;
 	if (l->conns)
 		l->conns->prev = c;
@@ -637,7 +629,7 @@ static void *loop_run(void *arg)
 				conn_event(l, ev[i].data.ptr, ev[i].events);
 		}
 		flush_answers(l);
-		now = now_ms();
+		now = pd_now_ms();
 		if (now - l->last_tick >= TICK_MS)
 			tick(l, now);
 	}
