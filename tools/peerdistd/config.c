@@ -28,15 +28,43 @@ struct key {
 	unsigned long min, max;
 };
 
-static int set_listen(struct pd_config *cfg, const char *v, const struct key *k)
+/* The first "listen" of a source replaces the default, the next ones add. */
+static int listen_given;
+
+static int add_listen(struct pd_config *cfg, const char *v, size_t len)
 {
 	unsigned char addr[sizeof(struct in6_addr)];
+	char s[sizeof(cfg->listen[0])];
 
-	if (strlen(v) >= sizeof(cfg->listen_addr) ||
-	    (inet_pton(AF_INET, v, addr) != 1 && inet_pton(AF_INET6, v, addr) != 1))
+	if (!len || len >= sizeof(s) || cfg->nlisten == PD_CONFIG_MAX_LISTEN)
 		return -EINVAL;
-	strcpy(cfg->listen_addr, v);
+	memcpy(s, v, len);
+	s[len] = '\0';
+	if (inet_pton(AF_INET, s, addr) != 1 && inet_pton(AF_INET6, s, addr) != 1)
+		return -EINVAL;
+	strncpy(cfg->listen[cfg->nlisten++], s, sizeof(cfg->listen[0]));
 	return 0;
+}
+
+/* "::" or "0.0.0.0, ::1": addresses separated by commas. */
+static int set_listen(struct pd_config *cfg, const char *v, const struct key *k)
+{
+	size_t len;
+
+	if (!listen_given)
+		cfg->nlisten = 0;
+	listen_given = 1;
+	for (;;) {
+		v += strspn(v, " \t");
+		len = strcspn(v, ", \t");
+		if (add_listen(cfg, v, len))
+			return -EINVAL;
+		v += len + strspn(v + len, " \t");
+		if (!*v)
+			return 0;
+		if (*v++ != ',')
+			return -EINVAL;
+	}
 }
 
 static int parse_number(const char *v, const struct key *k, unsigned long *out)
@@ -230,13 +258,17 @@ static int set_log_level(struct pd_config *cfg, const char *v, const struct key 
 	.offset = offsetof(struct pd_config, field), .min = lo, .max = hi
 
 static const struct key keys[] = {
-	{ "listen", .set = set_listen, .expect = "an IPv4 or IPv6 address" },
+	{ "listen", .set = set_listen,
+	  .expect = "up to 8 IPv4 or IPv6 addresses separated by commas" },
 	{ "port", .set = set_port, .min = 0, .max = 65535 },
 	{ "interfaces", .set = set_interfaces,
 	  .expect = "up to 16 interface names separated by commas" },
 	{ "cache_dir", .set = set_cache_dir, .expect = "an absolute path" },
 	{ "max_clients", NUMBER(max_clients, 1, PD_MAX_CLIENTS_LIMIT) },
 	{ "upload_timeout_ms", NUMBER(upload_timeout_ms, 100, 3600000) },
+	{ "max_connections_per_address", NUMBER(max_connections_per_address, 1, 1000000) },
+	{ "request_timeout_ms", NUMBER(request_timeout_ms, 100, 3600000) },
+	{ "keepalive_timeout_ms", NUMBER(keepalive_timeout_ms, 100, 3600000) },
 	{ "discovery", .set = set_discovery, .expect = "on or off" },
 	{ "state_file", .set = set_state_file, .expect = "an absolute path" },
 	{ "log_level", .set = set_log_level, .expect = "error, warning, info or debug" },
@@ -296,6 +328,7 @@ static struct {
 	char cache_dir[PATH_MAX];
 	char state_file[PATH_MAX];
 	char tls_certificate[PATH_MAX], tls_key[PATH_MAX];
+	char listen[PD_CONFIG_MAX_LISTEN * 65];	/* every --listen, comma-separated */
 } cmdline = { .config_file = PD_CONFIG_DEFAULT_FILE };
 
 static void override(const char *name, const char *value, const char *flag)
@@ -315,7 +348,9 @@ static void set_defaults(struct pd_config *cfg)
 {
 	memset(cfg, 0, sizeof(*cfg));
 	default_state_file(cfg->state_file, sizeof(cfg->state_file));
-	strcpy(cfg->listen_addr, "::");
+	strcpy(cfg->listen[0], "::");	/* dual stack: IPv4 too */
+	cfg->nlisten = 1;
+	listen_given = 0;
 	cfg->port = DEFAULT_PORT;
 	cfg->discovery = 1;
 	cfg->log_level = PD_LOG_INFO;
@@ -326,6 +361,9 @@ static void set_defaults(struct pd_config *cfg)
 	cfg->hc_offers_per_client = 64;
 	cfg->hc_segments_per_offer = 128;
 	cfg->upload_timeout_ms = 15000;
+	cfg->max_connections_per_address = 32;
+	cfg->request_timeout_ms = 10000;
+	cfg->keepalive_timeout_ms = 60000;
 	strcpy(cfg->config_file, cmdline.config_file);
 	cfg->daemonize = cmdline.daemonize;
 	cfg->check_only = cmdline.check_only;
@@ -408,6 +446,7 @@ static int build(struct pd_config *cfg)
 
 	set_defaults(cfg);
 	err = read_file(cfg);
+	listen_given = 0;	/* --listen replaces the file's */
 	for (i = 0; !err && i < cmdline.nset; i++)
 		err = set_key(cfg, cmdline.set[i].key, cmdline.set[i].value,
 			      cmdline.set[i].flag);
@@ -420,17 +459,23 @@ static int build(struct pd_config *cfg)
 static void log_settings(const struct pd_config *cfg)
 {
 	char ifs[sizeof(cfg->interfaces) + PD_CONFIG_MAX_INTERFACES] = "";
+	char addrs[sizeof(cfg->listen) + PD_CONFIG_MAX_LISTEN] = "";
 	unsigned i;
 
 	for (i = 0; i < cfg->ninterfaces; i++)
 		sprintf(ifs + strlen(ifs), "%s%s", i ? "," : "", cfg->interfaces[i]);
+	for (i = 0; i < cfg->nlisten; i++)
+		sprintf(addrs + strlen(addrs), "%s%s", i ? "," : "", cfg->listen[i]);
 	pd_log(PD_LOG_DEBUG, "settings: listen = %s, port = %u, cache_dir = %s, "
-	       "interfaces = %s, discovery = %s", cfg->listen_addr, cfg->port,
+	       "interfaces = %s, discovery = %s", addrs, cfg->port,
 	       cfg->cache_dir[0] ? cfg->cache_dir : "(default)",
 	       ifs[0] ? ifs : "(all)", cfg->discovery ? "on" : "off");
 	pd_log(PD_LOG_DEBUG, "settings: log_level = %s, max_clients = %u, "
-	       "upload_timeout_ms = %u", level_names[cfg->log_level],
-	       cfg->max_clients, cfg->upload_timeout_ms);
+	       "upload_timeout_ms = %u, max_connections_per_address = %u, "
+	       "request_timeout_ms = %u, keepalive_timeout_ms = %u",
+	       level_names[cfg->log_level], cfg->max_clients, cfg->upload_timeout_ms,
+	       cfg->max_connections_per_address, cfg->request_timeout_ms,
+	       cfg->keepalive_timeout_ms);
 }
 
 /*
@@ -492,7 +537,8 @@ static void keep_hosted_cache(struct pd_config *next, const struct pd_config *cu
 /* What only start-up uses stays as it was, so the copy tells what is in effect. */
 static void keep_startup_settings(struct pd_config *next, const struct pd_config *cur)
 {
-	restart_needed(strcmp(next->listen_addr, cur->listen_addr), "listen");
+	restart_needed(next->nlisten != cur->nlisten ||
+		       memcmp(next->listen, cur->listen, sizeof(cur->listen)), "listen");
 	restart_needed(next->port != cur->port, "port");
 	restart_needed(strcmp(next->cache_dir, cur->cache_dir), "cache_dir");
 	restart_needed(next->ninterfaces != cur->ninterfaces ||
@@ -501,7 +547,8 @@ static void keep_startup_settings(struct pd_config *next, const struct pd_config
 	restart_needed(next->discovery != cur->discovery, "discovery");
 	restart_needed(strcmp(next->state_file, cur->state_file), "state_file");
 	restart_needed(hosted_cache_differs(next, cur), "the hosted cache's settings");
-	strcpy(next->listen_addr, cur->listen_addr);
+	memcpy(next->listen, cur->listen, sizeof(cur->listen));
+	next->nlisten = cur->nlisten;
 	next->port = cur->port;
 	strcpy(next->cache_dir, cur->cache_dir);
 	memcpy(next->interfaces, cur->interfaces, sizeof(cur->interfaces));
@@ -539,7 +586,8 @@ static const char help[] =
 	"SIGHUP reloads the configuration file. Options override the file (see\n"
 	"peerdistd.conf(5)).\n\n"
 	"  --config FILE      configuration file (default " PD_CONFIG_DEFAULT_FILE ")\n"
-	"  --listen ADDR      IPv4 or IPv6 address to listen on (default ::)\n"
+	"  --listen ADDR      IPv4 or IPv6 address to listen on; repeat it or give\n"
+	"                     a comma list for several (default ::, IPv4 too)\n"
 	"  --port N           TCP port (default 3703; 0 picks a free one)\n"
 	"  --cache-dir DIR    the store's directory (default PEERDIST_CACHE_DIR)\n"
 	"  --interfaces LIST  answer discovery on these interfaces (comma list;\n"
@@ -582,7 +630,12 @@ static int parse_option(int c, const char *arg)
 		cmdline.explicit_config = 1;
 		return absolute(arg, cmdline.config_file, sizeof(cmdline.config_file));
 	case 'l':
-		override("listen", arg, "--listen");
+		if (strlen(cmdline.listen) + strlen(arg) + 2 > sizeof(cmdline.listen))
+			return -1;
+		if (cmdline.listen[0])
+			strcat(cmdline.listen, ",");
+		strcat(cmdline.listen, arg);
+		override("listen", cmdline.listen, "--listen");
 		return 0;
 	case 'p':
 		override("port", arg, "--port");

@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* peerdistd: the order of start-up and shut-down. */
 #include <errno.h>
-#include <malloc.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -118,13 +118,6 @@ int main(int argc, char **argv)
 	sigset_t sigs;
 	int ret;
 
-	/*
-	 * Every request allocates and frees half a megabyte: keep that in the
-	 * heap, never returned with madvise (whose TLB shootdowns across cores
-	 * cost more than the serving itself).
-	 */
-	mallopt(M_MMAP_THRESHOLD, 4 << 20);
-	mallopt(M_TRIM_THRESHOLD, 64 << 20);
 	ret = pd_config_parse(argc, argv, &cfg);
 	if (ret)
 		return ret == PD_CONFIG_HELP_SHOWN ? 0 : ret;

@@ -14,6 +14,7 @@
 
 #define PD_CONFIG_DEFAULT_FILE	"/etc/peerdist/peerdistd.conf"
 #define PD_CONFIG_MAX_INTERFACES	16
+#define PD_CONFIG_MAX_LISTEN	8	/* listen addresses */
 #define PD_MAX_CLIENTS_LIMIT	16384	/* the highest max_clients (MS-PCCRR) */
 
 /*
@@ -22,7 +23,8 @@
  */
 struct pd_config {
 	/* Fixed at start-up: a reload that changes them logs "needs a restart". */
-	char listen_addr[64];	/* IPv4 or IPv6 literal */
+	char listen[PD_CONFIG_MAX_LISTEN][64];	/* IPv4 or IPv6 literals */
+	unsigned nlisten;
 	uint16_t port;
 	char cache_dir[PATH_MAX];	/* "" for the store's default */
 	char interfaces[PD_CONFIG_MAX_INTERFACES][IF_NAMESIZE];
@@ -48,6 +50,9 @@ struct pd_config {
 	int verbose;		/* log_level is PD_LOG_DEBUG */
 	unsigned max_clients;	/* the Active Client Count limit */
 	unsigned upload_timeout_ms;
+	unsigned max_connections_per_address;
+	unsigned request_timeout_ms;	/* a whole request, head and body */
+	unsigned keepalive_timeout_ms;	/* idle between requests */
 
 	/* From the command line only. */
 	char config_file[PATH_MAX];
@@ -101,10 +106,26 @@ void pd_daemon_stop(void);
  * response body (transport header included) in out. A client that is not
  * admitted (over the Active Client Count) gets the spec's empty answers.
  * Returns the length, or -1 for a request to refuse with HTTP 400.
- * Safe to call from several threads at once.
+ * With batch, AES-128 blocks are left in plaintext, padded, and a job for
+ * each is added to batch->jobs (up to batch->max): the answer is whole
+ * once pd_aes128_cbc_encrypt_many() has run them. With ra (one per
+ * connection), a client asking for block after block gets answers made
+ * ahead, their blocks encrypted in the same batch; pd_readahead_seal(ra)
+ * once the batch is encrypted lets them be sent.
+ * Safe to call from several threads at once (not with the same ra).
  */
+struct pd_aes128_cbc_job;
+struct pd_retrieval_batch {
+	struct pd_aes128_cbc_job *jobs;
+	unsigned njobs, max;
+};
+struct pd_readahead;
 long pd_retrieval_answer(struct pd_store *store, const uint8_t *req, size_t len,
-			 int admitted, uint8_t *out, size_t cap);
+			 int admitted, uint8_t *out, size_t cap,
+			 struct pd_retrieval_batch *batch, struct pd_readahead *ra);
+struct pd_readahead *pd_readahead_new(void);
+void pd_readahead_seal(struct pd_readahead *ra);
+void pd_readahead_free(struct pd_readahead *ra);
 
 struct pd_http;
 int pd_http_start(const struct pd_config *cfg, struct pd_store *store,
@@ -121,7 +142,7 @@ struct pd_listener {
 	int v6only;	/* an AF_INET6 socket that refuses IPv4 (IPV6_V6ONLY) */
 };
 
-#define PD_HTTP_MAX_LISTENERS	8
+#define PD_HTTP_MAX_LISTENERS	PD_CONFIG_MAX_LISTEN
 
 /* The retrieval service's sockets: fills up to max of out, returns how many. */
 unsigned pd_http_listeners(const struct pd_http *h, struct pd_listener *out,
