@@ -32,6 +32,13 @@
 #include "sha256_mb.h"
 #include "store.h"
 
+/*
+ * The cache holds plaintext and Kp: readable by its owner only, whatever
+ * the umask (which can only narrow these).
+ */
+#define DIR_MODE	0700
+#define FILE_MODE	0600
+
 #define LAYOUT_VERSION	"1\n"
 #define DESC_MAGIC	0x47534450u	/* "PDSG" */
 #define MIN_MAX_BYTES	(64ull << 20)
@@ -123,7 +130,7 @@ static int create_file(int dirfd, const char *path, const void *buf,
 	int fd, err;
 
 	snprintf(tmp, sizeof(tmp), "%s.%d.tmp", path, (int)getpid());
-	fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, FILE_MODE);
 	if (fd < 0)
 		return -errno;
 	err = write_full(fd, buf, len, 0);
@@ -360,12 +367,12 @@ static int user_add_segment(struct pd_store *s, const struct pd_segment_desc *d)
 	if (err)
 		return err;
 	seg_path(d->id, d->hash_len, NULL, path);
-	if (mkdirat(u->dirfd, path, 0755) && errno != EEXIST)
+	if (mkdirat(u->dirfd, path, DIR_MODE) && errno != EEXIST)
 		return -errno;
 	/* data (sparse) and presence map first: the description commits. */
 	for (i = 0; i < 2; i++) {
 		seg_path(d->id, d->hash_len, i ? "present" : "data", path);
-		fd = openat(u->dirfd, path, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+		fd = openat(u->dirfd, path, O_WRONLY | O_CREAT | O_CLOEXEC, FILE_MODE);
 		if (fd < 0)
 			return -errno;
 		err = ftruncate(fd, i ? d->nblocks : d->size) ? -errno : 0;
@@ -738,7 +745,7 @@ static int user_publish(struct pd_store *s, uid_t uid, const void *ident,
 	int err, tries;
 
 	snprintf(path, sizeof(path), "publications/%u", (unsigned)uid);
-	if (mkdirat(u->dirfd, path, 0755) && errno != EEXIST)
+	if (mkdirat(u->dirfd, path, DIR_MODE) && errno != EEXIST)
 		return -errno;
 	pub_path(uid, ident, identlen, ".owner", owner);
 	snprintf(pid, sizeof(pid), "%d\n", (int)getpid());
@@ -800,11 +807,11 @@ static int user_tag_segment(struct pd_store *s, const uint8_t tag[16],
 	int fd;
 
 	tag_path(tag, NULL, path);
-	if (mkdirat(u->dirfd, path, 0755) && errno != EEXIST)
+	if (mkdirat(u->dirfd, path, DIR_MODE) && errno != EEXIST)
 		return -errno;
 	hexname(id, idlen, hex);
 	tag_path(tag, hex, path);
-	fd = openat(u->dirfd, path, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+	fd = openat(u->dirfd, path, O_WRONLY | O_CREAT | O_CLOEXEC, FILE_MODE);
 	if (fd < 0)
 		return -errno;
 	close(fd);
@@ -935,10 +942,10 @@ static int init_layout(struct user_store *u)
 
 	create_file(u->dirfd, "VERSION", LAYOUT_VERSION, 2, 0);	/* or exists */
 	for (i = 0; i < 3; i++)
-		if (mkdirat(u->dirfd, dirs[i], 0755) && errno != EEXIST)
+		if (mkdirat(u->dirfd, dirs[i], DIR_MODE) && errno != EEXIST)
 			return -errno;
 	for (i = 0; i < 2; i++) {
-		fd = openat(u->dirfd, files[i], O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+		fd = openat(u->dirfd, files[i], O_WRONLY | O_CREAT | O_CLOEXEC, FILE_MODE);
 		if (fd < 0)
 			return -errno;
 		close(fd);
@@ -972,6 +979,31 @@ static int check_version(struct user_store *u)
 	return ok ? 0 : -EPROTO;
 }
 
+/*
+ * A cache others can enter (an older layout made it 0755) is closed to
+ * them when it is ours, and refused when it is not: everything below the
+ * top directory is reached through it.
+ */
+static int check_private(int dirfd, const char *dir)
+{
+	struct stat st;
+
+	if (fstat(dirfd, &st))
+		return -errno;
+	if (!(st.st_mode & 077))
+		return 0;
+	if (st.st_uid != geteuid()) {
+		fprintf(stderr, "peerdist: cache %s is mode %04o and not ours: "
+			"refused (chmod 700 it)\n", dir, (unsigned)(st.st_mode & 07777));
+		return -EACCES;
+	}
+	if (fchmod(dirfd, DIR_MODE))
+		return -errno;
+	fprintf(stderr, "peerdist: cache %s was mode %04o, readable by others: now 0700\n",
+		dir, (unsigned)(st.st_mode & 07777));
+	return 0;
+}
+
 int pd_store_user_open(const char *dir, struct pd_store **out)
 {
 	struct user_store *u = calloc(1, sizeof(*u));
@@ -983,7 +1015,7 @@ int pd_store_user_open(const char *dir, struct pd_store **out)
 	u->inotify_fd = -1;
 	u->generation_fd = -1;
 	pthread_mutex_init(&u->lock, NULL);
-	if (mkdir(dir, 0755) && errno != EEXIST) {
+	if (mkdir(dir, DIR_MODE) && errno != EEXIST) {
 		free(u);
 		return -errno;
 	}
@@ -992,7 +1024,9 @@ int pd_store_user_open(const char *dir, struct pd_store **out)
 		free(u);
 		return -errno;
 	}
-	err = init_layout(u);
+	err = check_private(u->dirfd, dir);
+	if (!err)
+		err = init_layout(u);
 	if (!err)
 		err = check_version(u);
 	if (!err) {
