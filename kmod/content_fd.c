@@ -28,7 +28,9 @@
 #include <linux/rwsem.h>
 #include <linux/slab.h>
 
-#include "peerdist.h"
+#include "content_fd.h"
+#include "segment.h"
+#include "state.h"
 
 #define PD_CONTENT_MAX_SEGMENTS	BIT(18)
 
@@ -246,11 +248,16 @@ static int append(struct pd_content *c, const u8 *ids, const u32 *sizes, u32 n,
 {
 	u8 *new_ids, *old_ids;
 	u64 *new_starts, *old_starts;
+	u64 end = start;
 	u32 i, total;
 
-	for (i = 0; i < n; i++)
+	/* The offsets stay file offsets: SEEK_DATA's walk must end. */
+	for (i = 0; i < n; i++) {
 		if (!sizes[i] || sizes[i] > PD_V1_MAX_SEGMENT)
 			return -EINVAL;
+		if (check_add_overflow(end, (u64)sizes[i], &end) || end > MAX_LFS_FILESIZE)
+			return -EOVERFLOW;
+	}
 	down_write(&c->lock);
 	total = c->n + n;
 	if (c->starts[c->n] != start || total > PD_CONTENT_MAX_SEGMENTS) {
@@ -336,8 +343,30 @@ free_content:
 	return err;
 }
 
-int pd_content_open(int fd, u32 hash_alg, const u8 *ids, const u32 *sizes,
-		    u32 n, u64 start)
+/*
+ * Every segment's HoD and Kp prove its id: reading a content takes its
+ * content information, not just the ids that discovery makes public.
+ */
+static int prove_all(u32 hash_alg, u32 hash_len, const u8 *ids, const u8 *hods,
+		     const u8 *kps, u32 n)
+{
+	struct pd_segment_desc d = { .hash_alg = hash_alg, .hash_len = hash_len };
+	size_t at;
+	u32 i;
+	int err;
+
+	for (i = 0; i < n; i++) {
+		at = (size_t)i * hash_len;
+		memcpy(d.id, ids + at, hash_len);
+		err = pd_segment_prove(&d, hods + at, hash_len, kps + at, hash_len);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+int pd_content_open(int fd, u32 hash_alg, const u8 *ids, const u8 *hods,
+		    const u8 *kps, const u32 *sizes, u32 n, u64 start)
 {
 	u32 hash_len = pd_hash_len(hash_alg);
 	struct pd_content *c;
@@ -346,6 +375,9 @@ int pd_content_open(int fd, u32 hash_alg, const u8 *ids, const u32 *sizes,
 
 	if (!hash_len || !n)
 		return -EINVAL;
+	err = prove_all(hash_alg, hash_len, ids, hods, kps, n);
+	if (err)
+		return err;
 	if (fd < 0)
 		return open_new(hash_len, ids, sizes, n, start);
 	file = fget(fd);

@@ -15,7 +15,8 @@
 #include <linux/slab.h>
 #include <linux/uio.h>
 
-#include "peerdist.h"
+#include "segment.h"
+#include "state.h"
 
 static bool present(const struct pd_segment *seg, u32 index)
 {

@@ -44,6 +44,7 @@ static int hash_file_v(struct nl_sock *s, int family, int fd, int version,
 	if (version >= 0)
 		nla_put_u8(m, PEERDIST_A_CI_VERSION, version);
 	memset(r, 0, sizeof(*r));
+	r->fd = fd;
 	return ask(s, m, parse_ci_reply, r);
 }
 
@@ -56,6 +57,7 @@ static int piece(struct nl_sock *s, int family, struct ci_reply *r)
 {
 	struct nl_msg *m = seg_request(family, PEERDIST_CMD_GET_CONTENT_INFO, NULL, 0, 4096);
 
+	nla_put_u32(m, PEERDIST_A_FD, r->fd);
 	nla_put_u64(m, PEERDIST_A_GENERATION, r->generation);
 	nla_put_u64(m, PEERDIST_A_CI_OFFSET, r->offset);
 	r->len = 0;
