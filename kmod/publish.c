@@ -10,8 +10,8 @@
  * those `peerdist hash --v2` writes. The server secret is set once by an
  * administrator and cannot be read back: only each version's Ks is kept.
  *
- * Results are kept (the server-side hash cache), PD_HASHED_MAX of them,
- * one per file and version, and used again only while the file's size,
+ * Results are kept (the server-side hash cache), a bounded number of
+ * them per user, one per file and version, and used again only while the file's size,
  * mtime and ctime are those it was hashed with. Each result has a
  * random generation; a reader that fetches the encoded content information
  * in pieces names the file (an fd open for reading: content information
@@ -34,13 +34,19 @@
 #include "publish.h"
 #include "segment.h"
 
-#define PD_HASHED_MAX	16
+/*
+ * Kept results: PD_HASHED_MAX in all, PD_HASHED_PER_USER of each user, so
+ * that nobody pushes a server's results out by hashing files of their own.
+ */
+#define PD_HASHED_MAX		256
+#define PD_HASHED_PER_USER	16
 #define PD_V2_WINDOW	(8 * PD_CHUNK_MAX)	/* V2 bytes read at a time */
 
 struct pd_hashed {
 	struct list_head node;		/* in pd_hashed_list, under pd_publish_lock */
 	struct kstat stat;		/* of the file when it was hashed */
 	unsigned int version;		/* 1 or 2 */
+	kuid_t owner;			/* who hashed it */
 	u64 generation;
 	size_t len;
 	u8 *ci;				/* the encoded content information */
@@ -374,6 +380,7 @@ static struct pd_hashed *hash_file(struct file *file, const struct kstat *st,
 	h->ci = ci;
 	h->stat = *st;
 	h->version = version;
+	h->owner = current_fsuid();
 	/* Not a handle: a reader names the file too (pd_content_info_read). */
 	h->generation = get_random_u64();
 	INIT_LIST_HEAD(&h->node);
@@ -386,16 +393,23 @@ static struct pd_hashed *hash_file(struct file *file, const struct kstat *st,
  */
 static void keep_locked(struct pd_hashed *h)
 {
-	struct pd_hashed *old;
+	struct pd_hashed *old, *next, *owners_oldest = NULL;
+	unsigned int owners = 0;
 
 	lockdep_assert_held(&pd_publish_lock);
-	list_for_each_entry(old, &pd_hashed_list, node) {
+	list_for_each_entry_safe(old, next, &pd_hashed_list, node) {
 		if (old->stat.dev == h->stat.dev && old->stat.ino == h->stat.ino &&
 		    old->version == h->version) {
 			hashed_free(old);
-			break;
+			continue;
+		}
+		if (uid_eq(old->owner, h->owner)) {
+			owners++;
+			owners_oldest = old;
 		}
 	}
+	if (owners >= PD_HASHED_PER_USER)
+		hashed_free(owners_oldest);
 	list_add(&h->node, &pd_hashed_list);
 	pd_nhashed++;
 	if (pd_nhashed > PD_HASHED_MAX)
