@@ -307,40 +307,33 @@ static struct pd_content *content_new(u32 hash_len, u64 start)
 	return c;
 }
 
-static int open_new(u32 hash_len, const u8 *ids, const u32 *sizes, u32 n, u64 start)
+static struct file *open_new(u32 hash_len, const u8 *ids, const u32 *sizes, u32 n,
+			     u64 start)
 {
 	struct pd_content *c = content_new(hash_len, start);
 	struct file *file;
-	int fd, err;
+	int err;
 
 	if (!c)
-		return -ENOMEM;
+		return ERR_PTR(-ENOMEM);
 	err = append(c, ids, sizes, n, start);
 	if (err)
 		goto free_content;
-	fd = get_unused_fd_flags(O_CLOEXEC);
-	if (fd < 0) {
-		err = fd;
-		goto free_content;
-	}
 	file = anon_inode_getfile("[peerdist-content]", &pd_content_fops, c,
 				  O_RDONLY | O_CLOEXEC);
 	if (IS_ERR(file)) {
 		err = PTR_ERR(file);
-		goto put_fd;
+		goto free_content;
 	}
 	file->f_mode |= FMODE_PREAD | FMODE_NOWAIT;
 #ifdef FMODE_LSEEK
 	file->f_mode |= FMODE_LSEEK;
 #endif
-	fd_install(fd, file);
-	return fd;
+	return file;
 
-put_fd:
-	put_unused_fd(fd);
 free_content:
 	content_free(c);
-	return err;
+	return ERR_PTR(err);
 }
 
 /*
@@ -365,8 +358,8 @@ static int prove_all(u32 hash_alg, u32 hash_len, const u8 *ids, const u8 *hods,
 	return 0;
 }
 
-int pd_content_open(int fd, u32 hash_alg, const u8 *ids, const u8 *hods,
-		    const u8 *kps, const u32 *sizes, u32 n, u64 start)
+struct file *pd_content_open(int fd, u32 hash_alg, const u8 *ids, const u8 *hods,
+			     const u8 *kps, const u32 *sizes, u32 n, u64 start)
 {
 	u32 hash_len = pd_hash_len(hash_alg);
 	struct pd_content *c;
@@ -374,19 +367,19 @@ int pd_content_open(int fd, u32 hash_alg, const u8 *ids, const u8 *hods,
 	int err;
 
 	if (!hash_len || !n)
-		return -EINVAL;
+		return ERR_PTR(-EINVAL);
 	err = prove_all(hash_alg, hash_len, ids, hods, kps, n);
 	if (err)
-		return err;
+		return ERR_PTR(err);
 	if (fd < 0)
 		return open_new(hash_len, ids, sizes, n, start);
 	file = fget(fd);
 	if (!file)
-		return -EBADF;
+		return ERR_PTR(-EBADF);
 	c = file->private_data;
 	err = -EINVAL;	/* not a content fd, or another hash */
 	if (file->f_op == &pd_content_fops && c->hash_len == hash_len)
 		err = append(c, ids, sizes, n, start);
 	fput(file);
-	return err ?: fd;
+	return ERR_PTR(err);	/* 0: appended, nothing new */
 }

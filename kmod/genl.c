@@ -6,6 +6,7 @@
  * unknown attribute, a wrong length or a value out of range is refused
  * before a handler runs.
  */
+#include <linux/file.h>
 #include <net/genetlink.h>
 
 #include <linux/peerdist.h>
@@ -74,11 +75,7 @@ static const int counter_attr[PD_CNT_COUNT] = {
 	[PD_CNT_OBJECTS] = PEERDIST_A_OBJECTS,
 };
 
-/*
- * Replies to info: cmd's header, then what fill puts (size bytes at most).
- * fill runs last before the reply goes: one that installs an fd leaves
- * nothing after it that could fail.
- */
+/* Replies to info: cmd's header, then what fill puts (size bytes at most). */
 static int reply(struct genl_info *info, u8 cmd, size_t size,
 		 int (*fill)(struct sk_buff *msg, void *arg), void *arg)
 {
@@ -268,36 +265,64 @@ static int put_segment(struct sk_buff *msg, void *arg)
 }
 
 /*
- * A reply carrying an fd: open() installs it in the caller's table only
- * once the rest of the reply is in, since a failure after that would
- * leave the caller an fd it never hears of.
+ * A reply carrying an fd. open() gives a new file (or NULL with *fd, one
+ * the caller has already); its fd is reserved, put in the reply, and
+ * installed only once the reply is sent: a reply that fails leaves the
+ * caller no fd it never hears of.
  */
 struct fd_reply {
 	int (*fill)(struct sk_buff *msg, void *arg);	/* NULL: the fd only */
-	int (*open)(void *arg);				/* the fd or -errno */
+	struct file *(*open)(void *arg, int *fd);
 	void *arg;
 };
 
-static int put_fd_reply(struct sk_buff *msg, void *arg)
+static int reply_with_fd(struct genl_info *info, u8 cmd, const struct fd_reply *r)
 {
-	struct nlattr *fd_attr = nla_reserve(msg, PEERDIST_A_FD, sizeof(u32));
-	struct fd_reply *r = arg;
-	int fd;
+	struct sk_buff *msg = genlmsg_new(NLMSG_DEFAULT_SIZE, GFP_KERNEL);
+	struct file *file = NULL;
+	int fd = -1, err;
+	void *hdr;
 
-	if (!fd_attr)
-		return -EMSGSIZE;
-	fd = r->fill ? r->fill(msg, r->arg) : 0;
-	if (!fd)
-		fd = r->open(r->arg);
-	if (fd < 0)
-		return fd;
-	*(u32 *)nla_data(fd_attr) = fd;
+	if (!msg)
+		return -ENOMEM;
+	hdr = genlmsg_put_reply(msg, info, &pd_family, 0, cmd);
+	err = !hdr ? -EMSGSIZE : r->fill ? r->fill(msg, r->arg) : 0;
+	if (!err) {
+		file = r->open(r->arg, &fd);
+		err = PTR_ERR_OR_ZERO(file);
+		if (err)
+			file = NULL;
+	}
+	if (!err && file) {
+		fd = get_unused_fd_flags(O_CLOEXEC);
+		err = fd < 0 ? fd : 0;
+	}
+	if (!err && nla_put_u32(msg, PEERDIST_A_FD, fd))
+		err = -EMSGSIZE;
+	if (err)
+		goto free_msg;
+	genlmsg_end(msg, hdr);
+	err = genlmsg_reply(msg, info);	/* consumes msg */
+	if (!file)
+		return err;
+	if (err)
+		goto put_file;
+	fd_install(fd, file);
 	return 0;
+
+free_msg:
+	nlmsg_free(msg);
+put_file:
+	if (file && fd >= 0)
+		put_unused_fd(fd);
+	if (file)
+		fput(file);
+	return err;
 }
 
-static int open_segment_fd(void *arg)
+static struct file *open_segment_file(void *arg, int *fd)
 {
-	return pd_segment_open_fd(((struct segment_reply *)arg)->seg);
+	return pd_segment_file(((struct segment_reply *)arg)->seg);
 }
 
 static int pd_open_segment(struct sk_buff *skb, struct genl_info *info)
@@ -312,8 +337,8 @@ static int pd_open_segment(struct sk_buff *skb, struct genl_info *info)
 	if (IS_ERR(r.seg))
 		return PTR_ERR(r.seg);
 	r.secrets = !proved;	/* the caller has them already */
-	err = reply(info, PEERDIST_CMD_OPEN_SEGMENT, NLMSG_DEFAULT_SIZE, put_fd_reply,
-		    &(struct fd_reply){ put_segment, open_segment_fd, &r });
+	err = reply_with_fd(info, PEERDIST_CMD_OPEN_SEGMENT,
+			    &(struct fd_reply){ put_segment, open_segment_file, &r });
 	pd_segment_put(r.seg);
 	return err;
 }
@@ -326,10 +351,11 @@ struct content_request {
 	u64 start;
 };
 
-static int open_content_fd(void *arg)
+static struct file *open_content_file(void *arg, int *fd)
 {
 	struct content_request *r = arg;
 
+	*fd = r->fd;	/* when appending: the same fd */
 	return pd_content_open(r->fd, r->hash_alg, r->ids, r->hods, r->kps, r->sizes,
 			       r->n, r->start);
 }
@@ -371,8 +397,8 @@ static int pd_open_content(struct sk_buff *skb, struct genl_info *info)
 		if (r.fd < 0)
 			return -EBADF;
 	}
-	err = reply(info, PEERDIST_CMD_OPEN_CONTENT, NLMSG_DEFAULT_SIZE, put_fd_reply,
-		    &(struct fd_reply){ NULL, open_content_fd, &r });
+	err = reply_with_fd(info, PEERDIST_CMD_OPEN_CONTENT,
+			    &(struct fd_reply){ NULL, open_content_file, &r });
 	if (err == -EACCES)
 		NL_SET_ERR_MSG(info->extack, "hods and kps do not prove the segment ids");
 	else if (err == -EOVERFLOW)

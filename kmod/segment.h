@@ -94,8 +94,8 @@ int pd_segment_load(const struct pd_segment_desc *d, const u8 *hashes,
 		    size_t hashes_len, struct file *data, const unsigned long *present);
 /* Unindexes every backed segment, leaving its file in place. */
 void pd_cache_unload_backed(void);
-/* Installs a new fd for seg in the calling process; the fd or -errno. */
-int pd_segment_open_fd(struct pd_segment *seg);
+/* A new file over seg (holding a reference), for the caller to install. */
+struct file *pd_segment_file(struct pd_segment *seg);
 /*
  * Reads seg's bytes from pos up to the end of the run of present blocks;
  * -ENODATA (counted as a miss, and told to the events group) when the
