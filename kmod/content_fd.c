@@ -16,10 +16,11 @@
  * poll can tell without a lookup; an evicted one reads as readable, which
  * sends the reader back to look again.
  *
- * Reads never wait for a block (ENODATA) and never say EAGAIN, so the fd
- * is FMODE_NOWAIT: io_uring issues reads inline. Were it to try one,
- * fail with EAGAIN and wait on poll instead, a read of a present block
- * would wait for the block the last miss wanted.
+ * Reads never wait for a block (ENODATA), so the fd is FMODE_NOWAIT:
+ * io_uring issues reads inline. A nonblocking read only tries the locks
+ * and says EAGAIN when one is taken; since io_uring then waits on poll,
+ * poll says readable after such a read (rather than wait for the block
+ * the last miss wanted, which would stall a read of a present block).
  */
 #include <linux/anon_inodes.h>
 #include <linux/file.h>
@@ -71,17 +72,21 @@ static u32 find_locked(const struct pd_content *c, loff_t pos)
 /*
  * The cached segment holding pos (with a reference), pos within it and
  * the file offset where it ends; NULL when the cache does not hold it;
- * ERR_PTR(-ERANGE) when pos is outside the content.
+ * ERR_PTR(-ERANGE) when pos is outside the content; with nowait,
+ * ERR_PTR(-EAGAIN) rather than wait for a lock.
  */
 static struct pd_segment *segment_at(struct pd_content *c, loff_t pos, loff_t *in,
-				     loff_t *end)
+				     loff_t *end, bool nowait)
 {
 	struct pd_segment *seg;
 	u8 id[PD_HASH_MAX];
 	u64 size;
 	u32 i;
 
-	down_read(&c->lock);
+	if (!nowait)
+		down_read(&c->lock);
+	else if (!down_read_trylock(&c->lock))
+		return ERR_PTR(-EAGAIN);
 	i = find_locked(c, pos);
 	if (i == c->n) {
 		up_read(&c->lock);
@@ -92,7 +97,9 @@ static struct pd_segment *segment_at(struct pd_content *c, loff_t pos, loff_t *i
 	*in = pos - c->starts[i];
 	*end = c->starts[i + 1];
 	up_read(&c->lock);
-	seg = pd_segment_get(id, c->hash_len);
+	seg = nowait ? pd_segment_get_nowait(id, c->hash_len) : pd_segment_get(id, c->hash_len);
+	if (IS_ERR(seg))
+		return seg;
 	if (seg && seg->desc.size != size) {	/* same id, other length: not ours */
 		pd_segment_put(seg);
 		seg = NULL;
@@ -116,6 +123,18 @@ static void note_miss(struct pd_content *c, struct pd_segment *seg, loff_t in)
 		pd_segment_put(old);
 }
 
+/*
+ * A nonblocking read found a lock taken: io_uring waits for poll before
+ * it tries again, so poll must say readable (it is, once the lock is
+ * free), whatever the last miss waited for.
+ */
+static void contended(struct pd_content *c)
+{
+	spin_lock(&c->miss_lock);
+	c->missed = false;
+	spin_unlock(&c->miss_lock);
+}
+
 static ssize_t pd_content_read_iter(struct kiocb *iocb, struct iov_iter *to)
 {
 	struct pd_content *c = iocb->ki_filp->private_data;
@@ -127,7 +146,11 @@ static ssize_t pd_content_read_iter(struct kiocb *iocb, struct iov_iter *to)
 		return -EINVAL;
 	if (!iov_iter_count(to))
 		return 0;
-	seg = segment_at(c, iocb->ki_pos, &in, &end);
+	seg = segment_at(c, iocb->ki_pos, &in, &end, iocb->ki_flags & IOCB_NOWAIT);
+	if (PTR_ERR(seg) == -EAGAIN) {
+		contended(c);
+		return -EAGAIN;
+	}
 	if (IS_ERR(seg))
 		return 0;	/* past the end */
 	if (!seg) {
@@ -180,7 +203,7 @@ static loff_t seek_block(struct pd_content *c, loff_t pos, bool want)
 	bool first = true;
 
 	for (;; first = false) {	/* pos grows every round */
-		seg = segment_at(c, pos, &in, &end);
+		seg = segment_at(c, pos, &in, &end, false);
 		if (IS_ERR(seg))
 			return want || first ? -ENXIO : pos;
 		while (pos < end && (seg && pd_segment_has_byte(seg, in)) != want) {

@@ -94,11 +94,12 @@ static struct pd_segment *lookup_locked(const u8 *id, unsigned int len)
 	return NULL;
 }
 
-struct pd_segment *pd_segment_get(const u8 *id, unsigned int len)
+/* Lock contract: pd_cache_lock held on entry, released here. */
+static struct pd_segment *get_and_unlock(const u8 *id, unsigned int len)
 {
 	struct pd_segment *seg;
 
-	mutex_lock(&pd_cache_lock);
+	lockdep_assert_held(&pd_cache_lock);
 	seg = lookup_locked(id, len);
 	if (seg) {
 		kref_get(&seg->ref);
@@ -106,6 +107,19 @@ struct pd_segment *pd_segment_get(const u8 *id, unsigned int len)
 	}
 	mutex_unlock(&pd_cache_lock);
 	return seg;
+}
+
+struct pd_segment *pd_segment_get(const u8 *id, unsigned int len)
+{
+	mutex_lock(&pd_cache_lock);
+	return get_and_unlock(id, len);
+}
+
+struct pd_segment *pd_segment_get_nowait(const u8 *id, unsigned int len)
+{
+	if (!mutex_trylock(&pd_cache_lock))
+		return ERR_PTR(-EAGAIN);
+	return get_and_unlock(id, len);
 }
 
 /* Lock contract: pd_cache_lock held. Drops the index's hold on seg. */

@@ -64,6 +64,8 @@ struct pd_segment {
 int pd_segment_add(struct pd_segment_desc *d, const u8 *hashes, size_t hashes_len);
 /* The indexed segment with this id, with a reference, or NULL. */
 struct pd_segment *pd_segment_get(const u8 *id, unsigned int len);
+/* The same, or ERR_PTR(-EAGAIN) rather than wait for the index's lock. */
+struct pd_segment *pd_segment_get_nowait(const u8 *id, unsigned int len);
 void pd_segment_put(struct pd_segment *seg);
 /* Adds block index (len bytes) once its hash matched. */
 int pd_segment_put_block(struct pd_segment *seg, u32 index, const void *buf,
