@@ -1,6 +1,8 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 # The one entry point: make (build), make check (all tests), make bench,
-# make install PREFIX=..., make run (the main job), make fuzz, make style.
+# make install [PREFIX=...] [DESTDIR=...], make run (the main job), make fuzz,
+# make style. PREFIX is the build directory's, set when make first sets it
+# up; make install never reconfigures it.
 BUILD      ?= build
 PREFIX     ?= /usr/local
 MESON_ARGS ?=
@@ -37,8 +39,12 @@ check-kernel:
 	tests/vm/run
 
 install: build
-	meson configure $(BUILD) --prefix=$(PREFIX)
-	meson install -C $(BUILD)
+	@prefix=$$(meson introspect --buildoptions $(BUILD) | python3 -c \
+		'import json, sys; print(next(o["value"] for o in json.load(sys.stdin) if o["name"] == "prefix"))'); \
+	if [ "$$prefix" != "$(PREFIX)" ]; then \
+		echo "make install: $(BUILD) was set up for prefix $$prefix, not $(PREFIX);" \
+		     "use another BUILD, or make clean first" >&2; exit 1; fi
+	meson install -C $(BUILD) $(if $(DESTDIR),--destdir $(DESTDIR))
 
 clean:
 	rm -rf $(BUILD) build-asan build-fuzz build-bench

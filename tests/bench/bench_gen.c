@@ -12,7 +12,7 @@
 #include <unistd.h>
 
 #include "keys.h"
-#include "pccrc_gen.h"
+#include "gen_file.h"
 #include "sha256_mb.h"
 
 static double now(void)

@@ -105,3 +105,38 @@ class Peerdistd:
         rest, self.buf = self.buf + self.proc.stderr.read(), b""
         self.seen += rest.decode(errors="replace").splitlines()
         return code
+
+
+def unprivileged():
+    """A home directory owned by nobody (created here, with no ~/.cache) and
+    the environment to run peerdist as nobody in it; None when the test
+    does not run as root or setpriv is missing."""
+    import pwd
+    import shutil
+    if os.geteuid() != 0 or not shutil.which("setpriv"):
+        return None
+    pw = pwd.getpwnam("nobody")
+    import atexit
+    home = tempfile.mkdtemp(prefix="pd-cli-home-")
+    atexit.register(shutil.rmtree, home, True)
+    os.chown(home, pw.pw_uid, pw.pw_gid)
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("PEERDIST_CACHE_DIR", "PEERDIST_SECRET_FILE", "XDG_CACHE_HOME",
+                        "XDG_RUNTIME_DIR", "PEERDIST_STATE_FILE")}
+    env.update(HOME=home, USER="nobody", PEERDIST_BACKEND="user")
+    return {"uid": pw.pw_uid, "gid": pw.pw_gid, "home": home, "env": env}
+
+
+def run_as(user, *args, expect=0, stdin=None, env=None):
+    """Runs peerdist as user (from unprivileged()); checks the exit code."""
+    e = dict(user["env"])
+    e.update(env or {})
+    cmd = ["setpriv", f"--reuid={user['uid']}", f"--regid={user['gid']}",
+           "--clear-groups", PEERDIST, *map(str, args)]
+    p = subprocess.run(cmd, input=stdin, capture_output=True, env=e, timeout=300,
+                       cwd=user["home"])
+    if expect is not None and p.returncode != expect:
+        fail(f"as {user['uid']}: peerdist {' '.join(map(str, args))}: exit "
+             f"{p.returncode}, expected {expect}\nstderr: "
+             f"{p.stderr.decode(errors='replace')}")
+    return p

@@ -2,9 +2,10 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 """The user backend's cache is its owner's alone: after root publishes
 under umask 0, a second local user (made here, removed after) can read
-no cached block, no description (it holds Kp) and no file of the
-publications directory; every directory is 0700 and every file 0600. A cache left 0755 by an older
-layout is closed (0700) on the next open, with a message saying so."""
+no cached block, no description (it holds Kp) and no publication; every
+directory is 0700 and every file 0600. A cache left 0755 by an older
+layout is closed (0700) on the next open, with a message saying so; one
+of another user's, open to others, is refused."""
 import os
 import subprocess
 import sys
@@ -54,16 +55,13 @@ try:
         with open(data, "wb") as f:
             f.write(os.urandom(3 << 20))
         for v2 in ([], ["--v2"]):
-            run("publish", *v2, "-o", os.path.join(d, "ci"), "secret-content", data,
+            run("publish", *v2, "-o", os.path.join(d, "ci"), f"secret-content{v2}", data,
                 env=env)
 
         kinds = {"data": 0, "desc": 0, "publications": 0}
         for root, dirs, files in os.walk(cache):
             for name in dirs:
                 path = os.path.join(root, name)
-                # (a publication lasts as long as its publisher: the
-                # directory that holds them is what outlives it)
-                kinds["publications"] += root.endswith("publications")
                 mode = os.stat(path).st_mode & 0o7777
                 check(mode == 0o700, f"{path}: directory mode {mode:04o}, not 0700")
             for name in files:
@@ -73,6 +71,8 @@ try:
                 check(not readable_by_other(path), f"{user} reads {path}")
                 if name in ("data", "desc"):
                     kinds[name] += 1
+                elif "publications" in root:
+                    kinds["publications"] += 1
         check(all(kinds.values()), f"the cache must hold each kind: {kinds}")
         check(os.stat(cache).st_mode & 0o7777 == 0o700, "the cache directory is 0700")
         check(not readable_by_other(cache), f"{user} lists the cache")

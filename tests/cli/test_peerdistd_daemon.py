@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: GPL-2.0-or-later
 """peerdistd --daemon: returns 0 once the daemon listens, with the daemon's
-pid in the pid file, its working directory /, its stdio on /dev/null; a
+pid in the pid file, its working directory /, its stdio on /dev/null (a
+syslog socket listening: the test's own); a
 second one on the same port exits 1 with the reason on stderr; SIGTERM
 stops the daemon and removes the pid file."""
 import os
@@ -30,6 +31,9 @@ def start(*args):
 
 
 with workdir() as d:
+    syslog = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    syslog.bind(os.path.join(d, "syslog"))
+    os.environ["PEERDIST_SYSLOG_SOCKET"] = os.path.join(d, "syslog")
     pidfile, conf = os.path.join(d, "peerdistd.pid"), os.path.join(d, "peerdistd.conf")
     port = free_port()
     with open(conf, "w") as f:

@@ -5,7 +5,7 @@
  */
 #include <stdlib.h>
 
-#include "pccrr_client.h"
+#include "retrieval_http.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

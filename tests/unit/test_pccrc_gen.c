@@ -18,7 +18,7 @@
 #include "chunker.h"
 #include "keys.h"
 #include "pccrc.h"
-#include "pccrc_gen.h"
+#include "gen_file.h"
 
 static const char secret[] = "no more secrets";
 

@@ -10,6 +10,8 @@
  * byte-exact; every truncation and every count over a limit is refused;
  * an invalid ExtensibleBlob is discarded, not the message.
  */
+#include <errno.h>
+
 #include "testutil.h"
 
 #include "pccrr.h"
@@ -232,9 +234,9 @@ static void crypto_all_key_sizes(void **state)
 		assert_memory_not_equal(dec, block, 1000);
 		kp[0] ^= 1;
 	}
-	assert_int_equal(pd_pccrr_encrypt(PD_CRYPTO_NONE, kp, 32, block, 10, enc, iv), -1);
-	assert_int_equal(pd_pccrr_encrypt(PD_CRYPTO_AES_256, kp, 16, block, 10, enc, iv), -1);
-	assert_int_equal(pd_pccrr_decrypt(PD_CRYPTO_AES_128, kp, 32, enc, 15, iv, dec), -1);
+	assert_int_equal(pd_pccrr_encrypt(PD_CRYPTO_NONE, kp, 32, block, 10, enc, iv), -EINVAL);
+	assert_int_equal(pd_pccrr_encrypt(PD_CRYPTO_AES_256, kp, 16, block, 10, enc, iv), -EINVAL);
+	assert_int_equal(pd_pccrr_decrypt(PD_CRYPTO_AES_128, kp, 32, enc, 15, iv, dec), -EINVAL);
 }
 
 /*

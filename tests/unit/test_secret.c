@@ -118,14 +118,15 @@ static void export_import(void **state)
 	assert_int_equal(pd_secret_import(blob, n, "pässword", &back), 0);
 	assert_int_equal(back.len, s.len);
 	assert_memory_equal(back.bytes, s.bytes, s.len);
-	assert_int_equal(pd_secret_import(blob, n, "password", &back), -1);
-	assert_int_equal(pd_secret_import(blob, n - 16, "pässword", &back), -1);
-	assert_int_equal(pd_secret_import(blob, 7, "pässword", &back), -1);
+	assert_int_equal(pd_secret_import(blob, n, "password", &back), -EBADMSG);
+	assert_int_equal(pd_secret_import(blob, n - 16, "pässword", &back), -EBADMSG);
+	assert_int_equal(pd_secret_import(blob, 7, "pässword", &back), -EBADMSG);
 	blob[40] ^= 1;
-	assert_int_equal(pd_secret_import(blob, n, "pässword", &back), -1);
+	assert_int_equal(pd_secret_import(blob, n, "pässword", &back), -EBADMSG);
 	/* Invalid UTF-8 in the passphrase is refused, not guessed at. */
-	assert_true(pd_secret_export(&s, "\xff\xfe", blob, sizeof(blob)) < 0);
-	assert_true(pd_secret_export(&s, "x", blob, 50) < 0);
+	assert_int_equal(pd_secret_export(&s, "\xff\xfe", blob, sizeof(blob)), -EILSEQ);
+	assert_int_equal(pd_secret_import(blob, n, "\xff\xfe", &back), -EILSEQ);
+	assert_int_equal(pd_secret_export(&s, "x", blob, 50), -ENOBUFS);
 }
 
 int main(void)

@@ -253,6 +253,75 @@ static void publications(void **state)
 	s->ops->close(s);
 }
 
+static int collect_ident(const void *ident, size_t len, void *arg)
+{
+	char *out = arg;
+
+	strncat(out, ident, len);
+	strcat(out, ";");
+	return 0;
+}
+
+/* A kept publication outlives its publisher, is listed, until unpublished. */
+static void kept_publications(void **state)
+{
+	struct pd_store *s = open_store();
+	char listed[64] = "";
+	uint8_t *ci;
+	size_t len;
+	pid_t pid;
+	int status;
+
+	assert_int_equal(s->ops->keep(s, 1000, "none", 4), -ENOENT);
+	pid = fork();
+	if (pid == 0) {
+		struct pd_store *cs;
+
+		_exit(pd_store_user_open(dir, &cs) ||
+		      cs->ops->publish(cs, 1000, "kept", 4, (const uint8_t *)"a", 1,
+				       (const uint8_t *)"b", 1) ||
+		      cs->ops->keep(cs, 1000, "kept", 4));
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_int_equal(status, 0);
+	assert_int_equal(s->ops->lookup(s, 1000, "kept", 4, 2, &ci, &len), 0);
+	assert_memory_equal(ci, "b", 1);
+	free(ci);
+	assert_int_equal(s->ops->publish(s, 1000, "kept", 4, (const uint8_t *)"x", 1,
+					 (const uint8_t *)"y", 1), -EEXIST);
+	assert_int_equal(s->ops->list_kept(s, 1000, collect_ident, listed), 0);
+	assert_string_equal(listed, "kept;");
+	listed[0] = '\0';
+	assert_int_equal(s->ops->list_kept(s, 1001, collect_ident, listed), 0);
+	assert_string_equal(listed, "");
+	assert_int_equal(s->ops->unpublish(s, 1000, "kept", 4), 0);
+	assert_int_equal(s->ops->lookup(s, 1000, "kept", 4, 1, &ci, &len), -ENOENT);
+	assert_int_equal(s->ops->list_kept(s, 1000, collect_ident, listed), 0);
+	assert_string_equal(listed, "");
+	s->ops->close(s);
+}
+
+static void clear_drops_every_segment(void **state)
+{
+	struct content c = make_content(2, 3u << 20, 7);
+	struct pd_store *s = open_store();
+	struct pd_store_stats st;
+	struct pd_segment_desc d;
+	uint32_t i;
+
+	for (i = 0; i < c.ci->nsegments; i++)
+		add_segment(s, &c, i, 1);
+	assert_int_equal(s->ops->clear(s), 0);
+	s->ops->stats(s, &st);
+	assert_int_equal(st.bytes_cached, 0);
+	for (i = 0; i < c.ci->nsegments; i++) {
+		pd_segment_desc_from_ci(c.ci, i, &d);
+		assert_int_equal(s->ops->has_block(s, d.id, 32, 0), 0);
+	}
+	s->ops->close(s);
+	free_content(&c);
+}
+
 static void lru_eviction_spares_readers(void **state)
 {
 	struct content c = make_content(2, 2u << 20, 4);
@@ -303,6 +372,7 @@ static void flush_by_tag(void **state)
 		assert_int_equal(s->ops->tag_segment(s, tag, d.id, 32), 0);
 	}
 	assert_int_equal(s->ops->flush_tag(s, tag), 0);
+	assert_int_equal(s->ops->flush_tag(s, tag), -ENOENT);	/* nothing has it now */
 	for (i = 0; i < c.ci->nsegments; i++) {
 		pd_segment_desc_from_ci(c.ci, i, &d);
 		assert_int_equal(s->ops->has_block(s, d.id, 32, 0), 0);
@@ -442,6 +512,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(bad_block_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(batch_keeps_good_prefix, setup, teardown),
 		cmocka_unit_test_setup_teardown(publications, setup, teardown),
+		cmocka_unit_test_setup_teardown(kept_publications, setup, teardown),
+		cmocka_unit_test_setup_teardown(clear_drops_every_segment, setup, teardown),
 		cmocka_unit_test_setup_teardown(lru_eviction_spares_readers, setup, teardown),
 		cmocka_unit_test_setup_teardown(flush_by_tag, setup, teardown),
 		cmocka_unit_test_setup_teardown(concurrent_processes, setup, teardown),

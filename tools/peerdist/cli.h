@@ -6,7 +6,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <peerdist.h>
+
 #include "pccrc.h"
+#include "store.h"
 
 /* Exit codes: success, a failure or mismatch, a usage error. */
 #define EXIT_OK		0
@@ -28,6 +31,24 @@ int cmd_unpublish(int argc, char **argv);
 int cmd_status(int argc, char **argv);
 int cmd_cache(int argc, char **argv);
 int cmd_flush(int argc, char **argv);
+int cmd_serve(int argc, char **argv);
+
+/* What cache and status show of the local cache. */
+struct cache_facts {
+	struct pd_store *store;
+	const char *backend;
+	char location[4096];		/* "" for peerdist.ko's memory */
+	int volume_is_memory;
+	uint64_t volume_bytes;
+	uint64_t publications, publication_bytes;	/* kept ones */
+	struct pd_store_stats stats;
+};
+
+int cache_facts(struct pd_store *s, struct cache_facts *f);
+/* As "name: value" lines (after indent, names padded to width), or one
+ * JSON object. */
+void print_cache_text(const struct cache_facts *f, const char *indent, int width);
+void print_cache_json(const struct cache_facts *f);
 
 /* "peerdist: what: message" on stderr; returns EXIT_FAIL. */
 int fail(const char *what, const char *fmt, ...)
@@ -36,14 +57,36 @@ int fail(const char *what, const char *fmt, ...)
 int usage_error(const char *cmd, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
+/* getopt's ':' (a missing value) or '?' (opterr 0): the usage error. */
+int option_error(const char *cmd, char **argv, int c);
+/* A Win32 error of the PeerDist API in words. */
+const char *win32_words(DWORD err);
+/* Opens the store; on failure, says why in words (the path, the cause). */
+int open_store(const char *cmd, struct pd_store **s);
+/* The message for pd_store_open's error err; returns EXIT_FAIL. */
+int store_failure(const char *cmd, int err);
+/* PeerDistStartup; on failure, the cause in words; 0 or EXIT_FAIL. */
+int startup(const char *cmd, PEERDIST_INSTANCE_HANDLE *pd);
+
+/* Progress on stderr ("\rNAME: P% (D of T MiB)"), for work of total bytes
+ * when stderr is a terminal and total is at least PROGRESS_MIN. */
+#define PROGRESS_MIN	(64ull << 20)
+void show_progress(uint64_t done, uint64_t total, void *name);
+int want_progress(uint64_t total);
+
 /* Reads a whole file (or stdin for "-") up to max bytes into a new buffer. */
 int read_all(const char *path, size_t max, uint8_t **buf, size_t *len);
-/* Writes buf to path atomically (temp + rename), or to stdout for NULL/"-". */
-int write_all(const char *path, const uint8_t *buf, size_t len);
+/*
+ * Writes buf to path, or to stdout for NULL/"-". A regular file (or a new
+ * one) is replaced atomically (temp + rename); an existing device, FIFO or
+ * symlink is written into, never replaced. WRITE_PRIVATE: mode 0600 (else
+ * 0644); WRITE_NEW: -EEXIST when path exists.
+ */
+#define WRITE_PRIVATE	1u
+#define WRITE_NEW	2u
+int write_all(const char *path, const uint8_t *buf, size_t len, unsigned flags);
 /* Parses a byte count (decimal, or with a K/M/G/T binary suffix). */
 int parse_size(const char *s, uint64_t *out);
-/* Lower- or upper-case hex of len bytes into out (2 * len + 1 bytes). */
-void to_hex(const uint8_t *in, size_t len, char *out, int upper);
 /* Reads and parses content information, reporting errors on stderr. */
 int load_ci(const char *path, struct pd_ci **ci);
 

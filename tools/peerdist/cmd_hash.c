@@ -11,11 +11,9 @@
 
 #include "cli.h"
 #include "keys.h"
-#include "pccrc_gen.h"
+#include "gen_file.h"
 #include "secret.h"
 #include "store.h"
-
-#define PROGRESS_MIN	(64ull << 20)
 
 static const char hash_help[] =
 	"usage: peerdist hash [OPTIONS] FILE|-\n\n"
@@ -31,7 +29,9 @@ static const char hash_help[] =
 	"  --kernel             have peerdist.ko compute it from the page cache,\n"
 	"                       with the secret given to it (peerdist secret kernel);\n"
 	"                       a whole regular file, SHA-256 for version 1\n"
-	"  -o, --output OUT     write to OUT instead of standard output\n"
+	"  -o, --output OUT     write to OUT instead of standard output (a regular\n"
+	"                       file is replaced atomically; a device, FIFO or\n"
+	"                       symlink is written into)\n"
 	"  -h, --help           this text\n";
 
 struct hash_args {
@@ -80,7 +80,7 @@ static int parse_args(int argc, char **argv, struct hash_args *a)
 
 	a->opts.version = 1;
 	a->opts.hash_alg = PD_HASH_SHA256;
-	while ((c = getopt_long(argc, argv, "o:h", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":o:h", longopts, NULL)) != -1) {
 		switch (c) {
 		case '2':
 			a->opts.version = 2;
@@ -113,7 +113,7 @@ static int parse_args(int argc, char **argv, struct hash_args *a)
 			fputs(hash_help, stdout);
 			return -1;
 		default:
-			return EXIT_USAGE;
+			return option_error("hash", argv, c);
 		}
 	}
 	if (optind != argc - 1)
@@ -156,17 +156,6 @@ static int derive_ks(struct hash_args *a)
 	return 0;
 }
 
-static void show_progress(uint64_t done, uint64_t total, void *arg)
-{
-	const char *name = arg;
-
-	fprintf(stderr, "\rpeerdist: %s: %3u%% (%llu of %llu MiB)", name,
-		(unsigned)(total ? done * 100 / total : 100),
-		(unsigned long long)(done >> 20), (unsigned long long)(total >> 20));
-	if (done == total)
-		fputc('\n', stderr);
-}
-
 static int generate(struct hash_args *a, struct pd_ci **ci)
 {
 	int fd = strcmp(a->input, "-") ? open(a->input, O_RDONLY | O_CLOEXEC) : 0;
@@ -176,8 +165,7 @@ static int generate(struct hash_args *a, struct pd_ci **ci)
 
 	if (fd < 0)
 		return fail(a->input, "%s", strerror(errno));
-	if (isatty(2) && !fstat(fd, &st) && S_ISREG(st.st_mode) &&
-	    (uint64_t)st.st_size >= PROGRESS_MIN)
+	if (!fstat(fd, &st) && S_ISREG(st.st_mode) && want_progress(st.st_size))
 		progress = show_progress;
 	err = pd_gen_fd(fd, &a->opts, progress, (void *)a->input, ci);
 	if (fd)
@@ -261,7 +249,7 @@ int cmd_hash(int argc, char **argv)
 			ret = fail(a.input, "out of memory");
 	}
 write:
-	if (!ret && (ret = write_all(a.output, out, len)))
+	if (!ret && (ret = write_all(a.output, out, len, 0)))
 		ret = fail(a.output ? a.output : "stdout", "%s", strerror(-ret));
 	free(out);
 	pd_ci_free(ci);

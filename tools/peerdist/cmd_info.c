@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "hex.h"
 #include "keys.h"
 
 static const char info_help[] =
@@ -40,7 +41,7 @@ static const char *hex(const uint8_t *p, size_t len, int upper)
 {
 	static char buf[2 * PD_HASH_MAX + 1];
 
-	to_hex(p, len, buf, upper);
+	pd_hex_encode(p, len, buf, upper);
 	return buf;
 }
 
@@ -144,7 +145,7 @@ int cmd_info(int argc, char **argv)
 	struct pd_ci *ci;
 	int c;
 
-	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'j':
 			a.json = 1;
@@ -156,7 +157,7 @@ int cmd_info(int argc, char **argv)
 			fputs(info_help, stdout);
 			return EXIT_OK;
 		default:
-			return EXIT_USAGE;
+			return option_error("info", argv, c);
 		}
 	}
 	if (optind != argc - 1)

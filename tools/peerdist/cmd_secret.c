@@ -16,12 +16,13 @@
 #include "store.h"
 
 static const char secret_help[] =
-	"usage: peerdist secret export --passphrase-file P [--secret-file S] OUT\n"
+	"usage: peerdist secret export --passphrase-file P [--secret-file S] [--force] OUT\n"
 	"       peerdist secret import --passphrase-file P [--secret-file S] IN\n"
 	"       peerdist secret kernel [--secret-file S]\n\n"
 	"Exports the server secret to, or imports it from, a file in the format of\n"
 	"Windows' 'netsh branchcache exportkey'. The export passphrase is the first\n"
-	"line of P. The secret is S (default: the server secret file). Import\n"
+	"line of P. The secret is S (default: the server secret file). The export\n"
+	"is written mode 0600 and never over an existing file without --force. Import\n"
 	"replaces the secret; content hashed before keeps its old segment ids.\n"
 	"kernel gives the secret to peerdist.ko (as root), which keeps only the keys\n"
 	"derived from it, for 'peerdist hash --kernel'.\n";
@@ -42,7 +43,8 @@ static int read_passphrase(const char *path, char *out, size_t outlen)
 	return 0;
 }
 
-static int do_export(const char *secret_path, const char *pass, const char *out)
+static int do_export(const char *secret_path, const char *pass, const char *out,
+		     int force)
 {
 	uint8_t blob[PD_SECRET_MAX + 64];
 	struct pd_secret s;
@@ -52,10 +54,16 @@ static int do_export(const char *secret_path, const char *pass, const char *out)
 	if (err)
 		return fail(secret_path, "cannot load the server secret: %s", strerror(-err));
 	n = pd_secret_export(&s, pass, blob, sizeof(blob));
-	if (n < 0)
+	if (n == -EILSEQ)
 		return fail(out, "cannot export: the passphrase is not valid UTF-8");
-	err = write_all(out, blob, n);
-	return err ? fail(out, "%s", strerror(-err)) : EXIT_OK;
+	if (n < 0)
+		return fail(out, "cannot export: %s", strerror(-n));
+	err = write_all(out, blob, n, WRITE_PRIVATE | (force ? 0 : WRITE_NEW));
+	explicit_bzero(blob, sizeof(blob));
+	explicit_bzero(&s, sizeof(s));
+	if (err == -EEXIST)
+		return fail(out, "already exists; not overwriting it without --force");
+	return err ? fail(out, "cannot write the exported key: %s", strerror(-err)) : EXIT_OK;
 }
 
 static int do_import(const char *secret_path, const char *pass, const char *in)
@@ -69,6 +77,8 @@ static int do_import(const char *secret_path, const char *pass, const char *in)
 		return fail(in, "%s", strerror(-err));
 	err = pd_secret_import(blob, len, pass, &s);
 	free(blob);
+	if (err == -EILSEQ)
+		return fail(in, "cannot import: the passphrase is not valid UTF-8");
 	if (err)
 		return fail(in, "not an exported key, or the wrong passphrase");
 	err = pd_secret_store(secret_path, &s);
@@ -104,15 +114,19 @@ int cmd_secret(int argc, char **argv)
 	static const struct option longopts[] = {
 		{ "passphrase-file", required_argument, NULL, 'p' },
 		{ "secret-file", required_argument, NULL, 's' },
+		{ "force", no_argument, NULL, 'f' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
 	};
 	const char *pass_file = NULL, *secret_path = NULL;
 	char pass[1024];
-	int c;
+	int c, force = 0;
 
-	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":fh", longopts, NULL)) != -1) {
 		switch (c) {
+		case 'f':
+			force = 1;
+			break;
 		case 'p':
 			pass_file = optarg;
 			break;
@@ -123,7 +137,7 @@ int cmd_secret(int argc, char **argv)
 			fputs(secret_help, stdout);
 			return EXIT_OK;
 		default:
-			return EXIT_USAGE;
+			return option_error("secret", argv, c);
 		}
 	}
 	if (!secret_path)
@@ -138,6 +152,6 @@ int cmd_secret(int argc, char **argv)
 	if (read_passphrase(pass_file, pass, sizeof(pass)))
 		return EXIT_FAIL;
 	if (!strcmp(argv[optind], "export"))
-		return do_export(secret_path, pass, argv[optind + 1]);
+		return do_export(secret_path, pass, argv[optind + 1], force);
 	return do_import(secret_path, pass, argv[optind + 1]);
 }

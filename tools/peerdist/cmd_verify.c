@@ -5,6 +5,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +14,7 @@
 
 #include "cli.h"
 #include "digest.h"
+#include "fileio.h"
 
 static const char verify_help[] =
 	"usage: peerdist verify CI FILE\n\n"
@@ -20,24 +22,6 @@ static const char verify_help[] =
 	"the content information CI, every block against its hash. Exits 0 when\n"
 	"it does, 1 naming the first bad block otherwise.\n";
 
-/* Reads exactly len bytes at off; returns bytes read (short at EOF) or -errno. */
-static ssize_t read_at(int fd, uint8_t *buf, size_t len, uint64_t off)
-{
-	size_t done = 0;
-
-	while (done < len) {
-		ssize_t n = pread(fd, buf + done, len - done, off + done);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -errno;
-		if (n == 0)
-			break;
-		done += n;
-	}
-	return done;
-}
 
 static int check_block(const struct pd_ci *ci, uint32_t s, uint32_t b,
 		       int fd, uint8_t *buf, const char *file)
@@ -50,7 +34,7 @@ static int check_block(const struct pd_ci *ci, uint32_t s, uint32_t b,
 
 	if (end > seg->offset + seg->size)
 		end = seg->offset + seg->size;
-	n = read_at(fd, buf, end - start, start);
+	n = pd_pread_full(fd, buf, end - start, start);
 	if (n < 0)
 		return fail(file, "%s", strerror(-n));
 	if ((uint64_t)n < end - start)
@@ -81,34 +65,52 @@ static int check_size(const struct pd_ci *ci, int fd, const char *file)
 		    (unsigned long long)r.end, (unsigned long long)st.st_size);
 }
 
+static int check_all(const struct pd_ci *ci, int fd, uint8_t *buf, const char *file)
+{
+	struct pd_range r = pd_ci_range(ci);
+	int progress = want_progress(r.end - r.start), ret = 0;
+	uint32_t s, b;
+
+	for (s = 0; !ret && s < ci->nsegments; s++) {
+		for (b = 0; !ret && b < ci->segments[s].nblocks; b++)
+			ret = check_block(ci, s, b, fd, buf, file);
+		if (progress && !ret)
+			show_progress(ci->segments[s].offset + ci->segments[s].size - r.start,
+				      r.end - r.start, (void *)file);
+	}
+	return ret ? ret : check_size(ci, fd, file);
+}
+
 int cmd_verify(int argc, char **argv)
 {
+	static const struct option longopts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 }
+	};
 	struct pd_ci *ci;
 	uint8_t *buf;
-	uint32_t s, b;
-	int fd, ret = 0;
+	int c, fd, ret = 0;
 
-	if (argc == 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
+	while ((c = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
+		if (c != 'h')
+			return option_error("verify", argv, c);
 		fputs(verify_help, stdout);
 		return EXIT_OK;
 	}
-	if (argc != 3)
+	if (optind != argc - 2)
 		return usage_error("verify", "expected CI and FILE");
-	if (load_ci(argv[1], &ci))
+	if (load_ci(argv[optind], &ci))
 		return EXIT_FAIL;
-	fd = open(argv[2], O_RDONLY | O_CLOEXEC);
+	fd = open(argv[optind + 1], O_RDONLY | O_CLOEXEC);
 	buf = malloc(PD_V2_MAX_SEGMENT > PD_BLOCK_SIZE ? PD_V2_MAX_SEGMENT : PD_BLOCK_SIZE);
 	if (fd < 0)
-		ret = fail(argv[2], "%s", strerror(errno));
+		ret = fail(argv[optind + 1], "%s", strerror(errno));
 	else if (!buf)
-		ret = fail(argv[2], "out of memory");
-	for (s = 0; !ret && s < ci->nsegments; s++)
-		for (b = 0; !ret && b < ci->segments[s].nblocks; b++)
-			ret = check_block(ci, s, b, fd, buf, argv[2]);
+		ret = fail(argv[optind + 1], "out of memory");
+	else
+		ret = check_all(ci, fd, buf, argv[optind + 1]);
 	if (!ret)
-		ret = check_size(ci, fd, argv[2]);
-	if (!ret)
-		printf("%s: OK (%u segment%s)\n", argv[2], ci->nsegments,
+		printf("%s: OK (%u segment%s)\n", argv[optind + 1], ci->nsegments,
 		       ci->nsegments == 1 ? "" : "s");
 	if (fd >= 0)
 		close(fd);

@@ -2,6 +2,7 @@
 /* Helpers the peerdist subcommands share: messages, files, numbers. */
 #include <errno.h>
 #include <fcntl.h>
+#include <getopt.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -11,6 +12,8 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "fileio.h"
+#include "store.h"
 
 /* "PREFIX: message" on stderr, PREFIX being "peerdist: what" or "peerdist cmd". */
 static void message(const char *sep, const char *what, const char *fmt,
@@ -86,43 +89,68 @@ out:
 	return 0;
 }
 
-static int write_fd(int fd, const uint8_t *buf, size_t len)
+/* Into an existing non-regular file (a device, a FIFO, a symlink's target):
+ * written in place, never replaced. */
+static int write_in_place(const char *path, const uint8_t *buf, size_t len,
+			  unsigned flags)
 {
-	while (len) {
-		ssize_t n = write(fd, buf, len);
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
+		      flags & WRITE_PRIVATE ? 0600 : 0644);
+	struct stat st;
+	int err;
 
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -errno;
-		buf += n;
-		len -= n;
-	}
-	return 0;
+	if (fd < 0)
+		return -errno;
+	err = pd_write_full(fd, buf, len);
+	if (!err && (flags & WRITE_PRIVATE) && !fstat(fd, &st) &&
+	    S_ISREG(st.st_mode) && fchmod(fd, 0600))
+		err = -errno;
+	if (close(fd) && !err)
+		err = -errno;
+	return err;
 }
 
-int write_all(const char *path, const uint8_t *buf, size_t len)
+/* A regular file (or none yet): a temporary renamed over it, so a reader
+ * sees the old bytes or the new ones; with WRITE_NEW, linked in place so
+ * an existing file is never replaced. */
+static int write_replacing(const char *path, const uint8_t *buf, size_t len,
+			   unsigned flags)
 {
 	char tmp[PATH_MAX];
 	int fd, err;
 
-	if (!path || !strcmp(path, "-"))
-		return write_fd(1, buf, len);
 	if (snprintf(tmp, sizeof(tmp), "%s.XXXXXX", path) >= (int)sizeof(tmp))
 		return -ENAMETOOLONG;
 	fd = mkostemp(tmp, O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
-	err = write_fd(fd, buf, len);
-	if (!err && fchmod(fd, 0644))
+	err = pd_write_full(fd, buf, len);
+	if (!err && fchmod(fd, flags & WRITE_PRIVATE ? 0600 : 0644))
 		err = -errno;
 	if (close(fd) && !err)
 		err = -errno;
-	if (!err && rename(tmp, path))
+	if (!err && (flags & WRITE_NEW ? link(tmp, path) : rename(tmp, path)))
 		err = -errno;
-	if (err)
+	if (err || (flags & WRITE_NEW))
 		unlink(tmp);
 	return err;
+}
+
+int write_all(const char *path, const uint8_t *buf, size_t len, unsigned flags)
+{
+	struct stat st;
+
+	if (!path || !strcmp(path, "-"))
+		return pd_write_full(1, buf, len);
+	if (lstat(path, &st) == 0) {
+		if (flags & WRITE_NEW)
+			return -EEXIST;
+		if (!S_ISREG(st.st_mode))
+			return write_in_place(path, buf, len, flags);
+	} else if (errno != ENOENT) {
+		return -errno;
+	}
+	return write_replacing(path, buf, len, flags);
 }
 
 int parse_size(const char *s, uint64_t *out)
@@ -149,18 +177,6 @@ int parse_size(const char *s, uint64_t *out)
 	return 0;
 }
 
-void to_hex(const uint8_t *in, size_t len, char *out, int upper)
-{
-	const char *digits = upper ? "0123456789ABCDEF" : "0123456789abcdef";
-	size_t i;
-
-	for (i = 0; i < len; i++) {
-		out[2 * i] = digits[in[i] >> 4];
-		out[2 * i + 1] = digits[in[i] & 15];
-	}
-	out[2 * len] = '\0';
-}
-
 /* Content information for 2^40 bytes of content is about 512 MiB. */
 #define CI_MAX_BYTES	(1ull << 30)
 
@@ -183,4 +199,101 @@ int load_ci(const char *path, struct pd_ci **ci)
 			    diag.offset, diag.segment, pd_ci_strerror(err));
 	return fail(path, "not valid content information: byte %zu: %s",
 		    diag.offset, pd_ci_strerror(err));
+}
+
+int option_error(const char *cmd, char **argv, int c)
+{
+	const char *opt = argv[optind - 1];
+
+	if (c == ':')
+		return usage_error(cmd, "option '%s' needs a value", opt);
+	if (optopt)
+		return usage_error(cmd, "unknown option '-%c'", optopt);
+	return usage_error(cmd, "unknown option '%s'", opt);
+}
+
+const char *win32_words(DWORD err)
+{
+	static const struct { DWORD code; const char *words; } table[] = {
+		{ ERROR_NOT_ENOUGH_MEMORY, "out of memory" },
+		{ ERROR_INVALID_PARAMETER, "a parameter is not valid" },
+		{ ERROR_NOT_FOUND, "not found" },
+		{ ERROR_TIMEOUT, "timed out" },
+		{ ERROR_OPERATION_ABORTED, "the operation was aborted" },
+		{ PEERDIST_ERROR_ALREADY_EXISTS, "already published" },
+		{ PEERDIST_ERROR_OUT_OF_BOUNDS, "empty, or not the size declared" },
+		{ PEERDIST_ERROR_SERVICE_UNAVAILABLE, "the cache is unavailable" },
+		{ PEERDIST_ERROR_TRUST_FAILURE, "the content failed its hash check" },
+		{ PEERDIST_ERROR_MISSING_DATA, "the data is not in the cache" },
+		{ PEERDIST_ERROR_CANNOT_PARSE_CONTENTINFO, "not valid content information" },
+	};
+	static char other[48];
+	size_t i;
+
+	for (i = 0; i < sizeof(table) / sizeof(table[0]); i++)
+		if (table[i].code == err)
+			return table[i].words;
+	snprintf(other, sizeof(other), "unexpected failure (Windows code %u)", err);
+	return other;
+}
+
+int store_failure(const char *cmd, int err)
+{
+	const char *backend = getenv("PEERDIST_BACKEND");
+	char buf[PATH_MAX];
+	const char *dir = pd_store_cache_dir(buf, sizeof(buf));
+
+	if (err == -EINVAL && backend)
+		return fail(cmd, "PEERDIST_BACKEND='%s' is not a backend: use 'user' or "
+			    "'kernel', or unset it", backend);
+	if (err == -ENODEV)
+		return fail(cmd, "PEERDIST_BACKEND=kernel, but peerdist.ko is not loaded "
+			    "(modprobe peerdist, or unset PEERDIST_BACKEND)");
+	if (err == -EACCES || err == -EPERM || err == -EROFS)
+		return fail(cmd, "cache directory %s is not writable: %s (set "
+			    "PEERDIST_CACHE_DIR to a directory of yours)", dir, strerror(-err));
+	if (err == -ENOENT || err == -ENOTDIR)
+		return fail(cmd, "cache directory %s cannot be created: %s", dir,
+			    err == -ENOENT ? "its parent directory does not exist" :
+			    "a part of its path is not a directory");
+	if (err == -EPROTO)
+		return fail(cmd, "cache directory %s holds another layout version "
+			    "(its VERSION file); move it away", dir);
+	return fail(cmd, "cannot open the cache directory %s: %s", dir, strerror(-err));
+}
+
+int open_store(const char *cmd, struct pd_store **s)
+{
+	int err = pd_store_open(s);
+
+	return err ? store_failure(cmd, err) : 0;
+}
+
+int startup(const char *cmd, PEERDIST_INSTANCE_HANDLE *pd)
+{
+	struct pd_store *s;
+	DWORD err = PeerDistStartup(PEERDIST_VERSION, pd, NULL);
+
+	if (!err)
+		return 0;
+	if (open_store(cmd, &s))
+		return EXIT_FAIL;
+	s->ops->close(s);
+	return fail(cmd, "the PeerDist API cannot start: %s", win32_words(err));
+}
+
+void show_progress(uint64_t done, uint64_t total, void *arg)
+{
+	const char *name = arg;
+
+	fprintf(stderr, "\rpeerdist: %s: %3u%% (%llu of %llu MiB)", name,
+		(unsigned)(total ? done * 100 / total : 100),
+		(unsigned long long)(done >> 20), (unsigned long long)(total >> 20));
+	if (done == total)
+		fputc('\n', stderr);
+}
+
+int want_progress(uint64_t total)
+{
+	return isatty(2) && total >= PROGRESS_MIN;
 }

@@ -33,7 +33,7 @@ static int set_listen(struct pd_config *cfg, const char *v, const struct key *k)
 
 	if (strlen(v) >= sizeof(cfg->listen_addr) ||
 	    (inet_pton(AF_INET, v, addr) != 1 && inet_pton(AF_INET6, v, addr) != 1))
-		return -1;
+		return -EINVAL;
 	strcpy(cfg->listen_addr, v);
 	return 0;
 }
@@ -43,18 +43,21 @@ static int parse_number(const char *v, const struct key *k, unsigned long *out)
 	char *end;
 
 	if (!isdigit((unsigned char)*v))
-		return -1;
+		return -EINVAL;
 	errno = 0;
 	*out = strtoul(v, &end, 10);
-	return *end || errno || *out < k->min || *out > k->max ? -1 : 0;
+	if (*end)
+		return -EINVAL;
+	return errno || *out < k->min || *out > k->max ? -ERANGE : 0;
 }
 
 static int set_port(struct pd_config *cfg, const char *v, const struct key *k)
 {
 	unsigned long n;
+	int err = parse_number(v, k, &n);
 
-	if (parse_number(v, k, &n))
-		return -1;
+	if (err)
+		return err;
 	cfg->port = n;
 	return 0;
 }
@@ -62,9 +65,10 @@ static int set_port(struct pd_config *cfg, const char *v, const struct key *k)
 static int set_number(struct pd_config *cfg, const char *v, const struct key *k)
 {
 	unsigned long n;
+	int err = parse_number(v, k, &n);
 
-	if (parse_number(v, k, &n))
-		return -1;
+	if (err)
+		return err;
 	*(unsigned *)((char *)cfg + k->offset) = n;
 	return 0;
 }
@@ -80,13 +84,13 @@ static int set_interfaces(struct pd_config *cfg, const char *v, const struct key
 	while (*p) {
 		len = strcspn(p, ", \t");
 		if (!len || len >= IF_NAMESIZE || cfg->ninterfaces == PD_CONFIG_MAX_INTERFACES)
-			return -1;
+			return -EINVAL;
 		memcpy(cfg->interfaces[cfg->ninterfaces++], p, len);
 		p += len + strspn(p + len, " \t");
 		if (*p && *p != ',')
-			return -1;
+			return -EINVAL;
 		if (*p && !*(p += 1 + strspn(p + 1, " \t")))
-			return -1;	/* a trailing comma is a typo */
+			return -EINVAL;	/* a trailing comma is a typo */
 	}
 	return 0;
 }
@@ -95,7 +99,7 @@ static int set_interfaces(struct pd_config *cfg, const char *v, const struct key
 static int set_cache_dir(struct pd_config *cfg, const char *v, const struct key *k)
 {
 	if ((*v && *v != '/') || strlen(v) >= sizeof(cfg->cache_dir))
-		return -1;
+		return -EINVAL;
 	strcpy(cfg->cache_dir, v);
 	return 0;
 }
@@ -103,7 +107,7 @@ static int set_cache_dir(struct pd_config *cfg, const char *v, const struct key 
 static int set_discovery(struct pd_config *cfg, const char *v, const struct key *k)
 {
 	if (strcmp(v, "on") && strcmp(v, "off"))
-		return -1;
+		return -EINVAL;
 	cfg->discovery = !strcmp(v, "on");
 	return 0;
 }
@@ -126,7 +130,7 @@ static int set_log_level(struct pd_config *cfg, const char *v, const struct key 
 			return 0;
 		}
 	}
-	return -1;
+	return -EINVAL;
 }
 
 #define NUMBER(field, lo, hi) .set = set_number, \
@@ -154,7 +158,8 @@ static const struct key *find_key(const char *name)
 	return NULL;
 }
 
-/* Sets k from value; where says where the value came from, for the error. */
+/* Sets k from value; where says where the value came from, for the error
+ * (logged). 0 or -EINVAL. */
 static int set_key(struct pd_config *cfg, const struct key *k, const char *value,
 		   const char *where)
 {
@@ -165,7 +170,7 @@ static int set_key(struct pd_config *cfg, const struct key *k, const char *value
 	else
 		pd_log(PD_LOG_ERROR, "%s: '%s' is not a number in %lu..%lu", where,
 		       value, k->min, k->max);
-	return -1;
+	return -EINVAL;
 }
 
 /* What the command line set: kept to override the file at every reload. */
@@ -179,6 +184,7 @@ static struct {
 	char config_file[PATH_MAX];
 	int explicit_config;	/* so a missing file is an error */
 	int daemonize;
+	int check_only;
 	char pid_file[PATH_MAX];
 	char cache_dir[PATH_MAX];
 } cmdline = { .config_file = PD_CONFIG_DEFAULT_FILE };
@@ -207,6 +213,7 @@ static void set_defaults(struct pd_config *cfg)
 	cfg->upload_timeout_ms = 15000;
 	strcpy(cfg->config_file, cmdline.config_file);
 	cfg->daemonize = cmdline.daemonize;
+	cfg->check_only = cmdline.check_only;
 	strcpy(cfg->pid_file, cmdline.pid_file);
 }
 
@@ -236,14 +243,14 @@ static int parse_line(struct pd_config *cfg, char *line, const char *file,
 	eq = strchr(line, '=');
 	if (!eq) {
 		pd_log(PD_LOG_ERROR, "%s:%u: expected 'key = value'", file, lineno);
-		return -1;
+		return -EINVAL;
 	}
 	*eq = '\0';
 	name = trim(line);
 	k = find_key(name);
 	if (!k) {
 		pd_log(PD_LOG_ERROR, "%s:%u: unknown key '%s'", file, lineno, name);
-		return -1;
+		return -EINVAL;
 	}
 	snprintf(where, sizeof(where), "%s:%u: %s", file, lineno, name);
 	return set_key(cfg, k, trim(eq + 1), where);
@@ -262,33 +269,33 @@ static int read_file(struct pd_config *cfg)
 	if (!f && errno == ENOENT && !cmdline.explicit_config)
 		return 0;
 	if (!f) {
-		pd_log(PD_LOG_ERROR, "cannot read %s: %s", file, strerror(errno));
-		return -1;
+		err = -errno;
+		pd_log(PD_LOG_ERROR, "cannot read %s: %s", file, strerror(-err));
+		return err;
 	}
 	while (!err && getline(&line, &cap, f) >= 0)
 		err = parse_line(cfg, line, file, ++lineno);
 	if (!err && ferror(f)) {
-		pd_log(PD_LOG_ERROR, "cannot read %s: %s", file, strerror(errno));
-		err = -1;
+		err = errno ? -errno : -EIO;
+		pd_log(PD_LOG_ERROR, "cannot read %s: %s", file, strerror(-err));
 	}
 	free(line);
 	fclose(f);
 	return err;
 }
 
-/* Defaults, the file, the command line: 0, or -1 with the reason logged. */
+/* Defaults, the file, the command line: 0, or -errno with the reason logged. */
 static int build(struct pd_config *cfg)
 {
 	unsigned i;
+	int err;
 
 	set_defaults(cfg);
-	if (read_file(cfg))
-		return -1;
-	for (i = 0; i < cmdline.nset; i++)
-		if (set_key(cfg, cmdline.set[i].key, cmdline.set[i].value,
-			    cmdline.set[i].flag))
-			return -1;
-	return 0;
+	err = read_file(cfg);
+	for (i = 0; !err && i < cmdline.nset; i++)
+		err = set_key(cfg, cmdline.set[i].key, cmdline.set[i].value,
+			      cmdline.set[i].flag);
+	return err;
 }
 
 static void log_settings(const struct pd_config *cfg)
@@ -324,7 +331,7 @@ static int publish(const struct pd_config *cfg)
 
 	if (!s) {
 		pd_log(PD_LOG_ERROR, "out of memory for the configuration");
-		return -1;
+		return -ENOMEM;
 	}
 	s->cfg = *cfg;
 	s->older = atomic_load_explicit(&current, memory_order_relaxed);
@@ -377,15 +384,17 @@ static void keep_startup_settings(struct pd_config *next, const struct pd_config
 int pd_config_reload(void)
 {
 	struct pd_config next;
+	int err = build(&next);
 
-	if (build(&next)) {
+	if (err) {
 		pd_log(PD_LOG_ERROR, "%s: not reloaded: the configuration stays as it was",
 		       cmdline.config_file);
-		return -1;
+		return err;
 	}
 	keep_startup_settings(&next, pd_config_current());
-	if (publish(&next))
-		return -1;
+	err = publish(&next);
+	if (err)
+		return err;
 	pd_log(PD_LOG_INFO, "reloaded %s", cmdline.config_file);
 	return 0;
 }
@@ -394,7 +403,7 @@ static const char help[] =
 	"usage: peerdistd [--config FILE] [--listen ADDR] [--port N] [--cache-dir DIR]\n"
 	"                 [--interfaces LIST] [--no-discovery]\n"
 	"                 [--log-level LEVEL] [--verbose] [--foreground]\n"
-	"                 [--daemon [--pid-file FILE]]\n\n"
+	"                 [--daemon [--pid-file FILE]] [--check-config] [--version]\n\n"
 	"The peerdist service: answers discovery (MS-PCCRD) for what the local\n"
 	"store holds and serves its blocks (MS-PCCRR) until SIGTERM or SIGINT;\n"
 	"SIGHUP reloads the configuration file. Options override the file (see\n"
@@ -410,21 +419,25 @@ static const char help[] =
 	"  --verbose          the same as --log-level debug\n"
 	"  -f, --foreground   stay in the foreground, log on stderr (default)\n"
 	"  -d, --daemon       run in the background, log to syslog\n"
-	"  --pid-file FILE    with --daemon: write the daemon's pid there\n";
+	"  --pid-file FILE    with --daemon: write the daemon's pid there (locked:\n"
+	"                     a second daemon with the same file is refused)\n"
+	"  --check-config     check the configuration file and options, then exit\n"
+	"  --version          the version, then exit\n";
 
-/* For what the daemon reads after its chdir("/"): relative to where we started. */
+/* For what the daemon reads after its chdir("/"): relative to where we
+ * started. 0 or -errno. */
 static int absolute(const char *path, char *out, size_t size)
 {
 	char cwd[PATH_MAX];
 
 	if (*path == '/')
-		return snprintf(out, size, "%s", path) < (int)size ? 0 : -1;
+		return snprintf(out, size, "%s", path) < (int)size ? 0 : -ENAMETOOLONG;
 	if (!getcwd(cwd, sizeof(cwd)))
-		return -1;
-	return snprintf(out, size, "%s/%s", cwd, path) < (int)size ? 0 : -1;
+		return -errno;
+	return snprintf(out, size, "%s/%s", cwd, path) < (int)size ? 0 : -ENAMETOOLONG;
 }
 
-/* One option; 0, or -1 for a usage error. */
+/* One option; 0, or -errno for a usage error. */
 static int parse_option(int c, const char *arg)
 {
 	switch (c) {
@@ -458,8 +471,11 @@ static int parse_option(int c, const char *arg)
 		return 0;
 	case 'P':
 		return absolute(arg, cmdline.pid_file, sizeof(cmdline.pid_file));
+	case 'K':
+		cmdline.check_only = 1;
+		return 0;
 	}
-	return -1;
+	return -EINVAL;
 }
 
 int pd_config_parse(int argc, char **argv, struct pd_config *cfg)
@@ -476,6 +492,8 @@ int pd_config_parse(int argc, char **argv, struct pd_config *cfg)
 		{ "foreground", no_argument, NULL, 'f' },
 		{ "daemon", no_argument, NULL, 'd' },
 		{ "pid-file", required_argument, NULL, 'P' },
+		{ "check-config", no_argument, NULL, 'K' },
+		{ "version", no_argument, NULL, 'V' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
 	};
@@ -484,7 +502,11 @@ int pd_config_parse(int argc, char **argv, struct pd_config *cfg)
 	while ((c = getopt_long(argc, argv, "fdh", longopts, NULL)) != -1) {
 		if (c == 'h') {
 			fputs(help, stdout);
-			return -1;
+			return PD_CONFIG_HELP_SHOWN;
+		}
+		if (c == 'V') {
+			printf("peerdistd %s\n", PD_PACKAGE_VERSION);
+			return PD_CONFIG_HELP_SHOWN;
 		}
 		if (parse_option(c, optarg))
 			goto usage;

@@ -2,18 +2,22 @@
 /*
  * --daemon: the classic fork and setsid, with the parent waiting on a pipe
  * until the daemon listens, so whoever started it learns from the exit
- * code whether it runs, and start-up errors still reach the terminal.
+ * code whether it runs, and start-up errors still reach the terminal. The
+ * pid file stays locked while the daemon runs: a second is refused.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <unistd.h>
 
 #include "peerdistd.h"
 
 static int ready_fd = -1;
 static char pid_path[PATH_MAX];
+static int pid_fd = -1;		/* holds the pid file's lock */
 
 static _Noreturn void wait_for_daemon(int fd)
 {
@@ -27,24 +31,54 @@ static _Noreturn void wait_for_daemon(int fd)
 	_exit(n == 1 ? 0 : 1);
 }
 
+/* Another daemon's pid from its pid file, or 0. */
+static long pid_in(int fd)
+{
+	char buf[24];
+	ssize_t n = pread(fd, buf, sizeof(buf) - 1, 0);
+
+	if (n <= 0)
+		return 0;
+	buf[n] = '\0';
+	return strtol(buf, NULL, 10);
+}
+
+/*
+ * The pid file is locked (flock) for the daemon's life, so a second
+ * daemon with the same pid file is refused instead of overwriting it.
+ */
 static int write_pid_file(const char *path)
 {
 	char buf[24];
-	int fd, len;
+	int len;
 
 	if (!*path)
 		return 0;
 	len = snprintf(buf, sizeof(buf), "%d\n", (int)getpid());
-	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (fd < 0 || write(fd, buf, len) != len) {
-		pd_log(PD_LOG_ERROR, "cannot write %s: %s", path, strerror(errno));
-		if (fd >= 0)
-			close(fd);
+	pid_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+	if (pid_fd < 0) {
+		pd_log(PD_LOG_ERROR, "cannot open the pid file %s: %s", path, strerror(errno));
 		return -1;
 	}
-	close(fd);
+	if (flock(pid_fd, LOCK_EX | LOCK_NB)) {
+		if (errno == EWOULDBLOCK)
+			pd_log(PD_LOG_ERROR, "%s is held by a running peerdistd (pid %ld): "
+			       "not starting a second one", path, pid_in(pid_fd));
+		else
+			pd_log(PD_LOG_ERROR, "cannot lock the pid file %s: %s", path,
+			       strerror(errno));
+		goto close_file;
+	}
+	if (ftruncate(pid_fd, 0) || pwrite(pid_fd, buf, len, 0) != len) {
+		pd_log(PD_LOG_ERROR, "cannot write %s: %s", path, strerror(errno));
+		goto close_file;
+	}
 	strcpy(pid_path, path);
 	return 0;
+close_file:
+	close(pid_fd);
+	pid_fd = -1;
+	return -1;
 }
 
 int pd_daemon_start(const char *pid_file)
@@ -73,12 +107,17 @@ int pd_daemon_start(const char *pid_file)
 void pd_daemon_ready(void)
 {
 	int null = open("/dev/null", O_RDWR);
+	int have_syslog = pd_log_syslog_available();
 
-	pd_log_set_targets(PD_LOG_SYSLOG);
+	/* Without a syslog daemon, stderr stays where the caller put it. */
+	if (!have_syslog)
+		pd_log(PD_LOG_WARNING, "no syslog socket: logging on standard error");
+	pd_log_set_targets(have_syslog ? PD_LOG_SYSLOG : PD_LOG_STDERR);
 	if (null >= 0) {
 		dup2(null, 0);
 		dup2(null, 1);
-		dup2(null, 2);
+		if (have_syslog)
+			dup2(null, 2);
 		if (null > 2)
 			close(null);
 	}
@@ -91,4 +130,6 @@ void pd_daemon_stop(void)
 {
 	if (*pid_path)
 		unlink(pid_path);
+	if (pid_fd >= 0)
+		close(pid_fd);
 }

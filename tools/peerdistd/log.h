@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * peerdistd's log: one line per message, filtered by level, to stderr
- * ("peerdistd: " first) in the foreground, to syslog(3) once daemonized.
- * Safe from any thread.
+ * ("peerdistd: " first) in the foreground, to syslog once daemonized (the
+ * socket PEERDIST_SYSLOG_SOCKET, default /dev/log); a message syslog does
+ * not take goes to stderr. Safe from any thread.
  */
 #ifndef PD_LOG_H
 #define PD_LOG_H
@@ -29,5 +30,8 @@ void pd_log_set_level(enum pd_log_level level);
 
 /* Any mix of enum pd_log_target (default PD_LOG_STDERR). */
 void pd_log_set_targets(int targets);
+
+/* Whether a syslog daemon listens on the socket now. */
+int pd_log_syslog_available(void);
 
 #endif

@@ -1,15 +1,18 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* peerdistd: the order of start-up and shut-down. */
+#include <errno.h>
 #include <malloc.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "peerdistd.h"
 
 static int open_store(const struct pd_config *cfg, struct pd_store **store)
 {
+	char dir[PATH_MAX];
 	int err;
 
 	/* The store takes its directory from the environment. */
@@ -18,8 +21,13 @@ static int open_store(const struct pd_config *cfg, struct pd_store **store)
 		return -1;
 	}
 	err = pd_store_open(store);
-	if (err)
-		pd_log(PD_LOG_ERROR, "cannot open the store: %s", strerror(-err));
+	if (err == -EINVAL || err == -ENODEV)
+		pd_log(PD_LOG_ERROR, "cannot open the store: PEERDIST_BACKEND='%s' %s",
+		       getenv("PEERDIST_BACKEND"), err == -EINVAL ?
+		       "is not a backend (user or kernel)" : "needs peerdist.ko, not loaded");
+	else if (err)
+		pd_log(PD_LOG_ERROR, "cannot open the store in %s: %s",
+		       pd_store_cache_dir(dir, sizeof(dir)), strerror(-err));
 	return err;
 }
 
@@ -66,6 +74,18 @@ static int serve(const struct pd_config *cfg, const sigset_t *sigs)
 	return 0;
 }
 
+/* --check-config: the file and the options parsed without an error. */
+static int check_config(const struct pd_config *cfg)
+{
+	if (access(cfg->config_file, F_OK))
+		printf("peerdistd: %s does not exist: the built-in defaults and the "
+		       "options are valid\n", cfg->config_file);
+	else
+		printf("peerdistd: %s: the configuration is valid\n", cfg->config_file);
+	pd_config_release();
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct pd_config cfg;
@@ -81,7 +101,9 @@ int main(int argc, char **argv)
 	mallopt(M_TRIM_THRESHOLD, 64 << 20);
 	ret = pd_config_parse(argc, argv, &cfg);
 	if (ret)
-		return ret < 0 ? 0 : ret;
+		return ret == PD_CONFIG_HELP_SHOWN ? 0 : ret;
+	if (cfg.check_only)
+		return check_config(&cfg);
 	sigemptyset(&sigs);
 	sigaddset(&sigs, SIGTERM);
 	sigaddset(&sigs, SIGINT);

@@ -39,12 +39,16 @@ struct pd_config {
 	char config_file[PATH_MAX];
 	int daemonize;
 	char pid_file[PATH_MAX];	/* "" for none */
+	int check_only;		/* --check-config: parse, report, exit */
 };
 
 /*
  * Parses the command line and the configuration file into cfg, which also
- * becomes pd_config_current(); 0, or the exit code to leave with (-1: 0).
+ * becomes pd_config_current(): 0 to run; PD_CONFIG_HELP_SHOWN (the help
+ * was asked for and printed: exit 0); or 2, the exit code of a usage or
+ * configuration error (logged).
  */
+#define PD_CONFIG_HELP_SHOWN	(-1)
 int pd_config_parse(int argc, char **argv, struct pd_config *cfg);
 
 /*
@@ -57,7 +61,7 @@ const struct pd_config *pd_config_current(void);
 
 /*
  * SIGHUP: reads the configuration file again and publishes its live
- * settings; on an error the configuration stays as it was. 0 or -1.
+ * settings; on an error the configuration stays as it was. 0 or -errno.
  */
 int pd_config_reload(void);
 
@@ -67,11 +71,12 @@ void pd_config_release(void);
 /*
  * --daemon: forks; the parent waits for pd_daemon_ready() (exit 0) or the
  * daemon's end (exit 1). In the daemon: a new session, cwd /, the pid file
- * written; 0, or -1 and logged.
+ * written and locked (-1 when another daemon holds it); 0, or -1 and logged.
  */
 int pd_daemon_start(const char *pid_file);
 
-/* Start-up done: logging to syslog only, stdio to /dev/null, parent let go. */
+/* Start-up done: logging to syslog only, stdio to /dev/null, parent let go
+ * (without a syslog socket: logging on stderr, left open). */
 void pd_daemon_ready(void);
 
 /* Removes the pid file on the way out. */

@@ -1,0 +1,569 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * The read engine: one thread per instance that owns an io_uring. Block and
+ * stream reads queue here; a read whose bytes are in the store becomes an
+ * io_uring read of the segment's data file straight into the caller's
+ * buffer, and completes onto its OVERLAPPED (port, event) as soon as any
+ * bytes arrived; a read that misses waits, until its timeout, for blocks
+ * that any process adds to the store (the store's inotify descriptor is
+ * polled through the same ring). Stream reads of one content run one at a
+ * time, in the order they were issued, since each starts where the last
+ * ended.
+ *
+ * A read that misses with a timeout also asks the fetcher (fetch.c) for
+ * the block from peers on the LAN; the block it brings lands in the store
+ * and wakes the read like a local add. A read whose block only distrusted
+ * peers have ends with PEERDIST_ERROR_TRUST_FAILURE; otherwise a miss
+ * waits for peers or local adds until its timeout.
+ */
+#include <errno.h>
+#include <liburing.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <sys/eventfd.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "api.h"
+#include "fetch.h"
+
+#define RING_ENTRIES	64
+#define TAG_WAKE	1
+#define TAG_STORE	2
+#define MISSING_SCAN_BLOCKS	4096	/* bound on describing a missing range */
+#define FETCH_AHEAD_BLOCKS	8
+
+struct read_op {
+	struct read_op *next;
+	struct pd_content *c;	/* holds a reference */
+	LPOVERLAPPED ov;
+	PBYTE buf;
+	DWORD cb;
+	int stream;
+	uint64_t offset;	/* block reads: asked; stream: set at start */
+	int64_t deadline;	/* CLOCK_MONOTONIC ns; 0: local cache only */
+	int fd;			/* a block's own fd (closed when read), or -1 */
+	int missed;		/* its content fd read missed (ENODATA) */
+	int aborted;		/* cancelled while in the ring */
+	unsigned missed_at;	/* adds the engine had seen when it was read */
+};
+
+struct pd_engine {
+	struct pd_instance *inst;
+	pthread_t thread;
+	pthread_mutex_t lock;
+	pthread_cond_t idle;		/* signaled when reads leave io_uring */
+	struct read_op *waiting;	/* FIFO, under lock */
+	struct read_op *flying;		/* in the ring, under lock */
+	struct io_uring ring;		/* engine thread only */
+	int wake_fd;
+	struct pd_fetcher *fetcher;	/* started at the first miss, under lock */
+	int fetch_off;			/* PEERDIST_DISCOVERY=off, or it failed */
+	int stop;			/* under lock */
+	unsigned adds_seen;		/* store wake-ups seen, under lock */
+	int status_news;		/* the store told of a status change */
+	void (*status_news_fn)(struct pd_instance *inst);
+	int in_flight;			/* reads in the ring, under lock */
+	unsigned walk;
+};
+
+static int64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+int pd_content_locate(const struct pd_content *c, uint64_t off, uint32_t *seg,
+		      uint32_t *block)
+{
+	const struct pd_ci *ci = c->ci;
+	uint32_t lo;
+
+	if (!ci || !ci->nsegments || off < ci->segments[0].offset)
+		return -1;
+	lo = pd_ci_segment_at(ci, off);
+	if (off >= ci->segments[lo].offset + ci->segments[lo].size)
+		return -1;
+	*seg = lo;
+	*block = (off - ci->segments[lo].offset) / ci->segments[lo].block_size;
+	return 0;
+}
+
+static int block_present(struct pd_instance *inst, const struct pd_content *c,
+			 uint32_t s, uint32_t b)
+{
+	return inst->store->ops->has_block(inst->store, c->ids[s],
+					   c->ci->hash_len, b) == 1;
+}
+
+/*
+ * Bytes from off on that are present (want 1) or missing (want 0) in a
+ * row, up to the end of the range; missing runs are described up to a
+ * bound so that describing one stays cheap.
+ */
+static uint64_t run_length(struct pd_instance *inst, const struct pd_content *c,
+			   uint64_t off, int want)
+{
+	uint64_t end = off;
+	uint32_t s, b, scanned = 0;
+
+	while (end < c->range.end && !pd_content_locate(c, end, &s, &b) &&
+	       block_present(inst, c, s, b) == want &&
+	       (want || scanned++ < MISSING_SCAN_BLOCKS)) {
+		struct pd_range r = pd_ci_block_range(c->ci, s, b);
+
+		end = r.end;
+	}
+	return end - off;
+}
+
+static void finish(struct read_op *op, DWORD status, DWORD bytes, uint64_t off)
+{
+	struct pd_content *c = op->c;
+
+	pd_ov_set_offset(op->ov, off);
+	pd_overlapped_complete(op->ov, status, bytes, c->child.port, c->child.key);
+	pd_child_release(&c->child);
+	free(op);
+}
+
+static void finish_missing(struct pd_engine *e, struct read_op *op,
+			   uint64_t off, DWORD status)
+{
+	uint64_t len = run_length(e->inst, op->c, off, 0);
+
+	finish(op, status, len > UINT32_MAX ? UINT32_MAX : len, off);
+}
+
+enum start_result { STARTED, DONE, WAIT };
+
+static void wake(struct pd_engine *e);
+
+static void wake_cb(void *e)
+{
+	wake(e);
+}
+
+/*
+ * Lock contract: e->lock held. Asks peers for block b of segment s of c,
+ * and for the next FETCH_AHEAD_BLOCKS missing blocks after it, across
+ * segments (readers go on reading: asking ahead is what lets several
+ * requests, and several V2 segments' probes, run at once).
+ */
+static enum pd_fetch_state ask_peers(struct pd_engine *e, struct pd_content *c,
+				     uint32_t s, uint32_t b)
+{
+	struct pd_fetch_config cfg;
+	struct pd_segment_desc d;
+	enum pd_fetch_state st;
+	unsigned ahead = 0, looked = 0;
+
+	if (!e->fetcher && !e->fetch_off) {
+		e->fetch_off = !pd_fetch_config_from_env(&cfg) ||
+			       pd_fetcher_start(e->inst->store, &cfg, wake_cb, e,
+						&e->fetcher);
+	}
+	if (!e->fetcher)
+		return PD_FETCH_NO_PEER;
+	pd_segment_desc_from_ci(c->ci, s, &d);
+	st = pd_fetch_block(e->fetcher, &d, b);
+	while (ahead < FETCH_AHEAD_BLOCKS && looked++ < 8 * FETCH_AHEAD_BLOCKS) {
+		if (++b == d.nblocks) {
+			if (++s == c->ci->nsegments)
+				break;
+			pd_segment_desc_from_ci(c->ci, s, &d);
+			b = 0;
+		}
+		if (!block_present(e->inst, c, s, b)) {
+			pd_fetch_block(e->fetcher, &d, b);
+			ahead++;
+		}
+	}
+	return st;
+}
+
+/*
+ * Lock contract: e->lock held. The read of op at off missed block b of
+ * segment s: it ends (no timeout, or timed out, or only distrusted peers
+ * have the block) or waits, having asked peers.
+ */
+static enum start_result missed(struct pd_engine *e, struct read_op *op,
+				uint64_t off, uint32_t s, uint32_t b)
+{
+	if (!op->deadline) {
+		finish_missing(e, op, off, PEERDIST_ERROR_MISSING_DATA);
+		return DONE;
+	}
+	if (now_ns() >= op->deadline) {
+		finish_missing(e, op, off, ERROR_TIMEOUT);
+		return DONE;
+	}
+	if (ask_peers(e, op->c, s, b) == PD_FETCH_TRUST_FAILURE) {
+		finish_missing(e, op, off, PEERDIST_ERROR_TRUST_FAILURE);
+		return DONE;
+	}
+	return WAIT;
+}
+
+/* Lock contract: e->lock held. Starts, finishes or keeps op waiting. */
+static enum start_result try_start(struct pd_engine *e, struct read_op *op)
+{
+	struct pd_content *c = op->c;
+	struct pd_store *st = e->inst->store;
+	struct pd_block_loc loc = { .fd = -1 };
+	struct io_uring_sqe *sqe;
+	struct pd_range r;
+	uint64_t off = op->stream ? c->stream_pos : op->offset, len;
+	uint32_t s, b;
+
+	if (off < c->range.start || off >= c->range.end) {
+		finish(op, PEERDIST_ERROR_NO_MORE, 0, off);
+		return DONE;
+	}
+	pd_content_locate(c, off, &s, &b);
+	if (c->content_fd >= 0 && op->cb) {	/* a 0-byte query asks the store */
+		/* A content fd read that missed is tried again after an add. */
+		if (op->missed && op->missed_at == e->adds_seen)
+			return missed(e, op, off, s, b);
+	} else if (st->ops->locate_block(st, c->ids[s], c->ci->hash_len, b, &loc)) {
+		return missed(e, op, off, s, b);
+	}
+	sqe = io_uring_get_sqe(&e->ring);
+	if (!sqe) {
+		if (loc.fd >= 0)
+			close(loc.fd);
+		return WAIT;	/* the ring is full: next pass */
+	}
+	r = pd_ci_block_range(c->ci, s, b);
+	len = r.end - off < op->cb ? r.end - off : op->cb;
+	op->fd = loc.fd;
+	op->offset = off;
+	op->missed_at = e->adds_seen;	/* an add seen after this: try again */
+	if (loc.fd >= 0)
+		io_uring_prep_read(sqe, loc.fd, op->buf, len,
+				   loc.offset + (off - pd_ci_block_span(c->ci, s, b).start));
+	else
+		io_uring_prep_read(sqe, c->content_fd, op->buf, len, off);
+	io_uring_sqe_set_data(sqe, op);
+	op->next = e->flying;
+	e->flying = op;
+	c->in_flight++;
+	e->in_flight++;
+	if (op->stream)
+		c->stream_busy = 1;
+	return STARTED;
+}
+
+/* Lock contract: e->lock held. One pass over the waiting reads, in order. */
+static void start_waiting(struct pd_engine *e)
+{
+	struct read_op **p = &e->waiting, *op;
+
+	e->walk++;
+	while ((op = *p)) {
+		struct pd_content *c = op->c;
+
+		if (op->stream && (c->stream_busy || c->stream_walk == e->walk)) {
+			p = &op->next;
+			continue;
+		}
+		*p = op->next;
+		switch (try_start(e, op)) {
+		case WAIT:
+			if (op->stream)
+				c->stream_walk = e->walk;
+			op->next = *p;
+			*p = op;
+			p = &op->next;
+			break;
+		case STARTED:
+		case DONE:
+			break;
+		}
+	}
+}
+
+/* Lock contract: e->lock held. */
+static void read_done(struct pd_engine *e, struct read_op *op, int res)
+{
+	struct pd_content *c = op->c;
+	uint64_t off = op->offset;
+	struct read_op **p = &e->flying;
+
+	while (*p != op)
+		p = &(*p)->next;
+	*p = op->next;
+	if (op->fd >= 0)
+		close(op->fd);
+	c->in_flight--;
+	e->in_flight--;
+	if (op->stream) {
+		c->stream_busy = 0;
+		if (res > 0 && !op->aborted)	/* what the caller never gets is read again */
+			c->stream_pos += res;
+	}
+	pthread_cond_broadcast(&e->idle);
+	if (op->aborted) {	/* cancel said it found op: it ends aborted */
+		finish(op, ERROR_OPERATION_ABORTED, 0, off);
+		return;
+	}
+	if (res == -ENODATA && op->fd < 0) {
+		/* Waits first in line (a stream's next read must stay next). */
+		op->missed = 1;
+		op->next = e->waiting;
+		e->waiting = op;
+		return;
+	}
+	if (res < 0)
+		finish(op, pd_errno_to_win32(res), 0, off);
+	else
+		finish(op, ERROR_SUCCESS, res, off);
+}
+
+static void arm_poll(struct pd_engine *e, int fd, uint64_t tag)
+{
+	struct io_uring_sqe *sqe = io_uring_get_sqe(&e->ring);
+
+	if (!sqe)
+		return;
+	io_uring_prep_poll_add(sqe, fd, POLLIN);
+	io_uring_sqe_set_data64(sqe, tag);
+}
+
+/* Nearest deadline of a waiting read, as a wait timeout (max 1 s). */
+static struct __kernel_timespec next_timeout(struct pd_engine *e)
+{
+	int64_t wait = 1000000000, now = now_ns();
+	struct read_op *op;
+
+	for (op = e->waiting; op; op = op->next)
+		if (op->deadline && op->deadline - now < wait)
+			wait = op->deadline - now > 0 ? op->deadline - now : 0;
+	return (struct __kernel_timespec){ .tv_sec = wait / 1000000000,
+					   .tv_nsec = wait % 1000000000 };
+}
+
+static void handle_cqe(struct pd_engine *e, struct io_uring_cqe *cqe)
+{
+	uint64_t tag = io_uring_cqe_get_data64(cqe);
+	uint64_t v;
+	int news;
+
+	if (tag == TAG_WAKE) {
+		if (read(e->wake_fd, &v, sizeof(v)) < 0)
+			v = 0;	/* nonblocking: a spurious wake-up reads nothing */
+		arm_poll(e, e->wake_fd, TAG_WAKE);
+	} else if (tag == TAG_STORE) {
+		news = e->inst->store->ops->drain_wait(e->inst->store);
+		if (news & PD_STORE_ADDED)
+			e->adds_seen++;
+		if (news & PD_STORE_STATUS)
+			e->status_news = 1;
+		arm_poll(e, e->inst->store->ops->wait_fd(e->inst->store), TAG_STORE);
+	} else {
+		read_done(e, io_uring_cqe_get_data(cqe), cqe->res);
+	}
+}
+
+static void *engine_main(void *arg)
+{
+	struct pd_engine *e = arg;
+	struct io_uring_cqe *cqe;
+	unsigned head, n;
+
+	pthread_mutex_lock(&e->lock);
+	arm_poll(e, e->wake_fd, TAG_WAKE);
+	arm_poll(e, e->inst->store->ops->wait_fd(e->inst->store), TAG_STORE);
+	while (!e->stop) {
+		struct __kernel_timespec ts;
+
+		start_waiting(e);
+		ts = next_timeout(e);
+		pthread_mutex_unlock(&e->lock);
+		io_uring_submit_and_wait_timeout(&e->ring, &cqe, 1, &ts, NULL);
+		pthread_mutex_lock(&e->lock);
+		n = 0;
+		io_uring_for_each_cqe(&e->ring, head, cqe) {
+			handle_cqe(e, cqe);
+			n++;
+		}
+		io_uring_cq_advance(&e->ring, n);
+		if (e->status_news) {
+			/* Not under e->lock: the instance's lock comes first. */
+			e->status_news = 0;
+			pthread_mutex_unlock(&e->lock);
+			e->status_news_fn(e->inst);
+			pthread_mutex_lock(&e->lock);
+		}
+	}
+	pthread_mutex_unlock(&e->lock);
+	return NULL;
+}
+
+static void wake(struct pd_engine *e)
+{
+	uint64_t one = 1;
+
+	if (write(e->wake_fd, &one, sizeof(one)) < 0)
+		one = 0;	/* the counter cannot overflow in practice */
+}
+
+int pd_engine_start(struct pd_instance *inst,
+		    void (*status_news)(struct pd_instance *inst))
+{
+	struct pd_engine *e = calloc(1, sizeof(*e));
+	int err;
+
+	if (!e)
+		return -ENOMEM;
+	e->inst = inst;
+	e->status_news_fn = status_news;
+	pthread_mutex_init(&e->lock, NULL);
+	pthread_cond_init(&e->idle, NULL);
+	e->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	err = e->wake_fd < 0 ? -errno : io_uring_queue_init(RING_ENTRIES, &e->ring, 0);
+	if (!err)
+		err = -pthread_create(&e->thread, NULL, engine_main, e);
+	if (err) {
+		if (e->wake_fd >= 0)
+			close(e->wake_fd);
+		free(e);
+		return err;
+	}
+	inst->engine = e;
+	return 0;
+}
+
+/* Lock contract: e->lock held. Aborts waiting reads of c (all if NULL),
+ * then waits for c's reads in io_uring to land. */
+static int abort_locked(struct pd_engine *e, struct pd_content *c,
+			LPOVERLAPPED ov)
+{
+	struct read_op **p = &e->waiting, *op;
+	int found = 0;
+
+	while ((op = *p)) {
+		if ((c && op->c != c) || (ov && op->ov != ov)) {
+			p = &op->next;
+			continue;
+		}
+		*p = op->next;
+		finish(op, ERROR_OPERATION_ABORTED, 0, op->offset);
+		found++;
+	}
+	/* In the ring: one that misses ends aborted instead of waiting. */
+	for (op = e->flying; op; op = op->next)
+		if ((!c || op->c == c) && (!ov || op->ov == ov) && !op->aborted) {
+			op->aborted = 1;
+			found++;
+		}
+	return found;
+}
+
+void pd_engine_abort(struct pd_engine *e, struct pd_content *c)
+{
+	pthread_mutex_lock(&e->lock);
+	abort_locked(e, c, NULL);
+	/* The caller may free its buffers next: let reads in flight land. */
+	while (c->in_flight)
+		pthread_cond_wait(&e->idle, &e->lock);
+	pthread_mutex_unlock(&e->lock);
+}
+
+int pd_engine_cancel(struct pd_engine *e, struct pd_content *c,
+		     LPOVERLAPPED ov)
+{
+	int found;
+
+	pthread_mutex_lock(&e->lock);
+	found = abort_locked(e, c, ov);
+	pthread_mutex_unlock(&e->lock);
+	return found;
+}
+
+void pd_engine_stop(struct pd_engine *e)
+{
+	struct io_uring_cqe *cqe;
+
+	pthread_mutex_lock(&e->lock);
+	e->stop = 1;
+	abort_locked(e, NULL, NULL);
+	pthread_mutex_unlock(&e->lock);
+	wake(e);
+	pthread_join(e->thread, NULL);
+	pd_fetcher_stop(e->fetcher);	/* its notify wakes e: before e goes */
+	e->fetcher = NULL;
+	/* Reads already in the ring complete as they land. */
+	pthread_mutex_lock(&e->lock);
+	while (e->in_flight && !io_uring_wait_cqe(&e->ring, &cqe)) {
+		if (io_uring_cqe_get_data64(cqe) > TAG_STORE)
+			read_done(e, io_uring_cqe_get_data(cqe), cqe->res);
+		io_uring_cqe_seen(&e->ring, cqe);
+	}
+	pthread_mutex_unlock(&e->lock);
+}
+
+void pd_engine_free(struct pd_engine *e)
+{
+	if (!e)
+		return;
+	io_uring_queue_exit(&e->ring);
+	close(e->wake_fd);
+	pthread_cond_destroy(&e->idle);
+	pthread_mutex_destroy(&e->lock);
+	free(e);
+}
+
+/* Consecutive bytes present locally from off: the 0-byte BlockRead query. */
+static DWORD query_local(struct pd_instance *inst, struct pd_content *c,
+			 uint64_t off, LPOVERLAPPED ov)
+{
+	uint64_t len;
+
+	if (off < c->range.start || off >= c->range.end)
+		return pd_complete_now(ov, PEERDIST_ERROR_NO_MORE, 0,
+				       c->child.port, c->child.key);
+	len = run_length(inst, c, off, 1);
+	pd_ov_set_offset(ov, off);
+	return pd_complete_now(ov, ERROR_SUCCESS, len > UINT32_MAX ? UINT32_MAX : len,
+			       c->child.port, c->child.key);
+}
+
+DWORD pd_engine_read(struct pd_engine *e, struct pd_content *c, int stream,
+		     DWORD cb, PBYTE buf, DWORD timeout, LPOVERLAPPED ov)
+{
+	struct read_op *op, **p;
+
+	if (!c->ci)
+		return PEERDIST_ERROR_NOT_INITIALIZED;
+	if (!cb)
+		return query_local(e->inst, c, stream ? c->stream_pos :
+				   pd_ov_offset(ov), ov);
+	op = calloc(1, sizeof(*op));
+	if (!op)
+		return ERROR_NOT_ENOUGH_MEMORY;
+	*op = (struct read_op){ .c = c, .ov = ov, .buf = buf, .cb = cb,
+				.stream = stream, .offset = pd_ov_offset(ov),
+				.fd = -1 };
+	if (timeout == PEERDIST_READ_TIMEOUT_DEFAULT)
+		timeout = PD_DEFAULT_TIMEOUT_MS;
+	if (timeout)
+		op->deadline = now_ns() + (int64_t)timeout * 1000000;
+	pd_handle_ref(&c->child.obj);
+	pd_overlapped_start(ov);
+	pthread_mutex_lock(&e->lock);
+	if (e->stop) {
+		pthread_mutex_unlock(&e->lock);
+		pd_child_release(&c->child);
+		free(op);
+		return PEERDIST_ERROR_SHUTDOWN_IN_PROGRESS;
+	}
+	for (p = &e->waiting; *p; p = &(*p)->next)
+		;
+	*p = op;
+	pthread_mutex_unlock(&e->lock);
+	wake(e);
+	return ERROR_IO_PENDING;
+}

@@ -1,0 +1,290 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * Content information of a file: the V1 blocks or V2 segments of a regular
+ * file are hashed on several threads (each is independent of the others),
+ * reading the file with pread; anything else (pipes, stdin) goes through
+ * the streaming generator. The codec work is proto/pccrc_gen.c's.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "chunker.h"
+#include "digest.h"
+#include "fileio.h"
+#include "gen_file.h"
+
+#define BATCH_BLOCKS	PD_GEN_BATCH_BLOCKS
+#define BATCH_BYTES	PD_GEN_BATCH_BYTES
+#define V2_WINDOW	(16u << 20)		/* V2 bytes chunked per round */
+#define THREADED_MIN	(8u << 20)		/* smaller files: one thread */
+
+struct file_job {
+	int fd;
+	const struct pd_gen_opts *opts;
+	struct pd_gen_out *out;
+	size_t nunits;			/* V1 units of BATCH_BLOCKS blocks */
+	atomic_size_t next;
+	atomic_int err;
+	atomic_uint_fast64_t done;
+	uint64_t total;
+	pd_gen_progress_fn progress;	/* called on the caller's thread only */
+	void *arg;
+	pthread_t caller;
+};
+
+static int pread_full(int fd, uint8_t *buf, size_t len, uint64_t off)
+{
+	ssize_t n = pd_pread_full(fd, buf, len, off);
+
+	if (n < 0)
+		return n;
+	return (size_t)n == len ? 0 : -EIO;	/* the file shrank while being hashed */
+}
+
+static void report(struct file_job *job)
+{
+	if (job->progress && pthread_equal(pthread_self(), job->caller))
+		job->progress(atomic_load(&job->done), job->total, job->arg);
+}
+
+static void *v1_worker(void *arg)
+{
+	struct file_job *job = arg;
+	uint8_t *buf = malloc(BATCH_BYTES);
+	unsigned h = pd_digest_len(job->opts->hash_alg);
+	size_t unit;
+	int err;
+
+	if (!buf) {
+		atomic_store(&job->err, -ENOMEM);
+		return NULL;
+	}
+	while ((unit = atomic_fetch_add(&job->next, 1)) < job->nunits &&
+	       !atomic_load(&job->err)) {
+		uint64_t off = (uint64_t)unit * BATCH_BYTES;
+		size_t len = job->out->length - off < BATCH_BYTES ?
+			     job->out->length - off : BATCH_BYTES;
+
+		err = pread_full(job->fd, buf, len, off);
+		if (err) {
+			atomic_store(&job->err, err);
+			break;
+		}
+		pd_gen_hash_v1_span(job->opts->hash_alg, buf, len,
+			     job->out->hashes + (size_t)unit * BATCH_BLOCKS * h);
+		atomic_fetch_add(&job->done, len);
+		report(job);
+	}
+	free(buf);
+	return NULL;
+}
+
+static int gen_file_v1(struct file_job *job, unsigned nthreads)
+{
+	unsigned h = pd_digest_len(job->opts->hash_alg);
+	size_t nblocks = (job->out->length + PD_BLOCK_SIZE - 1) / PD_BLOCK_SIZE;
+	pthread_t tid[64];
+	unsigned i, started = 0;
+	int err = pd_gen_out_reserve(job->out, nblocks, h, 0);
+
+	if (err)
+		return err;
+	job->out->nblocks = nblocks;
+	job->nunits = (job->out->length + BATCH_BYTES - 1) / BATCH_BYTES;
+	for (i = 1; i < nthreads; i++)
+		if (!pthread_create(&tid[started], NULL, v1_worker, job))
+			started++;
+	v1_worker(job);
+	for (i = 0; i < started; i++)
+		pthread_join(tid[i], NULL);
+	return atomic_load(&job->err);
+}
+
+/*
+ * One V2 window: its bytes, where its segments end, and where their hashes
+ * go. Two windows alternate: while threads hash one, the caller reads and
+ * cuts the next, then helps to finish the first.
+ */
+struct v2_window {
+	uint8_t *buf;
+	size_t *ends;		/* ends[i] = end of segment i - 1; ends[0] = 0 */
+	size_t nseg;
+	uint8_t *hashes;
+	atomic_size_t next;
+	pthread_t tid[63];
+	unsigned nworkers;
+};
+
+static void *v2_hash_window(void *arg)
+{
+	struct v2_window *w = arg;
+	size_t i;
+
+	while ((i = atomic_fetch_add(&w->next, 1)) < w->nseg)
+		pd_digest(PD_HASH_V2_SHA512_TRUNC, w->buf + w->ends[i],
+			  w->ends[i + 1] - w->ends[i], w->hashes + i * 32);
+	return NULL;
+}
+
+static void v2_start(struct v2_window *w, unsigned nworkers)
+{
+	unsigned i;
+
+	atomic_store(&w->next, 0);
+	w->nworkers = 0;
+	for (i = 0; i < nworkers && i < 63; i++)
+		if (!pthread_create(&w->tid[w->nworkers], NULL, v2_hash_window, w))
+			w->nworkers++;
+}
+
+static void v2_finish(struct v2_window *w)
+{
+	unsigned i;
+
+	v2_hash_window(w);
+	for (i = 0; i < w->nworkers; i++)
+		pthread_join(w->tid[i], NULL);
+	w->nworkers = 0;
+}
+
+/* Cuts buf[0..len) into w->ends; leaves a tail when not final. */
+static void v2_cut(struct v2_window *w, size_t len, int final)
+{
+	size_t done = 0;
+
+	w->nseg = 0;
+	w->ends[0] = 0;
+	while (len - done >= (final ? 1 : PD_CHUNK_MAX)) {
+		done += pd_chunk_next(w->buf + done, len - done, final);
+		w->ends[++w->nseg] = done;
+	}
+}
+
+/* Appends the window's segments to the output; no hashing may be running. */
+static int v2_claim(struct pd_gen_out *out, struct v2_window *w)
+{
+	int err = pd_gen_out_reserve(out, w->nseg, 32, 1);
+	size_t i;
+
+	if (err)
+		return err;
+	for (i = 0; i < w->nseg; i++)
+		out->sizes[out->nblocks + i] = w->ends[i + 1] - w->ends[i];
+	w->hashes = out->hashes + out->nblocks * 32;
+	out->nblocks += w->nseg;
+	return 0;
+}
+
+static int gen_file_v2(struct file_job *job, unsigned nthreads)
+{
+	struct v2_window win[2] = { 0 }, *cur = &win[0], *busy = NULL;
+	uint64_t pos = 0, length = job->out->length;
+	size_t have = 0;
+	int i, err = 0;
+
+	for (i = 0; i < 2; i++) {
+		win[i].buf = malloc(V2_WINDOW);
+		win[i].ends = malloc((V2_WINDOW / PD_CHUNK_MIN + 2) * sizeof(size_t));
+		if (!win[i].buf || !win[i].ends)
+			err = -ENOMEM;
+	}
+	while (!err && (have || pos < length)) {
+		size_t want = V2_WINDOW - have, tail;
+
+		if (want > length - pos)
+			want = length - pos;
+		err = pread_full(job->fd, cur->buf + have, want, pos);
+		if (err)
+			break;
+		pos += want;
+		have += want;
+		v2_cut(cur, have, pos == length);
+		if (busy) {
+			v2_finish(busy);
+			report(job);
+		}
+		err = v2_claim(job->out, cur);
+		if (err)
+			break;
+		v2_start(cur, nthreads - 1);
+		atomic_fetch_add(&job->done, cur->ends[cur->nseg]);
+		tail = have - cur->ends[cur->nseg];
+		busy = cur;
+		cur = cur == &win[0] ? &win[1] : &win[0];
+		memcpy(cur->buf, busy->buf + busy->ends[busy->nseg], tail);
+		have = tail;
+	}
+	if (busy) {
+		v2_finish(busy);
+		report(job);
+	}
+	for (i = 0; i < 2; i++) {
+		free(win[i].buf);
+		free(win[i].ends);
+	}
+	return err;
+}
+
+static unsigned thread_count(const struct pd_gen_opts *opts, uint64_t length)
+{
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+
+	if (length < THREADED_MIN)
+		return 1;
+	if (opts->threads)
+		return opts->threads > 64 ? 64 : opts->threads;
+	return cpus > 0 ? (cpus > 64 ? 64 : cpus) : 1;
+}
+
+static int gen_stream(int fd, const struct pd_gen_opts *opts,
+		      struct pd_ci **out)
+{
+	struct pd_gen *g = pd_gen_new(opts);
+	uint8_t *buf = malloc(BATCH_BYTES);
+	int err = g && buf ? 0 : -ENOMEM;
+	ssize_t n;
+
+	while (!err && (n = read(fd, buf, BATCH_BYTES)) != 0) {
+		if (n < 0 && errno == EINTR)
+			continue;
+		err = n < 0 ? -errno : pd_gen_update(g, buf, n);
+	}
+	if (!err)
+		err = pd_gen_final(g, out);
+	free(buf);
+	pd_gen_free(g);
+	return err;
+}
+
+int pd_gen_fd(int fd, const struct pd_gen_opts *opts,
+	      pd_gen_progress_fn progress, void *arg, struct pd_ci **out)
+{
+	struct pd_gen_out o = { 0 };
+	struct file_job job = {
+		.fd = fd, .opts = opts, .out = &o,
+		.progress = progress, .arg = arg, .caller = pthread_self(),
+	};
+	struct stat st;
+	int err;
+
+	if (!opts || !pd_gen_opts_valid(opts))
+		return -EINVAL;
+	if (fstat(fd, &st) || !S_ISREG(st.st_mode))
+		return gen_stream(fd, opts, out);
+	o.length = st.st_size;
+	job.total = o.length;
+	if (opts->version == 1)
+		err = gen_file_v1(&job, thread_count(opts, o.length));
+	else
+		err = gen_file_v2(&job, thread_count(opts, o.length));
+	if (!err)
+		err = pd_gen_build_ci(opts, &o, out);
+	free(o.hashes);
+	free(o.sizes);
+	return err;
+}

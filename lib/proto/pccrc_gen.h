@@ -1,0 +1,57 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Content-information generation, streaming: any length, bounded memory
+ * (one batch of blocks for V1, one maximal segment for V2). A file hashed
+ * on several threads is host/gen_file.h's.
+ */
+#ifndef PD_PCCRC_GEN_H
+#define PD_PCCRC_GEN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "keys.h"
+#include "pccrc.h"
+
+struct pd_gen_opts {
+	unsigned version;	/* 1 or 2 */
+	unsigned hash_alg;	/* V1: PD_HASH_SHA256/384/512; V2: ignored */
+	uint8_t ks[PD_KS_LEN];	/* server secret for this version (pd_key_ks) */
+	unsigned threads;	/* 0 = one per online CPU */
+};
+
+struct pd_gen;
+
+struct pd_gen *pd_gen_new(const struct pd_gen_opts *opts);
+int pd_gen_update(struct pd_gen *g, const void *data, size_t len);
+/* Finish; *out is the content information of everything given. */
+int pd_gen_final(struct pd_gen *g, struct pd_ci **out);
+void pd_gen_free(struct pd_gen *g);
+
+/*
+ * The pieces generation is made of, for the threaded file generator
+ * (host/gen_file.c): what it accumulates, per block a hash and per V2
+ * segment a size, and the content information built from that.
+ */
+#define PD_GEN_BATCH_BLOCKS	12	/* a multiple of the 3 SHA-NI lanes */
+#define PD_GEN_BATCH_BYTES	(PD_GEN_BATCH_BLOCKS * PD_BLOCK_SIZE)
+
+struct pd_gen_out {
+	uint64_t length;
+	size_t nblocks;
+	size_t cap;
+	uint8_t *hashes;
+	uint32_t *sizes;	/* V2 only */
+};
+
+int pd_gen_opts_valid(const struct pd_gen_opts *opts);
+/* Room for more blocks (hash length h; v2: segment sizes too). */
+int pd_gen_out_reserve(struct pd_gen_out *o, size_t more, unsigned h, int v2);
+/* Hashes V1 content bytes data[0..len) (whole blocks but the last). */
+void pd_gen_hash_v1_span(unsigned alg, const uint8_t *data, size_t len,
+			 uint8_t *out);
+/* Builds the content-information object from the accumulated hashes. */
+int pd_gen_build_ci(const struct pd_gen_opts *opts, const struct pd_gen_out *o,
+		    struct pd_ci **out);
+
+#endif

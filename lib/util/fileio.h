@@ -1,0 +1,18 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Whole reads and writes: the loops over short transfers and EINTR, once. */
+#ifndef PD_FILEIO_H
+#define PD_FILEIO_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+/* All len bytes of buf at offset off of fd; 0 or -errno. */
+int pd_pwrite_full(int fd, const void *buf, size_t len, off_t off);
+/* All len bytes of buf at fd's position; 0 or -errno. */
+int pd_write_full(int fd, const void *buf, size_t len);
+/* len bytes at off, fewer only at the end of the file: how many, or -errno. */
+ssize_t pd_pread_full(int fd, void *buf, size_t len, off_t off);
+/* An unnamed 0600 file (O_TMPFILE) in $TMPDIR, /var/tmp or /tmp: the fd or -errno. */
+int pd_open_temp(void);
+
+#endif
