@@ -190,7 +190,12 @@ static void mutate(struct nl_msg *m)
 	}
 }
 
-TEST(random_and_mutated_requests_leave_the_module_well)
+FIXTURE(fuzz) {};
+FIXTURE_SETUP(fuzz) {}
+FIXTURE_TEARDOWN(fuzz) {}
+
+/* Runs for PD_FUZZ_SECONDS: the harness's 30 s default would cut it short. */
+TEST_F_TIMEOUT(fuzz, random_and_mutated_requests_leave_the_module_well, 900)
 {
 	const char *env = getenv("PD_FUZZ_SECONDS");
 	time_t end = time(NULL) + (env ? atoi(env) : 60);
