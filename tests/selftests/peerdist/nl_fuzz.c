@@ -75,18 +75,20 @@ static void exchange(struct nl_sock *s, struct nl_msg *m)
 {
 	static uint8_t buf[1 << 17];
 	struct nlmsghdr *h;
+	uint32_t seq;
 	ssize_t n;
 	int len;
 
 	if (nl_send_auto(s, m) < 0)
 		return;
+	seq = nlmsg_hdr(m)->nlmsg_seq;
 	for (;;) {
 		n = recv(nl_socket_get_fd(s), buf, sizeof(buf), 0);
 		if (n <= 0)
 			return;
 		len = n;
 		for (h = (struct nlmsghdr *)buf; nlmsg_ok(h, len); h = nlmsg_next(h, &len)) {
-			if (h->nlmsg_type == NLMSG_ERROR)
+			if (h->nlmsg_type == NLMSG_ERROR && h->nlmsg_seq == seq)
 				return;
 			close_fds(h);
 		}
@@ -231,7 +233,10 @@ TEST_F_TIMEOUT(fuzz, random_and_mutated_requests_leave_the_module_well, 900)
 		sent++;
 	}
 	printf("# %lu requests\n", sent);
-	/* the module still answers, and is put back as it was */
+	/* the module still answers (a new socket: no late answer), and is put back */
+	nl_socket_free(s);
+	s = nl_open(&family);
+	ASSERT_NE(NULL, s);
 	ASSERT_EQ(0, set_u8(s, family, PEERDIST_A_ENABLED, 1));
 	ASSERT_EQ(0, set_u64(s, family, PEERDIST_A_CACHE_MAX_BYTES, 256ULL << 20));
 	ASSERT_EQ(0, get_status(s, family, &st));
