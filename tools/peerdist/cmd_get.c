@@ -38,6 +38,8 @@ static const char get_help[] =
 	"  -u, --user U:P     server user and password (as curl -u)\n"
 	"      --timeout MS   how long to wait for peers per range (default 5000)\n"
 	"      --json         the summary on standard error as a JSON object\n"
+	"  -v, --verbose      name the ranges fetched from the origin\n"
+	"      --v2           accept content information 2.0 (default: 1.0 only)\n"
 	"  -h, --help         this text\n\n"
 	"Exit codes: 0 done; curl's for transfer errors (6 host not found, 7 no\n"
 	"connection, 22 HTTP error, 23 write error, 28 timeout, 61 content that\n"
@@ -65,7 +67,8 @@ struct get {
 	uint64_t from_cache, from_peers, from_origin, ci_bytes;
 	uint64_t origin_lo, origin_hi;	/* the last range fetched from the origin */
 	DWORD timeout;
-	int progress;
+	int progress, verbose;
+	unsigned max_ci;		/* content information version asked for at most */
 	/* one missing range being fetched */
 	uint64_t want_lo, want_hi, at;
 	struct buf stage;
@@ -129,7 +132,7 @@ static int http_get(struct get *g, enum pd_pccrtp_client_kind kind, uint64_t lo,
 {
 	struct pd_pccrtp_header h[PD_PCCRTP_HEADERS_MAX];
 	struct curl_slist *list = NULL, *l;
-	unsigned i, n = pd_pccrtp_client_headers(kind, PD_PCCRTP_CI_V2, h);
+	unsigned i, n = pd_pccrtp_client_headers(kind, g->max_ci, h);
 	char line[256], range[64];
 	long status = 0;
 	CURLcode rc;
@@ -271,36 +274,68 @@ static DWORD read_at(struct get *g, uint64_t pos, DWORD max, DWORD timeout,
 	return err;
 }
 
+/* Of the first done bytes, those neither cached before nor fetched from the origin. */
+static uint64_t from_peers(const struct get *g, uint64_t done)
+{
+	uint64_t other = g->from_cache + g->from_origin;
+
+	return done > other ? done - other : 0;
+}
+
 static void show_sources(const struct get *g, uint64_t done)
 {
 	fprintf(stderr, "\rpeerdist: get: %3u%% (%llu of %llu MiB): cache %llu, peers %llu, "
 		"origin %llu MiB", (unsigned)(g->total ? done * 100 / g->total : 100),
 		(unsigned long long)(done >> 20), (unsigned long long)(g->total >> 20),
-		(unsigned long long)(g->from_cache >> 20), (unsigned long long)(g->from_peers >> 20),
+		(unsigned long long)(g->from_cache >> 20), (unsigned long long)(from_peers(g, done) >> 20),
 		(unsigned long long)(g->from_origin >> 20));
 	if (done == g->total)
 		fputc('\n', stderr);
 }
 
-/* One step at pos: local bytes, else peers, else the origin; 0 or an exit code. */
+/*
+ * What the local cache holds before anything is fetched: runs of local
+ * bytes (0-byte queries) and the missing ranges between them (1-byte reads
+ * of the cache only). Bounded: every step moves forward.
+ */
+static int count_cached(struct get *g)
+{
+	uint64_t pos = 0, at;
+	DWORD n, err;
+
+	while (pos < g->total) {
+		n = 0;
+		err = read_at(g, pos, 0, PEERDIST_READ_TIMEOUT_LOCAL_CACHE_ONLY, &n, &at);
+		if (!err && n) {
+			g->from_cache += n;
+			pos += n;
+			continue;
+		}
+		err = read_at(g, pos, 1, PEERDIST_READ_TIMEOUT_LOCAL_CACHE_ONLY, &n, &at);
+		if (err == PEERDIST_ERROR_MISSING_DATA && at == pos && n)
+			pos += n;
+		else if (err)
+			return fail("get", "%s: the local cache: %s", g->url, win32_words(err));
+	}
+	return 0;
+}
+
+/* One read at pos: the cache or peers, else the origin; 0 or an exit code. */
 static int read_step(struct get *g, uint64_t *pos)
 {
 	uint64_t left = g->total - *pos, at;
-	DWORD max = left < READ_CHUNK ? left : READ_CHUNK, n = 0, err;
-	int in_origin = *pos >= g->origin_lo && *pos < g->origin_hi;
+	DWORD max = left < READ_CHUNK ? left : READ_CHUNK, n = 0, local = 0, err;
 
-	err = read_at(g, *pos, 0, PEERDIST_READ_TIMEOUT_LOCAL_CACHE_ONLY, &n, &at);
-	if (err == ERROR_SUCCESS && n > 0) {
-		err = read_at(g, *pos, max, PEERDIST_READ_TIMEOUT_LOCAL_CACHE_ONLY, &n, &at);
-		if (err == ERROR_SUCCESS && !in_origin)
-			g->from_cache += n;
-	} else if (!err || err == PEERDIST_ERROR_MISSING_DATA) {
-		err = read_at(g, *pos, max, g->timeout, &n, &at);
-		if (err == ERROR_SUCCESS)
-			g->from_peers += n;
-	}
-	if (err == PEERDIST_ERROR_MISSING_DATA || err == ERROR_TIMEOUT)
+	err = read_at(g, *pos, max, g->timeout, &n, &at);
+	if (err == ERROR_TIMEOUT && !read_at(g, at, 0, PEERDIST_READ_TIMEOUT_LOCAL_CACHE_ONLY,
+					     &local, &at) && local)
+		return 0;	/* a peer's bytes arrived as the wait ended: read them */
+	if (err == PEERDIST_ERROR_MISSING_DATA || err == ERROR_TIMEOUT) {
+		if (g->verbose)
+			fprintf(stderr, "peerdist: get: bytes %llu-%llu from the origin\n",
+				(unsigned long long)at, (unsigned long long)(at + n));
 		return fetch_missing(g, at, at + (n ? n : 1));
+	}
 	if (err)
 		return fail("get", "%s: reading the content: %s", g->url, win32_words(err));
 	if (at != *pos || !n)
@@ -349,6 +384,8 @@ static int read_content(struct get *g)
 	if (!g->out || !g->stage.data)
 		return fail("get", "out of memory for %llu bytes",
 			    (unsigned long long)g->total);
+	if ((rc = count_cached(g)))
+		return rc;
 	while (pos < g->total) {
 		if ((rc = read_step(g, &pos)))
 			return rc;
@@ -357,6 +394,7 @@ static int read_content(struct get *g)
 			shown = pos;
 		}
 	}
+	g->from_peers = from_peers(g, g->total);
 	return 0;
 }
 
@@ -440,19 +478,23 @@ int cmd_get(int argc, char **argv)
 		{ "user", required_argument, NULL, 'u' },
 		{ "timeout", required_argument, NULL, 't' },
 		{ "json", no_argument, NULL, 'j' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "v2", no_argument, NULL, '2' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
 	};
-	struct get g = { .timeout = PEERDIST_READ_TIMEOUT_DEFAULT };
+	struct get g = { .timeout = PEERDIST_READ_TIMEOUT_DEFAULT, .max_ci = PD_PCCRTP_CI_V1 };
 	const char *file = NULL;
 	int c, json = 0, rc;
 	uint64_t ms;
 
-	while ((c = getopt_long(argc, argv, ":o:u:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":o:u:vh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'o': file = optarg; break;
 		case 'u': g.user = optarg; break;
 		case 'j': json = 1; break;
+		case 'v': g.verbose = 1; break;
+		case '2': g.max_ci = PD_PCCRTP_CI_V2; break;
 		case 't':
 			if (parse_size(optarg, &ms) || ms >= PEERDIST_READ_TIMEOUT_DEFAULT)
 				return usage_error("get", "bad --timeout '%s'", optarg);
