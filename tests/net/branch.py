@@ -33,7 +33,7 @@ class BranchOffice:
         with open(self.file, "wb") as f:
             f.write(os.urandom(size))
         self.size = size
-        self.url = f"http://{self.lan.addr['srv']}:{PORT}/file.bin"
+        self.url = self.url_of("file.bin")
         # the server's link is the WAN: shaped leaving the server and
         # leaving the bridge towards it (the server is the bridge's p1)
         self.wan = "a 20 Mbit/s WAN, 40 ms each way"
@@ -55,7 +55,16 @@ class BranchOffice:
         check(line.startswith("serving on"), f"the content server is up ({line.strip()})")
         for c in self.clients:
             c.serve()
-        self._wait_hashed()
+        self.wait_hashed("file.bin")
+
+    def url_of(self, name):
+        return f"http://{self.lan.addr['srv']}:{PORT}/{name}"
+
+    def add(self, name, data):
+        """Another file on the server, hashed when this returns."""
+        with open(os.path.join(self.www, name), "wb") as f:
+            f.write(data)
+        self.wait_hashed(name)
 
     def _shape(self, qdisc):
         ends = [self.lan.cmd("srv", ["tc", "qdisc", "replace", "dev", "eth0", "root"]),
@@ -64,7 +73,7 @@ class BranchOffice:
         return all(subprocess.run(argv + qdisc, stderr=subprocess.DEVNULL).returncode == 0
                    for argv in ends)
 
-    def _wait_hashed(self):
+    def wait_hashed(self, name):
         """The server hashes the file on the first request: ask it (from its
         own namespace, not over the WAN) until it answers with content
         information."""
@@ -72,7 +81,8 @@ class BranchOffice:
                    PEERDIST_CACHE_DIR=os.path.join(self.root, "probe-cache"))
         for _ in range(200):
             p = subprocess.run(self.lan.cmd("srv", [
-                PEERDIST, "get", "--json", "--timeout", "0", "-o", os.devnull, self.url]),
+                PEERDIST, "get", "--json", "--timeout", "0", "-o", os.devnull,
+                self.url_of(name)]),
                 env=env, capture_output=True, text=True)
             if p.returncode == 0 and json.loads(p.stderr.splitlines()[-1])["peerdist"]:
                 return
@@ -85,15 +95,16 @@ class BranchOffice:
                          capture_output=True, text=True)
         return sum(int(x) for x in p.stdout.split())
 
-    def download(self, client, plain, name):
-        """One download on client; (seconds, WAN bytes, bytes from peers)."""
-        out = os.path.join(client.dir, name)
+    def download(self, client, plain, name, source="file.bin", args=()):
+        """One download of source on client into name; (seconds, WAN bytes,
+        bytes from peers); self.summary is peerdist get's."""
+        out, url = os.path.join(client.dir, name), self.url_of(source)
         if plain:
-            argv = ["curl", "-sSf", "-o", out, self.url]
+            argv = ["curl", "-sSf", "-o", out, url]
         else:
             # 1 s for peers to answer (a LAN's discovery takes 300 ms), not
             # Windows' 5 s: the first client waits that long for nobody
-            argv = [PEERDIST, "get", "--json", "--timeout", "1000", "-o", out, self.url]
+            argv = [PEERDIST, "get", "--json", "--timeout", "1000", *args, "-o", out, url]
         before, start = self.wan_bytes(), time.monotonic()
         p = subprocess.run(self.lan.cmd(client.name, argv), env=client.env,
                            capture_output=True, text=True, timeout=120)
@@ -101,10 +112,10 @@ class BranchOffice:
         what = "curl" if plain else "peerdist get"
         check(p.returncode == 0, f"{client.name}: {what}" +
               ("" if p.returncode == 0 else f": exit {p.returncode}: {p.stderr.strip()}"))
-        with open(out, "rb") as f, open(self.file, "rb") as orig:
+        with open(out, "rb") as f, open(os.path.join(self.www, source), "rb") as orig:
             check(f.read() == orig.read(), f"{client.name}: {name} is byte-exact")
-        peers = 0 if plain else json.loads(p.stderr.splitlines()[-1])["from_peers"]
-        return seconds, self.wan_bytes() - before, peers
+        self.summary = {} if plain else json.loads(p.stderr.splitlines()[-1])
+        return seconds, self.wan_bytes() - before, self.summary.get("from_peers", 0)
 
     def close(self):
         self.server.terminate()
