@@ -2,8 +2,11 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 """peerdist get: from peerdist serve and nginx with the module, the file is
 byte-exact and a second get comes from the cache with 0 origin bytes; from
-an origin without BranchCache the identity answer is saved; HTTP errors,
-an unreachable server and usage errors exit as curl's users expect."""
+an origin without BranchCache the identity answer is saved; an origin whose
+bytes do not match its content information exits 61 and writes nothing;
+HTTP errors, an unreachable server and usage errors exit as curl's users
+expect."""
+import http.client
 import http.server
 import json
 import os
@@ -49,6 +52,38 @@ def check_branchcache(port, label):
 
 server = Serve(work, work.www)
 check_branchcache(server.port, "serve")
+
+
+class Corrupting(http.server.BaseHTTPRequestHandler):
+    """peerdist serve's answers, with one byte of every Range answer changed."""
+
+    def do_GET(self):
+        conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=30)
+        conn.request("GET", self.path, headers=dict(self.headers))
+        r = conn.getresponse()
+        body = bytearray(r.read())
+        if self.headers.get("Range") and body:
+            body[len(body) // 2] ^= 1
+        self.send_response(r.status)
+        for name, value in r.getheaders():
+            if name.lower() not in ("connection", "transfer-encoding", "content-length"):
+                self.send_header(name, value)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *a):
+        pass
+
+
+os.environ["PEERDIST_CACHE_DIR"] = work.path("client-cache-corrupt")
+bad = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Corrupting)
+threading.Thread(target=bad.serve_forever, daemon=True).start()
+code, _, err = get(f"http://127.0.0.1:{bad.server_port}/big.bin", "corrupt")
+check(code == 61 and "do not match" in err,
+      f"bytes that do not match the content information: exit 61 ({code}: {err})")
+check(not os.path.exists(work.path("corrupt")), "and nothing is written")
+bad.shutdown()
 server.stop()
 
 if os.environ.get("NGINX_MODULE"):
