@@ -4,14 +4,43 @@
  * (as a peerdist HTTP response carries it), read the content through the
  * local cache with StreamRead and a completion port. What is missing is
  * reported with its range, the way a real client then asks the origin for
- * those bytes and hands them over with PeerDistClientAddData.
+ * those bytes and hands them over with PeerDistClientAddData; given
+ * ORIGIN-FILE (the origin's copy, standing for an HTTP Range request), it
+ * does just that and reads on.
  * Build: cc client.c $(pkg-config --cflags --libs libpeerdist)
- * Usage: client CI-FILE > content
+ * Usage: client CI-FILE [ORIGIN-FILE] > content
  */
 #include <stdio.h>
 #include <stdlib.h>
 
 #include <peerdist.h>
+
+/* Hands bytes [off, off + len) of the origin's copy over with AddData. */
+static DWORD add_from_origin(PEERDIST_INSTANCE_HANDLE peerdist,
+			     PEERDIST_CONTENT_HANDLE content, HANDLE port,
+			     FILE *origin, unsigned long long off, DWORD len)
+{
+	static BYTE chunk[65536];
+	OVERLAPPED ov = { 0 };
+	LPOVERLAPPED done;
+	ULONG_PTR key;
+	size_t got;
+	DWORD n;
+
+	if (fseek(origin, (long)off, SEEK_SET))
+		return ERROR_HANDLE_EOF;
+	while (len && (got = fread(chunk, 1, len < sizeof(chunk) ? len : sizeof(chunk),
+				   origin)) > 0) {
+		ov.Offset = (DWORD)off;
+		ov.OffsetHigh = (DWORD)(off >> 32);
+		PeerDistClientAddData(peerdist, content, got, chunk, &ov);
+		if (!GetQueuedCompletionStatus(port, &n, &key, &done, INFINITE))
+			return GetLastError();
+		off += got;
+		len -= got;
+	}
+	return len ? ERROR_HANDLE_EOF : ERROR_SUCCESS;
+}
 
 int main(int argc, char **argv)
 {
@@ -25,10 +54,11 @@ int main(int argc, char **argv)
 	HANDLE port;
 	DWORD err, n;
 	size_t got;
-	FILE *ci;
+	FILE *ci, *origin = NULL;
 
-	if (argc != 2 || !(ci = fopen(argv[1], "rb"))) {
-		fprintf(stderr, "usage: client CI-FILE > content\n");
+	if (argc < 2 || argc > 3 || !(ci = fopen(argv[1], "rb")) ||
+	    (argc == 3 && !(origin = fopen(argv[2], "rb")))) {
+		fprintf(stderr, "usage: client CI-FILE [ORIGIN-FILE] > content\n");
 		return 2;
 	}
 	if (PeerDistStartup(PEERDIST_VERSION, &peerdist, NULL) != ERROR_SUCCESS)
@@ -52,6 +82,10 @@ int main(int argc, char **argv)
 			fwrite(buf, 1, n, stdout);
 		else
 			err = GetLastError();
+		if (origin && (err == PEERDIST_ERROR_MISSING_DATA || err == ERROR_TIMEOUT))
+			err = add_from_origin(peerdist, content, port, origin,
+					      (unsigned long long)ov.OffsetHigh << 32 | ov.Offset,
+					      n);
 	}
 	if (err == PEERDIST_ERROR_MISSING_DATA || err == ERROR_TIMEOUT)
 		fprintf(stderr, "client: bytes %llu+%u are in no cache: fetch them "
@@ -63,5 +97,7 @@ int main(int argc, char **argv)
 	PeerDistShutdown(peerdist);
 	CloseHandle(port);
 	fclose(ci);
+	if (origin)
+		fclose(origin);
 	return err == PEERDIST_ERROR_NO_MORE ? 0 : 1;
 }

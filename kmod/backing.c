@@ -52,7 +52,9 @@
 #include <linux/version.h>
 #include <linux/workqueue.h>
 
-#include "peerdist.h"
+#include "backing.h"
+#include "segment.h"
+#include "state.h"
 
 #define PD_BACKING_ALIGN	4096
 #define PD_BACKING_MAGIC	"PDSEGv1\n"
@@ -209,15 +211,41 @@ void pd_backing_evicted(struct pd_segment *seg)
 	queue_work(system_unbound_wq, &pd_reap_work);
 }
 
+/*
+ * The caller may be anyone: a file in the backing directory is written
+ * with the module's credentials (an LSM judges the module, not whoever
+ * added a block). shmem needs none.
+ */
+int pd_backing_write(struct pd_segment *seg, const void *buf, size_t len, loff_t pos)
+{
+	const struct cred *old;
+	int err;
+
+	if (!seg->backed)
+		return write_all(seg->data, buf, len, pos);
+	old = override_creds(pd_backing_cred);
+	err = write_all(seg->data, buf, len, pos);
+	revert_creds(old);
+	return err;
+}
+
 /* Lock contract: seg->lock held, so that bitmap writes do not interleave. */
 void pd_backing_block_added(struct pd_segment *seg)
 {
+	const struct cred *old;
+	int err;
+
 	lockdep_assert_held(&seg->lock);
+	if (!seg->backed)
+		return;
+	old = override_creds(pd_backing_cred);
+	err = write_present(seg->data, &seg->desc, seg->present);
+	revert_creds(old);
 	/*
 	 * Not fatal: the block is present in memory; should the bitmap not
 	 * reach the file, a reload only lacks that block.
 	 */
-	if (seg->backed && write_present(seg->data, &seg->desc, seg->present))
+	if (err)
 		pr_warn_ratelimited("peerdist: cannot record a block in %pD\n", seg->data);
 }
 

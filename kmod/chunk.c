@@ -9,7 +9,7 @@
 #include <linux/mutex.h>
 
 #include "pd_chunk.h"
-#include "peerdist.h"
+#include "chunk.h"
 
 static DEFINE_MUTEX(pd_gear_lock);	/* the one fill of pd_gear */
 static u64 pd_gear[256];

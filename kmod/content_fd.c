@@ -16,10 +16,11 @@
  * poll can tell without a lookup; an evicted one reads as readable, which
  * sends the reader back to look again.
  *
- * Reads never wait for a block (ENODATA) and never say EAGAIN, so the fd
- * is FMODE_NOWAIT: io_uring issues reads inline. Were it to try one,
- * fail with EAGAIN and wait on poll instead, a read of a present block
- * would wait for the block the last miss wanted.
+ * Reads never wait for a block (ENODATA), so the fd is FMODE_NOWAIT:
+ * io_uring issues reads inline. A nonblocking read only tries the locks
+ * and says EAGAIN when one is taken; since io_uring then waits on poll,
+ * poll says readable after such a read (rather than wait for the block
+ * the last miss wanted, which would stall a read of a present block).
  */
 #include <linux/anon_inodes.h>
 #include <linux/file.h>
@@ -28,7 +29,9 @@
 #include <linux/rwsem.h>
 #include <linux/slab.h>
 
-#include "peerdist.h"
+#include "content_fd.h"
+#include "segment.h"
+#include "state.h"
 
 #define PD_CONTENT_MAX_SEGMENTS	BIT(18)
 
@@ -69,17 +72,21 @@ static u32 find_locked(const struct pd_content *c, loff_t pos)
 /*
  * The cached segment holding pos (with a reference), pos within it and
  * the file offset where it ends; NULL when the cache does not hold it;
- * ERR_PTR(-ERANGE) when pos is outside the content.
+ * ERR_PTR(-ERANGE) when pos is outside the content; with nowait,
+ * ERR_PTR(-EAGAIN) rather than wait for a lock.
  */
 static struct pd_segment *segment_at(struct pd_content *c, loff_t pos, loff_t *in,
-				     loff_t *end)
+				     loff_t *end, bool nowait)
 {
 	struct pd_segment *seg;
 	u8 id[PD_HASH_MAX];
 	u64 size;
 	u32 i;
 
-	down_read(&c->lock);
+	if (!nowait)
+		down_read(&c->lock);
+	else if (!down_read_trylock(&c->lock))
+		return ERR_PTR(-EAGAIN);
 	i = find_locked(c, pos);
 	if (i == c->n) {
 		up_read(&c->lock);
@@ -90,7 +97,9 @@ static struct pd_segment *segment_at(struct pd_content *c, loff_t pos, loff_t *i
 	*in = pos - c->starts[i];
 	*end = c->starts[i + 1];
 	up_read(&c->lock);
-	seg = pd_segment_get(id, c->hash_len);
+	seg = nowait ? pd_segment_get_nowait(id, c->hash_len) : pd_segment_get(id, c->hash_len);
+	if (IS_ERR(seg))
+		return seg;
 	if (seg && seg->desc.size != size) {	/* same id, other length: not ours */
 		pd_segment_put(seg);
 		seg = NULL;
@@ -114,6 +123,18 @@ static void note_miss(struct pd_content *c, struct pd_segment *seg, loff_t in)
 		pd_segment_put(old);
 }
 
+/*
+ * A nonblocking read found a lock taken: io_uring waits for poll before
+ * it tries again, so poll must say readable (it is, once the lock is
+ * free), whatever the last miss waited for.
+ */
+static void contended(struct pd_content *c)
+{
+	spin_lock(&c->miss_lock);
+	c->missed = false;
+	spin_unlock(&c->miss_lock);
+}
+
 static ssize_t pd_content_read_iter(struct kiocb *iocb, struct iov_iter *to)
 {
 	struct pd_content *c = iocb->ki_filp->private_data;
@@ -125,7 +146,11 @@ static ssize_t pd_content_read_iter(struct kiocb *iocb, struct iov_iter *to)
 		return -EINVAL;
 	if (!iov_iter_count(to))
 		return 0;
-	seg = segment_at(c, iocb->ki_pos, &in, &end);
+	seg = segment_at(c, iocb->ki_pos, &in, &end, iocb->ki_flags & IOCB_NOWAIT);
+	if (PTR_ERR(seg) == -EAGAIN) {
+		contended(c);
+		return -EAGAIN;
+	}
 	if (IS_ERR(seg))
 		return 0;	/* past the end */
 	if (!seg) {
@@ -178,7 +203,7 @@ static loff_t seek_block(struct pd_content *c, loff_t pos, bool want)
 	bool first = true;
 
 	for (;; first = false) {	/* pos grows every round */
-		seg = segment_at(c, pos, &in, &end);
+		seg = segment_at(c, pos, &in, &end, false);
 		if (IS_ERR(seg))
 			return want || first ? -ENXIO : pos;
 		while (pos < end && (seg && pd_segment_has_byte(seg, in)) != want) {
@@ -246,11 +271,16 @@ static int append(struct pd_content *c, const u8 *ids, const u32 *sizes, u32 n,
 {
 	u8 *new_ids, *old_ids;
 	u64 *new_starts, *old_starts;
+	u64 end = start;
 	u32 i, total;
 
-	for (i = 0; i < n; i++)
+	/* The offsets stay file offsets: SEEK_DATA's walk must end. */
+	for (i = 0; i < n; i++) {
 		if (!sizes[i] || sizes[i] > PD_V1_MAX_SEGMENT)
 			return -EINVAL;
+		if (check_add_overflow(end, (u64)sizes[i], &end) || end > MAX_LFS_FILESIZE)
+			return -EOVERFLOW;
+	}
 	down_write(&c->lock);
 	total = c->n + n;
 	if (c->starts[c->n] != start || total > PD_CONTENT_MAX_SEGMENTS) {
@@ -300,44 +330,59 @@ static struct pd_content *content_new(u32 hash_len, u64 start)
 	return c;
 }
 
-static int open_new(u32 hash_len, const u8 *ids, const u32 *sizes, u32 n, u64 start)
+static struct file *open_new(u32 hash_len, const u8 *ids, const u32 *sizes, u32 n,
+			     u64 start)
 {
 	struct pd_content *c = content_new(hash_len, start);
 	struct file *file;
-	int fd, err;
+	int err;
 
 	if (!c)
-		return -ENOMEM;
+		return ERR_PTR(-ENOMEM);
 	err = append(c, ids, sizes, n, start);
 	if (err)
 		goto free_content;
-	fd = get_unused_fd_flags(O_CLOEXEC);
-	if (fd < 0) {
-		err = fd;
-		goto free_content;
-	}
 	file = anon_inode_getfile("[peerdist-content]", &pd_content_fops, c,
 				  O_RDONLY | O_CLOEXEC);
 	if (IS_ERR(file)) {
 		err = PTR_ERR(file);
-		goto put_fd;
+		goto free_content;
 	}
 	file->f_mode |= FMODE_PREAD | FMODE_NOWAIT;
 #ifdef FMODE_LSEEK
 	file->f_mode |= FMODE_LSEEK;
 #endif
-	fd_install(fd, file);
-	return fd;
+	return file;
 
-put_fd:
-	put_unused_fd(fd);
 free_content:
 	content_free(c);
-	return err;
+	return ERR_PTR(err);
 }
 
-int pd_content_open(int fd, u32 hash_alg, const u8 *ids, const u32 *sizes,
-		    u32 n, u64 start)
+/*
+ * Every segment's HoD and Kp prove its id: reading a content takes its
+ * content information, not just the ids that discovery makes public.
+ */
+static int prove_all(u32 hash_alg, u32 hash_len, const u8 *ids, const u8 *hods,
+		     const u8 *kps, u32 n)
+{
+	struct pd_segment_desc d = { .hash_alg = hash_alg, .hash_len = hash_len };
+	size_t at;
+	u32 i;
+	int err;
+
+	for (i = 0; i < n; i++) {
+		at = (size_t)i * hash_len;
+		memcpy(d.id, ids + at, hash_len);
+		err = pd_segment_prove(&d, hods + at, hash_len, kps + at, hash_len);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+struct file *pd_content_open(int fd, u32 hash_alg, const u8 *ids, const u8 *hods,
+			     const u8 *kps, const u32 *sizes, u32 n, u64 start)
 {
 	u32 hash_len = pd_hash_len(hash_alg);
 	struct pd_content *c;
@@ -345,16 +390,19 @@ int pd_content_open(int fd, u32 hash_alg, const u8 *ids, const u32 *sizes,
 	int err;
 
 	if (!hash_len || !n)
-		return -EINVAL;
+		return ERR_PTR(-EINVAL);
+	err = prove_all(hash_alg, hash_len, ids, hods, kps, n);
+	if (err)
+		return ERR_PTR(err);
 	if (fd < 0)
 		return open_new(hash_len, ids, sizes, n, start);
 	file = fget(fd);
 	if (!file)
-		return -EBADF;
+		return ERR_PTR(-EBADF);
 	c = file->private_data;
 	err = -EINVAL;	/* not a content fd, or another hash */
 	if (file->f_op == &pd_content_fops && c->hash_len == hash_len)
 		err = append(c, ids, sizes, n, start);
 	fput(file);
-	return err ?: fd;
+	return ERR_PTR(err);	/* 0: appended, nothing new */
 }

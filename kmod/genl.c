@@ -6,11 +6,16 @@
  * unknown attribute, a wrong length or a value out of range is refused
  * before a handler runs.
  */
+#include <linux/file.h>
 #include <net/genetlink.h>
 
 #include <linux/peerdist.h>
 
-#include "peerdist.h"
+#include "content_fd.h"
+#include "genl.h"
+#include "publish.h"
+#include "segment.h"
+#include "state.h"
 
 /* Not const: 6.1's policy holds a non-const pointer (6.12 a const one). */
 static struct netlink_range_validation cache_max_bytes_range = {
@@ -50,6 +55,8 @@ static const struct nla_policy pd_policy[PEERDIST_A_MAX + 1] = {
 	[PEERDIST_A_SEGMENT_SIZES] = { .type = NLA_BINARY, .len = 4000 },
 	[PEERDIST_A_CONTENT_OFFSET] = { .type = NLA_U64 },
 	[PEERDIST_A_CI_VERSION] = NLA_POLICY_RANGE(NLA_U8, 1, 2),
+	[PEERDIST_A_SEGMENT_HODS] = { .type = NLA_BINARY, .len = 64000 },
+	[PEERDIST_A_SEGMENT_KPS] = { .type = NLA_BINARY, .len = 64000 },
 };
 
 #define CI_PIECE	16000	/* fits libnl's default 32 KiB receive buffer */
@@ -68,11 +75,7 @@ static const int counter_attr[PD_CNT_COUNT] = {
 	[PD_CNT_OBJECTS] = PEERDIST_A_OBJECTS,
 };
 
-/*
- * Replies to info: cmd's header, then what fill puts (size bytes at most).
- * fill runs last before the reply goes: one that installs an fd leaves
- * nothing after it that could fail.
- */
+/* Replies to info: cmd's header, then what fill puts (size bytes at most). */
 static int reply(struct genl_info *info, u8 cmd, size_t size,
 		 int (*fill)(struct sk_buff *msg, void *arg), void *arg)
 {
@@ -187,94 +190,174 @@ static int pd_add_segment(struct sk_buff *skb, struct genl_info *info)
 	return err;
 }
 
-/* The segment that the request's segment-id names, with a reference. */
-static struct pd_segment *request_segment(struct genl_info *info)
+/*
+ * The segment that the request's segment-id names, with a reference, once
+ * the caller proved it may read it: HoD and Kp whose HMAC is the id
+ * (MS-PCCRC 2.2), which only a holder of the content information knows.
+ * CAP_NET_ADMIN (the service that serves peers) may name the id alone.
+ * *proved says which of the two it was.
+ */
+static struct pd_segment *request_segment(struct sk_buff *skb, struct genl_info *info,
+					  bool *proved)
 {
-	struct nlattr *id = info->attrs[PEERDIST_A_SEGMENT_ID];
+	struct nlattr **a = info->attrs;
+	struct pd_segment *seg;
+	int err;
 
 	if (GENL_REQ_ATTR_CHECK(info, PEERDIST_A_SEGMENT_ID))
 		return ERR_PTR(-EINVAL);
-	return pd_segment_get(nla_data(id), nla_len(id)) ?: ERR_PTR(-ENOENT);
+	*proved = a[PEERDIST_A_HOD] && a[PEERDIST_A_KP];
+	if (!*proved && !netlink_capable(skb, CAP_NET_ADMIN)) {
+		NL_SET_ERR_MSG(info->extack, "hod and kp are needed to open a segment");
+		return ERR_PTR(-EACCES);
+	}
+	seg = pd_segment_get(nla_data(a[PEERDIST_A_SEGMENT_ID]),
+			     nla_len(a[PEERDIST_A_SEGMENT_ID]));
+	if (!seg)
+		return ERR_PTR(-ENOENT);
+	if (!*proved)
+		return seg;
+	err = pd_segment_prove(&seg->desc, nla_data(a[PEERDIST_A_HOD]),
+			       nla_len(a[PEERDIST_A_HOD]), nla_data(a[PEERDIST_A_KP]),
+			       nla_len(a[PEERDIST_A_KP]));
+	if (err) {
+		pd_segment_put(seg);
+		NL_SET_ERR_MSG(info->extack, "hod and kp do not prove this segment id");
+		return ERR_PTR(err);
+	}
+	return seg;
+}
+
+struct segment_reply {
+	struct pd_segment *seg;
+	bool secrets;		/* HoD and Kp too: only to CAP_NET_ADMIN */
+};
+
+/* The block map as the spec says: bit i for block i, little-endian u32 words. */
+static int put_block_map(struct sk_buff *msg, const struct pd_segment *seg)
+{
+	u32 words = DIV_ROUND_UP(seg->desc.nblocks, 32), i;
+	struct nlattr *attr = nla_reserve(msg, PEERDIST_A_BLOCK_MAP, words * sizeof(__le32));
+	u32 map[PD_MAX_BLOCKS / 32];
+	__le32 *out;
+
+	if (!attr)
+		return -EMSGSIZE;
+	bitmap_to_arr32(map, seg->present, seg->desc.nblocks);
+	out = nla_data(attr);
+	for (i = 0; i < words; i++)
+		out[i] = cpu_to_le32(map[i]);
+	return 0;
 }
 
 static int put_segment(struct sk_buff *msg, void *arg)
 {
-	const struct pd_segment *seg = arg;
-	const struct pd_segment_desc *d = &seg->desc;
+	const struct segment_reply *r = arg;
+	const struct pd_segment_desc *d = &r->seg->desc;
 
 	if (nla_put_u32(msg, PEERDIST_A_HASH_ALG, d->hash_alg) ||
-	    nla_put(msg, PEERDIST_A_HOD, d->hash_len, d->hod) ||
-	    nla_put(msg, PEERDIST_A_KP, d->hash_len, d->kp) ||
+	    (r->secrets && (nla_put(msg, PEERDIST_A_HOD, d->hash_len, d->hod) ||
+			    nla_put(msg, PEERDIST_A_KP, d->hash_len, d->kp))) ||
 	    nla_put_u32(msg, PEERDIST_A_SEGMENT_SIZE, d->size) ||
-	    nla_put_u32(msg, PEERDIST_A_BLOCK_SIZE, d->block_size) ||
-	    nla_put(msg, PEERDIST_A_BLOCK_MAP, BITS_TO_LONGS(d->nblocks) * sizeof(long),
-		    seg->present))
+	    nla_put_u32(msg, PEERDIST_A_BLOCK_SIZE, d->block_size))
 		return -EMSGSIZE;
-	return 0;
+	return put_block_map(msg, r->seg);
 }
 
 /*
- * A reply carrying an fd: open() installs it in the caller's table only
- * once the rest of the reply is in, since a failure after that would
- * leave the caller an fd it never hears of.
+ * A reply carrying an fd. open() gives a new file (or NULL with *fd, one
+ * the caller has already); its fd is reserved, put in the reply, and
+ * installed only once the reply is sent: a reply that fails leaves the
+ * caller no fd it never hears of.
  */
 struct fd_reply {
 	int (*fill)(struct sk_buff *msg, void *arg);	/* NULL: the fd only */
-	int (*open)(void *arg);				/* the fd or -errno */
+	struct file *(*open)(void *arg, int *fd);
 	void *arg;
 };
 
-static int put_fd_reply(struct sk_buff *msg, void *arg)
+static int reply_with_fd(struct genl_info *info, u8 cmd, const struct fd_reply *r)
 {
-	struct nlattr *fd_attr = nla_reserve(msg, PEERDIST_A_FD, sizeof(u32));
-	struct fd_reply *r = arg;
-	int fd;
+	struct sk_buff *msg = genlmsg_new(NLMSG_DEFAULT_SIZE, GFP_KERNEL);
+	struct file *file = NULL;
+	int fd = -1, err;
+	void *hdr;
 
-	if (!fd_attr)
-		return -EMSGSIZE;
-	fd = r->fill ? r->fill(msg, r->arg) : 0;
-	if (!fd)
-		fd = r->open(r->arg);
-	if (fd < 0)
-		return fd;
-	*(u32 *)nla_data(fd_attr) = fd;
+	if (!msg)
+		return -ENOMEM;
+	hdr = genlmsg_put_reply(msg, info, &pd_family, 0, cmd);
+	err = !hdr ? -EMSGSIZE : r->fill ? r->fill(msg, r->arg) : 0;
+	if (!err) {
+		file = r->open(r->arg, &fd);
+		err = PTR_ERR_OR_ZERO(file);
+		if (err)
+			file = NULL;
+	}
+	if (!err && file) {
+		fd = get_unused_fd_flags(O_CLOEXEC);
+		err = fd < 0 ? fd : 0;
+	}
+	if (!err && nla_put_u32(msg, PEERDIST_A_FD, fd))
+		err = -EMSGSIZE;
+	if (err)
+		goto free_msg;
+	genlmsg_end(msg, hdr);
+	err = genlmsg_reply(msg, info);	/* consumes msg */
+	if (!file)
+		return err;
+	if (err)
+		goto put_file;
+	fd_install(fd, file);
 	return 0;
+
+free_msg:
+	nlmsg_free(msg);
+put_file:
+	if (file && fd >= 0)
+		put_unused_fd(fd);
+	if (file)
+		fput(file);
+	return err;
 }
 
-static int open_segment_fd(void *seg)
+static struct file *open_segment_file(void *arg, int *fd)
 {
-	return pd_segment_open_fd(seg);
+	return pd_segment_file(((struct segment_reply *)arg)->seg);
 }
 
 static int pd_open_segment(struct sk_buff *skb, struct genl_info *info)
 {
-	struct pd_segment *seg;
+	struct segment_reply r;
+	bool proved;
 	int err = check_enabled(info);
 
 	if (err)
 		return err;
-	seg = request_segment(info);
-	if (IS_ERR(seg))
-		return PTR_ERR(seg);
-	err = reply(info, PEERDIST_CMD_OPEN_SEGMENT, NLMSG_DEFAULT_SIZE, put_fd_reply,
-		    &(struct fd_reply){ put_segment, open_segment_fd, seg });
-	pd_segment_put(seg);
+	r.seg = request_segment(skb, info, &proved);
+	if (IS_ERR(r.seg))
+		return PTR_ERR(r.seg);
+	r.secrets = !proved;	/* the caller has them already */
+	err = reply_with_fd(info, PEERDIST_CMD_OPEN_SEGMENT,
+			    &(struct fd_reply){ put_segment, open_segment_file, &r });
+	pd_segment_put(r.seg);
 	return err;
 }
 
 struct content_request {
 	int fd;				/* -1: a new content fd */
 	u32 hash_alg, n;
-	const u8 *ids;
+	const u8 *ids, *hods, *kps;	/* n * the hash's length each */
 	const u32 *sizes;
 	u64 start;
 };
 
-static int open_content_fd(void *arg)
+static struct file *open_content_file(void *arg, int *fd)
 {
 	struct content_request *r = arg;
 
-	return pd_content_open(r->fd, r->hash_alg, r->ids, r->sizes, r->n, r->start);
+	*fd = r->fd;	/* when appending: the same fd */
+	return pd_content_open(r->fd, r->hash_alg, r->ids, r->hods, r->kps, r->sizes,
+			       r->n, r->start);
 }
 
 static int pd_open_content(struct sk_buff *skb, struct genl_info *info)
@@ -288,6 +371,8 @@ static int pd_open_content(struct sk_buff *skb, struct genl_info *info)
 		return err;
 	if (GENL_REQ_ATTR_CHECK(info, PEERDIST_A_HASH_ALG) ||
 	    GENL_REQ_ATTR_CHECK(info, PEERDIST_A_SEGMENT_IDS) ||
+	    GENL_REQ_ATTR_CHECK(info, PEERDIST_A_SEGMENT_HODS) ||
+	    GENL_REQ_ATTR_CHECK(info, PEERDIST_A_SEGMENT_KPS) ||
 	    GENL_REQ_ATTR_CHECK(info, PEERDIST_A_SEGMENT_SIZES) ||
 	    GENL_REQ_ATTR_CHECK(info, PEERDIST_A_CONTENT_OFFSET))
 		return -EINVAL;
@@ -295,11 +380,16 @@ static int pd_open_content(struct sk_buff *skb, struct genl_info *info)
 	hash_len = pd_hash_len(r.hash_alg);
 	r.n = nla_len(a[PEERDIST_A_SEGMENT_SIZES]) / sizeof(u32);
 	if (!hash_len || !r.n || nla_len(a[PEERDIST_A_SEGMENT_SIZES]) % sizeof(u32) ||
-	    nla_len(a[PEERDIST_A_SEGMENT_IDS]) != r.n * hash_len) {
-		NL_SET_ERR_MSG(info->extack, "one id of the hash's length for every size");
+	    nla_len(a[PEERDIST_A_SEGMENT_IDS]) != r.n * hash_len ||
+	    nla_len(a[PEERDIST_A_SEGMENT_HODS]) != r.n * hash_len ||
+	    nla_len(a[PEERDIST_A_SEGMENT_KPS]) != r.n * hash_len) {
+		NL_SET_ERR_MSG(info->extack,
+			       "one id, HoD and Kp of the hash's length for every size");
 		return -EINVAL;
 	}
 	r.ids = nla_data(a[PEERDIST_A_SEGMENT_IDS]);
+	r.hods = nla_data(a[PEERDIST_A_SEGMENT_HODS]);
+	r.kps = nla_data(a[PEERDIST_A_SEGMENT_KPS]);
 	r.sizes = nla_data(a[PEERDIST_A_SEGMENT_SIZES]);
 	r.start = nla_get_u64(a[PEERDIST_A_CONTENT_OFFSET]);
 	if (a[PEERDIST_A_FD]) {
@@ -307,17 +397,28 @@ static int pd_open_content(struct sk_buff *skb, struct genl_info *info)
 		if (r.fd < 0)
 			return -EBADF;
 	}
-	return reply(info, PEERDIST_CMD_OPEN_CONTENT, NLMSG_DEFAULT_SIZE, put_fd_reply,
-		     &(struct fd_reply){ NULL, open_content_fd, &r });
+	err = reply_with_fd(info, PEERDIST_CMD_OPEN_CONTENT,
+			    &(struct fd_reply){ NULL, open_content_file, &r });
+	if (err == -EACCES)
+		NL_SET_ERR_MSG(info->extack, "hods and kps do not prove the segment ids");
+	else if (err == -EOVERFLOW)
+		NL_SET_ERR_MSG(info->extack, "the content would end past the largest file offset");
+	return err;
 }
 
 static int pd_flush_segment(struct sk_buff *skb, struct genl_info *info)
 {
 	struct nlattr *id = info->attrs[PEERDIST_A_SEGMENT_ID];
 
+	int err;
+
 	if (GENL_REQ_ATTR_CHECK(info, PEERDIST_A_SEGMENT_ID))
 		return -EINVAL;
-	return pd_segment_flush(nla_data(id), nla_len(id));
+	err = pd_segment_flush(nla_data(id), nla_len(id),
+			       !netlink_capable(skb, CAP_NET_ADMIN));
+	if (err == -EPERM)
+		NL_SET_ERR_MSG(info->extack, "only who added a segment may flush it");
+	return err;
 }
 
 static int pd_set_secret(struct sk_buff *skb, struct genl_info *info)
@@ -397,7 +498,8 @@ static int pd_get_content_info(struct sk_buff *skb, struct genl_info *info)
 	struct ci_piece p;
 	int err;
 
-	if (GENL_REQ_ATTR_CHECK(info, PEERDIST_A_GENERATION) ||
+	if (GENL_REQ_ATTR_CHECK(info, PEERDIST_A_FD) ||
+	    GENL_REQ_ATTR_CHECK(info, PEERDIST_A_GENERATION) ||
 	    GENL_REQ_ATTR_CHECK(info, PEERDIST_A_CI_OFFSET))
 		return -EINVAL;
 	p.generation = nla_get_u64(info->attrs[PEERDIST_A_GENERATION]);
@@ -405,8 +507,8 @@ static int pd_get_content_info(struct sk_buff *skb, struct genl_info *info)
 	p.data = kvmalloc(CI_PIECE, GFP_KERNEL);
 	if (!p.data)
 		return -ENOMEM;
-	err = pd_content_info_read(p.generation, p.offset, p.data, CI_PIECE, &p.got,
-				   &p.total);
+	err = pd_content_info_read(nla_get_u32(info->attrs[PEERDIST_A_FD]), p.generation,
+				   p.offset, p.data, CI_PIECE, &p.got, &p.total);
 	if (err == -ESTALE)
 		NL_SET_ERR_MSG(info->extack, "that result is gone: hash again");
 	if (!err)
@@ -461,8 +563,12 @@ static const struct genl_small_ops pd_ops[] = {
 	},
 };
 
+/*
+ * The events tell which blocks are read and added: what others read is
+ * no business of an unprivileged user, who polls its own content fd.
+ */
 static const struct genl_multicast_group pd_mcgrps[] = {
-	{ .name = PEERDIST_MCGRP_EVENTS, },
+	{ .name = PEERDIST_MCGRP_EVENTS, .flags = GENL_MCAST_CAP_NET_ADMIN, },
 };
 
 static struct genl_family pd_family __ro_after_init = {
@@ -475,7 +581,8 @@ static struct genl_family pd_family __ro_after_init = {
 	.n_small_ops = ARRAY_SIZE(pd_ops),
 	.mcgrps = pd_mcgrps,
 	.n_mcgrps = ARRAY_SIZE(pd_mcgrps),
-	.resv_start_op = PEERDIST_CMD_BLOCK_ADDED + 1,
+	.resv_start_op = PEERDIST_CMD_GET_STATUS,	/* every command strictly */
+	.parallel_ops = true,	/* hash-file is long: no genl_mutex held */
 	.netnsok = true,
 };
 

@@ -10,7 +10,8 @@
 #include <crypto/sha2.h>
 #include <linux/err.h>
 
-#include "peerdist.h"
+#include "hash.h"
+#include "state.h"
 
 static const char *alg_name(u32 alg, bool hmac)
 {

@@ -15,7 +15,10 @@
 #include <linux/fs.h>
 #include <linux/slab.h>
 
-#include "peerdist.h"
+#include "chunk.h"
+#include "hash.h"
+#include "segment.h"
+#include "state.h"
 
 /* SHA-256("abc") (FIPS 180-2) */
 static const u8 abc_sha256[32] = {
@@ -130,7 +133,7 @@ static void descriptions_are_checked_before_they_are_kept(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, 0, add(m));
 	KUNIT_EXPECT_EQ(test, 0, add(m));	/* twice: kept once */
 	KUNIT_EXPECT_EQ(test, segments + 1, pd_counter_read(PD_CNT_SEGMENTS));
-	KUNIT_EXPECT_EQ(test, 0, pd_segment_flush(m->d.id, 32));
+	KUNIT_EXPECT_EQ(test, 0, pd_segment_flush(m->d.id, 32, false));
 }
 
 static void blocks_are_verified_before_they_are_present(struct kunit *test)
@@ -160,7 +163,7 @@ static void blocks_are_verified_before_they_are_present(struct kunit *test)
 			kernel_read(seg->data, back, PD_V1_BLOCK_SIZE, &pos));
 	KUNIT_EXPECT_EQ(test, 0, memcmp(back, m->data + PD_V1_BLOCK_SIZE, PD_V1_BLOCK_SIZE));
 	pd_segment_put(seg);
-	KUNIT_EXPECT_EQ(test, 0, pd_segment_flush(m->d.id, 32));
+	KUNIT_EXPECT_EQ(test, 0, pd_segment_flush(m->d.id, 32, false));
 }
 
 /* Runs fn with the cap at 1 MiB, then puts the cap back. */
@@ -208,9 +211,9 @@ static void evict_least_recently_used(struct kunit *test)
 	KUNIT_EXPECT_TRUE(test, held(a->d.id));
 	KUNIT_EXPECT_TRUE(test, held(c->d.id));
 	KUNIT_EXPECT_EQ(test, evictions + 1, pd_counter_read(PD_CNT_EVICTIONS));
-	pd_segment_flush(a->d.id, 32);
-	pd_segment_flush(b->d.id, 32);
-	pd_segment_flush(c->d.id, 32);
+	pd_segment_flush(a->d.id, 32, false);
+	pd_segment_flush(b->d.id, 32, false);
+	pd_segment_flush(c->d.id, 32, false);
 }
 
 static void least_recently_used_goes_first(struct kunit *test)
@@ -232,7 +235,7 @@ static void an_evicted_segment_stays_readable(struct kunit *test)
 	fill(test, m);
 	seg = pd_segment_get(m->d.id, 32);
 	KUNIT_ASSERT_NOT_NULL(test, seg);
-	KUNIT_EXPECT_EQ(test, 0, pd_segment_flush(m->d.id, 32));
+	KUNIT_EXPECT_EQ(test, 0, pd_segment_flush(m->d.id, 32, false));
 	KUNIT_EXPECT_TRUE(test, seg->evicted);
 	KUNIT_EXPECT_EQ(test, PD_V1_BLOCK_SIZE,
 			kernel_read(seg->data, back, PD_V1_BLOCK_SIZE, &pos));
@@ -320,7 +323,7 @@ static void v2_segment_is_derived_as_the_reference_does(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, (u32)PD_HASH_V2, cached->desc.hash_alg);
 	KUNIT_EXPECT_TRUE(test, test_bit(0, cached->present));
 	pd_segment_put(cached);
-	KUNIT_EXPECT_EQ(test, 0, pd_segment_flush(ref_v2_id, 32));
+	KUNIT_EXPECT_EQ(test, 0, pd_segment_flush(ref_v2_id, 32, false));
 	/* too large for V2, or an algorithm the module does not build */
 	KUNIT_EXPECT_TRUE(test, IS_ERR(pd_segment_build(PD_HASH_V2, PD_V2_MAX_SEGMENT + 1)));
 	KUNIT_EXPECT_TRUE(test, IS_ERR(pd_segment_build(PD_HASH_SHA512, 100)));

@@ -1,8 +1,19 @@
 // SPDX-License-Identifier: GPL-2.0-only
-/* peerdist.ko: the order of initialisation and teardown. */
+/*
+ * peerdist.ko: the order of initialisation and teardown. Its parts, a
+ * header each: the tunables and counters (state.h; sysfs.h and genl.h
+ * present them), the digests (hash.h), the segment cache (segment.h: the
+ * index, eviction, verification, a segment as an fd), a content as an fd
+ * (content_fd.h), the persistent cache (backing.h), the hash offload
+ * (publish.h) and the V2 chunker (chunk.h).
+ */
 #include <linux/module.h>
 
-#include "peerdist.h"
+#include "backing.h"
+#include "genl.h"
+#include "publish.h"
+#include "segment.h"
+#include "sysfs.h"
 
 static int __init pd_init(void)
 {

@@ -10,32 +10,43 @@
  * those `peerdist hash --v2` writes. The server secret is set once by an
  * administrator and cannot be read back: only each version's Ks is kept.
  *
- * Results are kept (the server-side hash cache), PD_HASHED_MAX of them,
- * one per file and version, and used again only while the file's size,
+ * Results are kept (the server-side hash cache), a bounded number of
+ * them per user, one per file and version, and used again only while the file's size,
  * mtime and ctime are those it was hashed with. Each result has a
- * generation; a reader that fetches the encoded content information in
- * pieces restarts when it changes.
+ * random generation; a reader that fetches the encoded content information
+ * in pieces names the file (an fd open for reading: content information
+ * holds Kp, which opens the segments) and the generation, and restarts
+ * when it changes. Setting the secret drops every result.
  */
 #include <crypto/sha2.h>
 #include <linux/capability.h>
 #include <linux/cred.h>
 #include <linux/file.h>
 #include <linux/fs.h>
+#include <linux/random.h>
 #include <linux/sched/signal.h>
 #include <linux/slab.h>
 #include <linux/stat.h>
 
 #include "pd_chunk.h"
 #include "pd_ci_v2.h"
-#include "peerdist.h"
+#include "chunk.h"
+#include "publish.h"
+#include "segment.h"
 
-#define PD_HASHED_MAX	16
+/*
+ * Kept results: PD_HASHED_MAX in all, PD_HASHED_PER_USER of each user, so
+ * that nobody pushes a server's results out by hashing files of their own.
+ */
+#define PD_HASHED_MAX		256
+#define PD_HASHED_PER_USER	16
 #define PD_V2_WINDOW	(8 * PD_CHUNK_MAX)	/* V2 bytes read at a time */
 
 struct pd_hashed {
 	struct list_head node;		/* in pd_hashed_list, under pd_publish_lock */
 	struct kstat stat;		/* of the file when it was hashed */
 	unsigned int version;		/* 1 or 2 */
+	kuid_t owner;			/* who hashed it */
 	u64 generation;
 	size_t len;
 	u8 *ci;				/* the encoded content information */
@@ -48,7 +59,25 @@ static u8 pd_ks[2][32];			/* Ks of version 1, of version 2 */
 static bool pd_ks_set;
 static LIST_HEAD(pd_hashed_list);	/* most recently used first */
 static unsigned int pd_nhashed;
-static u64 pd_generation;
+
+static void hashed_free(struct pd_hashed *h)
+{
+	list_del(&h->node);
+	pd_nhashed--;
+	kvfree(h->ci);
+	kvfree(h->ids);
+	kfree(h);
+}
+
+/* Lock contract: pd_publish_lock held. Forgets every kept result. */
+static void drop_all_locked(void)
+{
+	struct pd_hashed *h, *next;
+
+	lockdep_assert_held(&pd_publish_lock);
+	list_for_each_entry_safe(h, next, &pd_hashed_list, node)
+		hashed_free(h);
+}
 
 int pd_secret_set(const u8 *secret, size_t len)
 {
@@ -61,19 +90,11 @@ int pd_secret_set(const u8 *secret, size_t len)
 		mutex_lock(&pd_publish_lock);
 		memcpy(pd_ks, ks, sizeof(ks));
 		pd_ks_set = true;
+		drop_all_locked();	/* their Kp came from the old secret */
 		mutex_unlock(&pd_publish_lock);
 	}
 	memzero_explicit(ks, sizeof(ks));
 	return err;
-}
-
-static void hashed_free(struct pd_hashed *h)
-{
-	list_del(&h->node);
-	pd_nhashed--;
-	kvfree(h->ci);
-	kvfree(h->ids);
-	kfree(h);
 }
 
 /*
@@ -123,7 +144,10 @@ static int read_full(struct file *file, u8 *buf, size_t len, loff_t *pos)
 	return 0;
 }
 
-/* Hashes one segment at pos (size bytes) of file, adding it to the cache. */
+/*
+ * Hashes one segment at pos (size bytes) of file, adding it to the cache;
+ * the caller gets a reference.
+ */
 static int hash_segment(struct file *file, loff_t pos, u32 size, const u8 *ks,
 			u8 *buf, struct pd_segment **out)
 {
@@ -157,80 +181,80 @@ static u8 *put_le(u8 *p, u64 v, unsigned int bytes)
 	return p + bytes;
 }
 
-/* MS-PCCRC 2.3: the header, the segment descriptions, the block hashes. */
-static u8 *encode_v1(struct pd_segment **segs, u32 n, size_t *len)
+#define V1_HEADER	(2 + 4 * 4)
+#define V1_SEGMENT_DESC	(8 + 4 + 4 + 64)
+
+/*
+ * The encoded length of version 1 of a file of size bytes, and its
+ * segment count: known before anything is read, since every segment but
+ * the last is whole. -EFBIG past what kvmalloc() takes (INT_MAX).
+ */
+static int v1_len(loff_t size, u32 *n, size_t *len)
 {
-	size_t size = 2 + 4 * 4 + (size_t)n * (8 + 4 + 4 + 64);
-	u8 *ci, *p;
-	u64 offset = 0;
-	u32 i;
+	u64 segs = DIV_ROUND_UP_ULL(size, PD_V1_MAX_SEGMENT);
+	u64 blocks = DIV_ROUND_UP_ULL(size, PD_V1_BLOCK_SIZE);
+	u64 total = V1_HEADER + segs * (V1_SEGMENT_DESC + 4) + blocks * 32;
 
-	for (i = 0; i < n; i++)
-		size += 4 + (size_t)segs[i]->desc.nblocks * 32;
-	ci = kvmalloc(size, GFP_KERNEL);
-	if (!ci)
-		return NULL;
-	p = put_le(ci, 0x0100, 2);
-	p = put_le(p, PD_HASH_SHA256, 4);
-	p = put_le(p, 0, 4);	/* dwOffsetInFirstSegment */
-	p = put_le(p, 0, 4);	/* dwReadBytesInLastSegment: all of it */
-	p = put_le(p, n, 4);
-	for (i = 0; i < n; i++) {
-		const struct pd_segment_desc *d = &segs[i]->desc;
-
-		p = put_le(p, offset, 8);
-		p = put_le(p, d->size, 4);
-		p = put_le(p, d->block_size, 4);
-		memcpy(p, d->hod, 32);
-		memcpy(p + 32, d->kp, 32);
-		p += 64;
-		offset += d->size;
-	}
-	for (i = 0; i < n; i++) {
-		p = put_le(p, segs[i]->desc.nblocks, 4);
-		memcpy(p, segs[i]->block_hashes, (size_t)segs[i]->desc.nblocks * 32);
-		p += (size_t)segs[i]->desc.nblocks * 32;
-	}
-	*len = p - ci;
-	return ci;
+	if (segs > U32_MAX || total > INT_MAX)
+		return -EFBIG;
+	*n = segs;
+	*len = total;
+	return 0;
 }
 
-/* Lock contract: pd_publish_lock held (Ks). Version 1 of the whole file. */
-static u8 *hash_v1_locked(struct file *file, loff_t size, struct pd_hashed *h)
+/*
+ * Version 1 of the whole file (MS-PCCRC 2.3: the header, the segment
+ * descriptions, the block hashes), encoded as each segment is sealed:
+ * no segment is held past its own encoding, so the cache may evict the
+ * first ones of a large file while the rest is hashed.
+ */
+static u8 *hash_v1(struct file *file, loff_t size, const u8 *ks, struct pd_hashed *h)
 {
-	u32 n = DIV_ROUND_UP_ULL(size, PD_V1_MAX_SEGMENT), i = 0;
-	struct pd_segment **segs;
-	u8 *buf, *ci = NULL;
+	struct pd_segment *seg;
+	u8 *buf, *ci, *desc, *hashes;
 	loff_t pos;
-	int err = -ENOMEM;
+	u32 n, i;
+	int err;
 
-	lockdep_assert_held(&pd_publish_lock);
-	segs = kvcalloc(max(n, 1U), sizeof(*segs), GFP_KERNEL);
+	err = v1_len(size, &n, &h->len);
+	if (err)
+		return ERR_PTR(err);
+	err = -ENOMEM;
+	ci = kvmalloc(h->len, GFP_KERNEL_ACCOUNT);
+	h->ids = kvmalloc_array(max(n, 1U), sizeof(*h->ids), GFP_KERNEL_ACCOUNT);
 	buf = kvmalloc(PD_V1_BLOCK_SIZE, GFP_KERNEL);
-	if (!segs || !buf)
+	if (!ci || !h->ids || !buf)
 		goto free;
-	for (pos = 0, err = 0; !err && i < n; i++, pos += PD_V1_MAX_SEGMENT)
+	desc = put_le(ci, 0x0100, 2);
+	desc = put_le(desc, PD_HASH_SHA256, 4);
+	desc = put_le(desc, 0, 4);	/* dwOffsetInFirstSegment */
+	desc = put_le(desc, 0, 4);	/* dwReadBytesInLastSegment: all of it */
+	desc = put_le(desc, n, 4);
+	hashes = desc + (size_t)n * V1_SEGMENT_DESC;
+	for (i = 0, pos = 0, err = 0; !err && i < n; i++, pos += PD_V1_MAX_SEGMENT) {
 		err = hash_segment(file, pos, min_t(loff_t, size - pos, PD_V1_MAX_SEGMENT),
-				   pd_ks[0], buf, &segs[i]);
-	if (!err) {
-		ci = encode_v1(segs, n, &h->len);
-		h->ids = kvmalloc_array(max(n, 1U), sizeof(*h->ids), GFP_KERNEL);
-		err = ci && h->ids ? 0 : -ENOMEM;
+				   ks, buf, &seg);
+		if (err)
+			break;
+		desc = put_le(desc, pos, 8);
+		desc = put_le(desc, seg->desc.size, 4);
+		desc = put_le(desc, seg->desc.block_size, 4);
+		memcpy(desc, seg->desc.hod, 32);
+		memcpy(desc + 32, seg->desc.kp, 32);
+		desc += 64;
+		hashes = put_le(hashes, seg->desc.nblocks, 4);
+		memcpy(hashes, seg->block_hashes, (size_t)seg->desc.nblocks * 32);
+		hashes += (size_t)seg->desc.nblocks * 32;
+		memcpy(h->ids[i], seg->desc.id, 32);
+		pd_segment_put(seg);
 	}
-	while (i--) {
-		if (!segs[i])
-			continue;
-		if (!err)
-			memcpy(h->ids[i], segs[i]->desc.id, 32);
-		pd_segment_put(segs[i]);
-	}
-	h->nids = err ? 0 : n;
+	h->nids = n;
 free:
 	kvfree(buf);
-	kvfree(segs);
-	if (err)
-		kvfree(ci);
-	return err ? ERR_PTR(err) : ci;
+	if (!err)
+		return ci;
+	kvfree(ci);
+	return ERR_PTR(err);
 }
 
 /* What the V2 encoding needs of a segment, kept once the segment is cached. */
@@ -250,13 +274,12 @@ static void v2_segment(const void *ctx, u32 i, struct pd_ci_v2_segment *out)
 	out->kp = d->kp;
 }
 
-/* Lock contract: pd_publish_lock held (Ks). Hashes and caches one V2 segment. */
-static int hash_v2_segment(const u8 *buf, u32 size, struct v2_desc *out)
+/* Hashes and caches one V2 segment. */
+static int hash_v2_segment(const u8 *buf, u32 size, const u8 *ks, struct v2_desc *out)
 {
 	struct pd_segment *seg = pd_segment_build(PD_HASH_V2, size);
 	int err;
 
-	lockdep_assert_held(&pd_publish_lock);
 	if (IS_ERR(seg))
 		return PTR_ERR(seg);
 	err = pd_segment_build_block(seg, 0, buf);
@@ -264,7 +287,7 @@ static int hash_v2_segment(const u8 *buf, u32 size, struct v2_desc *out)
 		pd_segment_put(seg);
 		return err;
 	}
-	err = pd_segment_seal(seg, pd_ks[1]);
+	err = pd_segment_seal(seg, ks);
 	if (err)
 		return err;
 	out->size = size;
@@ -280,13 +303,13 @@ static int hash_v2_segment(const u8 *buf, u32 size, struct v2_desc *out)
 }
 
 /*
- * Lock contract: pd_publish_lock held (Ks). Version 2 of the whole file:
+ * Version 2 of the whole file:
  * a window of the file is read, its segments cut and hashed one by one;
  * when less than a maximal segment is left undecided, the rest moves to
  * the front and more is read. A cut never looks past PD_CHUNK_MAX bytes,
  * so it is the one the library finds with the whole file at hand.
  */
-static u8 *hash_v2_locked(struct file *file, loff_t size, struct pd_hashed *h)
+static u8 *hash_v2(struct file *file, loff_t size, const u8 *ks, struct pd_hashed *h)
 {
 	u64 max = DIV_ROUND_UP_ULL(size, PD_CHUNK_MIN);	/* all but the last >= MIN */
 	struct pd_ci_v2_header hdr = { 0 };
@@ -297,11 +320,10 @@ static u8 *hash_v2_locked(struct file *file, loff_t size, struct pd_hashed *h)
 	u32 n = 0;
 	int err = -EFBIG;
 
-	lockdep_assert_held(&pd_publish_lock);
 	if (max > U32_MAX || pd_ci_v2_size(max) > INT_MAX)
 		goto free;	/* kvmalloc()'s limit */
 	err = -ENOMEM;
-	descs = kvmalloc_array(max ?: 1, sizeof(*descs), GFP_KERNEL);
+	descs = kvmalloc_array(max ?: 1, sizeof(*descs), GFP_KERNEL_ACCOUNT);
 	buf = kvmalloc(PD_V2_WINDOW, GFP_KERNEL);
 	if (!descs || !buf)
 		goto free;
@@ -318,12 +340,12 @@ static u8 *hash_v2_locked(struct file *file, loff_t size, struct pd_hashed *h)
 			end += want;
 		}
 		cut = pd_chunk_next(buf + start, end - start, pos == size);
-		err = hash_v2_segment(buf + start, cut, &descs[n++]);
+		err = hash_v2_segment(buf + start, cut, ks, &descs[n++]);
 		start += cut;
 	}
 	if (!err) {
-		ci = kvmalloc(pd_ci_v2_size(n), GFP_KERNEL);
-		h->ids = kvmalloc_array(max(n, 1U), sizeof(*h->ids), GFP_KERNEL);
+		ci = kvmalloc(pd_ci_v2_size(n), GFP_KERNEL_ACCOUNT);
+		h->ids = kvmalloc_array(max(n, 1U), sizeof(*h->ids), GFP_KERNEL_ACCOUNT);
 		err = ci && h->ids ? 0 : -ENOMEM;
 	}
 	if (!err) {
@@ -339,19 +361,17 @@ free:
 	return err ? ERR_PTR(err) : ci;
 }
 
-/* Lock contract: pd_publish_lock held. Hashes the whole of file, keeps it. */
-static struct pd_hashed *hash_file_locked(struct file *file, const struct kstat *st,
-					  unsigned int version)
+/* Hashes the whole of file with ks, the version's; no lock held. */
+static struct pd_hashed *hash_file(struct file *file, const struct kstat *st,
+				   unsigned int version, const u8 *ks)
 {
 	struct pd_hashed *h;
 	u8 *ci;
 
-	lockdep_assert_held(&pd_publish_lock);
-	h = kzalloc(sizeof(*h), GFP_KERNEL);
+	h = kzalloc(sizeof(*h), GFP_KERNEL_ACCOUNT);
 	if (!h)
 		return ERR_PTR(-ENOMEM);
-	ci = version == 2 ? hash_v2_locked(file, st->size, h) :
-			    hash_v1_locked(file, st->size, h);
+	ci = version == 2 ? hash_v2(file, st->size, ks, h) : hash_v1(file, st->size, ks, h);
 	if (IS_ERR(ci)) {
 		kvfree(h->ids);
 		kfree(h);
@@ -360,56 +380,129 @@ static struct pd_hashed *hash_file_locked(struct file *file, const struct kstat 
 	h->ci = ci;
 	h->stat = *st;
 	h->version = version;
-	h->generation = ++pd_generation;
-	list_add(&h->node, &pd_hashed_list);
-	if (++pd_nhashed > PD_HASHED_MAX)
-		hashed_free(list_last_entry(&pd_hashed_list, struct pd_hashed, node));
+	h->owner = current_fsuid();
+	/* Not a handle: a reader names the file too (pd_content_info_read). */
+	h->generation = get_random_u64();
+	INIT_LIST_HEAD(&h->node);
 	return h;
 }
 
-int pd_hash_fd(int fd, unsigned int version, u64 *generation, size_t *len)
+/*
+ * Lock contract: pd_publish_lock held. Keeps h, in place of an older
+ * result of the same file and version (two hashes that ran at once).
+ */
+static void keep_locked(struct pd_hashed *h)
+{
+	struct pd_hashed *old, *next, *owners_oldest = NULL;
+	unsigned int owners = 0;
+
+	lockdep_assert_held(&pd_publish_lock);
+	list_for_each_entry_safe(old, next, &pd_hashed_list, node) {
+		if (old->stat.dev == h->stat.dev && old->stat.ino == h->stat.ino &&
+		    old->version == h->version) {
+			hashed_free(old);
+			continue;
+		}
+		if (uid_eq(old->owner, h->owner)) {
+			owners++;
+			owners_oldest = old;
+		}
+	}
+	if (owners >= PD_HASHED_PER_USER)
+		hashed_free(owners_oldest);
+	list_add(&h->node, &pd_hashed_list);
+	pd_nhashed++;
+	if (pd_nhashed > PD_HASHED_MAX)
+		hashed_free(list_last_entry(&pd_hashed_list, struct pd_hashed, node));
+}
+
+/* The file behind fd if it is a regular file open for reading, and its stat. */
+static struct file *readable_file(int fd, struct kstat *st)
 {
 	struct file *file = fget(fd);
-	struct pd_hashed *h;
-	struct kstat st;
 	int err;
 
 	if (!file)
-		return -EBADF;
-	err = vfs_getattr(&file->f_path, &st, STATX_BASIC_STATS, AT_STATX_SYNC_AS_STAT);
-	if (!err && (!(file->f_mode & FMODE_READ) || !S_ISREG(st.mode)))
+		return ERR_PTR(-EBADF);
+	err = vfs_getattr(&file->f_path, st, STATX_BASIC_STATS, AT_STATX_SYNC_AS_STAT);
+	if (!err && (!(file->f_mode & FMODE_READ) || !S_ISREG(st->mode)))
 		err = -EBADF;
-	if (!err && version != 1 && version != 2)
-		err = -EINVAL;	/* the policy already refuses it */
+	if (err) {
+		fput(file);
+		return ERR_PTR(err);
+	}
+	return file;
+}
+
+/*
+ * The file's kept result, or a new one: hashed with no lock held (a long
+ * hash stalls nobody else, and a fatal signal ends it), with a copy of Ks
+ * taken under the lock.
+ */
+int pd_hash_fd(int fd, unsigned int version, u64 *generation, size_t *len)
+{
+	struct pd_hashed *h = NULL;
+	struct file *file;
+	struct kstat st;
+	u8 ks[32];
+	int err;
+
+	if (version != 1 && version != 2)
+		return -EINVAL;	/* the policy already refuses it */
+	file = readable_file(fd, &st);
+	if (IS_ERR(file))
+		return PTR_ERR(file);
+	err = mutex_lock_killable(&pd_publish_lock);
 	if (err)
 		goto put_file;
-	mutex_lock(&pd_publish_lock);
-	if (!pd_ks_set) {
-		err = -ENOKEY;	/* no server secret yet */
-	} else {
-		h = lookup_locked(&st, version) ?: hash_file_locked(file, &st, version);
-		if (IS_ERR(h)) {
-			err = PTR_ERR(h);
-		} else {
-			*generation = h->generation;
-			*len = h->len;
-		}
+	err = pd_ks_set ? 0 : -ENOKEY;	/* no server secret yet */
+	if (!err) {
+		h = lookup_locked(&st, version);
+		memcpy(ks, pd_ks[version - 1], sizeof(ks));
+	}
+	if (h) {
+		*generation = h->generation;
+		*len = h->len;
 	}
 	mutex_unlock(&pd_publish_lock);
+	if (err || h)
+		goto wipe_ks;
+	h = hash_file(file, &st, version, ks);
+	err = PTR_ERR_OR_ZERO(h);
+	if (err)
+		goto wipe_ks;
+	*generation = h->generation;
+	*len = h->len;
+	mutex_lock(&pd_publish_lock);
+	keep_locked(h);
+	mutex_unlock(&pd_publish_lock);
+wipe_ks:
+	memzero_explicit(ks, sizeof(ks));
 put_file:
 	fput(file);
 	return err;
 }
 
-int pd_content_info_read(u64 generation, size_t offset, u8 *out, size_t cap,
+/*
+ * Only the file's own results, and only to a caller holding it open for
+ * reading: content information holds Kp, which opens the segments.
+ */
+int pd_content_info_read(int fd, u64 generation, size_t offset, u8 *out, size_t cap,
 			 size_t *got, size_t *total)
 {
 	struct pd_hashed *h;
+	struct file *file;
+	struct kstat st;
 	int err = -ESTALE;	/* replaced or dropped: start over */
 
+	file = readable_file(fd, &st);
+	if (IS_ERR(file))
+		return PTR_ERR(file);
+	fput(file);
 	mutex_lock(&pd_publish_lock);
 	list_for_each_entry(h, &pd_hashed_list, node) {
-		if (h->generation != generation)
+		if (h->generation != generation || h->stat.dev != st.dev ||
+		    h->stat.ino != st.ino)
 			continue;
 		err = offset > h->len ? -EINVAL : 0;
 		if (!err) {
@@ -449,8 +542,8 @@ int pd_unpublish_fd(int fd)
 	list_for_each_entry_safe(h, next, &pd_hashed_list, node) {
 		if (h->stat.dev != st.dev || h->stat.ino != st.ino)
 			continue;
-		for (i = 0; i < h->nids; i++)
-			pd_segment_flush(h->ids[i], 32);	/* -ENOENT: evicted already */
+		for (i = 0; i < h->nids; i++)	/* -ENOENT: evicted already */
+			pd_segment_flush(h->ids[i], 32, false);
 		hashed_free(h);
 		err = 0;
 	}
@@ -460,11 +553,8 @@ int pd_unpublish_fd(int fd)
 
 void pd_publish_exit(void)
 {
-	struct pd_hashed *h, *next;
-
 	mutex_lock(&pd_publish_lock);
-	list_for_each_entry_safe(h, next, &pd_hashed_list, node)
-		hashed_free(h);
+	drop_all_locked();
 	memzero_explicit(pd_ks, sizeof(pd_ks));
 	mutex_unlock(&pd_publish_lock);
 }

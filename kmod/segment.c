@@ -14,8 +14,12 @@
  * only unhashes a segment and drops the index's reference, so a reader
  * keeps its bytes until it closes.
  */
+#include <crypto/algapi.h>
 #include <crypto/sha2.h>
 #include <linux/anon_inodes.h>
+#include <linux/cred.h>
+#include <linux/random.h>
+#include <linux/siphash.h>
 #include <linux/fs.h>
 #include <linux/hashtable.h>
 #include <linux/shmem_fs.h>
@@ -23,7 +27,10 @@
 #include <linux/uio.h>
 #include <linux/shrinker.h>
 
-#include "peerdist.h"
+#include "backing.h"
+#include "genl.h"
+#include "segment.h"
+#include "state.h"
 
 /* "MS_P2P_CACHING" and its NUL in UTF-16LE: what Windows hashes (MS-PCCRC 2.2) */
 const u8 pd_c2[30] = {
@@ -31,19 +38,33 @@ const u8 pd_c2[30] = {
 	'A', 0, 'C', 0, 'H', 0, 'I', 0, 'N', 0, 'G', 0, 0, 0,
 };
 
-static DEFINE_MUTEX(pd_cache_lock);	/* the index, the LRU list, the total */
+/*
+ * Descriptions count too: one with no blocks still costs its memory (and,
+ * with a backing directory, a file), so the cap counts each description's
+ * size beside the blocks' bytes, and no more than PD_SEGMENTS_MAX are kept.
+ */
+#define PD_SEGMENTS_MAX	65536
+
+static DEFINE_MUTEX(pd_cache_lock);	/* the index, the LRU list, the totals */
 static DEFINE_HASHTABLE(pd_index, 10);
+static siphash_key_t pd_index_key;	/* random: ids cannot be ground to one bucket */
 static LIST_HEAD(pd_lru);		/* most recently used first */
 static u64 pd_cached;			/* bytes of present blocks, indexed */
+static u64 pd_desc_bytes;		/* memory of the indexed descriptions */
+static u32 pd_nsegments;		/* indexed */
 DECLARE_WAIT_QUEUE_HEAD(pd_block_wq);
 atomic64_t pd_segments_indexed = ATOMIC64_INIT(0);
 
-static u32 id_key(const u8 *id)
+static u32 id_key(const u8 *id, unsigned int len)
 {
-	u32 key;
+	return (u32)siphash(id, len, &pd_index_key);
+}
 
-	memcpy(&key, id, sizeof(key));	/* an HMAC: already uniform */
-	return key;
+/* What a description costs beyond its blocks' bytes. */
+static u64 desc_bytes(const struct pd_segment *seg)
+{
+	return sizeof(*seg) + max_t(u64, (u64)seg->desc.nblocks * seg->desc.hash_len,
+				    seg->desc.hash_len);
 }
 
 static void segment_free(struct kref *ref)
@@ -67,17 +88,18 @@ static struct pd_segment *lookup_locked(const u8 *id, unsigned int len)
 	struct pd_segment *seg;
 
 	lockdep_assert_held(&pd_cache_lock);
-	hash_for_each_possible(pd_index, seg, node, id_key(id))
+	hash_for_each_possible(pd_index, seg, node, id_key(id, len))
 		if (seg->desc.hash_len == len && !memcmp(seg->desc.id, id, len))
 			return seg;
 	return NULL;
 }
 
-struct pd_segment *pd_segment_get(const u8 *id, unsigned int len)
+/* Lock contract: pd_cache_lock held on entry, released here. */
+static struct pd_segment *get_and_unlock(const u8 *id, unsigned int len)
 {
 	struct pd_segment *seg;
 
-	mutex_lock(&pd_cache_lock);
+	lockdep_assert_held(&pd_cache_lock);
 	seg = lookup_locked(id, len);
 	if (seg) {
 		kref_get(&seg->ref);
@@ -87,6 +109,19 @@ struct pd_segment *pd_segment_get(const u8 *id, unsigned int len)
 	return seg;
 }
 
+struct pd_segment *pd_segment_get(const u8 *id, unsigned int len)
+{
+	mutex_lock(&pd_cache_lock);
+	return get_and_unlock(id, len);
+}
+
+struct pd_segment *pd_segment_get_nowait(const u8 *id, unsigned int len)
+{
+	if (!mutex_trylock(&pd_cache_lock))
+		return ERR_PTR(-EAGAIN);
+	return get_and_unlock(id, len);
+}
+
 /* Lock contract: pd_cache_lock held. Drops the index's hold on seg. */
 static void evict_locked(struct pd_segment *seg)
 {
@@ -94,6 +129,8 @@ static void evict_locked(struct pd_segment *seg)
 	hash_del(&seg->node);
 	list_del_init(&seg->lru);
 	pd_cached -= seg->cached;
+	pd_desc_bytes -= desc_bytes(seg);
+	pd_nsegments--;
 	pd_counter_add(PD_CNT_CACHED_BYTES, -(s64)seg->cached);
 	pd_counter_add(PD_CNT_SEGMENTS, -1);
 	seg->cached = 0;
@@ -103,8 +140,9 @@ static void evict_locked(struct pd_segment *seg)
 }
 
 /*
- * Lock contract: pd_cache_lock held. Evicts from the LRU end down to max,
- * passing over segments in the backing directory when keep_backed.
+ * Lock contract: pd_cache_lock held. Evicts from the LRU end down to max
+ * (blocks and descriptions) and PD_SEGMENTS_MAX, passing over segments in
+ * the backing directory when keep_backed.
  */
 static u64 evict_to_locked(u64 max, bool keep_backed)
 {
@@ -113,11 +151,11 @@ static u64 evict_to_locked(u64 max, bool keep_backed)
 
 	lockdep_assert_held(&pd_cache_lock);
 	list_for_each_entry_safe_reverse(seg, prev, &pd_lru, lru) {
-		if (pd_cached <= max)
+		if (pd_cached + pd_desc_bytes <= max && pd_nsegments <= PD_SEGMENTS_MAX)
 			break;
 		if (keep_backed && seg->backed)
 			continue;
-		freed += seg->cached;
+		freed += seg->cached + desc_bytes(seg);
 		evict_locked(seg);
 		pd_counter_add(PD_CNT_EVICTIONS, 1);
 	}
@@ -179,12 +217,15 @@ static struct pd_segment *segment_new(const struct pd_segment_desc *d,
 				      const u8 *hashes, size_t hashes_len,
 				      struct file *data)
 {
-	struct pd_segment *seg = kzalloc(sizeof(*seg), GFP_KERNEL);
+	struct pd_segment *seg = kzalloc(sizeof(*seg), GFP_KERNEL_ACCOUNT);
 
 	if (!seg)
 		return ERR_PTR(-ENOMEM);
 	seg->desc = *d;
-	seg->block_hashes = kvzalloc(max_t(size_t, hashes_len, d->hash_len), GFP_KERNEL);
+	seg->adders[0] = current_fsuid();
+	seg->nadders = 1;
+	seg->block_hashes = kvzalloc(max_t(size_t, hashes_len, d->hash_len),
+				     GFP_KERNEL_ACCOUNT);
 	if (!seg->block_hashes)
 		goto free_seg;
 	if (d->hash_alg == PD_HASH_V2)
@@ -212,22 +253,49 @@ free_seg:
 }
 
 /*
+ * Lock contract: pd_cache_lock held. Records the caller among seg's
+ * adders, who may flush it; past PD_SEGMENT_ADDERS only CAP_NET_ADMIN can.
+ */
+static void note_adder_locked(struct pd_segment *seg)
+{
+	kuid_t uid = current_fsuid();
+	unsigned int i;
+
+	lockdep_assert_held(&pd_cache_lock);
+	for (i = 0; i < seg->nadders; i++)
+		if (uid_eq(seg->adders[i], uid))
+			return;
+	if (seg->nadders < PD_SEGMENT_ADDERS)
+		seg->adders[seg->nadders++] = uid;
+}
+
+/*
  * Lock contract: none. Indexes seg (taking the caller's reference) unless
- * a segment with its id is there already; 0 either way.
+ * a segment with its id is there already; 0 either way. A segment of
+ * another size with no block yet gives way: the same id and secrets with
+ * a wrong size must not shadow the right one forever.
  */
 static int index_segment(struct pd_segment *seg)
 {
 	const struct pd_segment_desc *d = &seg->desc;
+	struct pd_segment *old;
 
 	mutex_lock(&pd_cache_lock);
-	if (lookup_locked(d->id, d->hash_len)) {
+	old = lookup_locked(d->id, d->hash_len);
+	if (old && (old->desc.size == d->size ||
+		    !bitmap_empty(old->present, old->desc.nblocks))) {
+		note_adder_locked(old);
 		mutex_unlock(&pd_cache_lock);
 		pd_segment_put(seg);
 		return 0;	/* verified twice, kept once */
 	}
-	hash_add(pd_index, &seg->node, id_key(d->id));
+	if (old)
+		evict_locked(old);
+	hash_add(pd_index, &seg->node, id_key(d->id, d->hash_len));
 	list_add(&seg->lru, &pd_lru);
 	pd_cached += seg->cached;
+	pd_desc_bytes += desc_bytes(seg);
+	pd_nsegments++;
 	pd_counter_add(PD_CNT_CACHED_BYTES, seg->cached);
 	pd_counter_add(PD_CNT_SEGMENTS, 1);
 	mutex_unlock(&pd_cache_lock);
@@ -299,7 +367,6 @@ int pd_segment_build_block(struct pd_segment *seg, u32 index, const void *buf)
 	size_t len = pd_block_len(d, index);
 	u8 *hash = seg->block_hashes + (size_t)index * d->hash_len;
 	loff_t pos = (loff_t)index * d->block_size;
-	ssize_t n;
 	int err;
 
 	if (d->hash_alg == PD_HASH_SHA256) {
@@ -311,9 +378,9 @@ int pd_segment_build_block(struct pd_segment *seg, u32 index, const void *buf)
 		if (err)
 			return err;
 	}
-	n = kernel_write(seg->data, buf, len, &pos);
-	if (n != len)
-		return n < 0 ? n : -EIO;
+	err = pd_backing_write(seg, buf, len, pos);
+	if (err)
+		return err;
 	set_bit(index, seg->present);
 	seg->cached += len;
 	return 0;
@@ -341,16 +408,53 @@ int pd_segment_seal(struct pd_segment *seg, const u8 ks[32])
 	return index_segment(seg);
 }
 
-int pd_segment_flush(const u8 *id, unsigned int len)
+/* Lock contract: pd_cache_lock held. Whether the caller added seg. */
+static bool is_adder_locked(const struct pd_segment *seg)
+{
+	kuid_t uid = current_fsuid();
+	unsigned int i;
+
+	lockdep_assert_held(&pd_cache_lock);
+	for (i = 0; i < seg->nadders; i++)
+		if (uid_eq(seg->adders[i], uid))
+			return true;
+	return false;
+}
+
+int pd_segment_flush(const u8 *id, unsigned int len, bool adders_only)
 {
 	struct pd_segment *seg;
+	int err = -ENOENT;
 
 	mutex_lock(&pd_cache_lock);
 	seg = lookup_locked(id, len);
-	if (seg)
+	if (seg && adders_only && !is_adder_locked(seg))
+		err = -EPERM;
+	else if (seg)
+		err = 0;
+	if (!err)
 		evict_locked(seg);
 	mutex_unlock(&pd_cache_lock);
-	return seg ? 0 : -ENOENT;
+	return err;
+}
+
+/*
+ * HMAC(Kp, HoD || C2) is the id (MS-PCCRC 2.2): the proof that the caller
+ * holds the segment's content information. Compared in constant time.
+ */
+int pd_segment_prove(const struct pd_segment_desc *d, const u8 *hod,
+		     unsigned int hod_len, const u8 *kp, unsigned int kp_len)
+{
+	u8 want[PD_HASH_MAX];
+	int err;
+
+	if (hod_len != d->hash_len || kp_len != d->hash_len)
+		return -EACCES;
+	err = pd_hmac(d->hash_alg, kp, kp_len, hod, hod_len, pd_c2, sizeof(pd_c2), want);
+	if (!err && crypto_memneq(want, d->id, d->hash_len))
+		err = -EACCES;
+	memzero_explicit(want, sizeof(want));
+	return err;
 }
 
 u32 pd_block_len(const struct pd_segment_desc *d, u32 index)
@@ -370,7 +474,6 @@ static int put_block_locked(struct pd_segment *seg, u32 index, const void *buf,
 	const struct pd_segment_desc *d = &seg->desc;
 	u8 got[PD_HASH_MAX];
 	loff_t pos = (loff_t)index * d->block_size;
-	ssize_t n;
 	int err;
 
 	lockdep_assert_held(&seg->lock);
@@ -383,9 +486,9 @@ static int put_block_locked(struct pd_segment *seg, u32 index, const void *buf,
 		pd_counter_add(PD_CNT_VERIFY_FAILURES, 1);
 		return -EBADMSG;
 	}
-	n = kernel_write(seg->data, buf, len, &pos);
-	if (n != len)
-		return n < 0 ? n : -EIO;
+	err = pd_backing_write(seg, buf, len, pos);
+	if (err)
+		return err;
 	set_bit(index, seg->present);
 	clear_bit(index, seg->miss_told);
 	pd_backing_block_added(seg);
@@ -447,12 +550,12 @@ void pd_segment_note_miss(struct pd_segment *seg, u32 index)
 
 static unsigned long pd_shrink_count(struct shrinker *s, struct shrink_control *sc)
 {
-	return READ_ONCE(pd_cached) >> PAGE_SHIFT;
+	return (READ_ONCE(pd_cached) + READ_ONCE(pd_desc_bytes)) >> PAGE_SHIFT;
 }
 
 static unsigned long pd_shrink_scan(struct shrinker *s, struct shrink_control *sc)
 {
-	u64 freed;
+	u64 freed, held;
 
 	/* Reclaim may run inside our own allocations: never wait for the lock. */
 	if (!mutex_trylock(&pd_cache_lock))
@@ -462,8 +565,9 @@ static unsigned long pd_shrink_scan(struct shrinker *s, struct shrink_control *s
 	 * writes back and drops by itself: evicting them would only delete
 	 * the persistent cache.
 	 */
-	freed = evict_to_locked(pd_cached > ((u64)sc->nr_to_scan << PAGE_SHIFT) ?
-				pd_cached - ((u64)sc->nr_to_scan << PAGE_SHIFT) : 0, true);
+	held = pd_cached + pd_desc_bytes;
+	freed = evict_to_locked(held > ((u64)sc->nr_to_scan << PAGE_SHIFT) ?
+				held - ((u64)sc->nr_to_scan << PAGE_SHIFT) : 0, true);
 	mutex_unlock(&pd_cache_lock);
 	return freed >> PAGE_SHIFT;
 }
@@ -508,6 +612,7 @@ static void shrinker_stop(void)
 
 int __init pd_cache_init(void)
 {
+	get_random_bytes(&pd_index_key, sizeof(pd_index_key));
 	return shrinker_start();
 }
 

@@ -15,7 +15,8 @@
 #include <linux/slab.h>
 #include <linux/uio.h>
 
-#include "peerdist.h"
+#include "segment.h"
+#include "state.h"
 
 static bool present(const struct pd_segment *seg, u32 index)
 {
@@ -138,27 +139,21 @@ static const struct file_operations pd_segment_fops = {
 	.release = pd_seg_release,
 };
 
-int pd_segment_open_fd(struct pd_segment *seg)
+struct file *pd_segment_file(struct pd_segment *seg)
 {
 	struct file *file;
-	int fd;
 
-	fd = get_unused_fd_flags(O_CLOEXEC);
-	if (fd < 0)
-		return fd;
 	kref_get(&seg->ref);
 	file = anon_inode_getfile("[peerdist-segment]", &pd_segment_fops, seg,
 				  O_RDWR | O_CLOEXEC);
 	if (IS_ERR(file)) {
 		pd_segment_put(seg);
-		put_unused_fd(fd);
-		return PTR_ERR(file);
+		return file;
 	}
 	/* Anonymous files are streams unless told: these have offsets. */
 	file->f_mode |= FMODE_PREAD | FMODE_PWRITE;
 #ifdef FMODE_LSEEK
 	file->f_mode |= FMODE_LSEEK;
 #endif
-	fd_install(fd, file);
-	return fd;
+	return file;
 }

@@ -4,7 +4,9 @@
  * without locks; the tunables change together under pd_limits_lock, so a
  * reader never sees a half-applied set.
  */
-#include "peerdist.h"
+#include "genl.h"
+#include "segment.h"
+#include "state.h"
 
 static DEFINE_MUTEX(pd_limits_lock);
 

@@ -8,7 +8,9 @@
 #include <linux/kstrtox.h>
 #include <linux/sysfs.h>
 
-#include "peerdist.h"
+#include "backing.h"
+#include "state.h"
+#include "sysfs.h"
 
 static struct kobject *pd_kobj;
 

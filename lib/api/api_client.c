@@ -226,6 +226,8 @@ static int put_blocks(struct pd_instance *inst, struct pd_content *c,
 		if (!err)
 			err = st->ops->put_blocks(st, d.id, d.hash_len, b, n, data, len);
 	}
+	if (!err)
+		pd_engine_added(inst->engine, c, s, n);
 	return err;
 }
 

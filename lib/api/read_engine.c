@@ -193,6 +193,18 @@ static enum pd_fetch_state ask_peers(struct pd_engine *e, struct pd_content *c,
 	return st;
 }
 
+void pd_engine_added(struct pd_engine *e, const struct pd_content *c, uint32_t s,
+		     uint32_t n)
+{
+	struct pd_segment_desc d;
+
+	pd_segment_desc_from_ci(c->ci, s, &d);
+	pthread_mutex_lock(&e->lock);
+	if (e->fetcher)
+		pd_fetch_added(e->fetcher, &d, n);
+	pthread_mutex_unlock(&e->lock);
+}
+
 /*
  * Lock contract: e->lock held. The read of op at off missed block b of
  * segment s: it ends (no timeout, or timed out, or only distrusted peers

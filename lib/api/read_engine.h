@@ -26,6 +26,13 @@ void pd_engine_stop(struct pd_engine *e);
 void pd_engine_free(struct pd_engine *e);
 DWORD pd_engine_read(struct pd_engine *e, struct pd_content *c, int stream,
 		     DWORD cb, PBYTE buf, DWORD timeout, LPOVERLAPPED ov);
+/*
+ * n blocks of segment s of c came in by AddData (from the origin): once a
+ * read of this engine missed (its fetcher runs), they may be offered to
+ * the hosted cache.
+ */
+void pd_engine_added(struct pd_engine *e, const struct pd_content *c, uint32_t s,
+		     uint32_t n);
 /* Cancels reads of c matching ov (all when NULL); how many were found. */
 int pd_engine_cancel(struct pd_engine *e, struct pd_content *c,
 		     LPOVERLAPPED ov);

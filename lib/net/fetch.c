@@ -18,6 +18,7 @@
 #include "pccrr.h"
 #include "retrieval_http.h"
 #include "pccrr_crypto.h"
+#include "pchc_client.h"
 
 #define MAX_WORKERS		16
 #define MAX_JOBS		4096
@@ -60,6 +61,7 @@ struct distrusted {
 struct pd_fetcher {
 	struct pd_store *st;
 	struct pd_fetch_config cfg;
+	struct pd_hc_client *hc;	/* NULL: no hosted cache */
 	char interfaces[256];
 	void (*notify)(void *);
 	void *arg;
@@ -96,7 +98,8 @@ int pd_fetch_config_from_env(struct pd_fetch_config *cfg)
 	cfg->request_ms = env_uint("PEERDIST_REQUEST_TIMEOUT_MS", PD_REQUEST_TIMER_MS,
 				   1, 60000);
 	cfg->workers = 4;
-	return !on || strcmp(on, "off");
+	cfg->discovery = !on || strcmp(on, "off");
+	return cfg->discovery || pd_hc_client_configured();
 }
 
 /* Lock contract: f->lock held. */
@@ -166,6 +169,8 @@ static unsigned find_peers(struct pd_fetcher *f, const struct job *j,
 	unsigned n = 0;
 	int got, waited = 0;
 
+	if (!f->cfg.discovery)
+		return 0;
 	pthread_mutex_lock(&f->lock);
 	s = segment_entry(f, j);
 	while (s && s->probing && !f->stop) {
@@ -215,6 +220,7 @@ struct worker_buffers {
 	struct pd_pccrr_conn conn;
 	struct pd_fetcher *f;
 	int bad;			/* the peer sent something wrong */
+	int from_hc;			/* the peer asked is the hosted cache */
 };
 
 enum ask_result { GOT, LACKS, BAD, STALLED };
@@ -236,6 +242,8 @@ static enum ask_result check_and_keep(struct pd_fetcher *f, const struct job *j,
 			     m->iv, w->plain))
 		return BAD;
 	err = pd_store_put_block(f->st, j->id, j->idlen, j->block, w->plain, j->len);
+	if (!err && f->hc && !w->from_hc)
+		pd_hc_client_arrived(f->hc, j->id, j->idlen);	/* worth offering */
 	return err == -EBADMSG ? BAD : err ? STALLED : GOT;
 }
 
@@ -311,13 +319,36 @@ static int batch_done(const struct batch *b)
 	return i == b->n;
 }
 
+/* The hosted cache first: it serves the whole branch. One that fails is
+ * distrusted like a peer, so that it costs one request timer at most. */
+static void try_hosted_cache(struct pd_fetcher *f, struct batch *b,
+			     struct worker_buffers *w)
+{
+	struct pd_peer hc = { .addr = *pd_hc_client_retrieval(f->hc) };
+	int skip;
+
+	pthread_mutex_lock(&f->lock);
+	skip = is_distrusted(f, &hc.addr, pd_now_ms()) || f->stop;
+	pthread_mutex_unlock(&f->lock);
+	if (skip)
+		return;
+	w->from_hc = 1;
+	ask(f, b, &hc, w);
+	w->from_hc = 0;
+	b->skipped = 0;	/* a hosted cache that is down is no trust failure of the peers */
+}
+
 /* Tries the peers, starting at one chosen by the first block so that the
  * blocks of a segment spread over its peers. */
 static void try_peers(struct pd_fetcher *f, struct batch *b, int *fresh,
 		      struct worker_buffers *w)
 {
 	struct pd_peer peers[PEERS_PER_SEGMENT];
-	unsigned n = find_peers(f, b->jobs[0], fresh, peers), i;
+	unsigned n, i;
+
+	if (f->hc && !*fresh && !batch_done(b))
+		try_hosted_cache(f, b, w);
+	n = batch_done(b) ? 0 : find_peers(f, b->jobs[0], fresh, peers);
 
 	for (i = 0; i < n && !batch_done(b); i++) {
 		const struct pd_peer *p = &peers[(i + b->jobs[0]->block) % n];
@@ -406,8 +437,10 @@ static void *worker(void *arg)
 	struct batch b;
 	unsigned i;
 
-	if (w)
+	if (w) {
 		w->conn = (struct pd_pccrr_conn)PD_PCCRR_CONN_INIT;
+		w->from_hc = 0;
+	}
 	pthread_mutex_lock(&f->lock);
 	while (w && !f->stop) {
 		if (!take_batch(f, &b)) {
@@ -476,7 +509,18 @@ enum pd_fetch_state pd_fetch_block(struct pd_fetcher *f,
 		pthread_cond_signal(&f->work);
 	}
 	pthread_mutex_unlock(&f->lock);
+	if (f->hc && s == PD_FETCH_PENDING)
+		pd_hc_client_watch(f->hc, d);
 	return s;
+}
+
+void pd_fetch_added(struct pd_fetcher *f, const struct pd_segment_desc *d, uint32_t n)
+{
+	if (!f->hc)
+		return;
+	pd_hc_client_watch(f->hc, d);
+	while (n--)
+		pd_hc_client_arrived(f->hc, d->id, d->hash_len);
 }
 
 int pd_fetcher_start(struct pd_store *st, const struct pd_fetch_config *cfg,
@@ -495,6 +539,8 @@ int pd_fetcher_start(struct pd_store *st, const struct pd_fetch_config *cfg,
 	}
 	f->notify = notify;
 	f->arg = arg;
+	if (pd_hc_client_open(&f->hc) < 0)
+		f->hc = NULL;	/* a bad PEERDIST_HOSTED_CACHE: peers only */
 	pthread_mutex_init(&f->lock, NULL);
 	pthread_cond_init(&f->work, NULL);
 	pthread_cond_init(&f->probed, NULL);
@@ -524,6 +570,7 @@ void pd_fetcher_stop(struct pd_fetcher *f)
 	pthread_mutex_unlock(&f->lock);
 	for (i = 0; i < f->nthreads; i++)
 		pthread_join(f->threads[i], NULL);
+	pd_hc_client_close(f->hc);
 	while ((j = f->jobs)) {
 		f->jobs = j->next;
 		free(j);

@@ -27,13 +27,16 @@ struct pd_fetch_config {
 	unsigned window_ms;		/* discovery window */
 	unsigned request_ms;		/* request timer */
 	unsigned workers;		/* parallel connections */
+	int discovery;			/* ask peers found by discovery */
 };
 
 struct pd_fetcher;
 
 /* Reads the configuration from the environment: PEERDIST_DISCOVERY
- * (on/off), PEERDIST_INTERFACES, PEERDIST_REQUEST_TIMEOUT_MS. Returns 0
- * when fetching from peers is off. */
+ * (on/off), PEERDIST_INTERFACES, PEERDIST_REQUEST_TIMEOUT_MS and
+ * a hosted cache, asked before the peers (PEERDIST_HOSTED_CACHE or
+ * hosted_cache_url, see pchc_client.h). Returns 0 when fetching is off:
+ * no discovery, no hosted cache. */
 int pd_fetch_config_from_env(struct pd_fetch_config *cfg);
 
 int pd_fetcher_start(struct pd_store *st, const struct pd_fetch_config *cfg,
@@ -43,6 +46,10 @@ int pd_fetcher_start(struct pd_store *st, const struct pd_fetch_config *cfg,
  * free) and says how it stands. */
 enum pd_fetch_state pd_fetch_block(struct pd_fetcher *f,
 				   const struct pd_segment_desc *d, uint32_t b);
+
+/* n blocks of the segment d describes came from elsewhere (the origin):
+ * counted towards offering it to the hosted cache, if there is one. */
+void pd_fetch_added(struct pd_fetcher *f, const struct pd_segment_desc *d, uint32_t n);
 
 /* Stops the workers (a request in progress ends within the request timer). */
 void pd_fetcher_stop(struct pd_fetcher *f);

@@ -18,7 +18,8 @@ int pd_cache_create_file(int dirfd, const char *path, const void *buf,
 	int fd, err;
 
 	snprintf(tmp, sizeof(tmp), "%s.%d.tmp", path, (int)getpid());
-	fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
+		    PD_CACHE_FILE_MODE);
 	if (fd < 0)
 		return -errno;
 	err = pd_pwrite_full(fd, buf, len, 0);
@@ -51,5 +52,25 @@ int pd_cache_read_file(int dirfd, const char *path, uint8_t **buf, size_t *len)
 		return -EIO;
 	}
 	*len = n;
+	return 0;
+}
+
+int pd_cache_check_private(int dirfd, const char *dir)
+{
+	struct stat st;
+
+	if (fstat(dirfd, &st))
+		return -errno;
+	if (!(st.st_mode & 077))
+		return 0;
+	if (st.st_uid != geteuid()) {
+		fprintf(stderr, "peerdist: cache %s is mode %04o and not ours: "
+			"refused (chmod 700 it)\n", dir, (unsigned)(st.st_mode & 07777));
+		return -EACCES;
+	}
+	if (fchmod(dirfd, PD_CACHE_DIR_MODE))
+		return -errno;
+	fprintf(stderr, "peerdist: cache %s was mode %04o, readable by others: now 0700\n",
+		dir, (unsigned)(st.st_mode & 07777));
 	return 0;
 }

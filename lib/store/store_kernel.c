@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/timerfd.h>
 #include <unistd.h>
 
 #include <netlink/genl/ctrl.h>
@@ -31,11 +32,25 @@
 
 #define REFRESH_MS	1000	/* a miss this long after opening opens again */
 
+#define KNOWN_SEGMENTS	256	/* secrets kept to open segments with */
+
+#define UNPRIVILEGED_WAKE_MS	100	/* without the events group: re-check this often */
+
 struct open_segment {
 	int fd;				/* -1: slot free */
 	unsigned tick;
 	int64_t opened_ms;
 	struct pd_segment_desc d;	/* block_hashes NULL */
+};
+
+/*
+ * What proves a segment id to the module (open-segment takes HoD and Kp,
+ * not the public id alone): the secrets of segments this process added or
+ * opened a content of. Only a CAP_NET_ADMIN service opens others by id.
+ */
+struct known_segment {
+	unsigned len;			/* 0: slot free */
+	uint8_t id[PD_HASH_MAX], hod[PD_HASH_MAX], kp[PD_HASH_MAX];
 };
 
 struct kernel_store {
@@ -44,9 +59,12 @@ struct kernel_store {
 	struct nl_sock *nl;
 	int family;
 	struct nl_sock *events;		/* the events group: wait_fd */
+	int tick_fd;			/* or, unprivileged, a timer: wait_fd */
 	struct pd_store_meta *meta;	/* publications and tags, or NULL */
 	unsigned tick;
 	struct open_segment open[OPEN_SEGMENTS];
+	struct known_segment known[KNOWN_SEGMENTS];
+	unsigned known_next;		/* the slot the next one takes */
 };
 
 static struct kernel_store *to_kernel(struct pd_store *s)
@@ -141,6 +159,34 @@ static struct nl_msg *new_request(struct kernel_store *k, int cmd, size_t size)
 
 /* ---- segments ---- */
 
+/* Lock contract: k->lock held. The secrets of id, or NULL. */
+static struct known_segment *known(struct kernel_store *k, const uint8_t *id,
+				   unsigned len)
+{
+	unsigned i;
+
+	for (i = 0; i < KNOWN_SEGMENTS; i++)
+		if (k->known[i].len == len && !memcmp(k->known[i].id, id, len))
+			return &k->known[i];
+	return NULL;
+}
+
+/* Lock contract: k->lock held. Remembers a segment's secrets. */
+static void know(struct kernel_store *k, const uint8_t *id, const uint8_t *hod,
+		 const uint8_t *kp, unsigned len)
+{
+	struct known_segment *n = known(k, id, len);
+
+	if (!n) {
+		n = &k->known[k->known_next];
+		k->known_next = (k->known_next + 1) % KNOWN_SEGMENTS;
+	}
+	n->len = len;
+	memcpy(n->id, id, len);
+	memcpy(n->hod, hod, len);
+	memcpy(n->kp, kp, len);
+}
+
 static int kernel_add_segment(struct pd_store *s, const struct pd_segment_desc *d)
 {
 	struct kernel_store *k = to_kernel(s);
@@ -162,25 +208,35 @@ static int kernel_add_segment(struct pd_store *s, const struct pd_segment_desc *
 			 nla_put_u32(m, PEERDIST_A_BLOCK_SIZE, d->block_size) ||
 			 nla_put(m, PEERDIST_A_BLOCK_HASHES, hashes, d->block_hashes),
 			 NULL, NULL);
+	if (!err)
+		know(k, d->id, d->hod, d->kp, d->hash_len);
 	pthread_mutex_unlock(&k->lock);
 	return err;
 }
 
+/*
+ * The reply to open-segment: HoD and Kp come back only to a privileged
+ * caller that named the id alone; otherwise o->d holds those it sent.
+ */
 static int parse_open(struct nlattr **a, void *arg)
 {
 	struct open_segment *o = arg;
 	struct pd_segment_desc *d = &o->d;
 
-	if (!a[PEERDIST_A_FD] || !a[PEERDIST_A_HASH_ALG] || !a[PEERDIST_A_HOD] ||
-	    !a[PEERDIST_A_KP] || !a[PEERDIST_A_SEGMENT_SIZE] || !a[PEERDIST_A_BLOCK_SIZE])
+	if (!a[PEERDIST_A_FD] || !a[PEERDIST_A_HASH_ALG] ||
+	    !a[PEERDIST_A_SEGMENT_SIZE] || !a[PEERDIST_A_BLOCK_SIZE])
 		return -EPROTO;
 	o->fd = nla_get_u32(a[PEERDIST_A_FD]);
 	d->hash_alg = nla_get_u32(a[PEERDIST_A_HASH_ALG]);
-	d->hash_len = nla_len(a[PEERDIST_A_HOD]);
-	if (d->hash_len > PD_HASH_MAX || nla_len(a[PEERDIST_A_KP]) != (int)d->hash_len)
+	if (a[PEERDIST_A_HOD] && a[PEERDIST_A_KP]) {
+		d->hash_len = nla_len(a[PEERDIST_A_HOD]);
+		if (d->hash_len > PD_HASH_MAX || nla_len(a[PEERDIST_A_KP]) != (int)d->hash_len)
+			return -EPROTO;
+		memcpy(d->hod, nla_data(a[PEERDIST_A_HOD]), d->hash_len);
+		memcpy(d->kp, nla_data(a[PEERDIST_A_KP]), d->hash_len);
+	} else if (!d->hash_len) {
 		return -EPROTO;
-	memcpy(d->hod, nla_data(a[PEERDIST_A_HOD]), d->hash_len);
-	memcpy(d->kp, nla_data(a[PEERDIST_A_KP]), d->hash_len);
+	}
 	d->size = nla_get_u32(a[PEERDIST_A_SEGMENT_SIZE]);
 	d->block_size = nla_get_u32(a[PEERDIST_A_BLOCK_SIZE]);
 	if (!d->block_size)
@@ -216,6 +272,7 @@ static struct open_segment *get_open(struct kernel_store *k, const uint8_t *id,
 				     unsigned idlen, int fresh, int *err)
 {
 	struct open_segment *o = NULL, tmp = { .fd = -1 };
+	const struct known_segment *kn;
 	struct nl_msg *m;
 	unsigned i;
 
@@ -227,8 +284,16 @@ static struct open_segment *get_open(struct kernel_store *k, const uint8_t *id,
 		o->tick = ++k->tick;
 		return o;
 	}
-	m = new_request(k, PEERDIST_CMD_OPEN_SEGMENT, 256);
-	*err = send_built(k, m, !m || nla_put(m, PEERDIST_A_SEGMENT_ID, idlen, id),
+	kn = known(k, id, idlen);
+	if (kn) {
+		tmp.d.hash_len = idlen;
+		memcpy(tmp.d.hod, kn->hod, idlen);
+		memcpy(tmp.d.kp, kn->kp, idlen);
+	}
+	m = new_request(k, PEERDIST_CMD_OPEN_SEGMENT, 512);
+	*err = send_built(k, m, !m || nla_put(m, PEERDIST_A_SEGMENT_ID, idlen, id) ||
+			  (kn && (nla_put(m, PEERDIST_A_HOD, idlen, kn->hod) ||
+				  nla_put(m, PEERDIST_A_KP, idlen, kn->kp))),
 			  parse_open, &tmp);
 	if (*err) {
 		if (tmp.fd >= 0)
@@ -328,7 +393,7 @@ static int kernel_put_blocks(struct pd_store *s, const uint8_t *id,
 
 /* ---- contents ---- */
 
-#define CONTENT_BATCH	1000	/* segments a request (the module's limit) */
+#define CONTENT_BATCH	500	/* segments a request (the module takes 1000) */
 
 static int parse_fd(struct nlattr **a, void *arg)
 {
@@ -343,25 +408,36 @@ static int content_batch(struct kernel_store *k, const struct pd_ci *ci,
 			 const uint8_t (*ids)[PD_HASH_MAX], uint32_t first,
 			 uint32_t n, int fd)
 {
-	uint8_t *idbuf = malloc((size_t)n * (ci->hash_len + sizeof(uint32_t)));
-	uint32_t *sizes = (uint32_t *)(idbuf + (size_t)n * ci->hash_len), i;
+	size_t table = (size_t)n * ci->hash_len;	/* ids, HoDs, Kps: one each */
+	uint8_t *idbuf = malloc(3 * table + (size_t)n * sizeof(uint32_t));
+	uint8_t *hods = idbuf + table, *kps = hods + table;
+	uint32_t *sizes = (uint32_t *)(kps + table), i;
+	const struct pd_ci_segment *seg;
 	struct nl_msg *m;
 	int got = -1, err;
 
 	if (!idbuf)
 		return -ENOMEM;
 	for (i = 0; i < n; i++) {
+		seg = &ci->segments[first + i];
 		memcpy(idbuf + (size_t)i * ci->hash_len, ids[first + i], ci->hash_len);
-		sizes[i] = ci->segments[first + i].size;
+		memcpy(hods + (size_t)i * ci->hash_len, seg->hod, ci->hash_len);
+		memcpy(kps + (size_t)i * ci->hash_len, seg->kp, ci->hash_len);
+		sizes[i] = seg->size;
 	}
 	m = new_request(k, PEERDIST_CMD_OPEN_CONTENT,
-			(size_t)n * (ci->hash_len + sizeof(uint32_t)) + 1024);
+			3 * table + (size_t)n * sizeof(uint32_t) + 1024);
 	err = send_built(k, m, !m || (fd >= 0 && nla_put_u32(m, PEERDIST_A_FD, fd)) ||
 			 nla_put_u32(m, PEERDIST_A_HASH_ALG, ci->hash_alg) ||
-			 nla_put(m, PEERDIST_A_SEGMENT_IDS, n * ci->hash_len, idbuf) ||
+			 nla_put(m, PEERDIST_A_SEGMENT_IDS, table, idbuf) ||
+			 nla_put(m, PEERDIST_A_SEGMENT_HODS, table, hods) ||
+			 nla_put(m, PEERDIST_A_SEGMENT_KPS, table, kps) ||
 			 nla_put(m, PEERDIST_A_SEGMENT_SIZES, n * sizeof(uint32_t), sizes) ||
 			 nla_put_u64(m, PEERDIST_A_CONTENT_OFFSET, ci->segments[first].offset),
 			 parse_fd, &got);
+	for (i = 0; !err && i < n; i++)	/* its segments open with these */
+		know(k, ids[first + i], ci->segments[first + i].hod,
+		     ci->segments[first + i].kp, ci->hash_len);
 	free(idbuf);
 	return err ? err : got;
 }
@@ -506,18 +582,33 @@ static int kernel_flush_tag(struct pd_store *s, const uint8_t tag[16])
 
 static int kernel_wait_fd(struct pd_store *s)
 {
-	return nl_socket_get_fd(to_kernel(s)->events);
+	struct kernel_store *k = to_kernel(s);
+
+	return k->tick_fd >= 0 ? k->tick_fd : nl_socket_get_fd(k->events);
 }
 
-/* The events group also tells of misses, which are not news here. */
+/*
+ * The events group also tells of misses, which are not news here. Events
+ * lost to a full socket (ENOBUFS) may have been adds: news. Without the
+ * group (unprivileged), every tick of the timer is.
+ */
 static int kernel_drain_wait(struct pd_store *s)
 {
+	struct kernel_store *k = to_kernel(s);
+	uint64_t ticks;
 	char buf[4096];
 	ssize_t n;
 	int news = 0;
 
-	while ((n = recv(nl_socket_get_fd(to_kernel(s)->events), buf, sizeof(buf),
-			 MSG_DONTWAIT)) > 0) {
+	if (k->tick_fd >= 0)
+		return read(k->tick_fd, &ticks, sizeof(ticks)) > 0 ? PD_STORE_ADDED : 0;
+	while ((n = recv(nl_socket_get_fd(k->events), buf, sizeof(buf), MSG_DONTWAIT)) != 0) {
+		if (n < 0 && errno == ENOBUFS) {
+			news |= PD_STORE_ADDED | PD_STORE_STATUS;
+			continue;
+		}
+		if (n < 0)
+			break;
 		if (n < (ssize_t)(NLMSG_HDRLEN + GENL_HDRLEN))
 			continue;
 		switch (((struct genlmsghdr *)(buf + NLMSG_HDRLEN))->cmd) {
@@ -593,6 +684,8 @@ static void kernel_close(struct pd_store *s)
 		if (k->open[i].fd >= 0)
 			close(k->open[i].fd);
 	pd_store_meta_close(k->meta);
+	if (k->tick_fd >= 0)
+		close(k->tick_fd);
 	nl_socket_free(k->events);
 	nl_socket_free(k->nl);
 	pthread_mutex_destroy(&k->lock);
@@ -621,6 +714,23 @@ static const struct pd_store_ops kernel_ops = {
 	.close = kernel_close,
 };
 
+/*
+ * An unprivileged process hears no events: its waits re-check the cache
+ * every UNPRIVILEGED_WAKE_MS instead (a read of a content fd is cheap).
+ */
+static int start_ticks(struct kernel_store *k)
+{
+	struct itimerspec every = {
+		.it_interval.tv_nsec = UNPRIVILEGED_WAKE_MS * 1000000L,
+		.it_value.tv_nsec = UNPRIVILEGED_WAKE_MS * 1000000L,
+	};
+
+	k->tick_fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+	if (k->tick_fd < 0 || timerfd_settime(k->tick_fd, 0, &every, NULL))
+		return -errno;
+	return 0;
+}
+
 static int connect_events(struct kernel_store *k)
 {
 	int group;
@@ -629,8 +739,10 @@ static int connect_events(struct kernel_store *k)
 	if (!k->events || genl_connect(k->events))
 		return -ENOMEM;
 	group = genl_ctrl_resolve_grp(k->nl, PEERDIST_FAMILY_NAME, PEERDIST_MCGRP_EVENTS);
-	if (group < 0 || nl_socket_add_membership(k->events, group))
+	if (group < 0)
 		return -EPROTO;
+	if (nl_socket_add_membership(k->events, group) == -NLE_PERM)
+		return start_ticks(k);	/* the group is CAP_NET_ADMIN's */
 	nl_socket_disable_seq_check(k->events);
 	return nl_socket_set_nonblocking(k->events) ? -EIO : 0;
 }
@@ -700,7 +812,8 @@ static int hash_file_locked(struct kernel_store *k, int fd, unsigned version,
 		err = -ENOMEM;
 	for (r->got = 0; !err && r->got < r->length;) {
 		m = new_request(k, PEERDIST_CMD_GET_CONTENT_INFO, 1024);
-		err = send_built(k, m, !m || nla_put_u64(m, PEERDIST_A_GENERATION, r->generation) ||
+		err = send_built(k, m, !m || nla_put_u32(m, PEERDIST_A_FD, fd) ||
+				 nla_put_u64(m, PEERDIST_A_GENERATION, r->generation) ||
 				 nla_put_u64(m, PEERDIST_A_CI_OFFSET, r->got), parse_piece, r);
 	}
 	return err;
@@ -751,6 +864,7 @@ int pd_store_kernel_open(const char *dir, struct pd_store **out)
 	if (!k)
 		return -ENOMEM;
 	k->base.ops = &kernel_ops;
+	k->tick_fd = -1;
 	pthread_mutex_init(&k->lock, NULL);
 	for (i = 0; i < OPEN_SEGMENTS; i++)
 		k->open[i].fd = -1;

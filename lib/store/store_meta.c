@@ -34,7 +34,7 @@ int pd_store_meta_open(const char *dir, struct pd_store_meta **out)
 	size_t i;
 	int err;
 
-	if (mkdir(dir, 0755) && errno != EEXIST)
+	if (mkdir(dir, PD_CACHE_DIR_MODE) && errno != EEXIST)
 		return -errno;
 	m = malloc(sizeof(*m));
 	if (!m)
@@ -45,8 +45,13 @@ int pd_store_meta_open(const char *dir, struct pd_store_meta **out)
 		free(m);
 		return err;
 	}
+	err = pd_cache_check_private(m->dirfd, dir);
+	if (err) {
+		pd_store_meta_close(m);
+		return err;
+	}
 	for (i = 0; i < 2; i++) {
-		if (mkdirat(m->dirfd, dirs[i], 0755) && errno != EEXIST) {
+		if (mkdirat(m->dirfd, dirs[i], PD_CACHE_DIR_MODE) && errno != EEXIST) {
 			err = -errno;
 			pd_store_meta_close(m);
 			return err;
@@ -128,7 +133,7 @@ int pd_store_meta_publish(struct pd_store_meta *m, uid_t uid, const void *ident,
 	int err, tries;
 
 	snprintf(path, sizeof(path), "publications/%u", (unsigned)uid);
-	if (mkdirat(m->dirfd, path, 0755) && errno != EEXIST)
+	if (mkdirat(m->dirfd, path, PD_CACHE_DIR_MODE) && errno != EEXIST)
 		return -errno;
 	pub_path(uid, ident, identlen, ".owner", owner);
 	snprintf(pid, sizeof(pid), "%d\n", (int)getpid());
@@ -235,11 +240,11 @@ int pd_store_meta_tag_segment(struct pd_store_meta *m, const uint8_t tag[16],
 	if (idlen > PD_HASH_MAX)
 		return -EINVAL;
 	tag_path(tag, NULL, path);
-	if (mkdirat(m->dirfd, path, 0755) && errno != EEXIST)
+	if (mkdirat(m->dirfd, path, PD_CACHE_DIR_MODE) && errno != EEXIST)
 		return -errno;
 	pd_hex_encode(id, idlen, hex, 0);
 	tag_path(tag, hex, path);
-	fd = openat(m->dirfd, path, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+	fd = openat(m->dirfd, path, O_WRONLY | O_CREAT | O_CLOEXEC, PD_CACHE_FILE_MODE);
 	if (fd < 0)
 		return -errno;
 	close(fd);

@@ -292,12 +292,12 @@ static int user_add_segment(struct pd_store *s, const struct pd_segment_desc *d)
 	if (err)
 		return err;
 	seg_path(d->id, d->hash_len, NULL, path);
-	if (mkdirat(u->dirfd, path, 0755) && errno != EEXIST)
+	if (mkdirat(u->dirfd, path, PD_CACHE_DIR_MODE) && errno != EEXIST)
 		return -errno;
 	/* data (sparse) and presence map first: the description commits. */
 	for (i = 0; i < 2; i++) {
 		seg_path(d->id, d->hash_len, i ? "present" : "data", path);
-		fd = openat(u->dirfd, path, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+		fd = openat(u->dirfd, path, O_WRONLY | O_CREAT | O_CLOEXEC, PD_CACHE_FILE_MODE);
 		if (fd < 0)
 			return -errno;
 		err = ftruncate(fd, i ? d->nblocks : d->size) ? -errno : 0;
@@ -806,10 +806,10 @@ static int init_layout(struct user_store *u)
 	int fd;
 
 	pd_cache_create_file(u->dirfd, "VERSION", LAYOUT_VERSION, 2, 0);	/* or exists */
-	if (mkdirat(u->dirfd, "segments", 0755) && errno != EEXIST)
+	if (mkdirat(u->dirfd, "segments", PD_CACHE_DIR_MODE) && errno != EEXIST)
 		return -errno;
 	for (i = 0; i < 2; i++) {
-		fd = openat(u->dirfd, files[i], O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+		fd = openat(u->dirfd, files[i], O_WRONLY | O_CREAT | O_CLOEXEC, PD_CACHE_FILE_MODE);
 		if (fd < 0)
 			return -errno;
 		close(fd);

@@ -87,3 +87,43 @@ class Lan:
         for ns in reversed(self.namespaces):
             subprocess.run(["ip", "netns", "del", ns], stderr=subprocess.DEVNULL)
         self.namespaces = []
+
+
+class RoutedLans(Lan):
+    """Two IPv4 subnets joined by a router namespace that forwards unicast
+    only (no multicast routing): discovery cannot cross. Hosts in a are on
+    10.77.1.0/24 (a bridge), the one host in b on 10.77.2.0/24."""
+
+    def __init__(self, a_hosts, b_host):
+        self.tag = "pd%d" % (os.getpid() % 100000)
+        self.namespaces, self.procs, self.addr = [], [], {}
+        atexit.register(self.close)
+        signal.signal(signal.SIGTERM, lambda *a: sys.exit(1))
+        bridge, router = self._netns("br"), self._netns("router")
+        ip("-n", bridge, "link", "add", "br0", "type", "bridge", "mcast_snooping", "0")
+        ip("-n", bridge, "link", "set", "br0", "up")
+        self.run("router", ["sysctl", "-qw", "net.ipv4.ip_forward=1"])
+        ip("-n", bridge, "link", "add", "pr", "type", "veth", "peer", "name", "eth0",
+           "netns", router)
+        ip("-n", bridge, "link", "set", "pr", "master", "br0", "up")
+        ip("-n", router, "addr", "add", "10.77.1.254/24", "dev", "eth0")
+        ip("-n", router, "link", "set", "eth0", "up")
+        for i, host in enumerate(a_hosts, 1):
+            ns = self._netns(host)
+            ip("-n", bridge, "link", "add", f"p{i}", "type", "veth",
+               "peer", "name", "eth0", "netns", ns)
+            ip("-n", bridge, "link", "set", f"p{i}", "master", "br0", "up")
+            self._address(ns, host, f"10.77.1.{i}", "10.77.1.254")
+        ns = self._netns(b_host)
+        ip("-n", router, "link", "add", "eth1", "type", "veth", "peer", "name", "eth0",
+           "netns", ns)
+        ip("-n", router, "addr", "add", "10.77.2.254/24", "dev", "eth1")
+        ip("-n", router, "link", "set", "eth1", "up")
+        self._address(ns, b_host, "10.77.2.1", "10.77.2.254")
+
+    def _address(self, ns, host, addr, gateway):
+        self.addr[host] = addr
+        ip("-n", ns, "addr", "add", f"{addr}/24", "dev", "eth0")
+        ip("-n", ns, "link", "set", "lo", "up")
+        ip("-n", ns, "link", "set", "eth0", "up")
+        ip("-n", ns, "route", "add", "default", "via", gateway)

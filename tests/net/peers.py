@@ -32,9 +32,9 @@ class Host:
         self.state_file = os.path.join(self.dir, "run", "peerdistd.json")
         self.logged = threading.Condition()	# notified at every log line
 
-    def serve(self, *args):
+    def serve(self, *args, ready_line="discovery on"):
         """Starts peerdistd (its own state file; args added); returns when it
-        answers discovery."""
+        logged ready_line (by default: when it answers discovery)."""
         self.daemon = self.lan.start(self.name, [PEERDISTD, "--verbose", "--state-file",
                                                  self.state_file, *args], env=self.env,
                                      stderr=subprocess.PIPE, text=True)
@@ -45,7 +45,7 @@ class Host:
                 with self.logged:
                     self.log.append(line)
                     self.logged.notify_all()
-                if "discovery on" in line:
+                if ready_line in line:
                     ready.set()
         threading.Thread(target=reader, daemon=True).start()
         check(ready.wait(20), f"peerdistd on {self.name} is up")

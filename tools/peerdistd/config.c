@@ -28,15 +28,43 @@ struct key {
 	unsigned long min, max;
 };
 
-static int set_listen(struct pd_config *cfg, const char *v, const struct key *k)
+/* The first "listen" of a source replaces the default, the next ones add. */
+static int listen_given;
+
+static int add_listen(struct pd_config *cfg, const char *v, size_t len)
 {
 	unsigned char addr[sizeof(struct in6_addr)];
+	char s[sizeof(cfg->listen[0])];
 
-	if (strlen(v) >= sizeof(cfg->listen_addr) ||
-	    (inet_pton(AF_INET, v, addr) != 1 && inet_pton(AF_INET6, v, addr) != 1))
+	if (!len || len >= sizeof(s) || cfg->nlisten == PD_CONFIG_MAX_LISTEN)
 		return -EINVAL;
-	strcpy(cfg->listen_addr, v);
+	memcpy(s, v, len);
+	s[len] = '\0';
+	if (inet_pton(AF_INET, s, addr) != 1 && inet_pton(AF_INET6, s, addr) != 1)
+		return -EINVAL;
+	strncpy(cfg->listen[cfg->nlisten++], s, sizeof(cfg->listen[0]));
 	return 0;
+}
+
+/* "::" or "0.0.0.0, ::1": addresses separated by commas. */
+static int set_listen(struct pd_config *cfg, const char *v, const struct key *k)
+{
+	size_t len;
+
+	if (!listen_given)
+		cfg->nlisten = 0;
+	listen_given = 1;
+	for (;;) {
+		v += strspn(v, " \t");
+		len = strcspn(v, ", \t");
+		if (add_listen(cfg, v, len))
+			return -EINVAL;
+		v += len + strspn(v + len, " \t");
+		if (!*v)
+			return 0;
+		if (*v++ != ',')
+			return -EINVAL;
+	}
 }
 
 static int parse_number(const char *v, const struct key *k, unsigned long *out)
@@ -142,6 +170,69 @@ static int set_discovery(struct pd_config *cfg, const char *v, const struct key 
 	return 0;
 }
 
+static int set_hosted_cache(struct pd_config *cfg, const char *v, const struct key *k)
+{
+	if (strcmp(v, "on") && strcmp(v, "off"))
+		return -1;
+	cfg->hosted_cache = !strcmp(v, "on");
+	return 0;
+}
+
+/* "ADDR:PORT" with an IPv6 ADDR in brackets, or "off". */
+static int set_sockaddr(struct pd_config *cfg, const char *v, const struct key *k)
+{
+	struct sockaddr_storage *ss = (void *)((char *)cfg + k->offset);
+	struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)ss;
+	struct sockaddr_in *in4 = (struct sockaddr_in *)ss;
+	struct key port_key = { .min = 1, .max = 65535 };
+	const char *colon = strrchr(v, ':');
+	char host[INET6_ADDRSTRLEN + 2];
+	unsigned long port;
+	size_t hlen;
+
+	memset(ss, 0, sizeof(*ss));
+	if (!strcmp(v, "off"))
+		return 0;
+	hlen = colon ? (size_t)(colon - v) : 0;
+	if (!hlen || hlen >= sizeof(host) || parse_number(colon + 1, &port_key, &port))
+		return -1;
+	memcpy(host, v, hlen);
+	host[hlen] = '\0';
+	if (host[0] == '[' && host[hlen - 1] == ']') {
+		host[hlen - 1] = '\0';
+		if (inet_pton(AF_INET6, host + 1, &in6->sin6_addr) != 1)
+			return -1;
+		in6->sin6_family = AF_INET6;
+		in6->sin6_port = htons(port);
+		return 0;
+	}
+	if (inet_pton(AF_INET, host, &in4->sin_addr) != 1)
+		return -1;
+	in4->sin_family = AF_INET;
+	in4->sin_port = htons(port);
+	return 0;
+}
+
+static int set_path(struct pd_config *cfg, const char *v, const struct key *k)
+{
+	char *dst = (char *)cfg + k->offset;
+
+	if ((*v && *v != '/') || strlen(v) >= PATH_MAX)
+		return -1;
+	strcpy(dst, v);
+	return 0;
+}
+
+static int set_url(struct pd_config *cfg, const char *v, const struct key *k)
+{
+	if (*v && strncmp(v, "https://", 8) && strncmp(v, "http://", 7))
+		return -1;
+	if (strlen(v) >= sizeof(cfg->hosted_cache_url))
+		return -1;
+	strcpy(cfg->hosted_cache_url, v);
+	return 0;
+}
+
 static const char *const level_names[] = {
 	[PD_LOG_ERROR] = "error",
 	[PD_LOG_WARNING] = "warning",
@@ -167,16 +258,33 @@ static int set_log_level(struct pd_config *cfg, const char *v, const struct key 
 	.offset = offsetof(struct pd_config, field), .min = lo, .max = hi
 
 static const struct key keys[] = {
-	{ "listen", .set = set_listen, .expect = "an IPv4 or IPv6 address" },
+	{ "listen", .set = set_listen,
+	  .expect = "up to 8 IPv4 or IPv6 addresses separated by commas" },
 	{ "port", .set = set_port, .min = 0, .max = 65535 },
 	{ "interfaces", .set = set_interfaces,
 	  .expect = "up to 16 interface names separated by commas" },
 	{ "cache_dir", .set = set_cache_dir, .expect = "an absolute path" },
 	{ "max_clients", NUMBER(max_clients, 1, PD_MAX_CLIENTS_LIMIT) },
 	{ "upload_timeout_ms", NUMBER(upload_timeout_ms, 100, 3600000) },
+	{ "max_connections_per_address", NUMBER(max_connections_per_address, 1, 1000000) },
+	{ "request_timeout_ms", NUMBER(request_timeout_ms, 100, 3600000) },
+	{ "keepalive_timeout_ms", NUMBER(keepalive_timeout_ms, 100, 3600000) },
 	{ "discovery", .set = set_discovery, .expect = "on or off" },
 	{ "state_file", .set = set_state_file, .expect = "an absolute path" },
 	{ "log_level", .set = set_log_level, .expect = "error, warning, info or debug" },
+	{ "hosted_cache", .set = set_hosted_cache, .expect = "on or off" },
+	{ "pchc_v1_listen", .set = set_sockaddr, .expect = "ADDR:PORT ([ADDR]:PORT for IPv6) or off",
+	  .offset = offsetof(struct pd_config, pchc_v1_listen) },
+	{ "pchc_v2_listen", .set = set_sockaddr, .expect = "ADDR:PORT ([ADDR]:PORT for IPv6) or off",
+	  .offset = offsetof(struct pd_config, pchc_v2_listen) },
+	{ "tls_certificate", .set = set_path, .expect = "an absolute path",
+	  .offset = offsetof(struct pd_config, tls_certificate) },
+	{ "tls_key", .set = set_path, .expect = "an absolute path",
+	  .offset = offsetof(struct pd_config, tls_key) },
+	{ "hosted_cache_pulls", NUMBER(hc_pulls, 1, 64) },
+	{ "hosted_cache_offers_per_client", NUMBER(hc_offers_per_client, 1, 4096) },
+	{ "hosted_cache_segments_per_offer", NUMBER(hc_segments_per_offer, 1, 128) },
+	{ "hosted_cache_url", .set = set_url, .expect = "an https:// or http:// URL" },
 };
 
 static const struct key *find_key(const char *name)
@@ -219,6 +327,8 @@ static struct {
 	char pid_file[PATH_MAX];
 	char cache_dir[PATH_MAX];
 	char state_file[PATH_MAX];
+	char tls_certificate[PATH_MAX], tls_key[PATH_MAX];
+	char listen[PD_CONFIG_MAX_LISTEN * 65];	/* every --listen, comma-separated */
 } cmdline = { .config_file = PD_CONFIG_DEFAULT_FILE };
 
 static void override(const char *name, const char *value, const char *flag)
@@ -238,12 +348,22 @@ static void set_defaults(struct pd_config *cfg)
 {
 	memset(cfg, 0, sizeof(*cfg));
 	default_state_file(cfg->state_file, sizeof(cfg->state_file));
-	strcpy(cfg->listen_addr, "::");
+	strcpy(cfg->listen[0], "::");	/* dual stack: IPv4 too */
+	cfg->nlisten = 1;
+	listen_given = 0;
 	cfg->port = DEFAULT_PORT;
 	cfg->discovery = 1;
 	cfg->log_level = PD_LOG_INFO;
-	cfg->max_clients = 64;
+	cfg->max_clients = 0;	/* by mode, once the rest is known */
+	set_sockaddr(cfg, "[::]:443", find_key("pchc_v1_listen"));
+	set_sockaddr(cfg, "[::]:80", find_key("pchc_v2_listen"));
+	cfg->hc_pulls = 4;
+	cfg->hc_offers_per_client = 64;
+	cfg->hc_segments_per_offer = 128;
 	cfg->upload_timeout_ms = 15000;
+	cfg->max_connections_per_address = 32;
+	cfg->request_timeout_ms = 10000;
+	cfg->keepalive_timeout_ms = 60000;
 	strcpy(cfg->config_file, cmdline.config_file);
 	cfg->daemonize = cmdline.daemonize;
 	cfg->check_only = cmdline.check_only;
@@ -326,26 +446,36 @@ static int build(struct pd_config *cfg)
 
 	set_defaults(cfg);
 	err = read_file(cfg);
+	listen_given = 0;	/* --listen replaces the file's */
 	for (i = 0; !err && i < cmdline.nset; i++)
 		err = set_key(cfg, cmdline.set[i].key, cmdline.set[i].value,
 			      cmdline.set[i].flag);
+	/* MS-PCCRR's Active Client Count: a hosted cache serves a whole branch. */
+	if (!err && !cfg->max_clients)
+		cfg->max_clients = cfg->hosted_cache ? 1024 : 64;
 	return err;
 }
 
 static void log_settings(const struct pd_config *cfg)
 {
 	char ifs[sizeof(cfg->interfaces) + PD_CONFIG_MAX_INTERFACES] = "";
+	char addrs[sizeof(cfg->listen) + PD_CONFIG_MAX_LISTEN] = "";
 	unsigned i;
 
 	for (i = 0; i < cfg->ninterfaces; i++)
 		sprintf(ifs + strlen(ifs), "%s%s", i ? "," : "", cfg->interfaces[i]);
+	for (i = 0; i < cfg->nlisten; i++)
+		sprintf(addrs + strlen(addrs), "%s%s", i ? "," : "", cfg->listen[i]);
 	pd_log(PD_LOG_DEBUG, "settings: listen = %s, port = %u, cache_dir = %s, "
-	       "interfaces = %s, discovery = %s", cfg->listen_addr, cfg->port,
+	       "interfaces = %s, discovery = %s", addrs, cfg->port,
 	       cfg->cache_dir[0] ? cfg->cache_dir : "(default)",
 	       ifs[0] ? ifs : "(all)", cfg->discovery ? "on" : "off");
 	pd_log(PD_LOG_DEBUG, "settings: log_level = %s, max_clients = %u, "
-	       "upload_timeout_ms = %u", level_names[cfg->log_level],
-	       cfg->max_clients, cfg->upload_timeout_ms);
+	       "upload_timeout_ms = %u, max_connections_per_address = %u, "
+	       "request_timeout_ms = %u, keepalive_timeout_ms = %u",
+	       level_names[cfg->log_level], cfg->max_clients, cfg->upload_timeout_ms,
+	       cfg->max_connections_per_address, cfg->request_timeout_ms,
+	       cfg->keepalive_timeout_ms);
 }
 
 /*
@@ -389,10 +519,26 @@ static void restart_needed(int changed, const char *name)
 		       cmdline.config_file, name);
 }
 
+#define HC_FIRST	offsetof(struct pd_config, hosted_cache)
+#define HC_END		offsetof(struct pd_config, log_level)
+
+/* The hosted cache's settings are one run of fields, all fixed at start-up. */
+static int hosted_cache_differs(const struct pd_config *a, const struct pd_config *b)
+{
+	return memcmp((const char *)a + HC_FIRST, (const char *)b + HC_FIRST,
+		      HC_END - HC_FIRST);
+}
+
+static void keep_hosted_cache(struct pd_config *next, const struct pd_config *cur)
+{
+	memcpy((char *)next + HC_FIRST, (const char *)cur + HC_FIRST, HC_END - HC_FIRST);
+}
+
 /* What only start-up uses stays as it was, so the copy tells what is in effect. */
 static void keep_startup_settings(struct pd_config *next, const struct pd_config *cur)
 {
-	restart_needed(strcmp(next->listen_addr, cur->listen_addr), "listen");
+	restart_needed(next->nlisten != cur->nlisten ||
+		       memcmp(next->listen, cur->listen, sizeof(cur->listen)), "listen");
 	restart_needed(next->port != cur->port, "port");
 	restart_needed(strcmp(next->cache_dir, cur->cache_dir), "cache_dir");
 	restart_needed(next->ninterfaces != cur->ninterfaces ||
@@ -400,13 +546,16 @@ static void keep_startup_settings(struct pd_config *next, const struct pd_config
 		       "interfaces");
 	restart_needed(next->discovery != cur->discovery, "discovery");
 	restart_needed(strcmp(next->state_file, cur->state_file), "state_file");
-	strcpy(next->listen_addr, cur->listen_addr);
+	restart_needed(hosted_cache_differs(next, cur), "the hosted cache's settings");
+	memcpy(next->listen, cur->listen, sizeof(cur->listen));
+	next->nlisten = cur->nlisten;
 	next->port = cur->port;
 	strcpy(next->cache_dir, cur->cache_dir);
 	memcpy(next->interfaces, cur->interfaces, sizeof(cur->interfaces));
 	next->ninterfaces = cur->ninterfaces;
 	next->discovery = cur->discovery;
 	strcpy(next->state_file, cur->state_file);
+	keep_hosted_cache(next, cur);
 }
 
 int pd_config_reload(void)
@@ -429,13 +578,16 @@ static const char help[] =
 	"usage: peerdistd [--config FILE] [--listen ADDR] [--port N] [--cache-dir DIR]\n"
 	"                 [--interfaces LIST] [--no-discovery] [--state-file FILE]\n"
 	"                 [--log-level LEVEL] [--verbose] [--foreground]\n"
-	"                 [--daemon [--pid-file FILE]] [--check-config] [--version]\n\n"
+	"                 [--daemon [--pid-file FILE]] [--check-config] [--version]\n"
+	"                 [--hosted-cache [--pchc-v1-listen ADDR:PORT] [--pchc-v2-listen ADDR:PORT]\n"
+	"                  [--tls-certificate FILE --tls-key FILE]]\n\n"
 	"The peerdist service: answers discovery (MS-PCCRD) for what the local\n"
 	"store holds and serves its blocks (MS-PCCRR) until SIGTERM or SIGINT;\n"
 	"SIGHUP reloads the configuration file. Options override the file (see\n"
 	"peerdistd.conf(5)).\n\n"
 	"  --config FILE      configuration file (default " PD_CONFIG_DEFAULT_FILE ")\n"
-	"  --listen ADDR      IPv4 or IPv6 address to listen on (default ::)\n"
+	"  --listen ADDR      IPv4 or IPv6 address to listen on; repeat it or give\n"
+	"                     a comma list for several (default ::, IPv4 too)\n"
 	"  --port N           TCP port (default 3703; 0 picks a free one)\n"
 	"  --cache-dir DIR    the store's directory (default PEERDIST_CACHE_DIR)\n"
 	"  --interfaces LIST  answer discovery on these interfaces (comma list;\n"
@@ -450,7 +602,12 @@ static const char help[] =
 	"  --pid-file FILE    with --daemon: write the daemon's pid there (locked:\n"
 	"                     a second daemon with the same file is refused)\n"
 	"  --check-config     check the configuration file and options, then exit\n"
-	"  --version          the version, then exit\n";
+	"  --version          the version, then exit\n"
+	"  --hosted-cache     be the branch's hosted cache (MS-PCHC): take offers,\n"
+	"                     pull and verify the blocks, serve them to every client\n"
+	"  --pchc-v1-listen ADDR:PORT  PCHC 1.0 over HTTPS (default [::]:443; off)\n"
+	"  --pchc-v2-listen ADDR:PORT  PCHC 2.0 over HTTP (default [::]:80; off)\n"
+	"  --tls-certificate FILE, --tls-key FILE  PEM files for PCHC 1.0\n";
 
 /* For what the daemon reads after its chdir("/"): relative to where we
  * started. 0 or -errno. */
@@ -473,7 +630,12 @@ static int parse_option(int c, const char *arg)
 		cmdline.explicit_config = 1;
 		return absolute(arg, cmdline.config_file, sizeof(cmdline.config_file));
 	case 'l':
-		override("listen", arg, "--listen");
+		if (strlen(cmdline.listen) + strlen(arg) + 2 > sizeof(cmdline.listen))
+			return -1;
+		if (cmdline.listen[0])
+			strcat(cmdline.listen, ",");
+		strcat(cmdline.listen, arg);
+		override("listen", cmdline.listen, "--listen");
 		return 0;
 	case 'p':
 		override("port", arg, "--port");
@@ -505,6 +667,21 @@ static int parse_option(int c, const char *arg)
 	case 'K':
 		cmdline.check_only = 1;
 		return 0;
+	case 'H':
+		override("hosted_cache", "on", "--hosted-cache");
+		return 0;
+	case '1':
+		override("pchc_v1_listen", arg, "--pchc-v1-listen");
+		return 0;
+	case '2':
+		override("pchc_v2_listen", arg, "--pchc-v2-listen");
+		return 0;
+	case 'T':
+		override("tls_certificate", cmdline.tls_certificate, "--tls-certificate");
+		return absolute(arg, cmdline.tls_certificate, sizeof(cmdline.tls_certificate));
+	case 'Y':
+		override("tls_key", cmdline.tls_key, "--tls-key");
+		return absolute(arg, cmdline.tls_key, sizeof(cmdline.tls_key));
 	}
 	return -EINVAL;
 }
@@ -526,6 +703,11 @@ int pd_config_parse(int argc, char **argv, struct pd_config *cfg)
 		{ "pid-file", required_argument, NULL, 'P' },
 		{ "check-config", no_argument, NULL, 'K' },
 		{ "version", no_argument, NULL, 'V' },
+		{ "hosted-cache", no_argument, NULL, 'H' },
+		{ "pchc-v1-listen", required_argument, NULL, '1' },
+		{ "pchc-v2-listen", required_argument, NULL, '2' },
+		{ "tls-certificate", required_argument, NULL, 'T' },
+		{ "tls-key", required_argument, NULL, 'Y' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
 	};

@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* peerdistd: the order of start-up and shut-down. */
 #include <errno.h>
-#include <malloc.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -65,6 +65,7 @@ static int serve(const struct pd_config *cfg, const sigset_t *sigs)
 	struct pd_store *store;
 	struct pd_http *http;
 	struct pd_discovery *disc = NULL;
+	struct pd_hosted_cache *hc = NULL;
 
 	if (cfg->daemonize && pd_daemon_start(cfg->pid_file))
 		return 1;
@@ -82,9 +83,16 @@ static int serve(const struct pd_config *cfg, const sigset_t *sigs)
 		store->ops->close(store);
 		return 1;
 	}
+	if (cfg->hosted_cache && pd_hosted_cache_start(cfg, store, &hc)) {
+		pd_discovery_stop(disc);
+		pd_http_stop(http);
+		store->ops->close(store);
+		return 1;
+	}
 	if (cfg->daemonize)
 		pd_daemon_ready();
 	wait_for_stop(sigs);
+	pd_hosted_cache_stop(hc);
 	pd_discovery_stop(disc);
 	pd_state_remove();
 	pd_http_stop(http);
@@ -110,13 +118,6 @@ int main(int argc, char **argv)
 	sigset_t sigs;
 	int ret;
 
-	/*
-	 * Every request allocates and frees half a megabyte: keep that in the
-	 * heap, never returned with madvise (whose TLB shootdowns across cores
-	 * cost more than the serving itself).
-	 */
-	mallopt(M_MMAP_THRESHOLD, 4 << 20);
-	mallopt(M_TRIM_THRESHOLD, 64 << 20);
 	ret = pd_config_parse(argc, argv, &cfg);
 	if (ret)
 		return ret == PD_CONFIG_HELP_SHOWN ? 0 : ret;

@@ -14,6 +14,7 @@
 
 #define PD_CONFIG_DEFAULT_FILE	"/etc/peerdist/peerdistd.conf"
 #define PD_CONFIG_MAX_INTERFACES	16
+#define PD_CONFIG_MAX_LISTEN	8	/* listen addresses */
 #define PD_MAX_CLIENTS_LIMIT	16384	/* the highest max_clients (MS-PCCRR) */
 
 /*
@@ -22,19 +23,36 @@
  */
 struct pd_config {
 	/* Fixed at start-up: a reload that changes them logs "needs a restart". */
-	char listen_addr[64];	/* IPv4 or IPv6 literal */
+	char listen[PD_CONFIG_MAX_LISTEN][64];	/* IPv4 or IPv6 literals */
+	unsigned nlisten;
 	uint16_t port;
 	char cache_dir[PATH_MAX];	/* "" for the store's default */
 	char interfaces[PD_CONFIG_MAX_INTERFACES][IF_NAMESIZE];
 	unsigned ninterfaces;	/* 0: all of them */
 	int discovery;
 	char state_file[PATH_MAX];	/* for peerdist status; see peerdistd(8) */
+	/* The hosted cache (MS-PCHC, hosted_cache.c); ss_family 0: that listener off. */
+	int hosted_cache;
+	struct sockaddr_storage pchc_v1_listen, pchc_v2_listen;
+	char tls_certificate[PATH_MAX], tls_key[PATH_MAX];
+	unsigned hc_pulls;		/* segments pulled at once */
+	unsigned hc_offers_per_client;	/* segments queued per offering address */
+	unsigned hc_segments_per_offer;	/* of a BATCHED_OFFER, the rest ignored */
+	/*
+	 * The host's hosted cache, for libpeerdist, which reads this key of
+	 * this file (peerdistd only checks it): "" none, https:// PCHC 1.0,
+	 * http:// 2.0.
+	 */
+	char hosted_cache_url[256];
 
 	/* Changed live by a reload: read them through pd_config_current(). */
 	enum pd_log_level log_level;
 	int verbose;		/* log_level is PD_LOG_DEBUG */
 	unsigned max_clients;	/* the Active Client Count limit */
 	unsigned upload_timeout_ms;
+	unsigned max_connections_per_address;
+	unsigned request_timeout_ms;	/* a whole request, head and body */
+	unsigned keepalive_timeout_ms;	/* idle between requests */
 
 	/* From the command line only. */
 	char config_file[PATH_MAX];
@@ -88,10 +106,26 @@ void pd_daemon_stop(void);
  * response body (transport header included) in out. A client that is not
  * admitted (over the Active Client Count) gets the spec's empty answers.
  * Returns the length, or -1 for a request to refuse with HTTP 400.
- * Safe to call from several threads at once.
+ * With batch, AES-128 blocks are left in plaintext, padded, and a job for
+ * each is added to batch->jobs (up to batch->max): the answer is whole
+ * once pd_aes128_cbc_encrypt_many() has run them. With ra (one per
+ * connection), a client asking for block after block gets answers made
+ * ahead, their blocks encrypted in the same batch; pd_readahead_seal(ra)
+ * once the batch is encrypted lets them be sent.
+ * Safe to call from several threads at once (not with the same ra).
  */
+struct pd_aes128_cbc_job;
+struct pd_retrieval_batch {
+	struct pd_aes128_cbc_job *jobs;
+	unsigned njobs, max;
+};
+struct pd_readahead;
 long pd_retrieval_answer(struct pd_store *store, const uint8_t *req, size_t len,
-			 int admitted, uint8_t *out, size_t cap);
+			 int admitted, uint8_t *out, size_t cap,
+			 struct pd_retrieval_batch *batch, struct pd_readahead *ra);
+struct pd_readahead *pd_readahead_new(void);
+void pd_readahead_seal(struct pd_readahead *ra);
+void pd_readahead_free(struct pd_readahead *ra);
 
 struct pd_http;
 int pd_http_start(const struct pd_config *cfg, struct pd_store *store,
@@ -108,7 +142,7 @@ struct pd_listener {
 	int v6only;	/* an AF_INET6 socket that refuses IPv4 (IPV6_V6ONLY) */
 };
 
-#define PD_HTTP_MAX_LISTENERS	8
+#define PD_HTTP_MAX_LISTENERS	PD_CONFIG_MAX_LISTEN
 
 /* The retrieval service's sockets: fills up to max of out, returns how many. */
 unsigned pd_http_listeners(const struct pd_http *h, struct pd_listener *out,
@@ -146,5 +180,16 @@ void pd_discovery_stop(struct pd_discovery *d);
 
 /* The port the retrieval service really listens on (its first listener's). */
 unsigned pd_http_port(const struct pd_http *h);
+
+/*
+ * The hosted cache (hosted_cache.c): PCHC 1.0 over HTTPS and 2.0 over HTTP
+ * take offers; the offered blocks are pulled from the offerer over
+ * MS-PCCRR into the store, which verifies them; the retrieval service then
+ * serves them to everyone.
+ */
+struct pd_hosted_cache;
+int pd_hosted_cache_start(const struct pd_config *cfg, struct pd_store *st,
+			  struct pd_hosted_cache **out);
+void pd_hosted_cache_stop(struct pd_hosted_cache *hc);
 
 #endif

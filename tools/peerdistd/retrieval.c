@@ -8,19 +8,23 @@
  * GETSEGLIST (version 2.0) answered with the requested segments held.
  * A client beyond the Active Client Count gets what the spec prescribes:
  * an empty BLKLIST, BLK or SEGLIST. Each serving thread has its own
- * scratch, so requests are answered in parallel.
+ * scratch, so requests are answered in parallel; AES-128 blocks may be
+ * left for the caller to encrypt several at once.
  */
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include <openssl/rand.h>
+
+#include "aes128_mb.h"
 #include "pccrr.h"
 #include "pccrr_crypto.h"
 #include "peerdistd.h"
 
 struct scratch {
-	struct pd_pccrr_msg q, r;
+	struct pd_pccrr_msg q, r, ra;
 	uint8_t iv[PD_PCCRR_IV_SIZE];
 };
 
@@ -51,40 +55,70 @@ static void answer_blklist(struct pd_store *st, const struct pd_pccrr_msg *q,
 }
 
 /*
- * Reads the block into buf and encrypts it there (buf: where the encoded
- * MSG_BLK carries it, so the block is copied once, from the page cache);
- * its ciphertext length, 0 if not here.
+ * Reads block b into buf (room bytes) and encrypts it there (buf: where
+ * the encoded MSG_BLK carries it, so the block is copied once, from the
+ * page cache); its ciphertext length, 0 if not here or too large. AES-128
+ * with a batch is left for the caller to encrypt with others at once
+ * (aes128_mb.h): padded, its IV chosen, a job added.
  */
 static size_t encrypt_block(struct pd_store *st, const struct pd_pccrr_msg *q,
-			    uint32_t b, unsigned crypto, uint8_t *buf,
-			    uint8_t iv[PD_PCCRR_IV_SIZE])
+			    uint32_t b, unsigned crypto, uint8_t *buf, size_t room,
+			    uint8_t iv[PD_PCCRR_IV_SIZE], struct pd_retrieval_batch *batch)
 {
+	struct pd_aes128_cbc_job *job;
 	struct pd_segment_desc d;
 	struct pd_block_loc loc;
+	size_t padded;
 	ssize_t n;
 
 	if (st->ops->get_segment(st, q->segment_id, q->segment_id_len, &d) ||
 	    st->ops->locate_block(st, q->segment_id, q->segment_id_len, b, &loc))
 		return 0;
-	n = pread(loc.fd, buf, loc.len, loc.offset);
+	padded = pd_pccrr_padded_len(loc.len);
+	n = padded <= room ? pread(loc.fd, buf, loc.len, loc.offset) : -1;
 	close(loc.fd);
-	if (n != (ssize_t)loc.len ||
-	    pd_pccrr_encrypt(crypto, d.kp, d.hash_len, buf, loc.len, buf, iv))
+	if (n != (ssize_t)loc.len)
 		return 0;
-	return pd_pccrr_padded_len(loc.len);
+	if (batch && batch->njobs < batch->max && crypto == PD_CRYPTO_AES_128 &&
+	    d.hash_len >= 16) {
+		if (RAND_bytes(iv, PD_PCCRR_IV_SIZE) != 1)
+			return 0;
+		job = &batch->jobs[batch->njobs++];
+		memset(buf + loc.len, 0, padded - loc.len);
+		memcpy(job->key, d.kp, 16);
+		memcpy(job->iv, iv, PD_PCCRR_IV_SIZE);
+		job->buf = buf;
+		job->len = padded;
+		return padded;
+	}
+	if (pd_pccrr_encrypt(crypto, d.kp, d.hash_len, buf, loc.len, buf, iv))
+		return 0;
+	return padded;
 }
 
-static void answer_blk(struct pd_store *st, const struct pd_pccrr_msg *q,
-		       struct pd_pccrr_msg *r, uint8_t *out, size_t cap,
-		       uint8_t *iv)
-{
-	uint8_t *buf = out + pd_pccrr_blk_block_offset(q->segment_id_len);
-	uint32_t b = q->ranges[0].index, next;
+/* What follows the block in a MSG_BLK: VrfBlob and IV, with their sizes. */
+#define BLK_TRAILER	(8 + PD_PCCRR_IV_SIZE)
 
-	if (pd_pccrr_blk_block_offset(q->segment_id_len) + PD_V2_MAX_SEGMENT > cap)
+/* r: the MSG_BLK for block b into out (cap bytes), with the next block held. */
+static void answer_blk(struct pd_store *st, const struct pd_pccrr_msg *q, uint32_t b,
+		       struct pd_pccrr_msg *r, uint8_t *out, size_t cap,
+		       uint8_t *iv, struct pd_retrieval_batch *batch)
+{
+	size_t offset = pd_pccrr_blk_block_offset(q->segment_id_len);
+	uint8_t *buf = out + offset;
+	uint32_t next;
+
+	memset(r, 0, sizeof(*r));
+	r->version = PD_PCCRR_VERSION_1;
+	r->type = PD_MSG_BLK;
+	r->segment_id = q->segment_id;
+	r->segment_id_len = q->segment_id_len;
+	r->block_index = b;
+	if (offset + BLK_TRAILER >= cap)
 		return;
 	r->crypto = q->crypto ? q->crypto : PD_CRYPTO_AES_128;
-	r->block_len = encrypt_block(st, q, b, r->crypto, buf, iv);
+	r->block_len = encrypt_block(st, q, b, r->crypto, buf, cap - offset - BLK_TRAILER,
+				     iv, batch);
 	r->block = buf;
 	if (r->block_len) {
 		r->iv = iv;
@@ -98,6 +132,106 @@ static void answer_blk(struct pd_store *st, const struct pd_pccrr_msg *q,
 			break;
 		}
 	}
+}
+
+/*
+ * Read-ahead for a client that asks for the blocks one after another (as
+ * Windows and iPXE do, following NextBlockIndex): the answers for the next
+ * blocks held are made with the one asked for, so the blocks are encrypted
+ * together, each with its own IV, and answered from here when asked for.
+ */
+#define RA_BLOCKS	8
+#define RA_SLOT		((68u << 10))	/* a MSG_BLK for a block up to 64 KiB */
+
+struct pd_readahead {
+	uint8_t id[PD_PCCRR_MAX_SEGMENT_ID];
+	uint32_t id_len;
+	uint32_t expect;	/* what a sequential client asks for next */
+	unsigned pos, count;	/* answers pos..count-1 made, not yet sent */
+	int sealed;		/* and encrypted */
+	uint32_t index[RA_BLOCKS], next[RA_BLOCKS];
+	size_t len[RA_BLOCKS];
+	uint8_t *slots;		/* RA_BLOCKS of RA_SLOT bytes, once sequential */
+};
+
+static int same_segment(const struct pd_readahead *ra, const struct pd_pccrr_msg *q)
+{
+	return ra->id_len == q->segment_id_len && !memcmp(ra->id, q->segment_id, ra->id_len);
+}
+
+/* The answer for the block q asks for, if it was made ahead: its length, or 0. */
+static long readahead_take(struct pd_readahead *ra, const struct pd_pccrr_msg *q,
+			   uint8_t *out, size_t cap)
+{
+	uint32_t b = q->ranges[0].index;
+	unsigned k;
+
+	if (!ra->sealed || q->crypto > PD_CRYPTO_AES_128)
+		return 0;
+	for (k = ra->pos; k < ra->count && ra->index[k] != b; k++)
+		;
+	if (k == ra->count || !same_segment(ra, q) || ra->len[k] > cap) {
+		ra->pos = ra->count = 0;	/* the client went elsewhere */
+		return 0;
+	}
+	memcpy(out, ra->slots + (size_t)k * RA_SLOT, ra->len[k]);
+	ra->expect = ra->next[k];
+	ra->pos = k + 1;
+	return ra->len[k];
+}
+
+/* After answering block b of q with r: the next answers, for a client
+ * whose request was the one expected. */
+static void readahead_make(struct pd_store *st, struct pd_readahead *ra,
+			   const struct pd_pccrr_msg *q, const struct pd_pccrr_msg *r,
+			   struct pd_pccrr_msg *m, struct pd_retrieval_batch *batch)
+{
+	int sequential = same_segment(ra, q) && ra->expect == q->ranges[0].index;
+	uint8_t iv[PD_PCCRR_IV_SIZE];
+	uint32_t b = r->next_block_index;
+	unsigned njobs;
+	uint8_t *slot;
+	long n;
+
+	memcpy(ra->id, q->segment_id, q->segment_id_len);
+	ra->id_len = q->segment_id_len;
+	ra->expect = b;
+	if (!sequential || !b || ra->pos < ra->count || q->crypto > PD_CRYPTO_AES_128 ||
+	    (!ra->slots && !(ra->slots = malloc((size_t)RA_BLOCKS * RA_SLOT))))
+		return;
+	ra->pos = ra->count = 0;
+	ra->sealed = 0;
+	while (b && ra->count < RA_BLOCKS - 1 && batch->njobs < batch->max) {
+		slot = ra->slots + (size_t)ra->count * RA_SLOT;
+		njobs = batch->njobs;
+		answer_blk(st, q, b, m, slot, RA_SLOT, iv, batch);
+		n = m->block_len ? pd_pccrr_encode_response(m, slot, RA_SLOT) : -1;
+		if (n < 0) {
+			batch->njobs = njobs;
+			break;
+		}
+		ra->index[ra->count] = b;
+		ra->next[ra->count] = m->next_block_index;
+		ra->len[ra->count++] = n;
+		b = m->next_block_index;
+	}
+}
+
+void pd_readahead_seal(struct pd_readahead *ra)
+{
+	ra->sealed = 1;
+}
+
+struct pd_readahead *pd_readahead_new(void)
+{
+	return calloc(1, sizeof(struct pd_readahead));
+}
+
+void pd_readahead_free(struct pd_readahead *ra)
+{
+	if (ra)
+		free(ra->slots);
+	free(ra);
 }
 
 /*
@@ -159,8 +293,28 @@ static struct scratch *thread_scratch(void)
 	return scratch;
 }
 
+/* GETBLKS: the block, made ahead or now; then what to make ahead. */
+static long answer_getblks(struct pd_store *st, const struct pd_pccrr_msg *q,
+			   struct scratch *s, uint8_t *out, size_t cap,
+			   struct pd_retrieval_batch *batch, struct pd_readahead *ra)
+{
+	unsigned njobs = batch ? batch->njobs : 0;
+	long n = ra ? readahead_take(ra, q, out, cap) : 0;
+
+	if (n)
+		return n;
+	answer_blk(st, q, q->ranges[0].index, &s->r, out, cap, s->iv, batch);
+	n = pd_pccrr_encode_response(&s->r, out, cap);
+	if (n < 0 && batch)
+		batch->njobs = njobs;
+	if (n > 0 && ra && batch && s->r.block_len)
+		readahead_make(st, ra, q, &s->r, &s->ra, batch);
+	return n;
+}
+
 long pd_retrieval_answer(struct pd_store *st, const uint8_t *req, size_t len,
-			 int admitted, uint8_t *out, size_t cap)
+			 int admitted, uint8_t *out, size_t cap,
+			 struct pd_retrieval_batch *batch, struct pd_readahead *ra)
 {
 	struct scratch *s = thread_scratch();
 	struct pd_pccrr_msg *q, *r;
@@ -171,6 +325,8 @@ long pd_retrieval_answer(struct pd_store *st, const uint8_t *req, size_t len,
 	r = &s->r;
 	if (pd_pccrr_decode_request(req, len, q))
 		return -1;
+	if (q->type == PD_MSG_GETBLKS && admitted)
+		return answer_getblks(st, q, s, out, cap, batch, ra);
 	memset(r, 0, sizeof(*r));
 	r->version = PD_PCCRR_VERSION_1;
 	r->crypto = q->crypto;
@@ -190,9 +346,7 @@ long pd_retrieval_answer(struct pd_store *st, const uint8_t *req, size_t len,
 	case PD_MSG_GETBLKS:
 		r->type = PD_MSG_BLK;
 		r->block_index = q->ranges[0].index;
-		r->crypto = PD_CRYPTO_NONE;
-		if (admitted)
-			answer_blk(st, q, r, out, cap, s->iv);
+		r->crypto = PD_CRYPTO_NONE;	/* not admitted: an empty BLK */
 		break;
 	case PD_MSG_GETSEGLIST:
 		answer_seglist(st, q, r, admitted);

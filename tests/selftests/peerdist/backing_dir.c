@@ -94,7 +94,7 @@ static int add_blocks(struct nl_sock *sk, int family, const struct seg *s,
 
 	if (seg_add(sk, family, s))
 		return -1;
-	fd = seg_open(sk, family, s->id);
+	fd = seg_open_proved(sk, family, s, s->hod, s->kp);
 	if (fd < 0)
 		return -1;
 	for (b = 0; b < s->nblocks && !err; b++)
@@ -356,11 +356,14 @@ TEST_F(backing, a_changed_description_is_refused_and_deleted)
 			    "/00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff"));
 }
 
+#define CAP_FOR_ONE	"1114112"	/* 1 MiB + 64 KiB */
+
 TEST_F(backing, the_cap_evicts_and_deletes)
 {
 	long long evictions = read_sysfs(SYSFS "evictions");
 
-	ASSERT_EQ(0, write_sysfs(SYSFS "cache_max_bytes", "1048576"));
+	/* room for one segment of 1 MiB and its description, not two */
+	ASSERT_EQ(0, write_sysfs(SYSFS "cache_max_bytes", CAP_FOR_ONE));
 	ASSERT_EQ(0, add_blocks(self->s, self->family, &self->b, 0xffff));
 	ASSERT_EQ(0, add_blocks(self->s, self->family, &self->c, 0xffff));
 	/* b was least recently used */
@@ -373,7 +376,7 @@ TEST_F(backing, the_cap_evicts_and_deletes)
 	ASSERT_EQ(0, write_sysfs(SYSFS "cache_max_bytes", "268435456"));
 	ASSERT_EQ(0, add_blocks(self->s, self->family, &self->b, 0xffff));
 	ASSERT_EQ(0, set_dir(""));
-	ASSERT_EQ(0, write_sysfs(SYSFS "cache_max_bytes", "1048576"));
+	ASSERT_EQ(0, write_sysfs(SYSFS "cache_max_bytes", CAP_FOR_ONE));
 	ASSERT_EQ(0, set_dir(DIR_PATH));
 	EXPECT_EQ(1, read_sysfs(SYSFS "segments"));
 	EXPECT_EQ(1048576, read_sysfs(SYSFS "cached_bytes"));

@@ -23,18 +23,22 @@ static int content_open(struct nl_sock *sk, int family, int fd,
 			struct seg **segs, int n, uint64_t start)
 {
 	struct nl_msg *m = seg_request(family, PEERDIST_CMD_OPEN_CONTENT, NULL, 0, 8192);
-	uint8_t ids[8 * 32];
+	uint8_t ids[8 * 32], hods[8 * 32], kps[8 * 32];
 	uint32_t sizes[8];
 	int i, got = -1, err;
 
 	for (i = 0; i < n; i++) {
 		memcpy(ids + 32 * i, segs[i]->id, 32);
+		memcpy(hods + 32 * i, segs[i]->hod, 32);
+		memcpy(kps + 32 * i, segs[i]->kp, 32);
 		sizes[i] = segs[i]->size;
 	}
 	if (fd >= 0)
 		nla_put_u32(m, PEERDIST_A_FD, fd);
 	nla_put_u32(m, PEERDIST_A_HASH_ALG, 0x800C);
 	nla_put(m, PEERDIST_A_SEGMENT_IDS, 32 * n, ids);
+	nla_put(m, PEERDIST_A_SEGMENT_HODS, 32 * n, hods);
+	nla_put(m, PEERDIST_A_SEGMENT_KPS, 32 * n, kps);
 	nla_put(m, PEERDIST_A_SEGMENT_SIZES, 4 * n, sizes);
 	nla_put_u64(m, PEERDIST_A_CONTENT_OFFSET, start);
 	err = ask(sk, m, parse_fd, &got);
@@ -242,16 +246,27 @@ TEST_F(content, segments_are_appended_where_the_content_ends)
 	close(fd);
 }
 
-/* open-content with raw attributes: ids_len id bytes, sizes as given. */
+/*
+ * open-content with raw attributes: ids_len id bytes (each the id that a
+ * zero HoD and Kp prove), as many HoD and Kp bytes, sizes as given.
+ */
 static int content_raw(struct nl_sock *sk, int family, uint32_t alg, int ids_len,
 		       const uint32_t *sizes, int sizes_len)
 {
-	struct nl_msg *m = seg_request(family, PEERDIST_CMD_OPEN_CONTENT, NULL, 0, 1 << 18);
-	static uint8_t ids[4000 * 32];
-	int fd = -1, err;
+	struct nl_msg *m = seg_request(family, PEERDIST_CMD_OPEN_CONTENT, NULL, 0, 1 << 19);
+	static uint8_t ids[4000 * 32], zeros[4000 * 32];
+	uint8_t msg[62] = { 0 };
+	unsigned int len = 32;
+	int fd = -1, err, i;
 
+	memcpy(msg + 32, c2, sizeof(c2));
+	HMAC(EVP_sha256(), zeros, 32, msg, sizeof(msg), ids, &len);
+	for (i = 1; i < 4000; i++)
+		memcpy(ids + 32 * i, ids, 32);
 	nla_put_u32(m, PEERDIST_A_HASH_ALG, alg);
 	nla_put(m, PEERDIST_A_SEGMENT_IDS, ids_len, ids);
+	nla_put(m, PEERDIST_A_SEGMENT_HODS, ids_len, zeros);
+	nla_put(m, PEERDIST_A_SEGMENT_KPS, ids_len, zeros);
 	nla_put(m, PEERDIST_A_SEGMENT_SIZES, sizes_len, sizes);
 	nla_put_u64(m, PEERDIST_A_CONTENT_OFFSET, 0);
 	err = ask(sk, m, parse_fd, &fd);

@@ -78,6 +78,7 @@ static int kernel(const char *path)
 		return 1;
 	for (offset = 0; offset < r.length; offset += 16000) {
 		m = seg_request(family, PEERDIST_CMD_GET_CONTENT_INFO, NULL, 0, 4096);
+		nla_put_u32(m, PEERDIST_A_FD, fd);
 		nla_put_u64(m, PEERDIST_A_GENERATION, r.generation);
 		nla_put_u64(m, PEERDIST_A_CI_OFFSET, offset);
 		if (exchange(s, m, &r, &sent))

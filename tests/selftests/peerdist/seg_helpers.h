@@ -110,6 +110,7 @@ static inline int ask(struct nl_sock *sk, struct nl_msg *m, nl_recvmsg_msg_cb_t 
 
 /* What hash-file and get-content-info answer. */
 struct ci_reply {
+	int fd;			/* the file hashed: get-content-info names it */
 	uint64_t generation, length, offset;
 	uint8_t *data;		/* where pieces go, at offset; NULL: not kept */
 	int len;		/* the last piece's length */
@@ -152,6 +153,19 @@ static inline int seg_open(struct nl_sock *sk, int family, const uint8_t *id)
 
 	err = ask(sk, seg_request(family, PEERDIST_CMD_OPEN_SEGMENT, id, 32, 4096),
 		  parse_fd, &fd);
+	return err < 0 ? err : fd;
+}
+
+/* open-segment proving the id with hod and kp (the segment's, or forged). */
+static inline int seg_open_proved(struct nl_sock *sk, int family, const struct seg *s,
+				  const uint8_t *hod, const uint8_t *kp)
+{
+	struct nl_msg *m = seg_request(family, PEERDIST_CMD_OPEN_SEGMENT, s->id, 32, 4096);
+	int fd = -1, err;
+
+	nla_put(m, PEERDIST_A_HOD, 32, hod);
+	nla_put(m, PEERDIST_A_KP, 32, kp);
+	err = ask(sk, m, parse_fd, &fd);
 	return err < 0 ? err : fd;
 }
 
