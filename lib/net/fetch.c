@@ -435,7 +435,7 @@ static void *worker(void *arg)
 	struct pd_fetcher *f = arg;
 	struct worker_buffers *w = malloc(sizeof(*w));
 	struct batch b;
-	unsigned i, failed;
+	unsigned i;
 
 	if (w) {
 		w->conn = (struct pd_pccrr_conn)PD_PCCRR_CONN_INIT;
@@ -450,12 +450,12 @@ static void *worker(void *arg)
 		pthread_mutex_unlock(&f->lock);
 		run_batch(f, &b, w);	/* the connection stays for the next one */
 		pthread_mutex_lock(&f->lock);
-		for (i = failed = 0; i < b.n; i++) {
-			failed += !b.got[i];
+		for (i = 0; i < b.n; i++)
 			finish_job(f, b.jobs[i], b.got[i] ? PD_FETCH_PENDING :
 				   b.skipped ? PD_FETCH_TRUST_FAILURE : PD_FETCH_NO_PEER);
-		}
-		if (failed && f->notify) {
+		/* Readers waiting for these blocks go on, or end: a block this
+		 * process put is no wake-up of the store's own. */
+		if (b.n && f->notify) {
 			pthread_mutex_unlock(&f->lock);
 			f->notify(f->arg);
 			pthread_mutex_lock(&f->lock);

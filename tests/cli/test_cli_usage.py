@@ -10,7 +10,7 @@ import re
 from clitest import check, run, workdir
 
 COMMANDS = ["hash", "info", "verify", "secret", "publish", "unpublish", "status",
-            "cache", "flush", "serve"]
+            "cache", "flush", "serve", "get"]
 
 with workdir() as d:
     env = {"PEERDIST_CACHE_DIR": os.path.join(d, "cache")}

@@ -26,7 +26,7 @@ def complete(line, func="_peerdist"):
 
 
 check(complete("peerdist ") == sorted("hash info verify secret publish unpublish status "
-                                      "cache flush serve --help --version".split()), "commands")
+                                      "cache flush serve get --help --version".split()), "commands")
 check(complete("peerdist ca") == ["cache"], "a command's prefix")
 check(complete("peerdist cache --") == ["--clear", "--help", "--json", "--max-bytes"],
       complete("peerdist cache --"))

@@ -32,6 +32,7 @@ int cmd_status(int argc, char **argv);
 int cmd_cache(int argc, char **argv);
 int cmd_flush(int argc, char **argv);
 int cmd_serve(int argc, char **argv);
+int cmd_get(int argc, char **argv);
 
 /* What cache and status show of the local cache. */
 struct cache_facts {

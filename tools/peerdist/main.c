@@ -17,6 +17,7 @@ static const struct command commands[] = {
 	{ "cache", cmd_cache, "show the local cache, set its cap, clear it" },
 	{ "flush", cmd_flush, "drop the cached content of a content tag" },
 	{ "serve", cmd_serve, "serve a directory or an origin over HTTP with BranchCache" },
+	{ "get", cmd_get, "download a URL through the cache and peers (BranchCache)" },
 };
 
 static int usage(FILE *out)

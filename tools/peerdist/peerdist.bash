@@ -28,6 +28,7 @@ _peerdist_options()
 	unpublish|flush) echo "-h --help" ;;
 	status) echo "--json --state-file -h --help" ;;
 	cache) echo "--json --max-bytes --clear -h --help" ;;
+	get) echo "-o --output -u --user --timeout --json -v --verbose --v2 -h --help" ;;
 	serve) echo "-l --listen -p --port -u --upstream --min-size --cache-dir --secret-file -h --help" ;;
 	esac
 }
@@ -36,7 +37,7 @@ _peerdist()
 {
 	local cur prev cmd words cword
 	_init_completion || return
-	local commands="hash info verify secret publish unpublish status cache flush serve"
+	local commands="hash info verify secret publish unpublish status cache flush serve get"
 
 	if [[ $cword -eq 1 ]]; then
 		COMPREPLY=($(compgen -W "$commands --help --version" -- "$cur"))
@@ -56,7 +57,7 @@ _peerdist()
 	--max-bytes)
 		COMPREPLY=($(compgen -W "default 5% 10%" -- "$cur"))
 		return ;;
-	--offset|--length|--threads|--listen|-l|--port|-p|--upstream|-u|--min-size)
+	--offset|--length|--threads|--listen|-l|--port|-p|--upstream|-u|--user|--timeout|--min-size)
 		return ;;
 	esac
 	if [[ $cur == -* ]]; then
