@@ -92,8 +92,13 @@ def main():
         data, ci = content(root, SIZE), os.path.join(root, "content.ci")
         pub.publish(data, ci)
         blocks = block_count(ci)
+        # The readers of many_readers() share subnet B's one address: the
+        # per-address connection limit is raised for them.
+        hc_conf = os.path.join(root, "hc.conf")
+        with open(hc_conf, "w") as f:
+            f.write("max_connections_per_address = 512\n")
         # IPv4 sockets: the offers and the hosted cache's URL name IPv4 addresses
-        hc.serve(*["--hosted-cache", "--no-discovery", "--listen", "0.0.0.0", "--port", "3703",
+        hc.serve(*["--config", hc_conf, "--hosted-cache", "--no-discovery", "--listen", "0.0.0.0", "--port", "3703",
                   "--pchc-v1-listen", "0.0.0.0:443", "--pchc-v2-listen", "0.0.0.0:80",
                   "--tls-certificate", cert, "--tls-key", key],
                  ready_line="PCHC 2.0 over HTTP")
