@@ -190,14 +190,16 @@ static bool held(const u8 *id)
 }
 
 /*
- * a and b of one block each, then a used again: adding c's 15 blocks
- * passes the 1 MiB cap by one block, and b, the least recently used, goes.
+ * a and b of one block each, then a used again: adding c's 14 blocks fills
+ * the 1 MiB cap, which the three descriptions' own memory then passes, and
+ * b, the least recently used, goes (a and c, 15 blocks and two
+ * descriptions, fit).
  */
 static void evict_least_recently_used(struct kunit *test)
 {
 	struct made *a = make_segment(test, PD_V1_BLOCK_SIZE, 3);
 	struct made *b = make_segment(test, PD_V1_BLOCK_SIZE, 4);
-	struct made *c = make_segment(test, 15 * PD_V1_BLOCK_SIZE, 6);
+	struct made *c = make_segment(test, 14 * PD_V1_BLOCK_SIZE, 6);
 	u64 evictions = pd_counter_read(PD_CNT_EVICTIONS);
 
 	KUNIT_ASSERT_EQ(test, 0, add(a));
