@@ -1,5 +1,6 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 """Helpers for the peerdist CLI tests: run the tool, make files, fail clearly."""
+import json
 import os
 import select
 import signal
@@ -23,6 +24,17 @@ def run(*args, stdin=None, expect=0, env=None):
         fail(f"peerdist {' '.join(map(str, args))}: exit {p.returncode}, "
              f"expected {expect}\nstderr: {p.stderr.decode(errors='replace')}")
     return p
+
+
+def publish_served(d, content, env):
+    """Publishes content (bytes) from d/content as tag "served": the path of
+    its content information, its first segment's id and Kp (hex)."""
+    src, ci = os.path.join(d, "content"), os.path.join(d, "content.ci")
+    with open(src, "wb") as f:
+        f.write(content)
+    run("publish", "-o", ci, "served", src, env=env)
+    seg = json.loads(run("info", "--json", "--show-secrets", ci).stdout)["segments"][0]
+    return ci, bytes.fromhex(seg["hohodk"]), seg["kp"]
 
 
 def fail(msg):

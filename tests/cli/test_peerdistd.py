@@ -8,7 +8,6 @@ gets the held blocks as ranges; GETSEGLIST (2.0) gets the indexes of the
 held segments as ranges with its RequestID; wrong paths, methods and bodies get
 404/405/400; SIGTERM stops it cleanly."""
 import http.client
-import json
 import os
 import select
 import signal
@@ -16,7 +15,7 @@ import struct
 import subprocess
 import time
 
-from clitest import check, run, workdir
+from clitest import check, publish_served, run, workdir
 from pccrr_wire import PATH, getblklist, getblks, getseglist, parse_blk, post
 
 PEERDISTD = os.environ["PEERDISTD"]
@@ -29,11 +28,7 @@ def decrypt(kp, iv, block):
 with workdir() as d:
     env = {"PEERDIST_CACHE_DIR": os.path.join(d, "cache")}
     content = os.urandom(300000)
-    src, ci = os.path.join(d, "content"), os.path.join(d, "content.ci")
-    open(src, "wb").write(content)
-    run("publish", "-o", ci, "served", src, env=env)
-    seg = json.loads(run("info", "--json", "--show-secrets", ci).stdout)["segments"][0]
-    segment, kp = bytes.fromhex(seg["hohodk"]), seg["kp"]
+    ci, segment, kp = publish_served(d, content, env)
 
     daemon = subprocess.Popen([PEERDISTD, "--listen", "127.0.0.1", "--port", "0",
                                "--no-discovery"],

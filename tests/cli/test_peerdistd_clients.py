@@ -5,20 +5,17 @@ client (127.0.0.1) is served and a second one (127.0.0.2) gets an empty
 BLK and an empty BLKLIST; once the first has been idle for the upload
 timeout, the second takes its place. A reload that raises max_clients
 serves both at once."""
-import json
 import os
 import signal
 import time
 
-from clitest import Peerdistd, check, run, workdir
+from clitest import Peerdistd, check, publish_served, workdir
 from pccrr_wire import getblklist, getblks, parse_blk, post
 
 with workdir() as d:
     env = {"PEERDIST_CACHE_DIR": os.path.join(d, "cache")}
-    src, ci, conf = (os.path.join(d, n) for n in ("content", "content.ci", "conf"))
-    open(src, "wb").write(os.urandom(200000))
-    run("publish", "-o", ci, "served", src, env=env)
-    segment = bytes.fromhex(json.loads(run("info", "--json", ci).stdout)["segments"][0]["hohodk"])
+    ci, segment, _ = publish_served(d, os.urandom(200000), env)
+    conf = os.path.join(d, "conf")
     with open(conf, "w") as f:
         f.write("max_clients = 1\nupload_timeout_ms = 1000\n")
     daemon = Peerdistd("--config", conf, "--listen", "0.0.0.0", "--port", "0", env=env)

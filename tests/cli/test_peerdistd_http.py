@@ -10,20 +10,16 @@ HTTP/1.0 and "Connection: close" get their answer and then the close; two
 different Content-Length headers get 400, chunked and a missing length
 411, an oversized head 431, an oversized body 413, HTTP/2.0 505, each with
 Connection: close and the connection closed."""
-import json
 import os
 import time
 
-from clitest import Peerdistd, check, run, workdir
+from clitest import Peerdistd, check, publish_served, workdir
 from httpwire import Conn, request
 from pccrr_wire import getblks, parse_blk
 
 with workdir() as d:
     env = {"PEERDIST_CACHE_DIR": os.path.join(d, "cache")}
-    src, ci = os.path.join(d, "content"), os.path.join(d, "content.ci")
-    open(src, "wb").write(os.urandom(300000))
-    run("publish", "-o", ci, "served", src, env=env)
-    segment = bytes.fromhex(json.loads(run("info", "--json", ci).stdout)["segments"][0]["hohodk"])
+    ci, segment, _ = publish_served(d, os.urandom(300000), env)
     daemon = Peerdistd("--listen", "127.0.0.1", "--port", "0", env=env)
     port = daemon.port()
     try:

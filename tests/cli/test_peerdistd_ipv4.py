@@ -5,12 +5,11 @@ sent to 127.0.0.1 exactly as python-peerdist's client sends it (a new TCP
 connection per request; only Host, Accept-Encoding: identity and
 Content-Length: 68; no Content-Type) gets the block, which decrypts to the
 content; the same over IPv6 ::1."""
-import json
 import os
 import socket
 import subprocess
 
-from clitest import Peerdistd, check, fail, run, workdir
+from clitest import Peerdistd, check, fail, publish_served, run, workdir
 from pccrr_wire import PATH, getblks, parse_blk
 
 
@@ -52,11 +51,7 @@ def fetch(family, host, port, body):
 with workdir() as d:
     env = {"PEERDIST_CACHE_DIR": os.path.join(d, "cache")}
     content = os.urandom(200000)
-    src, ci = os.path.join(d, "content"), os.path.join(d, "content.ci")
-    open(src, "wb").write(content)
-    run("publish", "-o", ci, "served", src, env=env)
-    seg = json.loads(run("info", "--json", "--show-secrets", ci).stdout)["segments"][0]
-    segment, kp = bytes.fromhex(seg["hohodk"]), seg["kp"]
+    ci, segment, kp = publish_served(d, content, env)
     body = getblks(segment, 1)
     check(len(body) == 68, "python-peerdist's GETBLKS is 68 bytes")
 

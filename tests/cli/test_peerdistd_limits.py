@@ -6,12 +6,11 @@ another address is kept; a reload to 4 keeps a fourth; keepalive_timeout_ms
 closes a connection idle after a request; request_timeout_ms closes one
 that never sends a whole request; values out of range stop peerdistd with
 exit 2."""
-import json
 import os
 import signal
 import time
 
-from clitest import Peerdistd, check, run, workdir
+from clitest import Peerdistd, check, publish_served, workdir
 from httpwire import Conn, request
 from pccrr_wire import getblks
 
@@ -43,10 +42,8 @@ def open_ones(conns, closed, within=5.0):
 
 with workdir() as d:
     env = {"PEERDIST_CACHE_DIR": os.path.join(d, "cache")}
-    src, ci, conf = (os.path.join(d, n) for n in ("content", "content.ci", "conf"))
-    open(src, "wb").write(os.urandom(100000))
-    run("publish", "-o", ci, "served", src, env=env)
-    segment = bytes.fromhex(json.loads(run("info", "--json", ci).stdout)["segments"][0]["hohodk"])
+    ci, segment, _ = publish_served(d, os.urandom(100000), env)
+    conf = os.path.join(d, "conf")
     write(conf, "max_connections_per_address = 2\nrequest_timeout_ms = 2500\n"
           "keepalive_timeout_ms = 1000\n")
     daemon = Peerdistd("--config", conf, "--listen", "127.0.0.1", "--port", "0", env=env)

@@ -5,11 +5,10 @@ the configuration file (the command line replacing the file's), gives one
 "retrieval on" line per address, all on the same port (port 0: the one
 picked for the first), and each address serves blocks; an address not
 listed is refused; a listen value that is no address is an error naming it."""
-import json
 import os
 import socket
 
-from clitest import Peerdistd, check, run, workdir
+from clitest import Peerdistd, check, publish_served, workdir
 from httpwire import Conn, request
 from pccrr_wire import getblks, parse_blk
 
@@ -34,10 +33,8 @@ def lines(daemon, n):
 
 with workdir() as d:
     env = {"PEERDIST_CACHE_DIR": os.path.join(d, "cache")}
-    src, ci, conf = (os.path.join(d, n) for n in ("content", "content.ci", "conf"))
-    open(src, "wb").write(os.urandom(200000))
-    run("publish", "-o", ci, "served", src, env=env)
-    segment = bytes.fromhex(json.loads(run("info", "--json", ci).stdout)["segments"][0]["hohodk"])
+    ci, segment, _ = publish_served(d, os.urandom(200000), env)
+    conf = os.path.join(d, "conf")
 
     daemon = Peerdistd("--listen", "127.0.0.1", "--listen", "::1", "--port", "0", env=env)
     try:

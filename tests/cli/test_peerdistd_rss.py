@@ -5,13 +5,12 @@ head announcing the largest body (98,304 bytes) and then only 1,000 bytes
 of it, and wait. peerdistd holds what it received, not buffers sized for
 what was announced: its RSS (VmRSS) grows by less than 10 MB, and a second
 round of 500 after the first was closed does not add to it."""
-import json
 import os
 import resource
 import socket
 import time
 
-from clitest import Peerdistd, check, run, workdir
+from clitest import Peerdistd, check, publish_served, workdir
 from httpwire import Conn, request
 from pccrr_wire import getblks
 
@@ -41,10 +40,8 @@ def half_sent(port, n):
 
 with workdir() as d:
     env = {"PEERDIST_CACHE_DIR": os.path.join(d, "cache")}
-    src, ci, conf = (os.path.join(d, n) for n in ("content", "content.ci", "conf"))
-    open(src, "wb").write(os.urandom(200000))
-    run("publish", "-o", ci, "served", src, env=env)
-    segment = bytes.fromhex(json.loads(run("info", "--json", ci).stdout)["segments"][0]["hohodk"])
+    ci, segment, _ = publish_served(d, os.urandom(200000), env)
+    conf = os.path.join(d, "conf")
     with open(conf, "w") as f:
         f.write("max_connections_per_address = 2000\nrequest_timeout_ms = 60000\n")
     daemon = Peerdistd("--config", conf, "--listen", "127.0.0.1", "--port", "0", env=env)

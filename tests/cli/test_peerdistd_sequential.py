@@ -6,12 +6,11 @@ one keep-alive connection, every block of a 20-block segment, asked for
 one at a time, then all pipelined in one write, then out of order, then
 again in order after a pause, decrypts to the content, carries the right
 index and NextBlockIndex, and no IV is ever sent twice."""
-import json
 import os
 import subprocess
 import time
 
-from clitest import Peerdistd, check, run, workdir
+from clitest import Peerdistd, check, publish_served, run, workdir
 from httpwire import Conn, request
 from pccrr_wire import getblks, parse_blk
 
@@ -27,11 +26,7 @@ def decrypt(kp, iv, block):
 with workdir() as d:
     env = {"PEERDIST_CACHE_DIR": os.path.join(d, "cache")}
     content = os.urandom(20 * BLOCK - 1000)
-    src, ci = os.path.join(d, "content"), os.path.join(d, "content.ci")
-    open(src, "wb").write(content)
-    run("publish", "-o", ci, "served", src, env=env)
-    seg = json.loads(run("info", "--json", "--show-secrets", ci).stdout)["segments"][0]
-    segment, kp = bytes.fromhex(seg["hohodk"]), seg["kp"]
+    ci, segment, kp = publish_served(d, content, env)
     daemon = Peerdistd("--listen", "127.0.0.1", "--port", "0", env=env)
     port = daemon.port()
     ivs = set()

@@ -7,13 +7,12 @@ rest at once, logging it; meanwhile a client from 127.0.0.1 is served
 within its request timer; the 32 kept are closed by the request deadline
 (request_timeout_ms, here 3 s) although their bytes keep coming, and that
 is logged too."""
-import json
 import os
 import resource
 import socket
 import time
 
-from clitest import Peerdistd, check, run, workdir
+from clitest import Peerdistd, check, publish_served, workdir
 from httpwire import Conn, request
 from pccrr_wire import getblks, parse_blk
 
@@ -27,10 +26,8 @@ resource.setrlimit(resource.RLIMIT_NOFILE, (SLOW + 1000, hard))
 
 with workdir() as d:
     env = {"PEERDIST_CACHE_DIR": os.path.join(d, "cache")}
-    src, ci, conf = (os.path.join(d, n) for n in ("content", "content.ci", "conf"))
-    open(src, "wb").write(os.urandom(200000))
-    run("publish", "-o", ci, "served", src, env=env)
-    segment = bytes.fromhex(json.loads(run("info", "--json", ci).stdout)["segments"][0]["hohodk"])
+    ci, segment, _ = publish_served(d, os.urandom(200000), env)
+    conf = os.path.join(d, "conf")
     with open(conf, "w") as f:
         f.write(f"request_timeout_ms = {int(TIMEOUT * 1000)}\n")
     daemon = Peerdistd("--config", conf, "--listen", "127.0.0.1", "--port", "0", env=env)
