@@ -22,9 +22,10 @@ PORT = 8080
 
 
 class BranchOffice:
-    def __init__(self, clients, root, size):
+    def __init__(self, clients, root, size, others=()):
+        """others: more hosts on the LAN, without peerdistd (the test's own)."""
         self.names = [f"c{i}" for i in range(1, clients + 1)]
-        self.lan = Lan(["srv", *self.names], 4)
+        self.lan = Lan(["srv", *self.names, *others], 4)
         self.root = root
         self.clients = [Host(self.lan, n, root) for n in self.names]
         self.www = os.path.join(root, "www")
