@@ -145,7 +145,7 @@ static int get_desc(struct genl_info *info, struct pd_segment_desc *d)
 		return -EINVAL;
 	memset(d, 0, sizeof(*d));
 	d->hash_alg = nla_get_u32(a[PEERDIST_A_HASH_ALG]);
-	len = pd_hash_len(d->hash_alg);
+	len = pd_hash_digest_len(d->hash_alg);
 	d->hash_len = len;
 	if (!len || nla_len(a[PEERDIST_A_SEGMENT_ID]) != len ||
 	    nla_len(a[PEERDIST_A_HOD]) != len || nla_len(a[PEERDIST_A_KP]) != len) {
@@ -377,7 +377,7 @@ static int pd_open_content(struct sk_buff *skb, struct genl_info *info)
 	    GENL_REQ_ATTR_CHECK(info, PEERDIST_A_CONTENT_OFFSET))
 		return -EINVAL;
 	r.hash_alg = nla_get_u32(a[PEERDIST_A_HASH_ALG]);
-	hash_len = pd_hash_len(r.hash_alg);
+	hash_len = pd_hash_digest_len(r.hash_alg);
 	r.n = nla_len(a[PEERDIST_A_SEGMENT_SIZES]) / sizeof(u32);
 	if (!hash_len || !r.n || nla_len(a[PEERDIST_A_SEGMENT_SIZES]) % sizeof(u32) ||
 	    nla_len(a[PEERDIST_A_SEGMENT_IDS]) != r.n * hash_len ||

@@ -114,8 +114,8 @@ extern struct wait_queue_head pd_block_wq;
 extern atomic64_t pd_segments_indexed;
 
 /*
- * A segment the module hashes itself, V1
- * (PD_HASH_SHA256, blocks of PD_V1_BLOCK_SIZE) or V2 (PD_HASH_V2, one block).
+ * A segment the module hashes itself, V1 (PD_HASH_SHA256, blocks of
+ * PD_V1_BLOCK_SIZE) or V2 (PD_HASH_V2_SHA512_TRUNC, one block).
  */
 struct pd_segment *pd_segment_build(u32 hash_alg, u32 size);
 int pd_segment_build_block(struct pd_segment *seg, u32 index, const void *buf);
