@@ -421,6 +421,26 @@ static int pd_flush_segment(struct sk_buff *skb, struct genl_info *info)
 	return err;
 }
 
+static int put_cleared(struct sk_buff *msg, void *cleared)
+{
+	return nla_put_u64_64bit(msg, PEERDIST_A_SEGMENTS, *(u64 *)cleared, PEERDIST_A_PAD);
+}
+
+/*
+ * The data and the hash cache. An unprivileged caller clears what it may
+ * flush (the segments it added) and the hash results it made.
+ */
+static int pd_clear_cache(struct sk_buff *skb, struct genl_info *info)
+{
+	bool own_only = !netlink_capable(skb, CAP_NET_ADMIN);
+	u64 cleared;
+
+	pd_publish_clear(own_only);
+	cleared = pd_cache_clear(own_only);
+
+	return reply(info, PEERDIST_CMD_CLEAR_CACHE, NLMSG_DEFAULT_SIZE, put_cleared, &cleared);
+}
+
 static int pd_set_secret(struct sk_buff *skb, struct genl_info *info)
 {
 	struct nlattr *secret = info->attrs[PEERDIST_A_SECRET];
@@ -560,6 +580,10 @@ static const struct genl_small_ops pd_ops[] = {
 	{
 		.cmd = PEERDIST_CMD_UNPUBLISH,
 		.doit = pd_unpublish,
+	},
+	{
+		.cmd = PEERDIST_CMD_CLEAR_CACHE,
+		.doit = pd_clear_cache,
 	},
 };
 

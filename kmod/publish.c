@@ -97,6 +97,18 @@ int pd_secret_set(const u8 *secret, size_t len)
 	return err;
 }
 
+void pd_publish_clear(bool own_only)
+{
+	struct pd_hashed *h, *next;
+	kuid_t uid = current_fsuid();
+
+	mutex_lock(&pd_publish_lock);
+	list_for_each_entry_safe(h, next, &pd_hashed_list, node)
+		if (!own_only || uid_eq(h->owner, uid))
+			hashed_free(h);
+	mutex_unlock(&pd_publish_lock);
+}
+
 /*
  * Lock contract: pd_publish_lock held. The file's result of this version
  * if it is still true; the file's results of any version that are not,

@@ -438,6 +438,22 @@ int pd_segment_flush(const u8 *id, unsigned int len, bool adders_only)
 	return err;
 }
 
+u64 pd_cache_clear(bool adders_only)
+{
+	struct pd_segment *seg, *next;
+	u64 n = 0;
+
+	mutex_lock(&pd_cache_lock);
+	list_for_each_entry_safe(seg, next, &pd_lru, lru) {
+		if (adders_only && !is_adder_locked(seg))
+			continue;
+		evict_locked(seg);
+		n++;
+	}
+	mutex_unlock(&pd_cache_lock);
+	return n;
+}
+
 /*
  * HMAC(Kp, HoD || C2) is the id (MS-PCCRC 2.2): the proof that the caller
  * holds the segment's content information. Compared in constant time.

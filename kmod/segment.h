@@ -75,6 +75,11 @@ int pd_segment_put_block(struct pd_segment *seg, u32 index, const void *buf,
  * adders_only and the caller did not add it.
  */
 int pd_segment_flush(const u8 *id, unsigned int len, bool adders_only);
+/*
+ * Evicts every indexed segment (Clear-BCCache), or with adders_only those
+ * the caller added; how many went. Open fds keep reading theirs.
+ */
+u64 pd_cache_clear(bool adders_only);
 /* 0 when HMAC(kp, hod || C2) is d's id, else -EACCES. */
 int pd_segment_prove(const struct pd_segment_desc *d, const u8 *hod,
 		     unsigned int hod_len, const u8 *kp, unsigned int kp_len);

@@ -97,7 +97,10 @@ struct pd_store_ops {
 	int (*drain_wait)(struct pd_store *s);
 	int (*stats)(struct pd_store *s, struct pd_store_stats *st);
 	int (*set_max_bytes)(struct pd_store *s, uint64_t max);
-	/* Optional: drops every cached segment (publications stay). */
+	/*
+	 * Drops every cached segment (publications stay). peerdist.ko drops
+	 * only the caller's own (those it added) without CAP_NET_ADMIN.
+	 */
 	int (*clear)(struct pd_store *s);
 	void (*close)(struct pd_store *s);
 };

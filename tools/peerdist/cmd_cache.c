@@ -202,6 +202,28 @@ struct cache_args {
 	int clear, json;
 };
 
+/*
+ * Clear-BCCache. peerdist.ko's cache is the machine's: without
+ * CAP_NET_ADMIN only the segments this user added go, and the command says
+ * what stays.
+ */
+static int clear_cache(struct pd_store *s)
+{
+	struct pd_store_stats st;
+	int err = s->ops->clear(s);
+
+	if (err == -EOPNOTSUPP)
+		return fail("cache", "this peerdist.ko cannot clear its cache (an older "
+			    "module: unloading it empties the cache)");
+	if (err)
+		return fail("cache", "cannot clear the cache: %s", strerror(-err));
+	if (!strcmp(s->ops->name, "kernel") && !s->ops->stats(s, &st) && st.segments)
+		fprintf(stderr, "peerdist cache: cleared the segments you added; %llu "
+			"segments others added stay (clearing them needs CAP_NET_ADMIN)\n",
+			(unsigned long long)st.segments);
+	return 0;
+}
+
 static int change_cache(struct pd_store *s, struct cache_facts *f,
 			const struct cache_args *a)
 {
@@ -218,14 +240,8 @@ static int change_cache(struct pd_store *s, struct cache_facts *f,
 		if (err)
 			return fail("cache", "cannot set the cap: %s", strerror(-err));
 	}
-	if (a->clear) {
-		if (!s->ops->clear)
-			return fail("cache", "peerdist.ko's cache cannot be cleared yet "
-				    "(unloading the module empties it)");
-		err = s->ops->clear(s);
-		if (err)
-			return fail("cache", "cannot clear the cache: %s", strerror(-err));
-	}
+	if (a->clear)
+		return clear_cache(s);
 	return 0;
 }
 
