@@ -242,6 +242,9 @@ static enum ask_result check_and_keep(struct pd_fetcher *f, const struct job *j,
 			     m->iv, w->plain))
 		return BAD;
 	err = pd_store_put_block(f->st, j->id, j->idlen, j->block, w->plain, j->len);
+	if (!err)
+		pd_store_count(f->st, w->from_hc ? PD_COUNT_FETCHED_FROM_HOSTED_CACHE :
+				      PD_COUNT_FETCHED_FROM_PEERS, j->len);
 	if (!err && f->hc && !w->from_hc)
 		pd_hc_client_arrived(f->hc, j->id, j->idlen);	/* worth offering */
 	return err == -EBADMSG ? BAD : err ? STALLED : GOT;

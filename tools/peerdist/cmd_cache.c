@@ -104,6 +104,7 @@ int cache_facts(struct pd_store *s, struct cache_facts *f)
 	cache_location(s, f);
 	cache_volume(f);
 	s->ops->list_kept(s, geteuid(), count_publication, f);
+	pd_counters_read(s->counters, f->bytes);
 	return s->ops->stats(s, &f->stats);
 }
 
@@ -112,7 +113,24 @@ static double share(uint64_t part, uint64_t whole)
 	return whole ? 100.0 * part / whole : 0;
 }
 
-void print_cache_text(const struct cache_facts *f, const char *indent, int width)
+/* What each byte counter is called in words, in the order of counters.h. */
+static const char *const counter_words[PD_COUNTERS] = {
+	"read from the cache:", "fetched from peers:", "fetched from hosted cache:",
+	"fetched from origins:", "served to peers:", "served as hosted cache:",
+};
+
+static void print_bytes_text(const struct cache_facts *f, const char *indent)
+{
+	unsigned i;
+
+	printf("%sbytes (every process of this cache, since it was made):\n", indent);
+	for (i = 0; i < PD_COUNTERS; i++)
+		printf("%s  %-27s%llu\n", indent, counter_words[i],
+		       (unsigned long long)f->bytes[i]);
+}
+
+void print_cache_text(const struct cache_facts *f, const char *indent, int width,
+		      unsigned flags)
 {
 	const struct pd_store_stats *st = &f->stats;
 
@@ -130,18 +148,23 @@ void print_cache_text(const struct cache_facts *f, const char *indent, int width
 	printf("%s%-*s%llu (content information: %llu bytes)\n", indent, width,
 	       "publications kept:", (unsigned long long)f->publications,
 	       (unsigned long long)f->publication_bytes);
-	printf("%s%-*s%llu\n", indent, width, "block lookups found:",
-	       (unsigned long long)st->hits);
-	printf("%s%-*s%llu\n", indent, width, "block lookups missed:",
-	       (unsigned long long)st->misses);
+	if (flags & CACHE_LOOKUPS) {
+		printf("%s%-*s%llu\n", indent, width, "block lookups found:",
+		       (unsigned long long)st->hits);
+		printf("%s%-*s%llu\n", indent, width, "block lookups missed:",
+		       (unsigned long long)st->misses);
+	}
 	printf("%s%-*s%llu\n", indent, width, "segments evicted:",
 	       (unsigned long long)st->evictions);
 	printf("%s%-*s%llu\n", indent, width, "hash check failures:",
 	       (unsigned long long)st->verify_failures);
+	print_bytes_text(f, indent);
 }
 
-void print_cache_json(const struct cache_facts *f)
+void print_cache_json(const struct cache_facts *f, unsigned flags)
 {
+	unsigned i;
+
 	const struct pd_store_stats *st = &f->stats;
 
 	printf("{\"backend\": \"%s\", \"switched_off\": %s, \"location\": ", f->backend,
@@ -158,10 +181,16 @@ void print_cache_json(const struct cache_facts *f)
 	       (unsigned long long)st->bytes_cached, (unsigned long long)st->segments);
 	printf("  \"publications\": {\"kept\": %llu, \"content_information_bytes\": %llu},\n",
 	       (unsigned long long)f->publications, (unsigned long long)f->publication_bytes);
-	printf("  \"counters\": {\"block_lookups_found\": %llu, \"block_lookups_missed\": %llu, "
-	       "\"segments_evicted\": %llu, \"hash_check_failures\": %llu}}",
-	       (unsigned long long)st->hits, (unsigned long long)st->misses,
+	printf("  \"counters\": {");
+	if (flags & CACHE_LOOKUPS)
+		printf("\"block_lookups_found\": %llu, \"block_lookups_missed\": %llu, ",
+		       (unsigned long long)st->hits, (unsigned long long)st->misses);
+	printf("\"segments_evicted\": %llu, \"hash_check_failures\": %llu},\n  \"bytes\": {",
 	       (unsigned long long)st->evictions, (unsigned long long)st->verify_failures);
+	for (i = 0; i < PD_COUNTERS; i++)
+		printf("%s\"%s\": %llu", i ? ", " : "", pd_counter_name(i),
+		       (unsigned long long)f->bytes[i]);
+	printf("}}");
 }
 
 /* N%, default or a size, checked against the volume; 0 or EXIT_*. */
@@ -270,10 +299,10 @@ int cmd_cache(int argc, char **argv)
 	if (!ret && (a.max || a.clear))
 		cache_facts(s, &f);
 	if (!ret && a.json) {
-		print_cache_json(&f);
+		print_cache_json(&f, CACHE_LOOKUPS);
 		putchar('\n');
 	} else if (!ret) {
-		print_cache_text(&f, "", 22);
+		print_cache_text(&f, "", 22, CACHE_LOOKUPS);
 	}
 	s->ops->close(s);
 	return ret;
