@@ -25,14 +25,18 @@
 #define MIN_DEFAULT_BYTES	(64ull << 20)
 
 static const char cache_help[] =
-	"usage: peerdist cache [--json] [--max-bytes N%|SIZE|default] [--clear]\n\n"
+	"usage: peerdist cache [--json] [--max-bytes N%|SIZE|default] [--clear]\n"
+	"                      [--reset-counters]\n\n"
 	"Shows the local cache: where it is, its size cap (in bytes and as a share\n"
 	"of the volume it is on), the bytes it holds, the publications kept apart\n"
-	"from the data, and its counters.\n\n"
+	"from the data, and its counters (bytes read from it, fetched from peers,\n"
+	"the hosted cache and origins, served).\n\n"
 	"  --max-bytes N%       cap the cache at N percent of its volume (1-100)\n"
 	"  --max-bytes SIZE     cap it at SIZE bytes (K/M/G/T suffixes)\n"
 	"  --max-bytes default  the default cap, 5% of the volume (at least 64M)\n"
-	"  --clear              drop every cached segment (publications stay)\n"
+	"  --clear              drop every cached segment (publications and the\n"
+	"                       byte counters stay)\n"
+	"  --reset-counters     start the byte counters again from 0\n"
 	"  --json               machine-readable output (fields in peerdist-cache(1))\n"
 	"  -h, --help           this text\n";
 
@@ -123,7 +127,7 @@ static void print_bytes_text(const struct cache_facts *f, const char *indent)
 {
 	unsigned i;
 
-	printf("%sbytes (every process of this cache, since it was made):\n", indent);
+	printf("%sbytes (all processes using this cache, since the counters started):\n", indent);
 	for (i = 0; i < PD_COUNTERS; i++)
 		printf("%s  %-27s%llu\n", indent, counter_words[i],
 		       (unsigned long long)f->bytes[i]);
@@ -228,7 +232,7 @@ static int parse_cap(const char *arg, const struct cache_facts *f, uint64_t *max
 
 struct cache_args {
 	const char *max;
-	int clear, json;
+	int clear, json, reset;
 };
 
 static int change_cache(struct pd_store *s, struct cache_facts *f,
@@ -255,6 +259,8 @@ static int change_cache(struct pd_store *s, struct cache_facts *f,
 		if (err)
 			return fail("cache", "cannot clear the cache: %s", strerror(-err));
 	}
+	if (a->reset)
+		pd_counters_reset(s->counters);
 	return 0;
 }
 
@@ -263,6 +269,7 @@ int cmd_cache(int argc, char **argv)
 	static const struct option longopts[] = {
 		{ "max-bytes", required_argument, NULL, 'm' },
 		{ "clear", no_argument, NULL, 'c' },
+		{ "reset-counters", no_argument, NULL, 'r' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
@@ -280,6 +287,9 @@ int cmd_cache(int argc, char **argv)
 		case 'c':
 			a.clear = 1;
 			break;
+		case 'r':
+			a.reset = 1;
+			break;
 		case 'j':
 			a.json = 1;
 			break;
@@ -296,7 +306,7 @@ int cmd_cache(int argc, char **argv)
 		return EXIT_FAIL;
 	cache_facts(s, &f);
 	ret = change_cache(s, &f, &a);
-	if (!ret && (a.max || a.clear))
+	if (!ret && (a.max || a.clear || a.reset))
 		cache_facts(s, &f);
 	if (!ret && a.json) {
 		print_cache_json(&f, CACHE_LOOKUPS);
