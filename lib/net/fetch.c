@@ -368,11 +368,18 @@ static void try_peers(struct pd_fetcher *f, struct batch *b, int *fresh,
 }
 
 /* When the known peers fail, a new probe may find others that a past
- * one missed (answers are datagrams): one more round with it. */
+ * one missed (answers are datagrams): one more round with it. A block
+ * that arrived since it was asked for (another job, the origin) is not
+ * fetched again. */
 static void run_batch(struct pd_fetcher *f, struct batch *b,
 		      struct worker_buffers *w)
 {
 	int fresh = 0;
+	unsigned i;
+
+	for (i = 0; i < b->n; i++)
+		b->got[i] = f->st->ops->has_block(f->st, b->jobs[i]->id, b->jobs[i]->idlen,
+						  b->jobs[i]->block) == 1;
 
 	try_peers(f, b, &fresh, w);
 	if (!batch_done(b) && !fresh) {
