@@ -6,22 +6,11 @@ bytes came from, in a branch office: client 1 gets a file nobody near has
 (fetched from peers == its size, and client 1's peerdistd served exactly
 those bytes), client 2 reads it again (read from the cache == its size,
 nothing fetched); client 1's counts survive its peerdistd's restart."""
-import json
-import subprocess
-
 from branch import BranchOffice
 from netns import skip_unless_possible
-from peers import PEERDIST, check, workdir
+from peers import check, workdir
 
 SIZE = 2 << 20
-
-
-def counters(host):
-    """The cache's byte counters, as peerdist status shows them."""
-    p = subprocess.run([PEERDIST, "status", "--json"], env=host.env,
-                       capture_output=True, text=True, timeout=60)
-    check(p.returncode == 0, f"{host.name}: peerdist status: {p.stderr}")
-    return json.loads(p.stdout)["cache"]["bytes"]
 
 
 def only(c, **want):
@@ -36,13 +25,13 @@ def main():
         c1, c2 = office.clients
 
         office.download(c1, False, "first")
-        got = counters(c1)
+        got = c1.counters()
         check(only(got, fetched_from_origins=SIZE),
               f"client 1: every byte fetched from the origin, none read from the "
               f"cache: {got}")
 
         office.download(c2, False, "second")
-        got, served = counters(c2), counters(c1)
+        got, served = c2.counters(), c1.counters()
         check(office.summary["from_peers"] == SIZE, f"client 2: from peers {office.summary}")
         check(only(got, fetched_from_peers=SIZE),
               f"client 2: every byte fetched from peers: {got}")
@@ -50,15 +39,15 @@ def main():
               f"client 1: its peerdistd served the bytes client 2 fetched: {served}")
 
         office.download(c2, False, "again")
-        got = counters(c2)
+        got = c2.counters()
         check(office.summary["from_cache"] == SIZE, f"client 2 again: {office.summary}")
         check(only(got, fetched_from_peers=SIZE, read_from_cache=SIZE),
               f"client 2 again: every byte read from the cache, nothing fetched: {got}")
 
         c1.stop()
         c1.serve()
-        check(counters(c1) == served, "client 1: the counters survive a restart of "
-              f"its peerdistd: {counters(c1)}")
+        check(c1.counters() == served, "client 1: the counters survive a restart of "
+              f"its peerdistd: {c1.counters()}")
         office.close()
 
 
