@@ -4,8 +4,9 @@
 its state file: pid alive, a stale file said so) and whether each listening
 address accepts a TCP connection (a wildcard through loopback), whether the
 module is loaded, the cache with its byte counters (and no block lookup
-counts, which mean different things on a server and a client); --json parses; an unavailable API is exit 1
-with the cause in words (a bad PEERDIST_BACKEND, an unwritable cache)."""
+counts, which mean different things on a server and a client); --json
+parses; an unavailable API is exit 1 with the cause in words (a bad
+PEERDIST_BACKEND, an unwritable cache)."""
 import json
 import os
 import socket
