@@ -84,10 +84,9 @@ def main():
                  ready_line="PCHC 1.0 over HTTPS")
         # The hosted cache alone. The request timer as long as a read may
         # wait (the API's 5 s): on this shared 2-core machine, 50 clients
-        # starting at once sometimes wait over the default 2 s for their
-        # first answer (while the hosted cache uses under 0.5 s of CPU in
-        # all), and one expired timer makes a client pass over its hosted
-        # cache for a minute.
+        # starting at once sometimes wait over the default 2 s for an answer
+        # (while the hosted cache uses under 0.5 s of CPU in all), and a
+        # client that timed out pauses before it asks the hosted cache again.
         hosted = dict(PEERDIST_HOSTED_CACHE=url, PEERDIST_HOSTED_CACHE_CA=cert,
                       PEERDIST_DISCOVERY="off", PEERDIST_REQUEST_TIMEOUT_MS="5000")
         hosts = []
