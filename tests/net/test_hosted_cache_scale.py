@@ -9,7 +9,7 @@ the hosted cache pulls from their host's peerdistd. Every read is byte-exact;
 nothing offered is lost: with every host's peerdistd stopped, all the
 offered contents are read back from the hosted cache alone; the hosted
 cache's memory stays bounded and no block was wrong. Under ASan, whose
-processes cost several times the CPU, 20 clients."""
+processes cost several times the CPU, 20 clients on four hosts."""
 import filecmp
 import json
 import os
@@ -20,8 +20,8 @@ from netns import Lan, skip_unless_possible
 from peers import CLIENT, PEERDIST, Host, check, content, workdir
 from test_hosted_cache import certificate, wait_for
 
-HOSTS = 10
-PER_HOST = 2 if "ASAN_OPTIONS" in os.environ else 5
+HOSTS = 4 if "ASAN_OPTIONS" in os.environ else 10
+PER_HOST = 5
 SHARED = 20 * 65536 + 4321		# 21 blocks, the last one short
 OWN = 3 * 65536 + 7			# 4 blocks
 
