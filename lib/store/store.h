@@ -20,6 +20,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "counters.h"
 #include "pccrc.h"
 #include "segment.h"
 
@@ -109,7 +110,15 @@ struct pd_store_ops {
 
 struct pd_store {
 	const struct pd_store_ops *ops;
+	/* The cache directory's byte counters (NULL without a directory). */
+	struct pd_counters *counters;
 };
+
+static inline void pd_store_count(struct pd_store *s, enum pd_counter which,
+				  uint64_t bytes)
+{
+	pd_counters_add(s->counters, which, bytes);
+}
 
 static inline int pd_store_put_block(struct pd_store *s, const uint8_t *id,
 				     unsigned idlen, uint32_t index,

@@ -720,6 +720,7 @@ static void kernel_close(struct pd_store *s)
 	struct kernel_store *k = to_kernel(s);
 
 	pd_open_cache_close_all(&k->opened);
+	pd_counters_close(k->base.counters);
 	pd_store_meta_close(k->meta);
 	if (k->tick_fd >= 0)
 		close(k->tick_fd);
@@ -921,6 +922,8 @@ int pd_store_kernel_open(const char *dir, struct pd_store **out)
 	err = connect_events(k);
 	if (!err && dir)
 		err = pd_store_meta_open(dir, &k->meta);
+	if (!err && dir)
+		err = pd_counters_open(pd_store_meta_dirfd(k->meta), dir, &k->base.counters);
 	if (err)
 		goto fail;
 	*out = &k->base;

@@ -734,6 +734,7 @@ static void user_close(struct pd_store *s)
 
 	if (u->counters)
 		munmap(u->counters, ST_COUNT * sizeof(uint64_t));
+	pd_counters_close(u->base.counters);
 	if (u->inotify_fd >= 0)
 		close(u->inotify_fd);
 	pd_open_cache_close_all(&u->opened);
@@ -851,6 +852,8 @@ int pd_store_user_open(const char *dir, struct pd_store **out)
 	err = init_layout(u);
 	if (!err)
 		err = check_version(u);
+	if (!err)
+		err = pd_counters_open(u->dirfd, dir, &u->base.counters);
 	if (!err) {
 		u->generation_fd = openat(u->dirfd, "generation", O_WRONLY | O_CLOEXEC);
 		if (u->generation_fd < 0)
