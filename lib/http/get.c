@@ -183,6 +183,38 @@ static size_t on_body(char *p, size_t size, size_t n, void *arg)
 	return len;
 }
 
+static int add_header(struct curl_slist **list, const char *line)
+{
+	struct curl_slist *l = curl_slist_append(*list, line);
+
+	if (!l)
+		return -1;
+	*list = l;
+	return 0;
+}
+
+/* The caller's header lines, one by one; 0 or -1 without memory. */
+static int add_headers(struct curl_slist **list, const char *lines)
+{
+	const char *p = lines, *nl;
+	char line[1024];
+	size_t len;
+
+	for (; p && *p; p = nl ? nl + 1 : NULL) {
+		nl = strchr(p, '\n');
+		len = nl ? (size_t)(nl - p) : strlen(p);
+		if (len && p[len - 1] == '\r')
+			len--;
+		if (!len || len >= sizeof(line))
+			continue;
+		memcpy(line, p, len);
+		line[len] = '\0';
+		if (add_header(list, line))
+			return -1;
+	}
+	return 0;
+}
+
 /* One request of kind with the Range header value range (or none); 0 or a code. */
 static int request(struct get *g, enum pd_pccrtp_client_kind kind, const char *range,
 		   curl_write_callback sink)
@@ -190,23 +222,21 @@ static int request(struct get *g, enum pd_pccrtp_client_kind kind, const char *r
 	struct pd_pccrtp_header h[PD_PCCRTP_HEADERS_MAX];
 	unsigned i, n = pd_pccrtp_client_headers(kind, g->o->max_ci ? g->o->max_ci :
 						 PD_PCCRTP_CI_V1, h);
-	struct curl_slist *list = NULL, *l;
+	struct curl_slist *list = NULL;
 	char line[256];
 	CURLcode rc;
+	int oom = 0;
 
-	for (i = 0; i <= n; i++) {
-		if (i < n)
-			snprintf(line, sizeof(line), "%s: %s", h[i].name, h[i].value);
-		else if (range && snprintf(line, sizeof(line), "Range: %s", range) <
-			 (int)sizeof(line))
-			;
-		else
-			break;
-		if (!(l = curl_slist_append(list, line))) {
-			curl_slist_free_all(list);
-			return failed(g, PD_GET_FAILED, 0, "out of memory");
-		}
-		list = l;
+	for (i = 0; i < n && !oom; i++) {
+		snprintf(line, sizeof(line), "%s: %s", h[i].name, h[i].value);
+		oom = add_header(&list, line);
+	}
+	if (!oom && range && snprintf(line, sizeof(line), "Range: %s", range) <
+	    (int)sizeof(line))
+		oom = add_header(&list, line);
+	if (oom || add_headers(&list, g->o->headers)) {
+		curl_slist_free_all(list);
+		return failed(g, PD_GET_FAILED, 0, "out of memory");
 	}
 	curl_easy_setopt(g->curl, CURLOPT_HTTPHEADER, list);
 	curl_easy_setopt(g->curl, CURLOPT_WRITEFUNCTION, sink);

@@ -58,6 +58,8 @@ struct pd_get_options {
 	/* A Range header's value ("bytes=a-b"): one range is answered 206,
 	 * an unsatisfiable one 416 (no body), other forms the whole 200. */
 	const char *range;
+	/* More request header lines ("Name: value\r\n" each) for the origin. */
+	const char *headers;
 	bool fail_on_error;	/* status >= 400: PD_GET_HTTP_ERROR, no head, no body */
 	/* Called once before any body byte; nonzero ends the get with it. */
 	int (*head)(void *arg, const struct pd_get_head *h);
