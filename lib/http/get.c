@@ -51,6 +51,9 @@ struct get {
 	HANDLE port;
 	uint8_t *window;
 	uint64_t total, lo, hi;		/* the content's length; the bytes delivered */
+	bool slicing;			/* of an identity 200: only [lo, hi) delivered */
+	bool slice_done;		/* its transfer ended at hi */
+	uint64_t at_body;		/* of it, the bytes seen */
 	uint64_t origin_lo, origin_hi;	/* the last range fetched from the origin */
 	/* one range being fetched from the origin */
 	uint64_t want_lo, want_hi, at;
@@ -114,11 +117,33 @@ static int send_head(struct get *g, long status, bool peerdist, int64_t length,
 {
 	struct pd_get_head h = {
 		.status = status, .peerdist = peerdist, .length = length,
+		.own_range = peerdist ? status != 200 : g->slicing,
 		.start = start, .count = count,
 		.headers = g->headers, .headers_len = g->headers_len,
 	};
 
 	return g->o->head ? g->o->head(g->o->arg, &h) : 0;
+}
+
+static long choose_range(struct get *g);
+
+/* An origin that answered a Range with the whole entity of len bytes: the
+ * range is cut from it here. */
+static int slice_head(struct get *g, uint64_t len)
+{
+	long status;
+	int rc;
+
+	g->total = len;
+	status = choose_range(g);
+	g->slicing = status != 200;
+	if (status == 416) {
+		if ((rc = send_head(g, 416, false, (int64_t)len, 0, 0)))
+			return rc;
+		g->slice_done = true;		/* no body: the transfer ends here */
+		return PD_GET_WRITE_ERROR;
+	}
+	return send_head(g, status, false, (int64_t)len, g->lo, (int64_t)(g->hi - g->lo));
 }
 
 /* An identity answer is known: its head, unless it is to be asked again. */
@@ -136,6 +161,8 @@ static int identity_head(struct get *g)
 	}
 	g->answer = ANSWER_IDENTITY;
 	curl_easy_getinfo(g->curl, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &len);
+	if (g->o->range && status == 200 && len >= 0)
+		return slice_head(g, (uint64_t)len);
 	return send_head(g, status, false, status == 200 ? len : -1, 0, len);
 }
 
@@ -146,6 +173,26 @@ static int deliver(struct get *g, const uint8_t *p, size_t len)
 			      g->o->url, len);
 	g->st->delivered += len;
 	return 0;
+}
+
+/* Of an identity body cut here, the bytes in [lo, hi); the transfer ends at hi. */
+static size_t slice(struct get *g, const uint8_t *p, size_t len)
+{
+	uint64_t from = g->at_body, to = from + len;
+
+	g->at_body = to;
+	if (from < g->lo)
+		from = g->lo;
+	if (to > g->hi)
+		to = g->hi;
+	if (from < to && (g->code = deliver(g, p + (from - (g->at_body - len)), to - from)))
+		return 0;
+	if (g->at_body >= g->hi) {
+		g->code = PD_GET_WRITE_ERROR;	/* the rest is not wanted */
+		g->slice_done = true;
+		return 0;
+	}
+	return len;
 }
 
 /* The first answer's body: content information kept, identity delivered. */
@@ -163,9 +210,11 @@ static size_t on_body(char *p, size_t size, size_t n, void *arg)
 			return 0;
 	}
 	if (g->answer == ANSWER_IDENTITY) {
+		g->st->from_origin += len;
+		if (g->slicing)
+			return slice(g, (const uint8_t *)p, len);
 		if ((g->code = deliver(g, (const uint8_t *)p, len)))
 			return 0;
-		g->st->from_origin += len;
 		return len;
 	}
 	if (len > CI_MAX - g->ci_len) {
@@ -564,7 +613,8 @@ static int follow_up(struct get *g)
 
 	if (g->answer == ANSWER_AGAIN_WITH_RANGE) {
 		g->headers_len = 0;
-		if ((rc = request(g, PD_PCCRTP_ASK_MISSING, g->o->range, on_body)))
+		rc = request(g, PD_PCCRTP_ASK_MISSING, g->o->range, on_body);
+		if (rc && !(rc == PD_GET_WRITE_ERROR && g->slice_done))
 			return rc;
 	}
 	if (g->answer == ANSWER_UNKNOWN && pd_pccrtp_reply_usable(&g->reply) &&
@@ -572,7 +622,8 @@ static int follow_up(struct get *g)
 		g->answer = ANSWER_CI;		/* content information, all empty */
 	if (g->answer == ANSWER_UNKNOWN || g->answer == ANSWER_AGAIN_WITH_RANGE) {
 		g->answer = ANSWER_AGAIN_WITH_RANGE;	/* asked once: no other try */
-		return identity_head(g);		/* an answer without a body */
+		rc = identity_head(g);			/* an answer without a body */
+		return rc == PD_GET_WRITE_ERROR && g->slice_done ? 0 : rc;
 	}
 	if (g->answer != ANSWER_CI)
 		return 0;

@@ -30,6 +30,9 @@
 struct pd_get_head {
 	long status;		/* 200, 206 (a range), 416, 404...: what the body is */
 	bool peerdist;		/* the origin sent content information */
+	/* The 206 or 416 is this GET's own (the origin sent the whole): start,
+	 * count and length make its Content-Range. */
+	bool own_range;
 	int64_t length;		/* the whole entity's length; -1 unknown */
 	uint64_t start;		/* the first byte of the entity delivered */
 	int64_t count;		/* the bytes that will be delivered; -1 unknown */

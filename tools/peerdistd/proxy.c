@@ -163,7 +163,7 @@ static size_t pass_headers(const struct pd_get_head *h, char *out, size_t cap)
 	memcpy(fake + 3 + h->headers_len, "\r\n", 2);
 	while (pd_http_field_next(fake, h->headers_len + 5, &pos, &f)) {
 		need = f.name_len + f.value_len + 4;
-		if (!passes(&f, h->peerdist) || need > cap - len)
+		if (!passes(&f, h->peerdist || h->own_range) || need > cap - len)
 			continue;
 		len += (size_t)snprintf(out + len, cap - len, "%.*s: %.*s\r\n",
 					(int)f.name_len, f.name, (int)f.value_len, f.value);
@@ -184,17 +184,17 @@ static int on_head(void *arg, const struct pd_get_head *h)
 	len = (size_t)snprintf(out, OUT_HEAD_MAX, "HTTP/1.1 %ld %s\r\n", h->status,
 			       reason(h->status));
 	len += pass_headers(h, out + len, HEADERS_KEPT);
-	c->head_only = h->status == 204 || h->status == 304 || (h->peerdist && h->status == 416);
-	if (h->peerdist && h->status == 206)
+	c->head_only = h->status == 204 || h->status == 304 || (h->own_range && h->status == 416);
+	if (h->own_range && h->status == 206)
 		len += (size_t)snprintf(out + len, OUT_HEAD_MAX - len,
 					"Content-Range: bytes %llu-%llu/%lld\r\n",
 					(unsigned long long)h->start,
 					(unsigned long long)(h->start + h->count - 1),
 					(long long)h->length);
-	else if (h->peerdist && h->status == 416)
+	else if (h->own_range && h->status == 416)
 		len += (size_t)snprintf(out + len, OUT_HEAD_MAX - len,
 					"Content-Range: bytes */%lld\r\n", (long long)h->length);
-	if (h->peerdist)
+	if (h->peerdist || h->own_range)
 		len += (size_t)snprintf(out + len, OUT_HEAD_MAX - len, "Accept-Ranges: bytes\r\n");
 	if (h->count >= 0 && !(h->status == 204 || h->status == 304))
 		len += (size_t)snprintf(out + len, OUT_HEAD_MAX - len,
