@@ -563,21 +563,32 @@ static void *accept_run(void *arg)
 	return NULL;
 }
 
+/* "ADDR port N" of a listen address, for the log. */
+static void addr_text(const struct sockaddr_storage *ss, char *out, size_t size)
+{
+	char ip[INET6_ADDRSTRLEN] = "?";
+
+	inet_ntop(ss->ss_family, ss->ss_family == AF_INET6 ?
+		  (const void *)&((const struct sockaddr_in6 *)ss)->sin6_addr :
+		  (const void *)&((const struct sockaddr_in *)ss)->sin_addr, ip, sizeof(ip));
+	snprintf(out, size, "%s port %u", ip, ntohs(((const struct sockaddr_in *)ss)->sin_port));
+}
+
 static int open_listener(const struct sockaddr_storage *ss)
 {
 	socklen_t len = ss->ss_family == AF_INET6 ? sizeof(struct sockaddr_in6) :
 			sizeof(struct sockaddr_in);
 	int fd = socket(ss->ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0), one = 1;
-	char text[INET6_ADDRSTRLEN] = "?";
+	char text[INET6_ADDRSTRLEN + 16];
 
+	addr_text(ss, text, sizeof(text));
 	if (fd >= 0 && !setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) &&
-	    !bind(fd, (const struct sockaddr *)ss, len) && !listen(fd, 128))
+	    !bind(fd, (const struct sockaddr *)ss, len) && !listen(fd, 128)) {
+		pd_log(PD_LOG_INFO, "proxy: listening on %s (an HTTP forward proxy with "
+		       "BranchCache)", text);
 		return fd;
-	inet_ntop(ss->ss_family, ss->ss_family == AF_INET6 ?
-		  (const void *)&((const struct sockaddr_in6 *)ss)->sin6_addr :
-		  (const void *)&((const struct sockaddr_in *)ss)->sin_addr, text, sizeof(text));
-	pd_log(PD_LOG_ERROR, "proxy: cannot listen on %s port %u: %s", text,
-	       ntohs(((const struct sockaddr_in *)ss)->sin_port), strerror(errno));
+	}
+	pd_log(PD_LOG_ERROR, "proxy: cannot listen on %s: %s", text, strerror(errno));
 	if (fd >= 0)
 		close(fd);
 	return -1;
@@ -604,7 +615,6 @@ int pd_proxy_start(const struct pd_config *cfg, struct pd_proxy **out)
 		free(p);
 		return -1;
 	}
-	pd_log(PD_LOG_INFO, "proxy: listening (HTTP forward proxy with BranchCache)");
 	*out = p;
 	return 0;
 }
