@@ -55,6 +55,7 @@ struct get {
 	bool slice_done;		/* its transfer ended at hi */
 	uint64_t at_body;		/* of it, the bytes seen */
 	uint64_t origin_lo, origin_hi;	/* the last range fetched from the origin */
+	uint64_t missing_end;		/* peers had none of the run before it: no wait */
 	/* one range being fetched from the origin */
 	uint64_t want_lo, want_hi, at;
 	uint8_t *stage;
@@ -485,12 +486,17 @@ static int read_step(struct get *g, uint64_t *pos)
 	DWORD max = left < READ_CHUNK ? left : READ_CHUNK, n = 0, local = 0, err;
 	int rc;
 
-	err = read_at(g, *pos, max, g->o->timeout, &n, &at);
+	/* a run peers did not have is fetched a window at a time: waited for once */
+	err = read_at(g, *pos, max, *pos < g->missing_end ?
+		      PEERDIST_READ_TIMEOUT_LOCAL_CACHE_ONLY : g->o->timeout, &n, &at);
 	if (err == ERROR_TIMEOUT && !read_at(g, at, 0, PEERDIST_READ_TIMEOUT_LOCAL_CACHE_ONLY,
 					     &local, &at) && local)
 		return 0;	/* a peer's bytes arrived as the wait ended: read them */
-	if (err == PEERDIST_ERROR_MISSING_DATA || err == ERROR_TIMEOUT)
+	if (err == PEERDIST_ERROR_MISSING_DATA || err == ERROR_TIMEOUT) {
+		if (at + (n ? n : 1) > g->missing_end)
+			g->missing_end = at + (n ? n : 1);
 		return fetch_missing(g, at, at + (n ? n : 1));
+	}
 	if (err)
 		return failed(g, PD_GET_FAILED, err, "%s: reading the content", g->o->url);
 	if (at != *pos || !n || n > max)
