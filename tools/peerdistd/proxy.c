@@ -23,7 +23,7 @@
 #include <netinet/tcp.h>
 #include <poll.h>
 #include <pthread.h>
-#include <stdatomic.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -172,37 +172,48 @@ static size_t pass_headers(const struct pd_get_head *h, char *out, size_t cap)
 	return len;
 }
 
+/* printf into out[*len..cap); *len stays within cap (a longer line is cut). */
+static void append(char *out, size_t *len, size_t cap, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+static void append(char *out, size_t *len, size_t cap, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(out + *len, cap - *len, fmt, ap);
+	va_end(ap);
+	if (n > 0)
+		*len = *len + (size_t)n < cap ? *len + (size_t)n : cap - 1;
+}
+
 static int on_head(void *arg, const struct pd_get_head *h)
 {
 	struct conn *c = arg;
 	char *out = malloc(OUT_HEAD_MAX);
-	size_t len;
+	size_t len = 0;
 	int err;
 
 	if (!out)
 		return PD_GET_FAILED;
-	len = (size_t)snprintf(out, OUT_HEAD_MAX, "HTTP/1.1 %ld %s\r\n", h->status,
-			       reason(h->status));
+	append(out, &len, OUT_HEAD_MAX, "HTTP/1.1 %ld %s\r\n", h->status, reason(h->status));
 	len += pass_headers(h, out + len, HEADERS_KEPT);
 	c->head_only = h->status == 204 || h->status == 304 || (h->own_range && h->status == 416);
 	if (h->own_range && h->status == 206)
-		len += (size_t)snprintf(out + len, OUT_HEAD_MAX - len,
-					"Content-Range: bytes %llu-%llu/%lld\r\n",
-					(unsigned long long)h->start,
-					(unsigned long long)(h->start + h->count - 1),
-					(long long)h->length);
+		append(out, &len, OUT_HEAD_MAX, "Content-Range: bytes %llu-%llu/%lld\r\n",
+		       (unsigned long long)h->start,
+		       (unsigned long long)(h->start + h->count - 1), (long long)h->length);
 	else if (h->own_range && h->status == 416)
-		len += (size_t)snprintf(out + len, OUT_HEAD_MAX - len,
-					"Content-Range: bytes */%lld\r\n", (long long)h->length);
+		append(out, &len, OUT_HEAD_MAX, "Content-Range: bytes */%lld\r\n",
+		       (long long)h->length);
 	if (h->peerdist || h->own_range)
-		len += (size_t)snprintf(out + len, OUT_HEAD_MAX - len, "Accept-Ranges: bytes\r\n");
+		append(out, &len, OUT_HEAD_MAX, "Accept-Ranges: bytes\r\n");
 	if (h->count >= 0 && !(h->status == 204 || h->status == 304))
-		len += (size_t)snprintf(out + len, OUT_HEAD_MAX - len,
-					"Content-Length: %lld\r\n", (long long)h->count);
+		append(out, &len, OUT_HEAD_MAX, "Content-Length: %lld\r\n", (long long)h->count);
 	else if (!c->head_only)
 		c->keep_alive = 0;	/* the body ends with the connection */
-	len += (size_t)snprintf(out + len, OUT_HEAD_MAX - len, "%s\r\n",
-				c->keep_alive ? "" : "Connection: close\r\n");
+	append(out, &len, OUT_HEAD_MAX, "%s\r\n", c->keep_alive ? "" : "Connection: close\r\n");
 	err = send_all(c, out, len);
 	free(out);
 	c->sent_head = 1;
