@@ -384,7 +384,7 @@ static int prove_all(u32 hash_alg, u32 hash_len, const u8 *ids, const u8 *hods,
 struct file *pd_content_open(int fd, u32 hash_alg, const u8 *ids, const u8 *hods,
 			     const u8 *kps, const u32 *sizes, u32 n, u64 start)
 {
-	u32 hash_len = pd_hash_len(hash_alg);
+	u32 hash_len = pd_hash_digest_len(hash_alg);
 	struct pd_content *c;
 	struct file *file;
 	int err;

@@ -145,7 +145,7 @@ static int get_desc(struct genl_info *info, struct pd_segment_desc *d)
 		return -EINVAL;
 	memset(d, 0, sizeof(*d));
 	d->hash_alg = nla_get_u32(a[PEERDIST_A_HASH_ALG]);
-	len = pd_hash_len(d->hash_alg);
+	len = pd_hash_digest_len(d->hash_alg);
 	d->hash_len = len;
 	if (!len || nla_len(a[PEERDIST_A_SEGMENT_ID]) != len ||
 	    nla_len(a[PEERDIST_A_HOD]) != len || nla_len(a[PEERDIST_A_KP]) != len) {
@@ -377,7 +377,7 @@ static int pd_open_content(struct sk_buff *skb, struct genl_info *info)
 	    GENL_REQ_ATTR_CHECK(info, PEERDIST_A_CONTENT_OFFSET))
 		return -EINVAL;
 	r.hash_alg = nla_get_u32(a[PEERDIST_A_HASH_ALG]);
-	hash_len = pd_hash_len(r.hash_alg);
+	hash_len = pd_hash_digest_len(r.hash_alg);
 	r.n = nla_len(a[PEERDIST_A_SEGMENT_SIZES]) / sizeof(u32);
 	if (!hash_len || !r.n || nla_len(a[PEERDIST_A_SEGMENT_SIZES]) % sizeof(u32) ||
 	    nla_len(a[PEERDIST_A_SEGMENT_IDS]) != r.n * hash_len ||
@@ -419,6 +419,26 @@ static int pd_flush_segment(struct sk_buff *skb, struct genl_info *info)
 	if (err == -EPERM)
 		NL_SET_ERR_MSG(info->extack, "only who added a segment may flush it");
 	return err;
+}
+
+static int put_cleared(struct sk_buff *msg, void *cleared)
+{
+	return nla_put_u64_64bit(msg, PEERDIST_A_SEGMENTS, *(u64 *)cleared, PEERDIST_A_PAD);
+}
+
+/*
+ * The data and the hash cache. An unprivileged caller clears what it may
+ * flush (the segments it added) and the hash results it made.
+ */
+static int pd_clear_cache(struct sk_buff *skb, struct genl_info *info)
+{
+	bool own_only = !netlink_capable(skb, CAP_NET_ADMIN);
+	u64 cleared;
+
+	pd_publish_clear(own_only);
+	cleared = pd_cache_clear(own_only);
+
+	return reply(info, PEERDIST_CMD_CLEAR_CACHE, NLMSG_DEFAULT_SIZE, put_cleared, &cleared);
 }
 
 static int pd_set_secret(struct sk_buff *skb, struct genl_info *info)
@@ -560,6 +580,10 @@ static const struct genl_small_ops pd_ops[] = {
 	{
 		.cmd = PEERDIST_CMD_UNPUBLISH,
 		.doit = pd_unpublish,
+	},
+	{
+		.cmd = PEERDIST_CMD_CLEAR_CACHE,
+		.doit = pd_clear_cache,
 	},
 };
 

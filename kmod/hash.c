@@ -21,24 +21,10 @@ static const char *alg_name(u32 alg, bool hmac)
 	case PD_HASH_SHA384:
 		return hmac ? "hmac(sha384)" : "sha384";
 	case PD_HASH_SHA512:
-	case PD_HASH_V2:
+	case PD_HASH_V2_SHA512_TRUNC:
 		return hmac ? "hmac(sha512)" : "sha512";
 	}
 	return NULL;
-}
-
-unsigned int pd_hash_len(u32 alg)
-{
-	switch (alg) {
-	case PD_HASH_SHA256:
-	case PD_HASH_V2:
-		return 32;
-	case PD_HASH_SHA384:
-		return 48;
-	case PD_HASH_SHA512:
-		return 64;
-	}
-	return 0;
 }
 
 /* The digest of the two parts a and b (b may be empty), keyed when key. */
@@ -68,7 +54,7 @@ static int digest(u32 alg, const u8 *key, unsigned int keylen, const void *a,
 	}
 	crypto_free_shash(tfm);
 	if (!err)
-		memcpy(out, full, pd_hash_len(alg));	/* V2: the first 32 bytes */
+		memcpy(out, full, pd_hash_digest_len(alg));	/* V2: the first 32 bytes */
 	memzero_explicit(full, sizeof(full));
 	pd_counter_add(PD_CNT_HASH_BYTES, alen + blen);
 	return err;

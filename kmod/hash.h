@@ -5,12 +5,9 @@
 
 #include <linux/types.h>
 
-/* Content information's hash algorithms (MS-PCCRC dwHashAlgo / bHashAlgo). */
-#define PD_HASH_SHA256		0x800C
-#define PD_HASH_SHA384		0x800D
-#define PD_HASH_SHA512		0x800E
-#define PD_HASH_V2		0x04	/* SHA-512 truncated to 32 bytes */
-#define PD_HASH_MAX		64
+/* The algorithm ids and digest lengths, shared with libpeerdist. */
+#include "pd_hash.h"
+
 #define PD_V1_BLOCK_SIZE	65536
 #define PD_V1_MAX_SEGMENT	(32U << 20)
 #define PD_V2_MAX_SEGMENT	(128U << 10)
@@ -19,7 +16,6 @@
 /* The constant HoHoDk's HMAC adds to HoD (MS-PCCRC 2.2). */
 extern const u8 pd_c2[30];
 
-unsigned int pd_hash_len(u32 alg);
 int pd_hash(u32 alg, const void *data, size_t len, u8 *out);
 /* HMAC over a || b, keyed with key. */
 int pd_hmac(u32 alg, const u8 *key, unsigned int keylen, const void *a,

@@ -47,7 +47,7 @@ static void digests_match_published_vectors(struct kunit *test)
 
 	KUNIT_ASSERT_EQ(test, 0, pd_hash(PD_HASH_SHA256, "abc", 3, out));
 	KUNIT_EXPECT_EQ(test, 0, memcmp(out, abc_sha256, 32));
-	KUNIT_ASSERT_EQ(test, 0, pd_hash(PD_HASH_V2, "abc", 3, out));
+	KUNIT_ASSERT_EQ(test, 0, pd_hash(PD_HASH_V2_SHA512_TRUNC, "abc", 3, out));
 	KUNIT_EXPECT_EQ(test, 0, memcmp(out, abc_sha512_32, 32));
 	/* the message in two parts, as HoD || C2 is */
 	KUNIT_ASSERT_EQ(test, 0, pd_hmac(PD_HASH_SHA256, "Jefe", 4, "what do ya ", 11,
@@ -309,8 +309,9 @@ static void v2_segment_is_derived_as_the_reference_does(struct kunit *test)
 	u8 *data = reference_pattern(test, REF_V2_LEN, 11), ks[32];
 	struct pd_segment *seg, *cached;
 
-	KUNIT_ASSERT_EQ(test, 0, pd_hash(PD_HASH_V2, secret, sizeof(secret) - 1, ks));
-	seg = pd_segment_build(PD_HASH_V2, ref_v2_sizes[0]);
+	KUNIT_ASSERT_EQ(test, 0,
+			pd_hash(PD_HASH_V2_SHA512_TRUNC, secret, sizeof(secret) - 1, ks));
+	seg = pd_segment_build(PD_HASH_V2_SHA512_TRUNC, ref_v2_sizes[0]);
 	KUNIT_ASSERT_FALSE(test, IS_ERR(seg));
 	KUNIT_EXPECT_EQ(test, 1U, seg->desc.nblocks);
 	KUNIT_EXPECT_EQ(test, seg->desc.size, seg->desc.block_size);
@@ -322,12 +323,13 @@ static void v2_segment_is_derived_as_the_reference_does(struct kunit *test)
 	pd_segment_put(seg);
 	cached = pd_segment_get(ref_v2_id, 32);
 	KUNIT_ASSERT_NOT_NULL(test, cached);
-	KUNIT_EXPECT_EQ(test, (u32)PD_HASH_V2, cached->desc.hash_alg);
+	KUNIT_EXPECT_EQ(test, (u32)PD_HASH_V2_SHA512_TRUNC, cached->desc.hash_alg);
 	KUNIT_EXPECT_TRUE(test, test_bit(0, cached->present));
 	pd_segment_put(cached);
 	KUNIT_EXPECT_EQ(test, 0, pd_segment_flush(ref_v2_id, 32, false));
 	/* too large for V2, or an algorithm the module does not build */
-	KUNIT_EXPECT_TRUE(test, IS_ERR(pd_segment_build(PD_HASH_V2, PD_V2_MAX_SEGMENT + 1)));
+	seg = pd_segment_build(PD_HASH_V2_SHA512_TRUNC, PD_V2_MAX_SEGMENT + 1);
+	KUNIT_EXPECT_TRUE(test, IS_ERR(seg));
 	KUNIT_EXPECT_TRUE(test, IS_ERR(pd_segment_build(PD_HASH_SHA512, 100)));
 }
 

@@ -85,7 +85,7 @@ int pd_secret_set(const u8 *secret, size_t len)
 	int err;
 
 	sha256(secret, len, ks[0]);
-	err = pd_hash(PD_HASH_V2, secret, len, ks[1]);
+	err = pd_hash(PD_HASH_V2_SHA512_TRUNC, secret, len, ks[1]);
 	if (!err) {
 		mutex_lock(&pd_publish_lock);
 		memcpy(pd_ks, ks, sizeof(ks));
@@ -95,6 +95,18 @@ int pd_secret_set(const u8 *secret, size_t len)
 	}
 	memzero_explicit(ks, sizeof(ks));
 	return err;
+}
+
+void pd_publish_clear(bool own_only)
+{
+	struct pd_hashed *h, *next;
+	kuid_t uid = current_fsuid();
+
+	mutex_lock(&pd_publish_lock);
+	list_for_each_entry_safe(h, next, &pd_hashed_list, node)
+		if (!own_only || uid_eq(h->owner, uid))
+			hashed_free(h);
+	mutex_unlock(&pd_publish_lock);
 }
 
 /*
@@ -277,7 +289,7 @@ static void v2_segment(const void *ctx, u32 i, struct pd_ci_v2_segment *out)
 /* Hashes and caches one V2 segment. */
 static int hash_v2_segment(const u8 *buf, u32 size, const u8 *ks, struct v2_desc *out)
 {
-	struct pd_segment *seg = pd_segment_build(PD_HASH_V2, size);
+	struct pd_segment *seg = pd_segment_build(PD_HASH_V2_SHA512_TRUNC, size);
 	int err;
 
 	if (IS_ERR(seg))

@@ -30,6 +30,11 @@ int pd_content_info_read(int fd, u64 generation, size_t offset, u8 *out, size_t 
  * CAP_NET_ADMIN.
  */
 int pd_unpublish_fd(int fd);
+/*
+ * Drops the kept results (the hash cache, as Clear-BCCache does), or with
+ * own_only those the caller made.
+ */
+void pd_publish_clear(bool own_only);
 void pd_publish_exit(void);
 
 #endif

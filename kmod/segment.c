@@ -179,9 +179,9 @@ static int check_desc(const struct pd_segment_desc *d, const u8 *hashes,
 	u8 want[PD_HASH_MAX];
 	int err;
 
-	if (!d->hash_len || d->hash_len != pd_hash_len(d->hash_alg) || !d->size)
+	if (!d->hash_len || d->hash_len != pd_hash_digest_len(d->hash_alg) || !d->size)
 		return -EINVAL;
-	if (d->hash_alg == PD_HASH_V2) {
+	if (d->hash_alg == PD_HASH_V2_SHA512_TRUNC) {
 		if (d->block_size != d->size || d->size > PD_V2_MAX_SEGMENT ||
 		    (hashes_len && (hashes_len != d->hash_len ||
 				    memcmp(hashes, d->hod, d->hash_len))))
@@ -228,7 +228,7 @@ static struct pd_segment *segment_new(const struct pd_segment_desc *d,
 				     GFP_KERNEL_ACCOUNT);
 	if (!seg->block_hashes)
 		goto free_seg;
-	if (d->hash_alg == PD_HASH_V2)
+	if (d->hash_alg == PD_HASH_V2_SHA512_TRUNC)
 		memcpy(seg->block_hashes, d->hod, d->hash_len);
 	else if (hashes)
 		memcpy(seg->block_hashes, hashes, hashes_len);
@@ -347,7 +347,7 @@ int pd_segment_load(const struct pd_segment_desc *d, const u8 *hashes,
  */
 struct pd_segment *pd_segment_build(u32 hash_alg, u32 size)
 {
-	bool v2 = hash_alg == PD_HASH_V2;
+	bool v2 = hash_alg == PD_HASH_V2_SHA512_TRUNC;
 	struct pd_segment_desc d = {
 		.hash_alg = hash_alg, .hash_len = 32, .size = size,
 		.block_size = v2 ? size : PD_V1_BLOCK_SIZE,
@@ -391,7 +391,7 @@ int pd_segment_seal(struct pd_segment *seg, const u8 ks[32])
 	struct pd_segment_desc *d = &seg->desc;
 	int err = 0;
 
-	if (d->hash_alg == PD_HASH_V2)	/* one block: its hash is HoD */
+	if (d->hash_alg == PD_HASH_V2_SHA512_TRUNC)	/* one block: its hash is HoD */
 		memcpy(d->hod, seg->block_hashes, d->hash_len);
 	else
 		err = pd_hash(d->hash_alg, seg->block_hashes,
@@ -436,6 +436,22 @@ int pd_segment_flush(const u8 *id, unsigned int len, bool adders_only)
 		evict_locked(seg);
 	mutex_unlock(&pd_cache_lock);
 	return err;
+}
+
+u64 pd_cache_clear(bool adders_only)
+{
+	struct pd_segment *seg, *next;
+	u64 n = 0;
+
+	mutex_lock(&pd_cache_lock);
+	list_for_each_entry_safe(seg, next, &pd_lru, lru) {
+		if (adders_only && !is_adder_locked(seg))
+			continue;
+		evict_locked(seg);
+		n++;
+	}
+	mutex_unlock(&pd_cache_lock);
+	return n;
 }
 
 /*

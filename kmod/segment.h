@@ -75,6 +75,11 @@ int pd_segment_put_block(struct pd_segment *seg, u32 index, const void *buf,
  * adders_only and the caller did not add it.
  */
 int pd_segment_flush(const u8 *id, unsigned int len, bool adders_only);
+/*
+ * Evicts every indexed segment (Clear-BCCache), or with adders_only those
+ * the caller added; how many went. Open fds keep reading theirs.
+ */
+u64 pd_cache_clear(bool adders_only);
 /* 0 when HMAC(kp, hod || C2) is d's id, else -EACCES. */
 int pd_segment_prove(const struct pd_segment_desc *d, const u8 *hod,
 		     unsigned int hod_len, const u8 *kp, unsigned int kp_len);
@@ -114,8 +119,8 @@ extern struct wait_queue_head pd_block_wq;
 extern atomic64_t pd_segments_indexed;
 
 /*
- * A segment the module hashes itself, V1
- * (PD_HASH_SHA256, blocks of PD_V1_BLOCK_SIZE) or V2 (PD_HASH_V2, one block).
+ * A segment the module hashes itself, V1 (PD_HASH_SHA256, blocks of
+ * PD_V1_BLOCK_SIZE) or V2 (PD_HASH_V2_SHA512_TRUNC, one block).
  */
 struct pd_segment *pd_segment_build(u32 hash_alg, u32 size);
 int pd_segment_build_block(struct pd_segment *seg, u32 index, const void *buf);

@@ -69,6 +69,14 @@ struct pd_content {
 	int content_fd;			/* the store's content fd, or -1 */
 	struct pd_partial *partials;	/* blocks AddData has part of */
 	unsigned npartials;
+	/*
+	 * Per segment, the index of its first block among the content's;
+	 * and a bit per block that this handle found missing or added
+	 * (atomic): bytes read of such a block are not counted as read
+	 * from the cache, the fetch or AddData counted them.
+	 */
+	uint32_t *first_block;
+	uint8_t *brought;
 };
 
 /* Looks up an instance handle (with a reference) or NULL. */

@@ -40,6 +40,8 @@ static void content_destroy(struct pd_object *obj)
 	struct pd_content *c = (struct pd_content *)obj;
 
 	free_partials(c);
+	free(c->first_block);
+	free(c->brought);
 	if (c->content_fd >= 0)
 		close(c->content_fd);
 	pd_ci_free(c->ci);
@@ -165,7 +167,9 @@ static DWORD complete_ci(struct pd_instance *inst, struct pd_content *c,
 			PEERDIST_ERROR_CONTENTINFO_VERSION_UNSUPPORTED :
 			PEERDIST_ERROR_CANNOT_PARSE_CONTENTINFO;
 	c->ids = calloc(ci->nsegments ? ci->nsegments : 1, sizeof(*c->ids));
-	if (!c->ids) {
+	if (!c->ids || pd_engine_track(c, ci)) {
+		free(c->ids);
+		c->ids = NULL;
 		pd_ci_free(ci);
 		return ERROR_NOT_ENOUGH_MEMORY;
 	}
@@ -226,8 +230,13 @@ static int put_blocks(struct pd_instance *inst, struct pd_content *c,
 		if (!err)
 			err = st->ops->put_blocks(st, d.id, d.hash_len, b, n, data, len);
 	}
-	if (!err)
+	if (!err) {
+		/* What callers add is what they fetched from the origin (the
+		 * MissingDataRequest answers of MS-PCCRTP): counted once verified. */
+		pd_store_count(st, PD_COUNT_FETCHED_FROM_ORIGINS, len);
+		pd_engine_brought(c, s, b, n);
 		pd_engine_added(inst->engine, c, s, n);
+	}
 	return err;
 }
 

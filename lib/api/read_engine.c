@@ -16,6 +16,10 @@
  * peers have ends with PEERDIST_ERROR_TRUST_FAILURE; otherwise a miss
  * waits for peers or local adds until its timeout.
  *
+ * Bytes a read returns count as read from the cache (counters.h) unless
+ * this content handle found their block missing (or added it): those were
+ * counted where they came in, by the fetcher or AddData.
+ *
  * A block read of bytes in memory is not queued at all: the caller's
  * thread reads them and completes the read before BlockRead returns, as
  * the 0-byte query does. Handing a read to the engine thread and its
@@ -107,6 +111,40 @@ static int block_present(struct pd_instance *inst, const struct pd_content *c,
 					   c->ci->hash_len, b) == 1;
 }
 
+int pd_engine_track(struct pd_content *c, const struct pd_ci *ci)
+{
+	uint32_t s, total = 0;
+
+	free(c->first_block);
+	free(c->brought);
+	c->first_block = malloc((ci->nsegments ? ci->nsegments : 1) * sizeof(uint32_t));
+	for (s = 0; c->first_block && s < ci->nsegments; s++) {
+		c->first_block[s] = total;
+		total += ci->segments[s].nblocks;
+	}
+	c->brought = calloc(total / 8 + 1, 1);
+	return c->first_block && c->brought ? 0 : -ENOMEM;
+}
+
+void pd_engine_brought(struct pd_content *c, uint32_t s, uint32_t b, uint32_t n)
+{
+	uint32_t i = c->first_block[s] + b;
+
+	for (; n--; i++)
+		__atomic_fetch_or(&c->brought[i / 8], 1u << (i % 8), __ATOMIC_RELAXED);
+}
+
+/* n bytes of block b of segment s read: from the cache, unless this
+ * handle brought the block (it was missing when a read looked). */
+static void count_read(struct pd_instance *inst, struct pd_content *c, uint32_t s,
+		       uint32_t b, uint64_t n)
+{
+	uint32_t i = c->first_block[s] + b;
+
+	if (!(__atomic_load_n(&c->brought[i / 8], __ATOMIC_RELAXED) & (1u << (i % 8))))
+		pd_store_count(inst->store, PD_COUNT_READ_FROM_CACHE, n);
+}
+
 /*
  * Bytes from off on that are present (want 1) or missing (want 0) in a
  * row, up to the end of the range; missing runs are described up to a
@@ -186,6 +224,7 @@ static enum pd_fetch_state ask_peers(struct pd_engine *e, struct pd_content *c,
 			b = 0;
 		}
 		if (!block_present(e->inst, c, s, b)) {
+			pd_engine_brought(c, s, b, 1);
 			pd_fetch_block(e->fetcher, &d, b);
 			ahead++;
 		}
@@ -213,6 +252,7 @@ void pd_engine_added(struct pd_engine *e, const struct pd_content *c, uint32_t s
 static enum start_result missed(struct pd_engine *e, struct read_op *op,
 				uint64_t off, uint32_t s, uint32_t b)
 {
+	pd_engine_brought(op->c, s, b, 1);	/* whatever brings it, not the cache */
 	if (!op->deadline) {
 		finish_missing(e, op, off, PEERDIST_ERROR_MISSING_DATA);
 		return DONE;
@@ -312,6 +352,7 @@ static void read_done(struct pd_engine *e, struct read_op *op, int res)
 	struct pd_content *c = op->c;
 	uint64_t off = op->offset;
 	struct read_op **p = &e->flying;
+	uint32_t s, b;
 
 	while (*p != op)
 		p = &(*p)->next;
@@ -332,15 +373,20 @@ static void read_done(struct pd_engine *e, struct read_op *op, int res)
 	}
 	if (res == -ENODATA && op->fd < 0) {
 		/* Waits first in line (a stream's next read must stay next). */
+		if (!pd_content_locate(c, off, &s, &b))
+			pd_engine_brought(c, s, b, 1);
 		op->missed = 1;
 		op->next = e->waiting;
 		e->waiting = op;
 		return;
 	}
-	if (res < 0)
+	if (res < 0) {
 		finish(op, pd_errno_to_win32(res), 0, off);
-	else
-		finish(op, ERROR_SUCCESS, res, off);
+		return;
+	}
+	if (res > 0 && !pd_content_locate(c, off, &s, &b))
+		count_read(e->inst, c, s, b, res);
+	finish(op, ERROR_SUCCESS, res, off);
 }
 
 static void arm_poll(struct pd_engine *e, int fd, uint64_t tag)
@@ -606,6 +652,7 @@ static int read_here(struct pd_engine *e, struct read_op *op)
 		n = read_in_memory(fd, op->buf, r.end - off < op->cb ? r.end - off : op->cb,
 				   pos);
 		if (n < 0 && errno == ENODATA && loc.fd < 0) {
+			pd_engine_brought(c, s, b, 1);
 			op->missed = 1;
 			op->missed_at = seen;	/* an add seen since: try again */
 		}
@@ -618,6 +665,7 @@ static int read_here(struct pd_engine *e, struct read_op *op)
 		close(loc.fd);
 	if (n <= 0)
 		return 0;
+	count_read(e->inst, c, s, b, n);
 	pd_ov_set_offset(op->ov, off);
 	pd_complete_now(op->ov, ERROR_SUCCESS, n, c->child.port, c->child.key);
 	return 1;

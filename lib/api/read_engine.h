@@ -9,6 +9,7 @@
 
 #include <stdint.h>
 
+#include "pccrc.h"
 #include "peerdist/win32.h"
 
 struct pd_engine;
@@ -33,6 +34,14 @@ DWORD pd_engine_read(struct pd_engine *e, struct pd_content *c, int stream,
  */
 void pd_engine_added(struct pd_engine *e, const struct pd_content *c, uint32_t s,
 		     uint32_t n);
+/*
+ * Where c's bytes come from, for the byte counters (counters.h): prepared
+ * from its complete content information ci (0 or -ENOMEM); blocks b..b+n-1
+ * of segment s marked as brought here by this handle (AddData), so that
+ * reading them does not count as reading from the cache.
+ */
+int pd_engine_track(struct pd_content *c, const struct pd_ci *ci);
+void pd_engine_brought(struct pd_content *c, uint32_t s, uint32_t b, uint32_t n);
 /* Cancels reads of c matching ov (all when NULL); how many were found. */
 int pd_engine_cancel(struct pd_engine *e, struct pd_content *c,
 		     LPOVERLAPPED ov);

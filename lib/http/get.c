@@ -492,7 +492,9 @@ static int read_step(struct get *g, uint64_t *pos)
 	if (err == ERROR_TIMEOUT && !read_at(g, at, 0, PEERDIST_READ_TIMEOUT_LOCAL_CACHE_ONLY,
 					     &local, &at) && local)
 		return 0;	/* a peer's bytes arrived as the wait ended: read them */
-	if (err == PEERDIST_ERROR_MISSING_DATA || err == ERROR_TIMEOUT) {
+	/* a trust failure: only peers that sent wrong blocks have them */
+	if (err == PEERDIST_ERROR_MISSING_DATA || err == ERROR_TIMEOUT ||
+	    err == PEERDIST_ERROR_TRUST_FAILURE) {
 		if (at + (n ? n : 1) > g->missing_end)
 			g->missing_end = at + (n ? n : 1);
 		return fetch_missing(g, at, at + (n ? n : 1));

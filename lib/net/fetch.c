@@ -242,6 +242,9 @@ static enum ask_result check_and_keep(struct pd_fetcher *f, const struct job *j,
 			     m->iv, w->plain))
 		return BAD;
 	err = pd_store_put_block(f->st, j->id, j->idlen, j->block, w->plain, j->len);
+	if (!err)
+		pd_store_count(f->st, w->from_hc ? PD_COUNT_FETCHED_FROM_HOSTED_CACHE :
+				      PD_COUNT_FETCHED_FROM_PEERS, j->len);
 	if (!err && f->hc && !w->from_hc)
 		pd_hc_client_arrived(f->hc, j->id, j->idlen);	/* worth offering */
 	return err == -EBADMSG ? BAD : err ? STALLED : GOT;
@@ -365,11 +368,18 @@ static void try_peers(struct pd_fetcher *f, struct batch *b, int *fresh,
 }
 
 /* When the known peers fail, a new probe may find others that a past
- * one missed (answers are datagrams): one more round with it. */
+ * one missed (answers are datagrams): one more round with it. A block
+ * that arrived since it was asked for (another job, the origin) is not
+ * fetched again. */
 static void run_batch(struct pd_fetcher *f, struct batch *b,
 		      struct worker_buffers *w)
 {
 	int fresh = 0;
+	unsigned i;
+
+	for (i = 0; i < b->n; i++)
+		b->got[i] = f->st->ops->has_block(f->st, b->jobs[i]->id, b->jobs[i]->idlen,
+						  b->jobs[i]->block) == 1;
 
 	try_peers(f, b, &fresh, w);
 	if (!batch_done(b) && !fresh) {

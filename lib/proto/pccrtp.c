@@ -203,6 +203,78 @@ static int peerdist_ex_request(struct pd_pccrtp_request *r, struct span v)
 	return 0;
 }
 
+static int content_encoding(struct pd_pccrtp_reply *p, struct span v)
+{
+	struct span item;
+
+	while (next_item(&v, ',', &item)) {
+		if (span_is(item, "peerdist"))
+			p->peerdist = true;
+		else if (item.n && !span_is(item, "identity"))
+			p->other_coding = true;
+	}
+	return 0;
+}
+
+static int peerdist_reply(struct pd_pccrtp_reply *p, struct span v)
+{
+	struct span item, key, val;
+
+	while (next_item(&v, ',', &item)) {
+		if (!item.n)
+			continue;
+		if (!split_param(item, &key, &val))
+			return -EINVAL;
+		if (span_is(key, "Version")) {
+			if (!parse_version(val, &p->version))
+				return -EINVAL;
+		} else if (span_is(key, "ContentLength")) {
+			if (!parse_u64(val, &p->content_length))
+				return -EINVAL;
+			p->has_content_length = true;
+		}
+	}
+	return 0;
+}
+
+static int peerdist_ex_reply(struct pd_pccrtp_reply *p, struct span v)
+{
+	struct span item, key, val;
+
+	while (next_item(&v, ',', &item))
+		if (split_param(item, &key, &val) && span_is(key, "MakeHashRequest"))
+			p->make_hash_request = parse_true(val);
+	return 0;
+}
+
+/*
+ * The headers MS-PCCRTP gives meaning to, each with its parser in a request
+ * and in a reply (NULL: the header means nothing there).
+ */
+struct header_parser {
+	const char *name;
+	int (*request)(struct pd_pccrtp_request *r, struct span v);
+	int (*reply)(struct pd_pccrtp_reply *p, struct span v);
+};
+
+static const struct header_parser headers[] = {
+	{ "Accept-Encoding", accept_encoding, NULL },
+	{ "Content-Encoding", NULL, content_encoding },
+	{ "X-P2P-PeerDist", peerdist_request, peerdist_reply },
+	{ "X-P2P-PeerDistEx", peerdist_ex_request, peerdist_ex_reply },
+};
+
+static const struct header_parser *find_header(const char *name, size_t nlen)
+{
+	struct span n = trim((struct span){ name, nlen });
+	size_t i;
+
+	for (i = 0; i < sizeof(headers) / sizeof(headers[0]); i++)
+		if (span_is(n, headers[i].name))
+			return &headers[i];
+	return NULL;
+}
+
 void pd_pccrtp_request_init(struct pd_pccrtp_request *r)
 {
 	memset(r, 0, sizeof(*r));
@@ -211,18 +283,12 @@ void pd_pccrtp_request_init(struct pd_pccrtp_request *r)
 int pd_pccrtp_request_header(struct pd_pccrtp_request *r, const char *name,
 			     size_t nlen, const char *value, size_t vlen)
 {
-	struct span n = trim((struct span){ name, nlen });
-	struct span v = { value, vlen };
+	const struct header_parser *h = find_header(name, nlen);
 	int ret;
 
-	if (span_is(n, "Accept-Encoding"))
-		ret = accept_encoding(r, v);
-	else if (span_is(n, "X-P2P-PeerDist"))
-		ret = peerdist_request(r, v);
-	else if (span_is(n, "X-P2P-PeerDistEx"))
-		ret = peerdist_ex_request(r, v);
-	else
+	if (!h || !h->request)
 		return 0;
+	ret = h->request(r, (struct span){ value, vlen });
 	if (ret)
 		r->malformed = true;
 	return ret ? ret : 1;
@@ -400,65 +466,15 @@ void pd_pccrtp_reply_init(struct pd_pccrtp_reply *p)
 	memset(p, 0, sizeof(*p));
 }
 
-static int content_encoding(struct pd_pccrtp_reply *p, struct span v)
-{
-	struct span item;
-
-	while (next_item(&v, ',', &item)) {
-		if (span_is(item, "peerdist"))
-			p->peerdist = true;
-		else if (item.n && !span_is(item, "identity"))
-			p->other_coding = true;
-	}
-	return 0;
-}
-
-static int peerdist_reply(struct pd_pccrtp_reply *p, struct span v)
-{
-	struct span item, key, val;
-
-	while (next_item(&v, ',', &item)) {
-		if (!item.n)
-			continue;
-		if (!split_param(item, &key, &val))
-			return -EINVAL;
-		if (span_is(key, "Version")) {
-			if (!parse_version(val, &p->version))
-				return -EINVAL;
-		} else if (span_is(key, "ContentLength")) {
-			if (!parse_u64(val, &p->content_length))
-				return -EINVAL;
-			p->has_content_length = true;
-		}
-	}
-	return 0;
-}
-
-static int peerdist_ex_reply(struct pd_pccrtp_reply *p, struct span v)
-{
-	struct span item, key, val;
-
-	while (next_item(&v, ',', &item))
-		if (split_param(item, &key, &val) && span_is(key, "MakeHashRequest"))
-			p->make_hash_request = parse_true(val);
-	return 0;
-}
-
 int pd_pccrtp_reply_header(struct pd_pccrtp_reply *p, const char *name,
 			   size_t nlen, const char *value, size_t vlen)
 {
-	struct span n = trim((struct span){ name, nlen });
-	struct span v = { value, vlen };
+	const struct header_parser *h = find_header(name, nlen);
 	int ret;
 
-	if (span_is(n, "Content-Encoding"))
-		ret = content_encoding(p, v);
-	else if (span_is(n, "X-P2P-PeerDist"))
-		ret = peerdist_reply(p, v);
-	else if (span_is(n, "X-P2P-PeerDistEx"))
-		ret = peerdist_ex_reply(p, v);
-	else
+	if (!h || !h->reply)
 		return 0;
+	ret = h->reply(p, (struct span){ value, vlen });
 	if (ret)
 		p->malformed = true;
 	return ret ? ret : 1;

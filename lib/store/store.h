@@ -20,6 +20,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "counters.h"
 #include "pccrc.h"
 #include "segment.h"
 
@@ -97,14 +98,25 @@ struct pd_store_ops {
 	int (*drain_wait)(struct pd_store *s);
 	int (*stats)(struct pd_store *s, struct pd_store_stats *st);
 	int (*set_max_bytes)(struct pd_store *s, uint64_t max);
-	/* Optional: drops every cached segment (publications stay). */
+	/*
+	 * Drops every cached segment (publications stay). peerdist.ko drops
+	 * only the caller's own (those it added) without CAP_NET_ADMIN.
+	 */
 	int (*clear)(struct pd_store *s);
 	void (*close)(struct pd_store *s);
 };
 
 struct pd_store {
 	const struct pd_store_ops *ops;
+	/* The cache directory's byte counters (NULL without a directory). */
+	struct pd_counters *counters;
 };
+
+static inline void pd_store_count(struct pd_store *s, enum pd_counter which,
+				  uint64_t bytes)
+{
+	pd_counters_add(s->counters, which, bytes);
+}
 
 static inline int pd_store_put_block(struct pd_store *s, const uint8_t *id,
 				     unsigned idlen, uint32_t index,

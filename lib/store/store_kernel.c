@@ -25,6 +25,7 @@
 #include <linux/peerdist.h>
 
 #include "clock.h"
+#include "open_cache.h"
 #include "store.h"
 #include "store_meta.h"
 
@@ -37,8 +38,8 @@
 #define UNPRIVILEGED_WAKE_MS	100	/* without the events group: re-check this often */
 
 struct open_segment {
-	int fd;				/* -1: slot free */
-	unsigned tick;
+	struct pd_open_slot slot;	/* first: the open cache's */
+	int fd;
 	int64_t opened_ms;
 	struct pd_segment_desc d;	/* block_hashes NULL */
 };
@@ -61,8 +62,8 @@ struct kernel_store {
 	struct nl_sock *events;		/* the events group: wait_fd */
 	int tick_fd;			/* or, unprivileged, a timer: wait_fd */
 	struct pd_store_meta *meta;	/* publications and tags, or NULL */
-	unsigned tick;
 	struct open_segment open[OPEN_SEGMENTS];
+	struct pd_open_cache opened;	/* over open[] */
 	struct known_segment known[KNOWN_SEGMENTS];
 	unsigned known_next;		/* the slot the next one takes */
 };
@@ -245,21 +246,9 @@ static int parse_open(struct nlattr **a, void *arg)
 	return 0;
 }
 
-/* Lock contract: k->lock held. A slot for a segment about to be opened. */
-static struct open_segment *free_slot(struct kernel_store *k)
+static void close_slot(struct pd_open_slot *slot)
 {
-	struct open_segment *victim = &k->open[0];
-	unsigned i;
-
-	for (i = 0; i < OPEN_SEGMENTS; i++) {
-		if (k->open[i].fd < 0)
-			return &k->open[i];
-		if (k->open[i].tick < victim->tick)
-			victim = &k->open[i];
-	}
-	close(victim->fd);
-	victim->fd = -1;
-	return victim;
+	close(((struct open_segment *)slot)->fd);
 }
 
 /*
@@ -271,19 +260,13 @@ static struct open_segment *free_slot(struct kernel_store *k)
 static struct open_segment *get_open(struct kernel_store *k, const uint8_t *id,
 				     unsigned idlen, int fresh, int *err)
 {
-	struct open_segment *o = NULL, tmp = { .fd = -1 };
+	struct open_segment *o, tmp = { .fd = -1 };
 	const struct known_segment *kn;
 	struct nl_msg *m;
-	unsigned i;
 
-	for (i = 0; i < OPEN_SEGMENTS && !o; i++)
-		if (k->open[i].fd >= 0 && k->open[i].d.hash_len == idlen &&
-		    !memcmp(k->open[i].d.id, id, idlen))
-			o = &k->open[i];
-	if (o && (!fresh || pd_now_ms_coarse() - o->opened_ms < REFRESH_MS)) {
-		o->tick = ++k->tick;
+	o = (struct open_segment *)pd_open_cache_find(&k->opened, id, idlen);
+	if (o && (!fresh || pd_now_ms_coarse() - o->opened_ms < REFRESH_MS))
 		return o;
-	}
 	kn = known(k, id, idlen);
 	if (kn) {
 		tmp.d.hash_len = idlen;
@@ -301,13 +284,12 @@ static struct open_segment *get_open(struct kernel_store *k, const uint8_t *id,
 		return NULL;
 	}
 	if (o)
-		close(o->fd);
-	else
-		o = free_slot(k);
+		pd_open_cache_close(&k->opened, &o->slot);
+	o = (struct open_segment *)pd_open_cache_take(&k->opened);
 	*o = tmp;
 	memcpy(o->d.id, id, idlen);
-	o->tick = ++k->tick;
 	o->opened_ms = pd_now_ms_coarse();
+	pd_open_cache_insert(&k->opened, &o->slot, id, idlen);
 	return o;
 }
 
@@ -551,14 +533,8 @@ static void flush_segment(const uint8_t *id, unsigned len, void *arg)
 {
 	struct kernel_store *k = arg;
 	struct nl_msg *m = new_request(k, PEERDIST_CMD_FLUSH_SEGMENT, 256);
-	unsigned i;
 
-	for (i = 0; i < OPEN_SEGMENTS; i++)
-		if (k->open[i].fd >= 0 && k->open[i].d.hash_len == len &&
-		    !memcmp(k->open[i].d.id, id, len)) {
-			close(k->open[i].fd);
-			k->open[i].fd = -1;
-		}
+	pd_open_cache_forget(&k->opened, id, len);
 	/* ENOENT: already gone */
 	send_built(k, m, !m || nla_put(m, PEERDIST_A_SEGMENT_ID, len, id), NULL, NULL);
 }
@@ -675,14 +651,32 @@ static int kernel_set_max_bytes(struct pd_store *s, uint64_t max)
 	return err;
 }
 
+/*
+ * Every segment leaves the module's cache (Clear-BCCache); without
+ * CAP_NET_ADMIN only those this user added. The open segments here close:
+ * their fds would keep reading what was cleared.
+ */
+static int kernel_clear(struct pd_store *s)
+{
+	struct kernel_store *k = to_kernel(s);
+	struct nl_msg *m;
+	int err = -ENOMEM;
+
+	pthread_mutex_lock(&k->lock);
+	pd_open_cache_close_all(&k->opened);
+	m = new_request(k, PEERDIST_CMD_CLEAR_CACHE, 256);
+	if (m)
+		err = request(k, m, NULL, NULL);
+	pthread_mutex_unlock(&k->lock);
+	return err;
+}
+
 static void kernel_close(struct pd_store *s)
 {
 	struct kernel_store *k = to_kernel(s);
-	unsigned i;
 
-	for (i = 0; i < OPEN_SEGMENTS; i++)
-		if (k->open[i].fd >= 0)
-			close(k->open[i].fd);
+	pd_open_cache_close_all(&k->opened);
+	pd_counters_close(k->base.counters);
 	pd_store_meta_close(k->meta);
 	if (k->tick_fd >= 0)
 		close(k->tick_fd);
@@ -711,6 +705,7 @@ static const struct pd_store_ops kernel_ops = {
 	.drain_wait = kernel_drain_wait,
 	.stats = kernel_stats,
 	.set_max_bytes = kernel_set_max_bytes,
+	.clear = kernel_clear,
 	.close = kernel_close,
 };
 
@@ -858,7 +853,6 @@ int pd_store_kernel_available(void)
 int pd_store_kernel_open(const char *dir, struct pd_store **out)
 {
 	struct kernel_store *k = calloc(1, sizeof(*k));
-	unsigned i;
 	int err = -ENOMEM;
 
 	if (!k)
@@ -866,8 +860,7 @@ int pd_store_kernel_open(const char *dir, struct pd_store **out)
 	k->base.ops = &kernel_ops;
 	k->tick_fd = -1;
 	pthread_mutex_init(&k->lock, NULL);
-	for (i = 0; i < OPEN_SEGMENTS; i++)
-		k->open[i].fd = -1;
+	PD_OPEN_CACHE_INIT(&k->opened, k->open, close_slot);
 	k->nl = nl_socket_alloc();
 	if (!k->nl || genl_connect(k->nl))
 		goto fail;
@@ -878,6 +871,8 @@ int pd_store_kernel_open(const char *dir, struct pd_store **out)
 	err = connect_events(k);
 	if (!err && dir)
 		err = pd_store_meta_open(dir, &k->meta);
+	if (!err && dir)
+		err = pd_counters_open(pd_store_meta_dirfd(k->meta), dir, &k->base.counters);
 	if (err)
 		goto fail;
 	*out = &k->base;

@@ -61,6 +61,11 @@ int pd_store_meta_open(const char *dir, struct pd_store_meta **out)
 	return 0;
 }
 
+int pd_store_meta_dirfd(const struct pd_store_meta *m)
+{
+	return m->dirfd;
+}
+
 void pd_store_meta_close(struct pd_store_meta *m)
 {
 	if (!m)

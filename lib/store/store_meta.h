@@ -19,6 +19,8 @@ struct pd_store_meta;
 /* The records under dir (created, with its publications/ and tags/). */
 int pd_store_meta_open(const char *dir, struct pd_store_meta **out);
 void pd_store_meta_close(struct pd_store_meta *m);
+/* The directory's descriptor (the meta's own: not to be closed). */
+int pd_store_meta_dirfd(const struct pd_store_meta *m);
 
 /* -EEXIST while a living process has ident published. */
 int pd_store_meta_publish(struct pd_store_meta *m, uid_t uid, const void *ident,

@@ -32,6 +32,7 @@
 #include "digest.h"
 #include "fileio.h"
 #include "hex.h"
+#include "open_cache.h"
 #include "sha256_mb.h"
 #include "store.h"
 #include "store_meta.h"
@@ -47,8 +48,7 @@ enum { ST_BYTES, ST_SEGMENTS, ST_HITS, ST_MISSES, ST_EVICTIONS,
 #define PUT_BLOCKS	3	/* verified, then written, together: the SHA-NI lanes */
 
 struct open_segment {
-	int used;
-	uint64_t tick;			/* last use, for replacing the oldest */
+	struct pd_open_slot slot;	/* first: the open cache's */
 	time_t touched;			/* last LRU time stamp written */
 	int64_t checked_ms;		/* last check for eviction by others */
 	struct pd_segment_desc d;
@@ -65,7 +65,7 @@ struct user_store {
 	uint64_t *counters;	/* shared by all processes: mmap of "stats" */
 	pthread_mutex_t lock;		/* the open segments below */
 	struct open_segment open[OPEN_SEGMENTS];
-	uint64_t tick;
+	struct pd_open_cache opened;	/* over open[] */
 	int generation_fd;
 };
 
@@ -130,8 +130,6 @@ static int store_desc(struct user_store *u, const struct pd_segment_desc *d)
  */
 static void drop_slot(struct open_segment *o)
 {
-	if (!o->used)
-		return;
 	if (o->present)
 		munmap(o->present, o->d.nblocks);
 	close(o->data_fd);
@@ -201,7 +199,6 @@ static int open_slot(struct user_store *u, const uint8_t *id, unsigned idlen,
 	}
 	if (fd >= 0)
 		close(fd);
-	o->used = 1;
 	if (err)
 		drop_slot(o);
 	return err;
@@ -233,51 +230,40 @@ static int stale(struct open_segment *o, struct stat *st)
 	return fstat(o->data_fd, st) || st->st_nlink == 0;
 }
 
+static void close_slot(struct pd_open_slot *slot)
+{
+	drop_slot((struct open_segment *)slot);
+}
+
 static struct open_segment *get_slot(struct user_store *u, const uint8_t *id,
 				     unsigned idlen, int *err)
 {
-	struct open_segment *o, *victim = &u->open[0];
+	struct open_segment *o;
 	struct stat st;
-	size_t i;
 
-	for (i = 0; i < OPEN_SEGMENTS; i++) {
-		o = &u->open[i];
-		if (o->used && o->d.hash_len == idlen && !memcmp(o->d.id, id, idlen)) {
-			if (stale(o, &st)) {
-				drop_slot(o);
-				victim = o;
-				goto reopen;
-			}
-			o->tick = ++u->tick;
-			touch_slot(u, o);
-			return o;
-		}
-		if (!o->used || (victim->used && o->tick < victim->tick))
-			victim = o;
-	}
-	drop_slot(victim);
-reopen:
-	*err = open_slot(u, id, idlen, victim);
+	o = (struct open_segment *)pd_open_cache_find(&u->opened, id, idlen);
+	if (o && stale(o, &st))
+		pd_open_cache_close(&u->opened, &o->slot);
+	else if (o)
+		goto used;
+	o = (struct open_segment *)pd_open_cache_take(&u->opened);
+	*err = open_slot(u, id, idlen, o);
 	if (*err)
 		return NULL;
-	victim->tick = ++u->tick;
-	touch_slot(u, victim);
-	return victim;
+	pd_open_cache_insert(&u->opened, &o->slot, id, idlen);
+used:
+	touch_slot(u, o);
+	return o;
 }
 
 /* Forgets an open segment by its directory name (it is being removed). */
 static void forget_slot(struct user_store *u, const char *name)
 {
-	char hex[2 * PD_HASH_MAX + 1];
-	size_t i;
+	uint8_t id[PD_HASH_MAX];
+	int len = pd_hex_decode(name, id, sizeof(id));
 
-	for (i = 0; i < OPEN_SEGMENTS; i++) {
-		if (!u->open[i].used)
-			continue;
-		pd_hex_encode(u->open[i].d.id, u->open[i].d.hash_len, hex, 0);
-		if (!strcmp(hex, name))
-			drop_slot(&u->open[i]);
-	}
+	if (len > 0)
+		pd_open_cache_forget(&u->opened, id, len);
 }
 
 static int user_add_segment(struct pd_store *s, const struct pd_segment_desc *d)
@@ -748,10 +734,10 @@ static void user_close(struct pd_store *s)
 
 	if (u->counters)
 		munmap(u->counters, ST_COUNT * sizeof(uint64_t));
+	pd_counters_close(u->base.counters);
 	if (u->inotify_fd >= 0)
 		close(u->inotify_fd);
-	for (size_t i = 0; i < OPEN_SEGMENTS; i++)
-		drop_slot(&u->open[i]);
+	pd_open_cache_close_all(&u->opened);
 	if (u->generation_fd >= 0)
 		close(u->generation_fd);
 	pd_store_meta_close(u->meta);
@@ -853,6 +839,7 @@ int pd_store_user_open(const char *dir, struct pd_store **out)
 	u->base.ops = &user_ops;
 	u->inotify_fd = -1;
 	u->generation_fd = -1;
+	PD_OPEN_CACHE_INIT(&u->opened, u->open, close_slot);
 	pthread_mutex_init(&u->lock, NULL);
 	err = pd_store_meta_open(dir, &u->meta);	/* creates dir too */
 	if (err)
@@ -865,6 +852,8 @@ int pd_store_user_open(const char *dir, struct pd_store **out)
 	err = init_layout(u);
 	if (!err)
 		err = check_version(u);
+	if (!err)
+		err = pd_counters_open(u->dirfd, dir, &u->base.counters);
 	if (!err) {
 		u->generation_fd = openat(u->dirfd, "generation", O_WRONLY | O_CLOEXEC);
 		if (u->generation_fd < 0)

@@ -28,7 +28,8 @@ def complete(line, func="_peerdist"):
 check(complete("peerdist ") == sorted("hash info verify secret publish unpublish status "
                                       "cache flush serve get --help --version".split()), "commands")
 check(complete("peerdist ca") == ["cache"], "a command's prefix")
-check(complete("peerdist cache --") == ["--clear", "--help", "--json", "--max-bytes"],
+check(complete("peerdist cache --") == ["--clear", "--help", "--json", "--max-bytes",
+                                       "--reset-counters"],
       complete("peerdist cache --"))
 check(complete("peerdist status --") == ["--help", "--json", "--state-file"], "status")
 check("--force" in complete("peerdist secret --"), "secret --force")

@@ -3,8 +3,10 @@
 """peerdist status as Get-BCStatus: the mode, whether peerdistd runs (from
 its state file: pid alive, a stale file said so) and whether each listening
 address accepts a TCP connection (a wildcard through loopback), whether the
-module is loaded, the cache; --json parses; an unavailable API is exit 1
-with the cause in words (a bad PEERDIST_BACKEND, an unwritable cache)."""
+module is loaded, the cache with its byte counters (and no block lookup
+counts, which mean different things on a server and a client); --json
+parses; an unavailable API is exit 1 with the cause in words (a bad
+PEERDIST_BACKEND, an unwritable cache)."""
 import json
 import os
 import socket
@@ -31,11 +33,17 @@ with workdir() as d:
     check("mode:                   local only" in out, out)
     check("peerdistd:              not running (no state file)" in out, out)
     check("location:             " + env["PEERDIST_CACHE_DIR"] in out, out)
-    check("peerdist.ko:" in out and "block lookups found:" in out, out)
+    check("peerdist.ko:" in out and "read from the cache:" in out and
+          "fetched from peers:" in out, out)
+    check("lookups" not in out, f"status shows no ambiguous hit counts: {out}")
     s = json.loads(run("status", "--json", env=env).stdout)
     check(s["status"] == "available" and s["mode"] == "local only", s)
     check(s["peerdistd"]["running"] is False and s["cache"]["backend"] == "user", s)
     check(s["content_information_versions"] == ["1.0", "2.0"], s)
+    check(set(s["cache"]["bytes"]) == {"read_from_cache", "fetched_from_peers",
+                                       "fetched_from_hosted_cache", "fetched_from_origins",
+                                       "served_to_peers", "served_as_hosted_cache"} and
+          "block_lookups_found" not in s["cache"]["counters"], s["cache"])
 
     # A running peerdistd (this process stands in) listening on loopback.
     path = os.path.join(d, "peerdistd.json")

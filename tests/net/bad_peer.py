@@ -94,6 +94,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
         self.send_header("Content-Length", str(len(reply)))
         self.end_headers()
         self.wfile.write(reply)
+        print("served", index, flush=True)	# for tests that count
 
     def log_message(self, *args):
         pass

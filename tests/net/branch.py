@@ -12,7 +12,7 @@ import subprocess
 import sys
 import time
 
-from netns import Lan
+from netns import Lan, ip
 from peers import PEERDIST, Host, check
 
 WAN = ["netem", "rate", "20mbit", "delay", "40ms", "limit", "10000"]
@@ -22,9 +22,10 @@ PORT = 8080
 
 
 class BranchOffice:
-    def __init__(self, clients, root, size):
+    def __init__(self, clients, root, size, others=()):
+        """others: more hosts on the LAN, without peerdistd (the test's own)."""
         self.names = [f"c{i}" for i in range(1, clients + 1)]
-        self.lan = Lan(["srv", *self.names], 4)
+        self.lan = Lan(["srv", *self.names, *others], 4)
         self.root = root
         self.clients = [Host(self.lan, n, root) for n in self.names]
         self.www = os.path.join(root, "www")
@@ -41,6 +42,10 @@ class BranchOffice:
             self.wan = "a 20 Mbit/s WAN (no 40 ms delay: this kernel has no sch_netem)"
             print(f"branch office: the WAN is {self.wan}", file=sys.stderr)
             check(self._shape(WAN_RATE_ONLY), "the WAN link is shaped")
+        # its counters count what a wire carries: packets of one MTU each
+        # (a segmentation offload's burst counts its headers once)
+        ip("-n", f"{self.lan.tag}-srv", "link", "set", "dev", "eth0", "gso_max_segs", "1")
+        ip("-n", f"{self.lan.tag}-br", "link", "set", "dev", "p1", "gso_max_segs", "1")
         # a router passes no link-local multicast (the peers' discovery) to the WAN
         subprocess.run(["ip", "-n", f"{self.lan.tag}-br", "link", "set", "p1", "type",
                         "bridge_slave", "mcast_flood", "off"], check=True)

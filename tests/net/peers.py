@@ -59,6 +59,13 @@ class Host:
         with open(self.state_file) as f:
             return json.load(f)
 
+    def counters(self):
+        """The byte counters of this host's cache, as peerdist status shows them."""
+        p = subprocess.run([PEERDIST, "status", "--json", "--state-file", self.state_file],
+                           env=self.env, capture_output=True, text=True, timeout=60)
+        check(p.returncode == 0, f"{self.name}: peerdist status ({p.stderr.strip()})")
+        return json.loads(p.stdout)["cache"]["bytes"]
+
     def blocks_served(self):
         """Requests answered with a block (a MSG_BLK carrying data)."""
         return sum(1 for l in self.log if " -> " in l and

@@ -139,6 +139,20 @@ def main():
               "client 2's bytes are the original's")
         check(hc.blocks_served() - served_before >= blocks,
               "the hosted cache served client 2's blocks")
+        got, hc_bytes = c2.counters(), hc.counters()
+        check(got["fetched_from_hosted_cache"] == SIZE and got["fetched_from_peers"] == 0,
+              f"client 2's counters: every byte fetched from the hosted cache: {got}")
+        check(hc_bytes["served_as_hosted_cache"] == SIZE and
+              hc_bytes["served_to_peers"] == 0 and
+              hc_bytes["fetched_from_peers"] >= SIZE + len(open(data2, "rb").read()),
+              f"the hosted cache's counters: what client 2 fetched served as the "
+              f"hosted cache, both contents pulled from client 1 (offers that "
+              f"overlap may pull a block twice): {hc_bytes}")
+        got = c1.counters()
+        check(got["served_to_peers"] >= hc_bytes["fetched_from_peers"] and
+              got["fetched_from_origins"] == len(open(data2, "rb").read()),
+              f"client 1's counters: the pulls served, the second content from the "
+              f"origin: {got}")
         r = c2.read(ci2, os.path.join(root, "out2-c2"))
         check(r.returncode == 0 and filecmp.cmp(data2, os.path.join(root, "out2-c2"),
                                                  shallow=False),

@@ -43,13 +43,18 @@ struct cache_facts {
 	uint64_t volume_bytes;
 	uint64_t publications, publication_bytes;	/* kept ones */
 	struct pd_store_stats stats;
+	uint64_t bytes[PD_COUNTERS];	/* the byte counters (counters.h) */
 };
 
 int cache_facts(struct pd_store *s, struct cache_facts *f);
 /* As "name: value" lines (after indent, names padded to width), or one
- * JSON object. */
-void print_cache_text(const struct cache_facts *f, const char *indent, int width);
-void print_cache_json(const struct cache_facts *f);
+ * JSON object; CACHE_LOOKUPS adds the store's block lookups found and
+ * missed (every process's, reads and serving alike: for peerdist cache,
+ * not status, whose byte counters say where bytes came from). */
+#define CACHE_LOOKUPS	1u
+void print_cache_text(const struct cache_facts *f, const char *indent, int width,
+		      unsigned flags);
+void print_cache_json(const struct cache_facts *f, unsigned flags);
 
 /* "peerdist: what: message" on stderr; returns EXIT_FAIL. */
 int fail(const char *what, const char *fmt, ...)

@@ -25,14 +25,18 @@
 #define MIN_DEFAULT_BYTES	(64ull << 20)
 
 static const char cache_help[] =
-	"usage: peerdist cache [--json] [--max-bytes N%|SIZE|default] [--clear]\n\n"
+	"usage: peerdist cache [--json] [--max-bytes N%|SIZE|default] [--clear]\n"
+	"                      [--reset-counters]\n\n"
 	"Shows the local cache: where it is, its size cap (in bytes and as a share\n"
 	"of the volume it is on), the bytes it holds, the publications kept apart\n"
-	"from the data, and its counters.\n\n"
+	"from the data, and its counters (bytes read from it, fetched from peers,\n"
+	"the hosted cache and origins, served).\n\n"
 	"  --max-bytes N%       cap the cache at N percent of its volume (1-100)\n"
 	"  --max-bytes SIZE     cap it at SIZE bytes (K/M/G/T suffixes)\n"
 	"  --max-bytes default  the default cap, 5% of the volume (at least 64M)\n"
-	"  --clear              drop every cached segment (publications stay)\n"
+	"  --clear              drop every cached segment (publications and the\n"
+	"                       byte counters stay)\n"
+	"  --reset-counters     start the byte counters again from 0\n"
 	"  --json               machine-readable output (fields in peerdist-cache(1))\n"
 	"  -h, --help           this text\n";
 
@@ -104,6 +108,7 @@ int cache_facts(struct pd_store *s, struct cache_facts *f)
 	cache_location(s, f);
 	cache_volume(f);
 	s->ops->list_kept(s, geteuid(), count_publication, f);
+	pd_counters_read(s->counters, f->bytes);
 	return s->ops->stats(s, &f->stats);
 }
 
@@ -112,7 +117,24 @@ static double share(uint64_t part, uint64_t whole)
 	return whole ? 100.0 * part / whole : 0;
 }
 
-void print_cache_text(const struct cache_facts *f, const char *indent, int width)
+/* What each byte counter is called in words, in the order of counters.h. */
+static const char *const counter_words[PD_COUNTERS] = {
+	"read from the cache:", "fetched from peers:", "fetched from hosted cache:",
+	"fetched from origins:", "served to peers:", "served as hosted cache:",
+};
+
+static void print_bytes_text(const struct cache_facts *f, const char *indent)
+{
+	unsigned i;
+
+	printf("%sbytes (all processes using this cache, since the counters started):\n", indent);
+	for (i = 0; i < PD_COUNTERS; i++)
+		printf("%s  %-27s%llu\n", indent, counter_words[i],
+		       (unsigned long long)f->bytes[i]);
+}
+
+void print_cache_text(const struct cache_facts *f, const char *indent, int width,
+		      unsigned flags)
 {
 	const struct pd_store_stats *st = &f->stats;
 
@@ -130,18 +152,23 @@ void print_cache_text(const struct cache_facts *f, const char *indent, int width
 	printf("%s%-*s%llu (content information: %llu bytes)\n", indent, width,
 	       "publications kept:", (unsigned long long)f->publications,
 	       (unsigned long long)f->publication_bytes);
-	printf("%s%-*s%llu\n", indent, width, "block lookups found:",
-	       (unsigned long long)st->hits);
-	printf("%s%-*s%llu\n", indent, width, "block lookups missed:",
-	       (unsigned long long)st->misses);
+	if (flags & CACHE_LOOKUPS) {
+		printf("%s%-*s%llu\n", indent, width, "block lookups found:",
+		       (unsigned long long)st->hits);
+		printf("%s%-*s%llu\n", indent, width, "block lookups missed:",
+		       (unsigned long long)st->misses);
+	}
 	printf("%s%-*s%llu\n", indent, width, "segments evicted:",
 	       (unsigned long long)st->evictions);
 	printf("%s%-*s%llu\n", indent, width, "hash check failures:",
 	       (unsigned long long)st->verify_failures);
+	print_bytes_text(f, indent);
 }
 
-void print_cache_json(const struct cache_facts *f)
+void print_cache_json(const struct cache_facts *f, unsigned flags)
 {
+	unsigned i;
+
 	const struct pd_store_stats *st = &f->stats;
 
 	printf("{\"backend\": \"%s\", \"switched_off\": %s, \"location\": ", f->backend,
@@ -158,10 +185,16 @@ void print_cache_json(const struct cache_facts *f)
 	       (unsigned long long)st->bytes_cached, (unsigned long long)st->segments);
 	printf("  \"publications\": {\"kept\": %llu, \"content_information_bytes\": %llu},\n",
 	       (unsigned long long)f->publications, (unsigned long long)f->publication_bytes);
-	printf("  \"counters\": {\"block_lookups_found\": %llu, \"block_lookups_missed\": %llu, "
-	       "\"segments_evicted\": %llu, \"hash_check_failures\": %llu}}",
-	       (unsigned long long)st->hits, (unsigned long long)st->misses,
+	printf("  \"counters\": {");
+	if (flags & CACHE_LOOKUPS)
+		printf("\"block_lookups_found\": %llu, \"block_lookups_missed\": %llu, ",
+		       (unsigned long long)st->hits, (unsigned long long)st->misses);
+	printf("\"segments_evicted\": %llu, \"hash_check_failures\": %llu},\n  \"bytes\": {",
 	       (unsigned long long)st->evictions, (unsigned long long)st->verify_failures);
+	for (i = 0; i < PD_COUNTERS; i++)
+		printf("%s\"%s\": %llu", i ? ", " : "", pd_counter_name(i),
+		       (unsigned long long)f->bytes[i]);
+	printf("}}");
 }
 
 /* N%, default or a size, checked against the volume; 0 or EXIT_*. */
@@ -199,8 +232,30 @@ static int parse_cap(const char *arg, const struct cache_facts *f, uint64_t *max
 
 struct cache_args {
 	const char *max;
-	int clear, json;
+	int clear, json, reset;
 };
+
+/*
+ * Clear-BCCache. peerdist.ko's cache is the machine's: without
+ * CAP_NET_ADMIN only the segments this user added go, and the command says
+ * what stays.
+ */
+static int clear_cache(struct pd_store *s)
+{
+	struct pd_store_stats st;
+	int err = s->ops->clear(s);
+
+	if (err == -EOPNOTSUPP)
+		return fail("cache", "this peerdist.ko cannot clear its cache (an older "
+			    "module: unloading it empties the cache)");
+	if (err)
+		return fail("cache", "cannot clear the cache: %s", strerror(-err));
+	if (!strcmp(s->ops->name, "kernel") && !s->ops->stats(s, &st) && st.segments)
+		fprintf(stderr, "peerdist cache: cleared the segments you added; %llu "
+			"segments others added stay (clearing them needs CAP_NET_ADMIN)\n",
+			(unsigned long long)st.segments);
+	return 0;
+}
 
 static int change_cache(struct pd_store *s, struct cache_facts *f,
 			const struct cache_args *a)
@@ -219,13 +274,12 @@ static int change_cache(struct pd_store *s, struct cache_facts *f,
 			return fail("cache", "cannot set the cap: %s", strerror(-err));
 	}
 	if (a->clear) {
-		if (!s->ops->clear)
-			return fail("cache", "peerdist.ko's cache cannot be cleared yet "
-				    "(unloading the module empties it)");
-		err = s->ops->clear(s);
+		err = clear_cache(s);
 		if (err)
-			return fail("cache", "cannot clear the cache: %s", strerror(-err));
+			return err;
 	}
+	if (a->reset)
+		pd_counters_reset(s->counters);
 	return 0;
 }
 
@@ -234,6 +288,7 @@ int cmd_cache(int argc, char **argv)
 	static const struct option longopts[] = {
 		{ "max-bytes", required_argument, NULL, 'm' },
 		{ "clear", no_argument, NULL, 'c' },
+		{ "reset-counters", no_argument, NULL, 'r' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
@@ -251,6 +306,9 @@ int cmd_cache(int argc, char **argv)
 		case 'c':
 			a.clear = 1;
 			break;
+		case 'r':
+			a.reset = 1;
+			break;
 		case 'j':
 			a.json = 1;
 			break;
@@ -267,13 +325,13 @@ int cmd_cache(int argc, char **argv)
 		return EXIT_FAIL;
 	cache_facts(s, &f);
 	ret = change_cache(s, &f, &a);
-	if (!ret && (a.max || a.clear))
+	if (!ret && (a.max || a.clear || a.reset))
 		cache_facts(s, &f);
 	if (!ret && a.json) {
-		print_cache_json(&f);
+		print_cache_json(&f, CACHE_LOOKUPS);
 		putchar('\n');
 	} else if (!ret) {
-		print_cache_text(&f, "", 22);
+		print_cache_text(&f, "", 22, CACHE_LOOKUPS);
 	}
 	s->ops->close(s);
 	return ret;

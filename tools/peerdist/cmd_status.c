@@ -404,7 +404,7 @@ static void print_text(const struct api_status *a, const struct daemon_state *d,
 		return;
 	}
 	printf("cache:\n");
-	print_cache_text(f, "  ", 22);
+	print_cache_text(f, "  ", 22, 0);
 }
 
 static void print_json(const struct api_status *a, const struct daemon_state *d,
@@ -419,7 +419,7 @@ static void print_json(const struct api_status *a, const struct daemon_state *d,
 	print_daemon_json(d);
 	printf(",\n  \"cache\": ");
 	if (f)
-		print_cache_json(f);
+		print_cache_json(f, 0);
 	else
 		printf("null");
 	printf("}\n");

@@ -27,7 +27,7 @@ _peerdist_options()
 	publish) echo "--v2 -o --output -l --list -h --help" ;;
 	unpublish|flush) echo "-h --help" ;;
 	status) echo "--json --state-file -h --help" ;;
-	cache) echo "--json --max-bytes --clear -h --help" ;;
+	cache) echo "--json --max-bytes --clear --reset-counters -h --help" ;;
 	get) echo "-o --output -u --user --timeout --json -v --verbose --v2 -h --help" ;;
 	serve) echo "-l --listen -p --port -u --upstream --min-size --cache-dir --secret-file -h --help" ;;
 	esac

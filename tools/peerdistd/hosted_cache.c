@@ -254,6 +254,8 @@ static int on_block(void *arg, unsigned i, long len)
 	err = pd_store_put_block(p->hc->st, p->o->id, p->o->idlen, b, p->plain, blen);
 	if (err == -EBADMSG)
 		goto bad;
+	if (!err)	/* pulled from the branch client that offered it */
+		pd_store_count(p->hc->st, PD_COUNT_FETCHED_FROM_PEERS, blen);
 	p->got += !err;
 	return err;
 bad:

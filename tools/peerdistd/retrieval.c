@@ -9,7 +9,8 @@
  * A client beyond the Active Client Count gets what the spec prescribes:
  * an empty BLKLIST, BLK or SEGLIST. Each serving thread has its own
  * scratch, so requests are answered in parallel; AES-128 blocks may be
- * left for the caller to encrypt several at once.
+ * left for the caller to encrypt several at once. The block bytes answered
+ * are counted (counters.h): served to peers, or as the hosted cache.
  */
 #include <pthread.h>
 #include <stdlib.h>
@@ -63,7 +64,8 @@ static void answer_blklist(struct pd_store *st, const struct pd_pccrr_msg *q,
  */
 static size_t encrypt_block(struct pd_store *st, const struct pd_pccrr_msg *q,
 			    uint32_t b, unsigned crypto, uint8_t *buf, size_t room,
-			    uint8_t iv[PD_PCCRR_IV_SIZE], struct pd_retrieval_batch *batch)
+			    uint8_t iv[PD_PCCRR_IV_SIZE], struct pd_retrieval_batch *batch,
+			    uint32_t *plain)
 {
 	struct pd_aes128_cbc_job *job;
 	struct pd_segment_desc d;
@@ -79,6 +81,7 @@ static size_t encrypt_block(struct pd_store *st, const struct pd_pccrr_msg *q,
 	close(loc.fd);
 	if (n != (ssize_t)loc.len)
 		return 0;
+	*plain = loc.len;
 	if (batch && batch->njobs < batch->max && crypto == PD_CRYPTO_AES_128 &&
 	    d.hash_len >= 16) {
 		if (RAND_bytes(iv, PD_PCCRR_IV_SIZE) != 1)
@@ -99,10 +102,11 @@ static size_t encrypt_block(struct pd_store *st, const struct pd_pccrr_msg *q,
 /* What follows the block in a MSG_BLK: VrfBlob and IV, with their sizes. */
 #define BLK_TRAILER	(8 + PD_PCCRR_IV_SIZE)
 
-/* r: the MSG_BLK for block b into out (cap bytes), with the next block held. */
+/* r: the MSG_BLK for block b into out (cap bytes), with the next block
+ * held; *plain: the block's length (0 when it is not here). */
 static void answer_blk(struct pd_store *st, const struct pd_pccrr_msg *q, uint32_t b,
 		       struct pd_pccrr_msg *r, uint8_t *out, size_t cap,
-		       uint8_t *iv, struct pd_retrieval_batch *batch)
+		       uint8_t *iv, struct pd_retrieval_batch *batch, uint32_t *plain)
 {
 	size_t offset = pd_pccrr_blk_block_offset(q->segment_id_len);
 	uint8_t *buf = out + offset;
@@ -114,17 +118,19 @@ static void answer_blk(struct pd_store *st, const struct pd_pccrr_msg *q, uint32
 	r->segment_id = q->segment_id;
 	r->segment_id_len = q->segment_id_len;
 	r->block_index = b;
+	*plain = 0;
 	if (offset + BLK_TRAILER >= cap)
 		return;
 	r->crypto = q->crypto ? q->crypto : PD_CRYPTO_AES_128;
 	r->block_len = encrypt_block(st, q, b, r->crypto, buf, cap - offset - BLK_TRAILER,
-				     iv, batch);
+				     iv, batch, plain);
 	r->block = buf;
 	if (r->block_len) {
 		r->iv = iv;
 		r->iv_len = PD_PCCRR_IV_SIZE;
 	} else {
 		r->crypto = PD_CRYPTO_NONE;	/* "not here": nothing to decrypt */
+		*plain = 0;
 	}
 	for (next = b + 1; next < PD_PCCRR_BLOCKS && r->block_len; next++) {
 		if (has(st, q, next)) {
@@ -150,6 +156,7 @@ struct pd_readahead {
 	unsigned pos, count;	/* answers pos..count-1 made, not yet sent */
 	int sealed;		/* and encrypted */
 	uint32_t index[RA_BLOCKS], next[RA_BLOCKS];
+	uint32_t plain[RA_BLOCKS];	/* the block's bytes, for the counters */
 	size_t len[RA_BLOCKS];
 	uint8_t *slots;		/* RA_BLOCKS of RA_SLOT bytes, once sequential */
 };
@@ -159,9 +166,10 @@ static int same_segment(const struct pd_readahead *ra, const struct pd_pccrr_msg
 	return ra->id_len == q->segment_id_len && !memcmp(ra->id, q->segment_id, ra->id_len);
 }
 
-/* The answer for the block q asks for, if it was made ahead: its length, or 0. */
+/* The answer for the block q asks for, if it was made ahead: its length
+ * (and the block's in *plain), or 0. */
 static long readahead_take(struct pd_readahead *ra, const struct pd_pccrr_msg *q,
-			   uint8_t *out, size_t cap)
+			   uint8_t *out, size_t cap, uint32_t *plain)
 {
 	uint32_t b = q->ranges[0].index;
 	unsigned k;
@@ -175,6 +183,7 @@ static long readahead_take(struct pd_readahead *ra, const struct pd_pccrr_msg *q
 		return 0;
 	}
 	memcpy(out, ra->slots + (size_t)k * RA_SLOT, ra->len[k]);
+	*plain = ra->plain[k];
 	ra->expect = ra->next[k];
 	ra->pos = k + 1;
 	return ra->len[k];
@@ -204,7 +213,7 @@ static void readahead_make(struct pd_store *st, struct pd_readahead *ra,
 	while (b && ra->count < RA_BLOCKS - 1 && batch->njobs < batch->max) {
 		slot = ra->slots + (size_t)ra->count * RA_SLOT;
 		njobs = batch->njobs;
-		answer_blk(st, q, b, m, slot, RA_SLOT, iv, batch);
+		answer_blk(st, q, b, m, slot, RA_SLOT, iv, batch, &ra->plain[ra->count]);
 		n = m->block_len ? pd_pccrr_encode_response(m, slot, RA_SLOT) : -1;
 		if (n < 0) {
 			batch->njobs = njobs;
@@ -293,20 +302,32 @@ static struct scratch *thread_scratch(void)
 	return scratch;
 }
 
+/* Block bytes answered: to a peer, or to a client of this hosted cache. */
+static void count_served(struct pd_store *st, uint32_t plain)
+{
+	pd_store_count(st, pd_config_current()->hosted_cache ?
+			   PD_COUNT_SERVED_AS_HOSTED_CACHE : PD_COUNT_SERVED_TO_PEERS, plain);
+}
+
 /* GETBLKS: the block, made ahead or now; then what to make ahead. */
 static long answer_getblks(struct pd_store *st, const struct pd_pccrr_msg *q,
 			   struct scratch *s, uint8_t *out, size_t cap,
 			   struct pd_retrieval_batch *batch, struct pd_readahead *ra)
 {
 	unsigned njobs = batch ? batch->njobs : 0;
-	long n = ra ? readahead_take(ra, q, out, cap) : 0;
+	uint32_t plain = 0;
+	long n = ra ? readahead_take(ra, q, out, cap, &plain) : 0;
 
-	if (n)
+	if (n) {
+		count_served(st, plain);
 		return n;
-	answer_blk(st, q, q->ranges[0].index, &s->r, out, cap, s->iv, batch);
+	}
+	answer_blk(st, q, q->ranges[0].index, &s->r, out, cap, s->iv, batch, &plain);
 	n = pd_pccrr_encode_response(&s->r, out, cap);
 	if (n < 0 && batch)
 		batch->njobs = njobs;
+	if (n > 0)
+		count_served(st, plain);
 	if (n > 0 && ra && batch && s->r.block_len)
 		readahead_make(st, ra, q, &s->r, &s->ra, batch);
 	return n;
