@@ -3,14 +3,17 @@
 """peerdistd's local BranchCache proxy (--proxy-listen), on loopback: curl
 through it (curl -x and http_proxy=) gets files byte-exact from peerdist
 serve (content information read through the cache: the second time no
-byte comes from the origin) and from an origin without BranchCache; a
-single Range is answered 206 with its bytes, an unsatisfiable one 416;
+byte comes from the origin, as the cache's byte counters say too) and
+from an origin without BranchCache; a single Range is answered 206 with
+its bytes (cut by the proxy when the origin sends the whole), an
+unsatisfiable one 416;
 concurrent clients all get their files while one client reads nothing;
 a client that disconnects mid-body leaves the proxy serving others;
 CONNECT is a tunnel of bytes both ways; other methods are refused with
 501 and a request without an absolute URL with 400."""
 import atexit
 import http.server
+import json
 import os
 import socket
 import subprocess
@@ -18,7 +21,7 @@ import threading
 import time
 
 from clitest import Peerdistd
-from httptest import ASK_V1, Serve, Workdir, check, free_port, wait_peerdist
+from httptest import ASK_V1, PEERDIST, Serve, Workdir, check, free_port, wait_peerdist
 from httpwire import Conn
 
 work = Workdir()
@@ -93,6 +96,11 @@ check(code == 0 and status == 200 and body == small,
 line = proxy_said(f"{served}/small.bin")
 check(f"{len(small)} from the cache" in line and " 0 from the origin" in line,
       f"the second get came from the cache, nothing from the origin: {line}")
+p = subprocess.run([PEERDIST, "cache", "--json"], capture_output=True, timeout=60)
+counted = json.loads(p.stdout)["bytes"]
+check(counted["fetched_from_origins"] == len(small) and
+      counted["read_from_cache"] == len(small),
+      f"the cache's counters count the proxy's gets: {counted}")
 
 # An origin without BranchCache: streamed as it is.
 code, status, body = curl(f"{origin}/large.bin", "-x", proxy)
