@@ -284,6 +284,8 @@ static const struct key keys[] = {
 	{ "hosted_cache_pulls", NUMBER(hc_pulls, 1, 64) },
 	{ "hosted_cache_offers_per_client", NUMBER(hc_offers_per_client, 1, 4096) },
 	{ "hosted_cache_segments_per_offer", NUMBER(hc_segments_per_offer, 1, 128) },
+	{ "proxy_listen", .set = set_sockaddr, .expect = "ADDR:PORT ([ADDR]:PORT for IPv6) or off",
+	  .offset = offsetof(struct pd_config, proxy_listen) },
 	{ "hosted_cache_url", .set = set_url, .expect = "an https:// or http:// URL" },
 };
 
@@ -547,6 +549,9 @@ static void keep_startup_settings(struct pd_config *next, const struct pd_config
 	restart_needed(next->discovery != cur->discovery, "discovery");
 	restart_needed(strcmp(next->state_file, cur->state_file), "state_file");
 	restart_needed(hosted_cache_differs(next, cur), "the hosted cache's settings");
+	restart_needed(memcmp(&next->proxy_listen, &cur->proxy_listen,
+			      sizeof(cur->proxy_listen)), "proxy_listen");
+	next->proxy_listen = cur->proxy_listen;
 	memcpy(next->listen, cur->listen, sizeof(cur->listen));
 	next->nlisten = cur->nlisten;
 	next->port = cur->port;
@@ -580,7 +585,8 @@ static const char help[] =
 	"                 [--log-level LEVEL] [--verbose] [--foreground]\n"
 	"                 [--daemon [--pid-file FILE]] [--check-config] [--version]\n"
 	"                 [--hosted-cache [--pchc-v1-listen ADDR:PORT] [--pchc-v2-listen ADDR:PORT]\n"
-	"                  [--tls-certificate FILE --tls-key FILE]]\n\n"
+	"                  [--tls-certificate FILE --tls-key FILE]]\n"
+	"                 [--proxy-listen ADDR:PORT]\n\n"
 	"The peerdist service: answers discovery (MS-PCCRD) for what the local\n"
 	"store holds and serves its blocks (MS-PCCRR) until SIGTERM or SIGINT;\n"
 	"SIGHUP reloads the configuration file. Options override the file (see\n"
@@ -607,7 +613,9 @@ static const char help[] =
 	"                     pull and verify the blocks, serve them to every client\n"
 	"  --pchc-v1-listen ADDR:PORT  PCHC 1.0 over HTTPS (default [::]:443; off)\n"
 	"  --pchc-v2-listen ADDR:PORT  PCHC 2.0 over HTTP (default [::]:80; off)\n"
-	"  --tls-certificate FILE, --tls-key FILE  PEM files for PCHC 1.0\n";
+	"  --tls-certificate FILE, --tls-key FILE  PEM files for PCHC 1.0\n"
+	"  --proxy-listen ADDR:PORT  be a local BranchCache HTTP proxy there\n"
+	"                     (for http_proxy; default off)\n";
 
 /* For what the daemon reads after its chdir("/"): relative to where we
  * started. 0 or -errno. */
@@ -676,6 +684,9 @@ static int parse_option(int c, const char *arg)
 	case '2':
 		override("pchc_v2_listen", arg, "--pchc-v2-listen");
 		return 0;
+	case 'X':
+		override("proxy_listen", arg, "--proxy-listen");
+		return 0;
 	case 'T':
 		override("tls_certificate", cmdline.tls_certificate, "--tls-certificate");
 		return absolute(arg, cmdline.tls_certificate, sizeof(cmdline.tls_certificate));
@@ -707,6 +718,7 @@ int pd_config_parse(int argc, char **argv, struct pd_config *cfg)
 		{ "pchc-v1-listen", required_argument, NULL, '1' },
 		{ "pchc-v2-listen", required_argument, NULL, '2' },
 		{ "tls-certificate", required_argument, NULL, 'T' },
+		{ "proxy-listen", required_argument, NULL, 'X' },
 		{ "tls-key", required_argument, NULL, 'Y' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }

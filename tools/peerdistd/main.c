@@ -66,6 +66,7 @@ static int serve(const struct pd_config *cfg, const sigset_t *sigs)
 	struct pd_http *http;
 	struct pd_discovery *disc = NULL;
 	struct pd_hosted_cache *hc = NULL;
+	struct pd_proxy *proxy = NULL;
 
 	if (cfg->daemonize && pd_daemon_start(cfg->pid_file))
 		return 1;
@@ -89,9 +90,18 @@ static int serve(const struct pd_config *cfg, const sigset_t *sigs)
 		store->ops->close(store);
 		return 1;
 	}
+	if (cfg->proxy_listen.ss_family && pd_proxy_start(cfg, &proxy)) {
+		pd_hosted_cache_stop(hc);
+		pd_discovery_stop(disc);
+		pd_state_remove();
+		pd_http_stop(http);
+		store->ops->close(store);
+		return 1;
+	}
 	if (cfg->daemonize)
 		pd_daemon_ready();
 	wait_for_stop(sigs);
+	pd_proxy_stop(proxy);
 	pd_hosted_cache_stop(hc);
 	pd_discovery_stop(disc);
 	pd_state_remove();

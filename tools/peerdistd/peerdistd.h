@@ -44,6 +44,8 @@ struct pd_config {
 	 * http:// 2.0.
 	 */
 	char hosted_cache_url[256];
+	/* The local BranchCache HTTP proxy (proxy.c); ss_family 0: off. */
+	struct sockaddr_storage proxy_listen;
 
 	/* Changed live by a reload: read them through pd_config_current(). */
 	enum pd_log_level log_level;
@@ -126,6 +128,14 @@ long pd_retrieval_answer(struct pd_store *store, const uint8_t *req, size_t len,
 struct pd_readahead *pd_readahead_new(void);
 void pd_readahead_seal(struct pd_readahead *ra);
 void pd_readahead_free(struct pd_readahead *ra);
+
+/*
+ * The local BranchCache HTTP proxy on cfg->proxy_listen (proxy.c): 0, or
+ * -1 and logged. Stopping ends its connections (within a few seconds).
+ */
+struct pd_proxy;
+int pd_proxy_start(const struct pd_config *cfg, struct pd_proxy **out);
+void pd_proxy_stop(struct pd_proxy *p);
 
 struct pd_http;
 int pd_http_start(const struct pd_config *cfg, struct pd_store *store,
