@@ -4,7 +4,8 @@
 proxy_listen stops peerdistd with exit 2 and file:line; from the file or
 --proxy-listen (which wins) it listens there, says so, and answers; an
 address it cannot listen on stops it with exit 1 and why; a reload that
-changes it says it needs a restart."""
+changes it says it needs a restart; proxy_peer_wait_ms is at most a
+minute."""
 import os
 import signal
 import socket
@@ -29,6 +30,12 @@ with workdir() as d:
         code, err = p.proc.wait(timeout=10), p.proc.stderr.read().decode()
         check(code == 2 and f"{conf}:2: proxy_listen: " in err and "is not ADDR:PORT" in err,
               f"proxy_listen = {value}: exit {code}: {err}")
+
+    write(conf, "proxy_peer_wait_ms = 60001\n")
+    p = Peerdistd(*common, env=env)
+    code, err = p.proc.wait(timeout=10), p.proc.stderr.read().decode()
+    check(code == 2 and f"{conf}:1: proxy_peer_wait_ms: " in err,
+          f"proxy_peer_wait_ms above a minute: exit {code}: {err}")
 
     write(conf, "")
     p = Peerdistd(*common, "--verbose", env=env)

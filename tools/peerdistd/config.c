@@ -286,6 +286,7 @@ static const struct key keys[] = {
 	{ "hosted_cache_segments_per_offer", NUMBER(hc_segments_per_offer, 1, 128) },
 	{ "proxy_listen", .set = set_sockaddr, .expect = "ADDR:PORT ([ADDR]:PORT for IPv6) or off",
 	  .offset = offsetof(struct pd_config, proxy_listen) },
+	{ "proxy_peer_wait_ms", NUMBER(proxy_peer_wait_ms, 0, 60000) },
 	{ "hosted_cache_url", .set = set_url, .expect = "an https:// or http:// URL" },
 };
 
@@ -366,6 +367,7 @@ static void set_defaults(struct pd_config *cfg)
 	cfg->max_connections_per_address = 32;
 	cfg->request_timeout_ms = 10000;
 	cfg->keepalive_timeout_ms = 60000;
+	cfg->proxy_peer_wait_ms = 1000;
 	strcpy(cfg->config_file, cmdline.config_file);
 	cfg->daemonize = cmdline.daemonize;
 	cfg->check_only = cmdline.check_only;

@@ -55,6 +55,7 @@ struct pd_config {
 	unsigned max_connections_per_address;
 	unsigned request_timeout_ms;	/* a whole request, head and body */
 	unsigned keepalive_timeout_ms;	/* idle between requests */
+	unsigned proxy_peer_wait_ms;	/* the proxy's wait for peers per run */
 
 	/* From the command line only. */
 	char config_file[PATH_MAX];

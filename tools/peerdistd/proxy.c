@@ -273,7 +273,7 @@ static void proxy_get(struct conn *c, const struct pd_http_request *req, size_t 
 	struct pd_get_options o = {
 		.proxy = "",	/* never through a proxy (this one, say) */
 		.no_redirects = true, .max_ci = PD_PCCRTP_CI_V1,
-		.timeout = PEERDIST_READ_TIMEOUT_DEFAULT,
+		.timeout = pd_config_current()->proxy_peer_wait_ms,
 		.head = on_head, .sink = on_bytes, .arg = c,
 	};
 	char url[PD_HTTP_HEAD_MAX + 1], range[256], *headers = malloc(FORWARDED_MAX);
