@@ -1,7 +1,9 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 """A branch office in network namespaces: a content server (peerdist serve)
-whose link is a simulated WAN (tc netem, 20 Mbit/s and 40 ms each way), and
-branch clients on the LAN, each with peerdistd. Clients download with
+whose link is a simulated WAN (20 Mbit/s and 40 ms each way: tc netem, or
+where the kernel has no sch_netem, tc tbf and a user-space delay line in a
+router on the link, tests/net/wan_delay.c), and branch clients on the LAN,
+each with peerdistd. Clients download with
 `peerdist get` (BranchCache) or curl (plain HTTP); each download's time and
 bytes over the WAN (the server link's interface counters) are measured.
 Run as a program, it is the main job's demo (tests/demo): two clients,
@@ -16,8 +18,11 @@ from netns import Lan, ip
 from peers import PEERDIST, Host, check
 
 WAN = ["netem", "rate", "20mbit", "delay", "40ms", "limit", "10000"]
-# Without sch_netem in the kernel: the rate alone (no delay), said so.
-WAN_RATE_ONLY = ["tbf", "rate", "20mbit", "burst", "32kbit", "latency", "400ms"]
+# Without sch_netem in the kernel: the rate (tbf), and the delay from a
+# delay line (wan_delay) in a router namespace put on the server's link.
+WAN_RATE = ["tbf", "rate", "20mbit", "burst", "32kbit", "latency", "400ms"]
+WAN_DELAY = os.environ.get("WAN_DELAY")
+DELAY_MS = 40
 PORT = 8080
 
 
@@ -36,19 +41,24 @@ class BranchOffice:
         self.size = size
         self.url = self.url_of("file.bin")
         # the server's link is the WAN: shaped leaving the server and
-        # leaving the bridge towards it (the server is the bridge's p1)
-        self.wan = "a 20 Mbit/s WAN, 40 ms each way"
-        if not self._shape(WAN):
-            self.wan = "a 20 Mbit/s WAN (no 40 ms delay: this kernel has no sch_netem)"
-            print(f"branch office: the WAN is {self.wan}", file=sys.stderr)
-            check(self._shape(WAN_RATE_ONLY), "the WAN link is shaped")
+        # leaving its other end towards it (the bridge's p1, or the router's)
+        self.wan_end, self.delay_line = "br", None
+        if self._shape(WAN):
+            self.wan = "a 20 Mbit/s WAN, 40 ms each way (tc netem)"
+            # a router passes no link-local multicast (the peers' discovery) to the WAN
+            subprocess.run(["ip", "-n", f"{self.lan.tag}-br", "link", "set", "p1", "type",
+                            "bridge_slave", "mcast_flood", "off"], check=True)
+        else:
+            self._delay_line()
+            check(self._shape(WAN_RATE), "the WAN link is shaped (tc tbf)")
+            self.wan = (f"a 20 Mbit/s WAN, {DELAY_MS} ms each way "
+                        "(tc tbf and a user-space delay line: no sch_netem)")
+        print(f"branch office: the WAN is {self.wan}", file=sys.stderr)
         # its counters count what a wire carries: packets of one MTU each
         # (a segmentation offload's burst counts its headers once)
         ip("-n", f"{self.lan.tag}-srv", "link", "set", "dev", "eth0", "gso_max_segs", "1")
-        ip("-n", f"{self.lan.tag}-br", "link", "set", "dev", "p1", "gso_max_segs", "1")
-        # a router passes no link-local multicast (the peers' discovery) to the WAN
-        subprocess.run(["ip", "-n", f"{self.lan.tag}-br", "link", "set", "p1", "type",
-                        "bridge_slave", "mcast_flood", "off"], check=True)
+        ip("-n", f"{self.lan.tag}-{self.wan_end}", "link", "set", "dev", "p1",
+           "gso_max_segs", "1")
         secret = os.path.join(root, "server-secret")
         with open(os.open(secret, os.O_WRONLY | os.O_CREAT, 0o600), "wb") as f:
             f.write(os.urandom(32))
@@ -73,10 +83,50 @@ class BranchOffice:
 
     def _shape(self, qdisc):
         ends = [self.lan.cmd("srv", ["tc", "qdisc", "replace", "dev", "eth0", "root"]),
-                ["ip", "netns", "exec", f"{self.lan.tag}-br", "tc", "qdisc", "replace",
-                 "dev", "p1", "root"]]
+                ["ip", "netns", "exec", f"{self.lan.tag}-{self.wan_end}", "tc", "qdisc",
+                 "replace", "dev", "p1", "root"]]
         return all(subprocess.run(argv + qdisc, stderr=subprocess.DEVNULL).returncode == 0
                    for argv in ends)
+
+    def _delay_line(self):
+        """A router namespace on the server's link, with the same addresses
+        (proxy ARP both ways): the server's p1 moves from the bridge into
+        it, and a new link joins it to the bridge (lan). Packets that arrive
+        on p1 or lan, for the far side, are routed into a TUN device (wan0)
+        where wan_delay holds each DELAY_MS; what it writes back (iif wan0)
+        takes the main table, to the real link. Multicast is not routed."""
+        check(WAN_DELAY is not None, "WAN_DELAY names the delay line program")
+        tag, srv, lan = self.lan.tag, self.lan.addr["srv"], "10.77.0.0/24"
+        router = self.lan._netns("wan")
+        self.wan_end = "wan"
+        ip("-n", f"{tag}-br", "link", "set", "p1", "netns", router)
+        ip("-n", f"{tag}-br", "link", "add", "pw", "type", "veth", "peer", "name", "lan",
+           "netns", router)
+        ip("-n", f"{tag}-br", "link", "set", "pw", "master", "br0", "up")
+        sysctls = ["net.ipv4.ip_forward=1", "net.ipv4.conf.all.rp_filter=0",
+                   "net.ipv4.conf.default.rp_filter=0", "net.ipv4.conf.all.send_redirects=0"]
+        for dev in ("p1", "lan"):
+            sysctls += [f"net.ipv4.conf.{dev}.rp_filter=0", f"net.ipv4.conf.{dev}.proxy_arp=1",
+                        f"net.ipv4.neigh.{dev}.proxy_delay=0"]
+            # the router's own address, the source of its ARP requests
+            ip("-n", router, "addr", "add", "10.77.0.254/32", "dev", dev)
+            ip("-n", router, "link", "set", dev, "up")
+        self.lan.run("wan", ["sysctl", "-qw", *sysctls])
+        self.delay_line = self.lan.start("wan", [WAN_DELAY, "wan0", str(DELAY_MS)],
+                                         stdout=subprocess.PIPE, text=True)
+        line = self.delay_line.stdout.readline()
+        check(line == "ready\n", f"the WAN delay line is up ({line.strip()})")
+        ip("-n", router, "link", "set", "wan0", "up")
+        ip("-n", router, "route", "add", srv, "dev", "p1")
+        ip("-n", router, "route", "add", lan, "dev", "lan")
+        # each side's far side through the delay line; dropped, never
+        # routed around it, if the delay line is gone
+        for table, iif, far in ((101, "lan", srv), (102, "p1", lan)):
+            ip("-n", router, "route", "add", far, "dev", "wan0", "table", str(table))
+            ip("-n", router, "route", "add", "blackhole", far, "metric", "1000",
+               "table", str(table))
+            ip("-n", router, "rule", "add", "iif", iif, "lookup", str(table),
+               "pref", str(table))
 
     def wait_hashed(self, name):
         """The server hashes the file on the first request: ask it (from its
@@ -127,6 +177,9 @@ class BranchOffice:
         self.server.wait(20)
         for c in self.clients:
             c.stop()
+        if self.delay_line:
+            self.delay_line.terminate()	# it says what it delayed and dropped
+            self.delay_line.wait(20)
         self.lan.close()
 
 
