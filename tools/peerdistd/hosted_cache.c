@@ -318,12 +318,28 @@ static void pull(struct puller *p)
 	       atomic_load(&p->hc->wrong));
 }
 
-/* Lock contract: hc->lock held. The first offer nobody pulls yet. */
+/* Lock contract: hc->lock held. Whether a pull of segment id runs. */
+static int pulling(struct pd_hosted_cache *hc, const uint8_t *id, unsigned idlen)
+{
+	struct offer *o;
+
+	for (o = hc->queue; o; o = o->next)
+		if (o->running && o->idlen == idlen && !memcmp(o->id, id, idlen))
+			return 1;
+	return 0;
+}
+
+/*
+ * Lock contract: hc->lock held. The first offer nobody pulls yet whose
+ * segment no other pull has under way: offers that overlap (a re-offer,
+ * contents sharing segments) wait for it, then pull only what it left,
+ * so no block is pulled twice. The puller that ends one looks again.
+ */
 static struct offer *take_work(struct pd_hosted_cache *hc)
 {
 	struct offer *o;
 
-	for (o = hc->queue; o && o->running; o = o->next)
+	for (o = hc->queue; o && (o->running || pulling(hc, o->id, o->idlen)); o = o->next)
 		;
 	if (o)
 		o->running = 1;
