@@ -544,7 +544,8 @@ static int index_found(struct pd_opaque_cache *oc, struct found *f, size_t n)
 	uint64_t bytes;
 	size_t i;
 
-	qsort(f, n, sizeof(*f), older_first);
+	if (n)
+		qsort(f, n, sizeof(*f), older_first);
 	for (i = 0; i < n; i++) {
 		s = add(oc, f[i].s.id, f[i].s.block_size, f[i].s.segment_size, f[i].owner);
 		if (!s)
