@@ -243,6 +243,15 @@ with workdir() as d:
     rid = os.urandom(16)
     data = post(hc_port, getseglist(rid, [bytes(32), u.hohodk]))[1]
     check(struct.unpack(">3I", data[36:48]) == (1, 1, 1), "SEGLIST names u, not the other")
+    # u published on the hosted cache's host (the same secret): the verified path wins
+    unverified = os.path.join(d, "hc", "hosted-cache-unverified")
+    check(len(os.listdir(unverified)) == 1, "u's blocks are in an unverified file")
+    run("publish", "-o", os.path.join(d, "u-hc.ci"), "u-hc", os.path.join(d, "u"),
+        env={"PEERDIST_CACHE_DIR": os.path.join(d, "hc")})
+    first, again = (parse_blk(post(hc_port, getblks(u.hohodk, 3))[1]) for _ in range(2))
+    check(first[4] != again[4] and served(hc_port, u, 3, u_data),
+          "then its blocks are encrypted afresh for each answer, from the verified store")
+    check(not os.listdir(unverified), "and the unverified copy is dropped")
 
     # an offerer that lacks what it offers, and one whose blocks are wrong
     c = fake_segment(b"lacked")

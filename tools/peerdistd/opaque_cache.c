@@ -117,6 +117,13 @@ static struct seg **bucket(struct pd_opaque_cache *oc, const uint8_t *id)
 	return &oc->buckets[(id[0] | id[1] << 8) % BUCKETS];
 }
 
+/* Whether nothing is kept: read without the lock, so that a hosted cache
+ * holding no unverified block pays nothing for the lookups. */
+static int empty(struct pd_opaque_cache *oc)
+{
+	return !__atomic_load_n(&oc->st.segments, __ATOMIC_RELAXED);
+}
+
 /* Lock contract: oc->lock held (for all the functions below up to the API). */
 static struct seg *find(struct pd_opaque_cache *oc, const uint8_t *id, unsigned idlen)
 {
@@ -196,7 +203,7 @@ static struct seg *add(struct pd_opaque_cache *oc, const uint8_t *id, uint32_t b
 	s->hnext = *b;
 	*b = s;
 	touch(oc, s);
-	oc->st.segments++;
+	__atomic_add_fetch(&oc->st.segments, 1, __ATOMIC_RELAXED);
 	charge(oc, s, FILE_COST);
 	return s;
 }
@@ -213,7 +220,7 @@ static void forget(struct pd_opaque_cache *oc, struct seg *s)
 	*p = s->hnext;
 	lru_unlink(oc, s);
 	charge(oc, s, -(int64_t)s->bytes);
-	oc->st.segments--;
+	__atomic_sub_fetch(&oc->st.segments, 1, __ATOMIC_RELAXED);
 	if (!--s->owner->nsegments) {
 		while (*op != s->owner)
 			op = &(*op)->next;
@@ -362,6 +369,8 @@ int pd_opaque_has(struct pd_opaque_cache *oc, const uint8_t *id, unsigned idlen,
 	struct seg *s;
 	int has;
 
+	if (empty(oc))
+		return 0;
 	pthread_mutex_lock(&oc->lock);
 	s = find(oc, id, idlen);
 	has = s && bit(s, index);
@@ -373,6 +382,8 @@ int pd_opaque_holds(struct pd_opaque_cache *oc, const uint8_t *id, unsigned idle
 {
 	int holds;
 
+	if (empty(oc))
+		return 0;
 	pthread_mutex_lock(&oc->lock);
 	holds = find(oc, id, idlen) != NULL;	/* only segments with a block are kept */
 	pthread_mutex_unlock(&oc->lock);
@@ -451,6 +462,8 @@ void pd_opaque_drop(struct pd_opaque_cache *oc, const uint8_t *id, unsigned idle
 {
 	struct seg *s;
 
+	if (empty(oc))
+		return;
 	pthread_mutex_lock(&oc->lock);
 	s = find(oc, id, idlen);
 	if (s)

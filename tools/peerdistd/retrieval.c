@@ -166,7 +166,9 @@ static void answer_blk(struct pd_store *st, const struct pd_pccrr_msg *q, uint32
 	r->crypto = q->crypto ? q->crypto : PD_CRYPTO_AES_128;
 	r->block_len = encrypt_block(st, q, b, r->crypto, buf, cap - offset - BLK_TRAILER,
 				     iv, batch, plain);
-	if (!r->block_len)
+	if (r->block_len && unverified)	/* verified: an unverified copy goes */
+		pd_opaque_drop(unverified, q->segment_id, q->segment_id_len);
+	else if (!r->block_len)
 		r->block_len = replay_unverified(st, q, b, buf, cap - offset - BLK_TRAILER, iv,
 						 &r->crypto, plain);
 	r->block = buf;
