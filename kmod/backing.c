@@ -110,11 +110,40 @@ static void file_name(char *name, const u8 *id, unsigned int len)
 	*bin2hex(name, id, len) = '\0';
 }
 
+/*
+ * A write into the cache's files (shmem or the backing directory's),
+ * done by a kernel worker with the module's credentials: the caller may
+ * be anyone, and neither its RLIMIT_FSIZE (its task's: overriding the
+ * credentials does not change it) nor its memory cgroup may make the
+ * shared cache fail. The cache's own cap bounds what it holds.
+ */
+struct module_write {
+	struct work_struct work;
+	struct file *f;
+	const void *buf;		/* kernel memory */
+	size_t len;
+	loff_t pos;
+	ssize_t written;
+};
+
+static void module_write(struct work_struct *work)
+{
+	struct module_write *w = container_of(work, struct module_write, work);
+	const struct cred *old = override_creds(pd_backing_cred);
+
+	w->written = kernel_write(w->f, w->buf, w->len, &w->pos);
+	revert_creds(old);
+}
+
 static int write_all(struct file *f, const void *buf, size_t len, loff_t pos)
 {
-	ssize_t n = kernel_write(f, buf, len, &pos);
+	struct module_write w = { .f = f, .buf = buf, .len = len, .pos = pos };
 
-	return n == len ? 0 : n < 0 ? n : -EIO;
+	INIT_WORK_ONSTACK(&w.work, module_write);
+	queue_work(system_unbound_wq, &w.work);
+	flush_work(&w.work);
+	destroy_work_on_stack(&w.work);
+	return w.written == len ? 0 : w.written < 0 ? w.written : -EIO;
 }
 
 static int write_present(struct file *f, const struct pd_segment_desc *d,
@@ -212,35 +241,24 @@ void pd_backing_evicted(struct pd_segment *seg)
 }
 
 /*
- * The caller may be anyone: a file in the backing directory is written
- * with the module's credentials (an LSM judges the module, not whoever
- * added a block). shmem needs none.
+ * The caller may be anyone: the write is the module's (write_all), so an
+ * LSM judges the module, not whoever added a block, and the caller's
+ * limits do not apply.
  */
 int pd_backing_write(struct pd_segment *seg, const void *buf, size_t len, loff_t pos)
 {
-	const struct cred *old;
-	int err;
-
-	if (!seg->backed)
-		return write_all(seg->data, buf, len, pos);
-	old = override_creds(pd_backing_cred);
-	err = write_all(seg->data, buf, len, pos);
-	revert_creds(old);
-	return err;
+	return write_all(seg->data, buf, len, pos);
 }
 
 /* Lock contract: seg->lock held, so that bitmap writes do not interleave. */
 void pd_backing_block_added(struct pd_segment *seg)
 {
-	const struct cred *old;
 	int err;
 
 	lockdep_assert_held(&seg->lock);
 	if (!seg->backed)
 		return;
-	old = override_creds(pd_backing_cred);
 	err = write_present(seg->data, &seg->desc, seg->present);
-	revert_creds(old);
 	/*
 	 * Not fatal: the block is present in memory; should the bitmap not
 	 * reach the file, a reload only lacks that block.

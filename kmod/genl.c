@@ -57,6 +57,9 @@ static const struct nla_policy pd_policy[PEERDIST_A_MAX + 1] = {
 	[PEERDIST_A_CI_VERSION] = NLA_POLICY_RANGE(NLA_U8, 1, 2),
 	[PEERDIST_A_SEGMENT_HODS] = { .type = NLA_BINARY, .len = 64000 },
 	[PEERDIST_A_SEGMENT_KPS] = { .type = NLA_BINARY, .len = 64000 },
+	[PEERDIST_A_PROGRESS] = NLA_POLICY_MAX(NLA_U8, 1),
+	[PEERDIST_A_HASHED_BYTES] = { .type = NLA_U64 },
+	[PEERDIST_A_FILE_SIZE] = { .type = NLA_U64 },
 };
 
 #define CI_PIECE	16000	/* fits libnl's default 32 KiB receive buffer */
@@ -450,12 +453,36 @@ static int pd_set_secret(struct sk_buff *skb, struct genl_info *info)
 	return pd_secret_set(nla_data(secret), nla_len(secret));
 }
 
+/* A hash-progress message to the caller of info (lost if it cannot go). */
+static void tell_progress(void *arg, u64 hashed, u64 size)
+{
+	struct genl_info *info = arg;
+	struct sk_buff *msg = genlmsg_new(NLMSG_DEFAULT_SIZE, GFP_KERNEL);
+	void *hdr;
+
+	if (!msg)
+		return;
+	hdr = genlmsg_put(msg, info->snd_portid, info->snd_seq, &pd_family, 0,
+			  PEERDIST_CMD_HASH_PROGRESS);
+	if (!hdr ||
+	    nla_put_u64_64bit(msg, PEERDIST_A_HASHED_BYTES, hashed, PEERDIST_A_PAD) ||
+	    nla_put_u64_64bit(msg, PEERDIST_A_FILE_SIZE, size, PEERDIST_A_PAD)) {
+		nlmsg_free(msg);
+		return;
+	}
+	genlmsg_end(msg, hdr);
+	genlmsg_unicast(genl_info_net(info), msg, info->snd_portid);
+}
+
 static int pd_hash_fd_attrs(struct genl_info *info, u64 *generation, size_t *len)
 {
 	struct nlattr *version = info->attrs[PEERDIST_A_CI_VERSION];
+	struct nlattr *progress = info->attrs[PEERDIST_A_PROGRESS];
+	struct pd_hash_progress p = { tell_progress, info };
 
 	return pd_hash_fd(nla_get_u32(info->attrs[PEERDIST_A_FD]),
-			  version ? nla_get_u8(version) : 1, generation, len);
+			  version ? nla_get_u8(version) : 1,
+			  progress && nla_get_u8(progress) ? &p : NULL, generation, len);
 }
 
 struct hashed_reply {
@@ -607,7 +634,12 @@ static struct genl_family pd_family __ro_after_init = {
 	.n_mcgrps = ARRAY_SIZE(pd_mcgrps),
 	.resv_start_op = PEERDIST_CMD_GET_STATUS,	/* every command strictly */
 	.parallel_ops = true,	/* hash-file is long: no genl_mutex held */
-	.netnsok = true,
+	/*
+	 * Not netnsok: the cache and its events are the machine's, and a
+	 * namespace's CAP_NET_ADMIN (which the events group checks) is not
+	 * the machine's. Other namespaces use libpeerdist's user backend.
+	 */
+	.netnsok = false,
 };
 
 /* Sends an event to the events group, if anyone listens; fill adds its attributes. */

@@ -25,9 +25,12 @@ static int __init pd_init(void)
 	err = pd_backing_init();
 	if (err)
 		goto undo_cache;
-	err = pd_sysfs_init();
+	err = pd_publish_init();
 	if (err)
 		goto undo_backing;
+	err = pd_sysfs_init();
+	if (err)
+		goto undo_publish;
 	err = pd_genl_init();
 	if (err)
 		goto undo_sysfs;
@@ -35,6 +38,8 @@ static int __init pd_init(void)
 
 undo_sysfs:
 	pd_sysfs_exit();
+undo_publish:
+	pd_publish_exit();
 undo_backing:
 	pd_backing_exit();
 undo_cache:

@@ -23,10 +23,13 @@
 #include <linux/cred.h>
 #include <linux/file.h>
 #include <linux/fs.h>
+#include <linux/kref.h>
+#include <linux/memcontrol.h>
 #include <linux/random.h>
-#include <linux/sched/signal.h>
+#include <linux/sched/mm.h>
 #include <linux/slab.h>
 #include <linux/stat.h>
+#include <linux/workqueue.h>
 
 #include "pd_chunk.h"
 #include "pd_ci_v2.h"
@@ -137,19 +140,46 @@ static struct pd_hashed *lookup_locked(const struct kstat *st, unsigned int vers
 }
 
 /*
- * len bytes of file at *pos; -EIO when the file ends first (it shrank
- * while being hashed), -EINTR when the caller is being killed.
+ * A hash in progress: the caller waits for it (killable) while a worker
+ * of pd_hash_wq reads and hashes, so that the hash runs in no caller's
+ * context and a caller that dies leaves at once. The worker acts with
+ * the caller's credentials (whoever hashes owns the result and is an
+ * adder of its segments) and charges the caller's memory cgroup.
  */
-static int read_full(struct file *file, u8 *buf, size_t len, loff_t *pos)
+struct pd_hash_job {
+	struct work_struct work;
+	struct kref ref;		/* the caller's and the worker's */
+	struct completion done;
+	struct file *file;
+	struct kstat stat;
+	unsigned int version;
+	u8 ks[32];
+	const struct cred *cred;	/* the caller's */
+	struct mem_cgroup *memcg;	/* the caller's, or NULL */
+	atomic64_t hashed;		/* bytes read so far */
+	bool cancelled;			/* the caller was killed: stop */
+	int err;			/* once done: the result's, kept */
+	u64 generation;
+	size_t len;
+};
+
+static struct workqueue_struct *pd_hash_wq;
+
+/*
+ * len bytes of the job's file at *pos; -EIO when the file ends first (it
+ * shrank while being hashed), -EINTR once the caller is gone.
+ */
+static int read_full(struct pd_hash_job *job, u8 *buf, size_t len, loff_t *pos)
 {
 	ssize_t n;
 
 	while (len) {
-		if (fatal_signal_pending(current))
+		if (READ_ONCE(job->cancelled))
 			return -EINTR;
-		n = kernel_read(file, buf, len, pos);
+		n = kernel_read(job->file, buf, len, pos);
 		if (n <= 0)
 			return n < 0 ? n : -EIO;
+		atomic64_add(n, &job->hashed);
 		buf += n;
 		len -= n;
 	}
@@ -160,7 +190,7 @@ static int read_full(struct file *file, u8 *buf, size_t len, loff_t *pos)
  * Hashes one segment at pos (size bytes) of file, adding it to the cache;
  * the caller gets a reference.
  */
-static int hash_segment(struct file *file, loff_t pos, u32 size, const u8 *ks,
+static int hash_segment(struct pd_hash_job *job, loff_t pos, u32 size, const u8 *ks,
 			u8 *buf, struct pd_segment **out)
 {
 	struct pd_segment *seg = pd_segment_build(PD_HASH_SHA256, size);
@@ -170,7 +200,7 @@ static int hash_segment(struct file *file, loff_t pos, u32 size, const u8 *ks,
 	if (IS_ERR(seg))
 		return PTR_ERR(seg);
 	for (b = 0; !err && b < seg->desc.nblocks; b++)
-		err = read_full(file, buf, pd_block_len(&seg->desc, b), &pos) ?:
+		err = read_full(job, buf, pd_block_len(&seg->desc, b), &pos) ?:
 		      pd_segment_build_block(seg, b, buf);
 	if (err) {
 		pd_segment_put(seg);
@@ -220,7 +250,7 @@ static int v1_len(loff_t size, u32 *n, size_t *len)
  * no segment is held past its own encoding, so the cache may evict the
  * first ones of a large file while the rest is hashed.
  */
-static u8 *hash_v1(struct file *file, loff_t size, const u8 *ks, struct pd_hashed *h)
+static u8 *hash_v1(struct pd_hash_job *job, loff_t size, const u8 *ks, struct pd_hashed *h)
 {
 	struct pd_segment *seg;
 	u8 *buf, *ci, *desc, *hashes;
@@ -244,7 +274,7 @@ static u8 *hash_v1(struct file *file, loff_t size, const u8 *ks, struct pd_hashe
 	desc = put_le(desc, n, 4);
 	hashes = desc + (size_t)n * V1_SEGMENT_DESC;
 	for (i = 0, pos = 0, err = 0; !err && i < n; i++, pos += PD_V1_MAX_SEGMENT) {
-		err = hash_segment(file, pos, min_t(loff_t, size - pos, PD_V1_MAX_SEGMENT),
+		err = hash_segment(job, pos, min_t(loff_t, size - pos, PD_V1_MAX_SEGMENT),
 				   ks, buf, &seg);
 		if (err)
 			break;
@@ -321,7 +351,7 @@ static int hash_v2_segment(const u8 *buf, u32 size, const u8 *ks, struct v2_desc
  * the front and more is read. A cut never looks past PD_CHUNK_MAX bytes,
  * so it is the one the library finds with the whole file at hand.
  */
-static u8 *hash_v2(struct file *file, loff_t size, const u8 *ks, struct pd_hashed *h)
+static u8 *hash_v2(struct pd_hash_job *job, loff_t size, const u8 *ks, struct pd_hashed *h)
 {
 	u64 max = DIV_ROUND_UP_ULL(size, PD_CHUNK_MIN);	/* all but the last >= MIN */
 	struct pd_ci_v2_header hdr = { 0 };
@@ -346,7 +376,7 @@ static u8 *hash_v2(struct file *file, loff_t size, const u8 *ks, struct pd_hashe
 			end -= start;
 			start = 0;
 			want = min_t(loff_t, PD_V2_WINDOW - end, size - pos);
-			err = read_full(file, buf + end, want, &pos);
+			err = read_full(job, buf + end, want, &pos);
 			if (err)
 				break;
 			end += want;
@@ -373,17 +403,19 @@ free:
 	return err ? ERR_PTR(err) : ci;
 }
 
-/* Hashes the whole of file with ks, the version's; no lock held. */
-static struct pd_hashed *hash_file(struct file *file, const struct kstat *st,
-				   unsigned int version, const u8 *ks)
+/* Hashes the whole of the job's file with its Ks; no lock held. */
+static struct pd_hashed *hash_file(struct pd_hash_job *job)
 {
+	const struct kstat *st = &job->stat;
+	unsigned int version = job->version;
 	struct pd_hashed *h;
 	u8 *ci;
 
 	h = kzalloc(sizeof(*h), GFP_KERNEL_ACCOUNT);
 	if (!h)
 		return ERR_PTR(-ENOMEM);
-	ci = version == 2 ? hash_v2(file, st->size, ks, h) : hash_v1(file, st->size, ks, h);
+	ci = version == 2 ? hash_v2(job, st->size, job->ks, h) :
+	     hash_v1(job, st->size, job->ks, h);
 	if (IS_ERR(ci)) {
 		kvfree(h->ids);
 		kfree(h);
@@ -446,17 +478,96 @@ static struct file *readable_file(int fd, struct kstat *st)
 	return file;
 }
 
-/*
- * The file's kept result, or a new one: hashed with no lock held (a long
- * hash stalls nobody else, and a fatal signal ends it), with a copy of Ks
- * taken under the lock.
- */
-int pd_hash_fd(int fd, unsigned int version, u64 *generation, size_t *len)
+static void job_free(struct kref *ref)
 {
+	struct pd_hash_job *job = container_of(ref, struct pd_hash_job, ref);
+
+	fput(job->file);
+	put_cred(job->cred);
+	mem_cgroup_put(job->memcg);
+	memzero_explicit(job->ks, sizeof(job->ks));
+	kfree(job);
+}
+
+static void job_put(struct pd_hash_job *job)
+{
+	kref_put(&job->ref, job_free);
+}
+
+/* The worker: hashes, keeps the result, tells the caller (if still there). */
+static void hash_work(struct work_struct *work)
+{
+	struct pd_hash_job *job = container_of(work, struct pd_hash_job, work);
+	const struct cred *old_cred = override_creds(job->cred);
+	struct mem_cgroup *old_memcg = set_active_memcg(job->memcg);
+	struct pd_hashed *h = hash_file(job);
+
+	job->err = PTR_ERR_OR_ZERO(h);
+	if (!job->err) {
+		job->generation = h->generation;
+		job->len = h->len;
+		mutex_lock(&pd_publish_lock);
+		keep_locked(h);
+		mutex_unlock(&pd_publish_lock);
+	}
+	set_active_memcg(old_memcg);
+	revert_creds(old_cred);
+	complete(&job->done);
+	job_put(job);
+}
+
+static struct pd_hash_job *job_new(struct file *file, const struct kstat *st,
+				   unsigned int version)
+{
+	struct pd_hash_job *job = kzalloc(sizeof(*job), GFP_KERNEL_ACCOUNT);
+
+	if (!job)
+		return NULL;
+	INIT_WORK(&job->work, hash_work);
+	kref_init(&job->ref);
+	init_completion(&job->done);
+	job->file = get_file(file);
+	job->stat = *st;
+	job->version = version;
+	job->cred = get_current_cred();
+	job->memcg = get_mem_cgroup_from_mm(current->mm);
+	atomic64_set(&job->hashed, 0);
+	return job;
+}
+
+/*
+ * Lock contract: none. Waits for the job, killable, telling progress every
+ * PD_HASH_PROGRESS_EVERY when asked; -EINTR (the job is cancelled) when
+ * the caller is killed.
+ */
+static int job_wait(struct pd_hash_job *job, const struct pd_hash_progress *p)
+{
+	long left;
+
+	if (!p)
+		return wait_for_completion_killable(&job->done) ? -EINTR : 0;
+	for (;;) {
+		p->tell(p->arg, atomic64_read(&job->hashed), job->stat.size);
+		left = wait_for_completion_killable_timeout(&job->done,
+							    PD_HASH_PROGRESS_EVERY);
+		if (left < 0)
+			return -EINTR;
+		if (left > 0)
+			return 0;
+	}
+}
+
+/*
+ * The file's kept result, or a new one: hashed by a worker with no lock
+ * held, with a copy of Ks taken under the lock.
+ */
+int pd_hash_fd(int fd, unsigned int version, const struct pd_hash_progress *p,
+	       u64 *generation, size_t *len)
+{
+	struct pd_hash_job *job = NULL;
 	struct pd_hashed *h = NULL;
 	struct file *file;
 	struct kstat st;
-	u8 ks[32];
 	int err;
 
 	if (version != 1 && version != 2)
@@ -464,13 +575,17 @@ int pd_hash_fd(int fd, unsigned int version, u64 *generation, size_t *len)
 	file = readable_file(fd, &st);
 	if (IS_ERR(file))
 		return PTR_ERR(file);
+	job = job_new(file, &st, version);
+	fput(file);
+	if (!job)
+		return -ENOMEM;
 	err = mutex_lock_killable(&pd_publish_lock);
 	if (err)
-		goto put_file;
+		goto put_job;
 	err = pd_ks_set ? 0 : -ENOKEY;	/* no server secret yet */
 	if (!err) {
 		h = lookup_locked(&st, version);
-		memcpy(ks, pd_ks[version - 1], sizeof(ks));
+		memcpy(job->ks, pd_ks[version - 1], sizeof(job->ks));
 	}
 	if (h) {
 		*generation = h->generation;
@@ -478,20 +593,19 @@ int pd_hash_fd(int fd, unsigned int version, u64 *generation, size_t *len)
 	}
 	mutex_unlock(&pd_publish_lock);
 	if (err || h)
-		goto wipe_ks;
-	h = hash_file(file, &st, version, ks);
-	err = PTR_ERR_OR_ZERO(h);
-	if (err)
-		goto wipe_ks;
-	*generation = h->generation;
-	*len = h->len;
-	mutex_lock(&pd_publish_lock);
-	keep_locked(h);
-	mutex_unlock(&pd_publish_lock);
-wipe_ks:
-	memzero_explicit(ks, sizeof(ks));
-put_file:
-	fput(file);
+		goto put_job;
+	kref_get(&job->ref);	/* the worker's */
+	queue_work(pd_hash_wq, &job->work);
+	err = job_wait(job, p);
+	if (err) {
+		WRITE_ONCE(job->cancelled, true);	/* the worker stops at its next read */
+		goto put_job;
+	}
+	err = job->err;
+	*generation = job->generation;
+	*len = job->len;
+put_job:
+	job_put(job);
 	return err;
 }
 
@@ -563,8 +677,16 @@ int pd_unpublish_fd(int fd)
 	return err;
 }
 
+int __init pd_publish_init(void)
+{
+	/* unbound: a long hash takes no CPU's per-CPU worker */
+	pd_hash_wq = alloc_workqueue("peerdist_hash", WQ_UNBOUND, 0);
+	return pd_hash_wq ? 0 : -ENOMEM;
+}
+
 void pd_publish_exit(void)
 {
+	destroy_workqueue(pd_hash_wq);	/* a cancelled hash stops at its next read */
 	mutex_lock(&pd_publish_lock);
 	drop_all_locked();
 	memzero_explicit(pd_ks, sizeof(pd_ks));

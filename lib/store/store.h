@@ -91,8 +91,10 @@ struct pd_store_ops {
 			    const uint8_t (*ids)[PD_HASH_MAX]);
 	/*
 	 * Polls readable after any process added a block (or the cache was
-	 * switched on or off); drain_wait clears it and says which of
-	 * PD_STORE_ADDED and PD_STORE_STATUS happened.
+	 * switched on or off; on peerdist.ko without CAP_NET_ADMIN: after the
+	 * block a content fd of this store missed arrived, or a 1 s fallback
+	 * tick); drain_wait clears it and says which of PD_STORE_ADDED and
+	 * PD_STORE_STATUS happened.
 	 */
 	int (*wait_fd)(struct pd_store *s);
 	int (*drain_wait)(struct pd_store *s);

@@ -6,14 +6,18 @@
  * block) and tell present from absent blocks (SEEK_DATA). A few segments
  * stay open, least recently used closed first. Waiting readers poll a
  * netlink socket in the module's "events" group, which hears of every
- * block added by any process. Publications and tags are the cache
- * directory's records (store_meta.c), as with the user backend.
+ * block added by any process; an unprivileged process, which may not join
+ * it, polls the content fds it opened instead (each is readable once the
+ * block its last read missed has arrived), with a slow timer as the
+ * fallback. Publications and tags are the cache directory's records
+ * (store_meta.c), as with the user backend.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/socket.h>
 #include <sys/timerfd.h>
 #include <unistd.h>
@@ -35,7 +39,12 @@
 
 #define KNOWN_SEGMENTS	256	/* secrets kept to open segments with */
 
-#define UNPRIVILEGED_WAKE_MS	100	/* without the events group: re-check this often */
+/*
+ * Without the events group: re-check this often all the same. A content
+ * fd tells of the block its last read missed only, so a read that missed
+ * before another read of the same content waits for this tick.
+ */
+#define FALLBACK_WAKE_MS	1000
 
 struct open_segment {
 	struct pd_open_slot slot;	/* first: the open cache's */
@@ -60,7 +69,8 @@ struct kernel_store {
 	struct nl_sock *nl;
 	int family;
 	struct nl_sock *events;		/* the events group: wait_fd */
-	int tick_fd;			/* or, unprivileged, a timer: wait_fd */
+	int content_ep;			/* or, unprivileged, an epoll: wait_fd */
+	int tick_fd;			/* in content_ep: the fallback timer */
 	struct pd_store_meta *meta;	/* publications and tags, or NULL */
 	struct open_segment open[OPEN_SEGMENTS];
 	struct pd_open_cache opened;	/* over open[] */
@@ -424,6 +434,21 @@ static int content_batch(struct kernel_store *k, const struct pd_ci *ci,
 	return err ? err : got;
 }
 
+/*
+ * Without the events group, waits watch the content fds: edge-triggered,
+ * so that a content fd that is readable (no read of it missed yet, or the
+ * block it missed is there) tells once per wake-up of the module's block
+ * queue, not for as long as it stays so. Closing the fd ends the watch.
+ */
+static int watch_content(struct kernel_store *k, int fd)
+{
+	struct epoll_event ev = { .events = EPOLLIN | EPOLLET, .data.fd = fd };
+
+	if (k->content_ep < 0)
+		return 0;
+	return epoll_ctl(k->content_ep, EPOLL_CTL_ADD, fd, &ev) ? -errno : 0;
+}
+
 static int kernel_open_content(struct pd_store *s, const struct pd_ci *ci,
 			       const uint8_t (*ids)[PD_HASH_MAX])
 {
@@ -443,6 +468,8 @@ static int kernel_open_content(struct pd_store *s, const struct pd_ci *ci,
 			fd = got;
 	}
 	pthread_mutex_unlock(&k->lock);
+	if (got >= 0)
+		got = watch_content(k, fd);
 	if (got < 0 && fd >= 0)
 		close(fd);
 	return got < 0 ? got : fd;
@@ -560,24 +587,41 @@ static int kernel_wait_fd(struct pd_store *s)
 {
 	struct kernel_store *k = to_kernel(s);
 
-	return k->tick_fd >= 0 ? k->tick_fd : nl_socket_get_fd(k->events);
+	return k->content_ep >= 0 ? k->content_ep : nl_socket_get_fd(k->events);
+}
+
+/* Unprivileged: a content fd that became readable, or a tick, is news. */
+static int drain_contents(struct kernel_store *k)
+{
+	struct epoll_event ev[16];
+	uint64_t ticks;
+	int n, i, news = 0;
+
+	do {
+		n = epoll_wait(k->content_ep, ev, 16, 0);
+		for (i = 0; i < n; i++) {
+			if (ev[i].data.fd == k->tick_fd &&
+			    read(k->tick_fd, &ticks, sizeof(ticks)) < 0)
+				continue;	/* raced with another drain */
+			news = PD_STORE_ADDED;
+		}
+	} while (n == 16);
+	return news;
 }
 
 /*
  * The events group also tells of misses, which are not news here. Events
- * lost to a full socket (ENOBUFS) may have been adds: news. Without the
- * group (unprivileged), every tick of the timer is.
+ * lost to a full socket (ENOBUFS) may have been adds: news.
  */
 static int kernel_drain_wait(struct pd_store *s)
 {
 	struct kernel_store *k = to_kernel(s);
-	uint64_t ticks;
 	char buf[4096];
 	ssize_t n;
 	int news = 0;
 
-	if (k->tick_fd >= 0)
-		return read(k->tick_fd, &ticks, sizeof(ticks)) > 0 ? PD_STORE_ADDED : 0;
+	if (k->content_ep >= 0)
+		return drain_contents(k);
 	while ((n = recv(nl_socket_get_fd(k->events), buf, sizeof(buf), MSG_DONTWAIT)) != 0) {
 		if (n < 0 && errno == ENOBUFS) {
 			news |= PD_STORE_ADDED | PD_STORE_STATUS;
@@ -680,6 +724,8 @@ static void kernel_close(struct pd_store *s)
 	pd_store_meta_close(k->meta);
 	if (k->tick_fd >= 0)
 		close(k->tick_fd);
+	if (k->content_ep >= 0)
+		close(k->content_ep);
 	nl_socket_free(k->events);
 	nl_socket_free(k->nl);
 	pthread_mutex_destroy(&k->lock);
@@ -710,20 +756,24 @@ static const struct pd_store_ops kernel_ops = {
 };
 
 /*
- * An unprivileged process hears no events: its waits re-check the cache
- * every UNPRIVILEGED_WAKE_MS instead (a read of a content fd is cheap).
+ * An unprivileged process hears no events: its waits poll its content fds
+ * (watch_content) and, every FALLBACK_WAKE_MS, re-check all the same.
  */
-static int start_ticks(struct kernel_store *k)
+static int watch_contents(struct kernel_store *k)
 {
 	struct itimerspec every = {
-		.it_interval.tv_nsec = UNPRIVILEGED_WAKE_MS * 1000000L,
-		.it_value.tv_nsec = UNPRIVILEGED_WAKE_MS * 1000000L,
+		.it_interval.tv_sec = FALLBACK_WAKE_MS / 1000,
+		.it_value.tv_sec = FALLBACK_WAKE_MS / 1000,
 	};
+	struct epoll_event ev = { .events = EPOLLIN };
 
+	k->content_ep = epoll_create1(EPOLL_CLOEXEC);
 	k->tick_fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
-	if (k->tick_fd < 0 || timerfd_settime(k->tick_fd, 0, &every, NULL))
+	if (k->content_ep < 0 || k->tick_fd < 0 ||
+	    timerfd_settime(k->tick_fd, 0, &every, NULL))
 		return -errno;
-	return 0;
+	ev.data.fd = k->tick_fd;
+	return epoll_ctl(k->content_ep, EPOLL_CTL_ADD, k->tick_fd, &ev) ? -errno : 0;
 }
 
 static int connect_events(struct kernel_store *k)
@@ -737,7 +787,7 @@ static int connect_events(struct kernel_store *k)
 	if (group < 0)
 		return -EPROTO;
 	if (nl_socket_add_membership(k->events, group) == -NLE_PERM)
-		return start_ticks(k);	/* the group is CAP_NET_ADMIN's */
+		return watch_contents(k);	/* the group is CAP_NET_ADMIN's */
 	nl_socket_disable_seq_check(k->events);
 	return nl_socket_set_nonblocking(k->events) ? -EIO : 0;
 }
@@ -859,6 +909,7 @@ int pd_store_kernel_open(const char *dir, struct pd_store **out)
 		return -ENOMEM;
 	k->base.ops = &kernel_ops;
 	k->tick_fd = -1;
+	k->content_ep = -1;
 	pthread_mutex_init(&k->lock, NULL);
 	PD_OPEN_CACHE_INIT(&k->opened, k->open, close_slot);
 	k->nl = nl_socket_alloc();

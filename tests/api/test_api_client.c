@@ -7,6 +7,7 @@
  * timing out; cancel, close and shutdown with reads pending; flush; many
  * readers at once.
  */
+#include <dirent.h>
 #include <pthread.h>
 #include <sys/wait.h>
 
@@ -294,6 +295,49 @@ static void woken_by_other_process(void **state)
 	assert_memory_equal(buf, fx.data + 65536 + 3, d.bytes);
 }
 
+/* Voluntary context switches of every thread of this process so far. */
+static long wakeups(void)
+{
+	char path[300], line[128];
+	struct dirent *t;
+	long sum = 0, n;
+	DIR *d = opendir("/proc/self/task");
+	FILE *f;
+
+	assert_non_null(d);
+	while ((t = readdir(d))) {
+		snprintf(path, sizeof(path), "/proc/self/task/%s/status", t->d_name);
+		f = t->d_name[0] == '.' ? NULL : fopen(path, "r");
+		while (f && fgets(line, sizeof(line), f))
+			if (sscanf(line, "voluntary_ctxt_switches: %ld", &n) == 1)
+				sum += n;
+		if (f)
+			fclose(f);
+	}
+	closedir(d);
+	return sum;
+}
+
+/*
+ * A read that waits for a block nobody adds sleeps until it times out: a
+ * waiter is woken by what it waits for (a store's notification, its
+ * content fd), not by a timer re-checking ten times a second.
+ */
+static void an_idle_wait_sleeps(void **state)
+{
+	uint8_t buf[100];
+	long before;
+	struct done d;
+
+	add_ci(300);
+	before = wakeups();
+	d = block_read(5, buf, sizeof(buf), 2000);
+	assert_int_equal(d.status, ERROR_TIMEOUT);
+	/* the fallback's ticks and the deadline: a handful in two seconds
+	 * (a 100 ms timer made twenty) */
+	assert_in_range(wakeups() - before, 0, 10);
+}
+
 static void cancel_close_shutdown_abort(void **state)
 {
 	uint8_t buf[3][100];
@@ -464,6 +508,7 @@ int main(void)
 		CASE(stream_reads_in_order, V2),
 		CASE(wait_then_timeout, V1),
 		CASE(woken_by_other_process, V1),
+		CASE(an_idle_wait_sleeps, V1),
 		CASE(cancel_close_shutdown_abort, V1),
 		CASE(cancel_races_reads, V1),
 		CASE(flush_drops_content, V1),

@@ -95,6 +95,7 @@ static int serve(const struct pd_config *cfg, const sigset_t *sigs)
 	struct pd_discovery *disc = NULL;
 	struct pd_hosted_cache *hc = NULL;
 	struct pd_opaque_cache *unverified;
+	struct pd_proxy *proxy = NULL;
 	int ret = 1;
 
 	if (cfg->daemonize && pd_daemon_start(cfg->pid_file))
@@ -111,11 +112,15 @@ static int serve(const struct pd_config *cfg, const sigset_t *sigs)
 		goto stop_http;
 	if (cfg->hosted_cache && pd_hosted_cache_start(cfg, store, unverified, &hc))
 		goto stop_discovery;
+	if (cfg->proxy_listen.ss_family && pd_proxy_start(cfg, &proxy))
+		goto stop_hosted_cache;
 	if (cfg->daemonize)
 		pd_daemon_ready();
 	wait_for_stop(sigs);
-	pd_hosted_cache_stop(hc);
+	pd_proxy_stop(proxy);
 	ret = 0;
+stop_hosted_cache:
+	pd_hosted_cache_stop(hc);
 stop_discovery:
 	pd_discovery_stop(disc);
 stop_http:

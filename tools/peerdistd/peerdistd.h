@@ -48,6 +48,8 @@ struct pd_config {
 	 * http:// 2.0.
 	 */
 	char hosted_cache_url[256];
+	/* The local BranchCache HTTP proxy (proxy.c); ss_family 0: off. */
+	struct sockaddr_storage proxy_listen;
 
 	/* Changed live by a reload: read them through pd_config_current(). */
 	enum pd_log_level log_level;
@@ -57,6 +59,7 @@ struct pd_config {
 	unsigned max_connections_per_address;
 	unsigned request_timeout_ms;	/* a whole request, head and body */
 	unsigned keepalive_timeout_ms;	/* idle between requests */
+	unsigned proxy_peer_wait_ms;	/* the proxy's wait for peers per run */
 
 	/* From the command line only. */
 	char config_file[PATH_MAX];
@@ -138,6 +141,14 @@ struct pd_opaque_cache;
 void pd_retrieval_set_unverified(struct pd_opaque_cache *oc);
 void pd_readahead_seal(struct pd_readahead *ra);
 void pd_readahead_free(struct pd_readahead *ra);
+
+/*
+ * The local BranchCache HTTP proxy on cfg->proxy_listen (proxy.c): 0, or
+ * -1 and logged. Stopping ends its connections (within a few seconds).
+ */
+struct pd_proxy;
+int pd_proxy_start(const struct pd_config *cfg, struct pd_proxy **out);
+void pd_proxy_stop(struct pd_proxy *p);
 
 struct pd_http;
 int pd_http_start(const struct pd_config *cfg, struct pd_store *store,

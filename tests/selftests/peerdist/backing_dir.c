@@ -12,7 +12,9 @@
  */
 #define _GNU_SOURCE	/* before any header: setresuid */
 #include <dirent.h>
+#include <signal.h>
 #include <sys/mount.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <sys/syscall.h>
@@ -301,6 +303,51 @@ TEST_F(backing, flush_deletes_the_file)
 	EXPECT_TRUE(exists(self->fa));
 	ASSERT_EQ(0, set_dir(DIR_PATH));
 	EXPECT_EQ(1, served(self->s, self->family, &self->a, 0));
+}
+
+/*
+ * A caller whose RLIMIT_FSIZE is smaller than a block: its adds are
+ * written by the module, data and presence map alike.
+ */
+TEST_F(backing, a_small_file_size_limit_does_not_fail_adds)
+{
+	struct stat st;
+	int status;
+	pid_t pid;
+
+	pid = fork();
+	if (!pid) {
+		struct rlimit lim = { 4096, 4096 };
+		struct nl_sock *s;
+		int family;
+
+		signal(SIGXFSZ, SIG_IGN);
+		s = nl_open(&family);
+		if (!s || setrlimit(RLIMIT_FSIZE, &lim))
+			_exit(2);
+		_exit(add_blocks(s, family, &self->a, 0x7) ? 3 : 0);
+	}
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	EXPECT_TRUE(WIFEXITED(status));
+	EXPECT_EQ(0, WEXITSTATUS(status));
+	ASSERT_EQ(0, stat(self->fa, &st));
+	EXPECT_EQ(file_size(&self->a), st.st_size);
+	/* the presence map reached the file: the blocks come back from it */
+	ASSERT_EQ(0, set_dir(""));
+	ASSERT_EQ(0, set_dir(DIR_PATH));
+	EXPECT_EQ(1, served(self->s, self->family, &self->a, 0));
+	EXPECT_EQ(1, served(self->s, self->family, &self->a, 2));
+}
+
+/* clear-cache (peerdist cache --clear) as root: the persistent cache goes too */
+TEST_F(backing, clearing_the_cache_deletes_the_files)
+{
+	ASSERT_EQ(0, add_blocks(self->s, self->family, &self->a, 0x7));
+	ASSERT_TRUE(exists(self->fa));
+	ASSERT_EQ(0, send_and_ack(self->s, seg_request(self->family, PEERDIST_CMD_CLEAR_CACHE,
+						       NULL, 0, 4096)));
+	EXPECT_TRUE(gone(self->fa));
+	EXPECT_EQ(0, served(self->s, self->family, &self->a, 0));
 }
 
 TEST_F(backing, a_changed_block_is_not_served)

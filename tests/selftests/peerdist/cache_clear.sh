@@ -2,8 +2,9 @@
 # SPDX-License-Identifier: GPL-2.0-only
 # peerdist cache --clear on the kernel backend, as Clear-BCCache: an
 # unprivileged user clears only the segments it added (and is told that
-# others' stay), an administrator clears everything, the backing
-# directory's files included. TAP lines; run in the guest with peerdist.ko
+# others' stay), an administrator clears everything (the hash results
+# too: hashing again adds the segments again); the backing directory's
+# files are backing_dir's test. TAP lines; run in the guest with peerdist.ko
 # loaded and a server secret set, /bin/peerdist and /as_nobody present.
 sys=/sys/kernel/peerdist
 n=0
@@ -15,15 +16,9 @@ check() {	# NAME COMMAND...: one TAP line
 }
 segments() { cat $sys/segments; }
 pd() { PEERDIST_BACKEND=kernel PEERDIST_DISCOVERY=off PEERDIST_CACHE_DIR=$dir "$@"; }
-# 0 once the directory holds no file (deletion is queued), within 5 s
-emptied() {
-	i=0
-	while [ -n "$(ls "$1")" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
-	[ -z "$(ls "$1")" ]
-}
 
 chmod 1777 /tmp
-mkdir -p /tmp/clear-root /tmp/clear-nobody
+mkdir -p -m 700 /tmp/clear-root /tmp/clear-nobody
 chown 65534:65534 /tmp/clear-nobody
 head -c 200000 /dev/urandom >/tmp/clear-root/file
 head -c 300000 /dev/urandom >/tmp/clear-nobody/file
@@ -47,13 +42,7 @@ check administrator-clears-everything test $rc = 0 -a "$(segments)" = 0 -a \
 	"$(cat $sys/cached_bytes)" = 0
 check json-shows-an-empty-cache grep -q '"data": {"bytes": 0, "segments": 0}' /tmp/clear.out
 check administrator-is-told-nothing [ ! -s /tmp/clear.err ]
-
-# the persistent cache: its files go too
-mkdir -p /tmp/clear-backing && chmod 700 /tmp/clear-backing
-echo /tmp/clear-backing >$sys/backing_dir
+sed 's/^/# /' /tmp/clear.err
 pd /bin/peerdist hash --kernel -o /tmp/clear-root/ci /tmp/clear-root/file >/dev/null
 check hashing-again-adds-the-segments-again [ "$(segments)" -gt 0 ]
-check backed-segment-has-a-file [ -n "$(ls /tmp/clear-backing)" ]
-pd /bin/peerdist cache --clear >/dev/null
-check clearing-deletes-the-backing-files emptied /tmp/clear-backing
-echo >$sys/backing_dir
+

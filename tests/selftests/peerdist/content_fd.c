@@ -5,7 +5,8 @@
  * block is absent (also for a segment the cache does not hold yet, until
  * it is added); poll turns readable when the block a read missed arrives;
  * SEEK_DATA/SEEK_HOLE; io_uring reads a present block at once after a
- * miss elsewhere; appending segments; malformed requests refused; a
+ * miss elsewhere; an edge-triggered epoll tells once when the missing
+ * block arrives (how unprivileged readers wait); appending segments; malformed requests refused; a
  * missing block told once to the events group, and the cache's enabling
  * and disabling told too. Every test flushes what it added.
  */
@@ -13,6 +14,7 @@
 #include <liburing.h>
 #include <poll.h>
 #include <pthread.h>
+#include <sys/epoll.h>
 
 #include "kselftest_harness.h"
 
@@ -161,6 +163,40 @@ TEST_F(content, poll_is_readable_once_the_missing_block_arrives)
 	EXPECT_EQ(BLOCK - 10, pread(fd, buf, sizeof(buf), BLOCK + 10));
 	EXPECT_EQ(0, memcmp(buf, self->a.data + BLOCK + 10, BLOCK - 10));
 	close(l.seg_fd);
+	close(fd);
+}
+
+/*
+ * What an unprivileged reader (no events group) waits with: an
+ * edge-triggered epoll of its content fds, which tells once when the
+ * block a read missed arrives, and not for other blocks added meanwhile.
+ */
+TEST_F(content, an_edge_triggered_epoll_tells_once_when_the_missing_block_arrives)
+{
+	struct epoll_event ev = { .events = EPOLLIN | EPOLLET };
+	uint8_t buf[BLOCK];
+	int fd, ep, seg_fd;
+
+	ASSERT_EQ(0, seg_put(self->s, self->family, &self->a, 1));
+	fd = content_open(self->s, self->family, -1, self->both, 1, 0);
+	ASSERT_LE(0, fd);
+	EXPECT_EQ(-1, pread(fd, buf, sizeof(buf), BLOCK));
+	ep = epoll_create1(0);
+	ASSERT_LE(0, ep);
+	ASSERT_EQ(0, epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev));
+	EXPECT_EQ(0, epoll_wait(ep, &ev, 1, 0));
+	seg_fd = seg_open(self->s, self->family, self->a.id);
+	ASSERT_LE(0, seg_fd);
+	/* another block: not the one the read wants */
+	ASSERT_EQ(BLOCK - 1000, pwrite(seg_fd, self->a.data + 2 * BLOCK, BLOCK - 1000,
+				       2 * BLOCK));
+	EXPECT_EQ(0, epoll_wait(ep, &ev, 1, 0));
+	ASSERT_EQ(BLOCK, pwrite(seg_fd, self->a.data + BLOCK, BLOCK, BLOCK));
+	EXPECT_EQ(1, epoll_wait(ep, &ev, 1, 0));
+	EXPECT_EQ(0, epoll_wait(ep, &ev, 1, 0));	/* once */
+	EXPECT_EQ(BLOCK, pread(fd, buf, sizeof(buf), BLOCK));
+	close(seg_fd);
+	close(ep);
 	close(fd);
 }
 

@@ -2,10 +2,14 @@
 /*
  * Selftests of peerdist.ko's boundary with the module loaded, run in the
  * qemu guest: the generic netlink family (status, strict policies,
- * privilege) and the sysfs files (values, range checks, read-only
+ * privilege, the initial network namespace only) and the sysfs files (values, range checks, read-only
  * counters). Every test that changes a tunable puts the default back, so
  * that the order the harness runs them in does not matter.
  */
+#define _GNU_SOURCE	/* unshare */
+#include <sched.h>
+#include <sys/wait.h>
+
 #include "kselftest_harness.h"
 
 #include "nl_helpers.h"
@@ -132,6 +136,33 @@ TEST(sysfs_counters_zero_and_read_only)
 			EXPECT_EQ(0, read_sysfs(path));
 		EXPECT_GT(0, write_sysfs(path, "1"));
 	}
+}
+
+/*
+ * The cache is the machine's, and so are its events: the family lives in
+ * the initial network namespace only, so that a namespace's own
+ * CAP_NET_ADMIN (a container's root) neither hears which blocks the
+ * machine reads nor changes its cache.
+ */
+TEST(family_is_only_in_the_initial_network_namespace)
+{
+	int status, family = -1;
+	struct nl_sock *s;
+	pid_t pid = fork();
+
+	if (!pid) {
+		if (unshare(CLONE_NEWNET))
+			_exit(2);
+		s = nl_open(&family);
+		_exit(!s ? 3 : family >= 0 ? 4 : 0);
+	}
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	EXPECT_TRUE(WIFEXITED(status));
+	EXPECT_EQ(0, WEXITSTATUS(status));
+	s = nl_open(&family);
+	ASSERT_NE(NULL, s);
+	EXPECT_LT(0, family);
+	nl_socket_free(s);
 }
 
 TEST_HARNESS_MAIN

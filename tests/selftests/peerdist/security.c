@@ -7,13 +7,15 @@
  * and open-content take HoD and Kp that prove the id and never send Kp
  * back, the events group is CAP_NET_ADMIN's, and only who added a segment
  * flushes it. And nobody stalls or exhausts the module: hash-file holds
- * no lock other families wait for and dies with its caller, a content
+ * no lock other families wait for and dies with its caller (its worker
+ * stops too), tells its progress when asked, a content
  * cannot end past the largest file offset, a file whose content
  * information would be too large is refused before anything is read, a
  * wrong-size copy of a description cannot shadow the right one, and a new
  * server secret drops results made with the old one.
  */
 #define _GNU_SOURCE
+#include <fcntl.h>
 #include <grp.h>
 #include <signal.h>
 #include <sys/stat.h>
@@ -433,6 +435,136 @@ TEST(hash_file_stalls_nobody_and_dies_with_its_caller)
 	close(fd);
 	unlink("/tmp/long");
 	nl_socket_free(other);
+	nl_socket_free(s);
+}
+
+/*
+ * A caller killed while a worker hashes for it: the worker stops at its
+ * next read and lets the file go. The event waited for: a write lease,
+ * which the kernel grants only once no other open file of it is left.
+ */
+TEST(a_killed_callers_hash_stops)
+{
+	struct ci_reply r;
+	struct nl_sock *s;
+	int family, fd, status, i;
+	pid_t pid;
+
+	s = nl_open(&family);
+	ASSERT_NE(NULL, s);
+	ASSERT_EQ(0, set_secret(s, family, secret));
+	fd = open("/tmp/long-killed", O_RDWR | O_CREAT | O_TRUNC, 0600);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, ftruncate(fd, 64LL << 30));
+	close(fd);
+	pid = fork();
+	if (!pid) {
+		fd = open("/tmp/long-killed", O_RDONLY);
+		_exit(fd < 0 || hash_file(s, family, fd, &r) ? 1 : 0);
+	}
+	usleep(500000);
+	ASSERT_EQ(0, waitpid(pid, &status, WNOHANG));	/* still hashing */
+	kill(pid, SIGKILL);
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	fd = open("/tmp/long-killed", O_RDONLY);
+	ASSERT_LE(0, fd);
+	for (i = 0; i < 1000 && fcntl(fd, F_SETLEASE, F_WRLCK); i++)
+		usleep(10000);
+	EXPECT_EQ(0, fcntl(fd, F_SETLEASE, F_UNLCK));
+	EXPECT_LT(i, 1000);	/* the worker let the file go */
+	close(fd);
+	unlink("/tmp/long-killed");
+	nl_socket_free(s);
+}
+
+struct progress {
+	struct ci_reply r;
+	int told;		/* hash-progress messages */
+	uint64_t hashed, size;
+	int bad;		/* incomplete, going back, past the size, after the reply */
+};
+
+static int parse_progress(struct nl_msg *msg, void *arg)
+{
+	struct genlmsghdr *g = nlmsg_data(nlmsg_hdr(msg));
+	struct nlattr *a[PEERDIST_A_MAX + 1];
+	struct progress *p = arg;
+	uint64_t hashed;
+
+	if (g->cmd != PEERDIST_CMD_HASH_PROGRESS)
+		return parse_ci_reply(msg, &p->r);
+	if (genlmsg_parse(nlmsg_hdr(msg), 0, a, PEERDIST_A_MAX, NULL) ||
+	    !a[PEERDIST_A_HASHED_BYTES] || !a[PEERDIST_A_FILE_SIZE]) {
+		p->bad = 1;
+		return NL_OK;
+	}
+	hashed = nla_get_u64(a[PEERDIST_A_HASHED_BYTES]);
+	p->size = nla_get_u64(a[PEERDIST_A_FILE_SIZE]);
+	if (p->r.generation || hashed < p->hashed || hashed > p->size)
+		p->bad = 1;
+	p->hashed = hashed;
+	p->told++;
+	return NL_OK;
+}
+
+static int acked(struct nl_msg *msg, void *done)
+{
+	*(int *)done = 1;
+	return NL_STOP;
+}
+
+/* hash-file of a new file of len bytes, with or without progress. */
+static int hash_new_file(struct nl_sock *s, int family, const char *path, off_t len,
+			 int progress, struct progress *p)
+{
+	struct nl_msg *m = seg_request(family, PEERDIST_CMD_HASH_FILE, NULL, 0, 4096);
+	int fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600), err, done = 0;
+	static uint8_t chunk[1 << 16];
+	off_t at;
+
+	memset(p, 0, sizeof(*p));
+	for (at = 0; fd >= 0 && at < len; at += sizeof(chunk)) {
+		memset(chunk, (int)(at >> 16) + 1, sizeof(chunk));
+		if (write(fd, chunk, sizeof(chunk)) != sizeof(chunk))
+			return -1;
+	}
+	if (fd < 0)
+		return -1;
+	nla_put_u32(m, PEERDIST_A_FD, fd);
+	if (progress)
+		nla_put_u8(m, PEERDIST_A_PROGRESS, 1);
+	/* several messages, then the ACK: read until the ACK */
+	nl_socket_modify_cb(s, NL_CB_VALID, NL_CB_CUSTOM, parse_progress, p);
+	nl_socket_modify_cb(s, NL_CB_ACK, NL_CB_CUSTOM, acked, &done);
+	err = nl_send_auto(s, m);
+	nlmsg_free(m);
+	while (err >= 0 && !done)
+		err = nl_recvmsgs_default(s);
+	nl_socket_modify_cb(s, NL_CB_ACK, NL_CB_DEFAULT, NULL, NULL);
+	close(fd);
+	unlink(path);
+	return err;
+}
+
+/* Asked for, hash-progress comes first (as it starts, then twice a second). */
+TEST(hash_file_tells_its_progress_when_asked)
+{
+	struct progress p;
+	struct nl_sock *s;
+	int family;
+
+	s = nl_open(&family);
+	ASSERT_NE(NULL, s);
+	ASSERT_EQ(0, set_secret(s, family, secret));
+	ASSERT_EQ(0, hash_new_file(s, family, "/tmp/quiet", 4 << 20, 0, &p));
+	EXPECT_EQ(0, p.told);
+	EXPECT_NE(0, p.r.generation);
+	ASSERT_EQ(0, hash_new_file(s, family, "/tmp/told", 4 << 20, 1, &p));
+	EXPECT_LE(1, p.told);
+	EXPECT_EQ(0, p.bad);
+	EXPECT_EQ(4 << 20, p.size);
+	EXPECT_NE(0, p.r.generation);
+	EXPECT_LT(0, p.r.length);
 	nl_socket_free(s);
 }
 

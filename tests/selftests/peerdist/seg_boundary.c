@@ -6,11 +6,14 @@
  * only whole blocks that match their hash, finds blocks with SEEK_DATA;
  * every added block is announced to the events group; a small cap evicts
  * the least recently used segment while an open fd keeps reading it; the
- * module cannot be unloaded while an fd is open. Every test flushes what
+ * module cannot be unloaded while an fd is open; a caller's small
+ * RLIMIT_FSIZE does not fail its adds. Every test flushes what
  * it added, so that afterwards no object is left (the guest's init checks
  * the counters once these tests are done).
  */
 #define _GNU_SOURCE	/* before any header: memmem, SEEK_DATA */
+#include <signal.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 
@@ -233,6 +236,41 @@ TEST_F(seg, unprivileged_users_add_verified_segments_only)
 	forged[5] ^= 1;
 	EXPECT_GT(0, seg_add_raw(self->s, self->family, &self->a, self->a.id, 32, forged));
 	EXPECT_EQ(0, seg_add(self->s, self->family, &self->a));
+}
+
+/*
+ * The cache's writes are the module's: a caller whose RLIMIT_FSIZE is
+ * smaller than a block still adds every block (the limit is for its own
+ * files, not the shared cache's).
+ */
+TEST_F(seg, a_small_file_size_limit_does_not_fail_adds)
+{
+	static uint8_t buf[BLOCK];
+	int status, fd;
+	pid_t pid;
+
+	ASSERT_EQ(0, seg_add(self->s, self->family, &self->a));
+	pid = fork();
+	if (!pid) {
+		struct rlimit lim = { 4096, 4096 };
+		struct nl_sock *s;
+		int family;
+
+		signal(SIGXFSZ, SIG_IGN);
+		s = nl_open(&family);
+		if (!s || setrlimit(RLIMIT_FSIZE, &lim))
+			_exit(2);
+		fd = seg_open(s, family, self->a.id);
+		_exit(fd < 0 ? 3 : seg_fill(fd, &self->a) ? 4 : 0);
+	}
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	EXPECT_TRUE(WIFEXITED(status));
+	EXPECT_EQ(0, WEXITSTATUS(status));
+	fd = seg_open(self->s, self->family, self->a.id);
+	ASSERT_LE(0, fd);
+	EXPECT_EQ(BLOCK - 1000, pread(fd, buf, sizeof(buf), 2 * BLOCK));
+	EXPECT_EQ(0, memcmp(buf, self->a.data + 2 * BLOCK, BLOCK - 1000));
+	close(fd);
 }
 
 TEST_HARNESS_MAIN
