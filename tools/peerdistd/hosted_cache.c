@@ -25,7 +25,8 @@
  * of a batch, hc_pulls pulls at once, each with PULL_DEPTH requests of one
  * block in flight (so at most hc_pulls * PULL_DEPTH blocks), every response
  * bounded by the request timer; a wrong block ends the pull from that
- * offer and is counted; connections are limited per address.
+ * offer and is counted; connections are limited per address; unverified
+ * blocks take at most their budgets, in all and per offering address.
  */
 #include <arpa/inet.h>
 #include <errno.h>

@@ -50,6 +50,9 @@ static int open_unverified(const struct pd_config *cfg, struct pd_opaque_cache *
 	if (pd_opaque_open(path, (uint64_t)cfg->hc_unverified_mib << 20,
 			   (uint64_t)cfg->hc_unverified_per_client_mib << 20, out))
 		return -1;
+	pd_log(PD_LOG_INFO, "hosted cache: the blocks of 2.0 offers it cannot verify are kept "
+	       "unverified in %s (at most %u MiB, %u MiB per offering address)", path,
+	       cfg->hc_unverified_mib, cfg->hc_unverified_per_client_mib);
 	pd_retrieval_set_unverified(*out);
 	return 0;
 }
