@@ -5,6 +5,13 @@
  * is answered from memory as soon as it is ready), then the other, then
  * publishes both. An entity that changed while it was hashed (size or
  * mtime of its descriptor moved) is thrown away: its key is stale.
+ *
+ * When peerdist.ko is loaded (and PEERDIST_BACKEND is not "user"), a
+ * regular file is hashed by the module's offload from the page cache, with
+ * nothing copied to user space but the result; its result is used only if
+ * every segment's Kp is the one this server's secret gives (the module may
+ * hold another secret, or none), else the file is hashed here, the same
+ * bytes either way.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -41,6 +48,7 @@ struct entry {
 
 struct pd_served {
 	struct pd_store *store;
+	struct pd_store *offload;	/* a peerdist.ko session for hash-file, or NULL */
 	struct pd_gen_opts opts[2];
 	pthread_mutex_t lock;
 	pthread_cond_t wake, idle;
@@ -114,6 +122,50 @@ static struct entry *next_job(struct pd_served *s)
 	return job;
 }
 
+/* Whether ci (version, algorithm, every segment's Kp) is what opts make. */
+static bool made_with(const struct pd_gen_opts *opts, const uint8_t *buf, size_t len)
+{
+	unsigned alg = opts->version == 1 ? opts->hash_alg : PD_HASH_V2_SHA512_TRUNC;
+	uint8_t kp[PD_HASH_MAX];
+	struct pd_ci *ci;
+	bool ok;
+	uint32_t i;
+
+	if (pd_ci_parse(buf, len, &ci, NULL))
+		return false;
+	ok = ci->version == opts->version && ci->hash_alg == alg;
+	for (i = 0; ok && i < ci->nsegments; i++)
+		ok = !pd_key_kp(alg, opts->ks, ci->segments[i].hod, kp) &&
+		     !memcmp(kp, ci->segments[i].kp, ci->hash_len);
+	pd_ci_free(ci);
+	return ok;
+}
+
+/*
+ * The module's content information of fd: 0, or -errno to hash in user
+ * space (no module, not a regular file, no secret there yet). A module
+ * holding another secret is not asked again. Only the worker thread calls
+ * this (and so uses s->offload) while the server is open.
+ */
+static int offload_version(struct pd_served *s, int fd, unsigned version,
+			   uint8_t **ci, size_t *len)
+{
+	int err;
+
+	if (!s->offload)
+		return -ENODEV;
+	err = pd_store_kernel_hash_file(s->offload, fd, version, ci, len);
+	if (err)
+		return err;
+	if (made_with(&s->opts[version - 1], *ci, *len))
+		return 0;
+	free(*ci);
+	*ci = NULL;
+	s->offload->ops->close(s->offload);
+	s->offload = NULL;
+	return -EKEYREJECTED;
+}
+
 static int make_version(struct pd_served *s, int fd, unsigned version,
 			uint8_t **ci, size_t *len)
 {
@@ -121,6 +173,8 @@ static int make_version(struct pd_served *s, int fd, unsigned version,
 	long n;
 	int err;
 
+	if (!offload_version(s, fd, version, ci, len))
+		return 0;
 	err = pd_gen_fd(fd, &s->opts[version - 1], NULL, NULL, &made);
 	if (err)
 		return err;
@@ -226,6 +280,14 @@ static void *worker(void *arg)
 	return NULL;
 }
 
+/* PEERDIST_BACKEND=user keeps the module out of it, hashing too. */
+static bool offload_allowed(void)
+{
+	const char *backend = getenv("PEERDIST_BACKEND");
+
+	return !backend || strcmp(backend, "user");
+}
+
 int pd_served_open(const struct pd_served_opts *opts, struct pd_served **out)
 {
 	struct pd_served *s = calloc(1, sizeof(*s));
@@ -252,6 +314,8 @@ int pd_served_open(const struct pd_served_opts *opts, struct pd_served **out)
 				pd_store_open(&s->store);
 	if (err)
 		goto free_s;
+	if (offload_allowed() && pd_store_kernel_open(NULL, &s->offload))
+		s->offload = NULL;	/* no module: hashing stays here */
 	for (i = 0; i < MEMORY_MAX; i++)
 		s->entries[i].fd = -1;
 	pthread_mutex_init(&s->lock, NULL);
@@ -280,6 +344,8 @@ void pd_served_close(struct pd_served *s)
 	for (i = 0; i < MEMORY_MAX; i++)
 		entry_clear(&s->entries[i]);
 	s->store->ops->close(s->store);
+	if (s->offload)
+		s->offload->ops->close(s->offload);
 	pthread_mutex_destroy(&s->lock);
 	pthread_cond_destroy(&s->wake);
 	pthread_cond_destroy(&s->idle);

@@ -6,7 +6,9 @@
  * server secret peerdistd uses, and kept in the store as a publication so
  * other processes of the server find it. Made pieces are also kept in
  * memory, so a hit costs no I/O in this process and at most one read in
- * another.
+ * another. When peerdist.ko is loaded (and PEERDIST_BACKEND is not
+ * "user"), a regular file is hashed by the module's hash-file offload if
+ * it holds the same secret; by user space otherwise: the same bytes.
  */
 #ifndef PD_SERVED_H
 #define PD_SERVED_H

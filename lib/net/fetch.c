@@ -28,6 +28,7 @@
 #define PEERS_FRESH_MS		10000	/* a probe that found peers */
 #define NO_PEERS_FRESH_MS	1000	/* one that found none: peers come and go */
 #define DISTRUST_MS		60000
+#define HC_RETRY_MS		1000	/* a hosted cache that did not answer, at first */
 #define MAX_DISTRUSTED		64
 
 enum job_state { QUEUED, RUNNING, FAILED };
@@ -72,6 +73,8 @@ struct pd_fetcher {
 	struct segment_peers *segments;
 	unsigned nsegments;
 	struct distrusted distrusted[MAX_DISTRUSTED];
+	int64_t hc_until_ms;		/* the hosted cache is passed over until then */
+	unsigned hc_misses;		/* its pauses in a row for not answering */
 	int stop;
 	unsigned nthreads;
 	pthread_t threads[MAX_WORKERS];
@@ -224,6 +227,7 @@ struct worker_buffers {
 };
 
 enum ask_result { GOT, LACKS, BAD, STALLED };
+enum ask_outcome { ANSWERED, WRONG, NO_ANSWER };
 
 static enum ask_result check_and_keep(struct pd_fetcher *f, const struct job *j,
 				      struct worker_buffers *w)
@@ -293,24 +297,22 @@ static unsigned encode_requests(struct batch *b, struct worker_buffers *w)
 	return k;
 }
 
-/* Asks peer p for the batch's missing blocks, pipelined. */
-static void ask(struct pd_fetcher *f, struct batch *b, const struct pd_peer *p,
-		struct worker_buffers *w)
+/* Asks peer p for the batch's missing blocks, pipelined. NO_ANSWER: timed
+ * out, refused, or not HTTP. */
+static enum ask_outcome ask(struct pd_fetcher *f, struct batch *b,
+			    const struct pd_peer *p, struct worker_buffers *w)
 {
 	unsigned k = encode_requests(b, w), done;
 	int err;
 
 	if (!k)
-		return;	/* no missing block has a request to send */
+		return ANSWERED;	/* no missing block has a request to send */
 	w->f = f;
 	w->bad = 0;
 	err = pd_pccrr_pipeline(&w->conn, &p->addr, w->iov, k, w->resp,
 				sizeof(w->resp), f->cfg.request_ms, on_response, w,
 				&done);
-	if (err || w->bad) {	/* bad data, timed out, refused, or not HTTP */
-		distrust(f, &p->addr);
-		b->skipped = 1;
-	}
+	return w->bad ? WRONG : err ? NO_ANSWER : ANSWERED;
 }
 
 static int batch_done(const struct batch *b)
@@ -322,23 +324,50 @@ static int batch_done(const struct batch *b)
 	return i == b->n;
 }
 
-/* The hosted cache first: it serves the whole branch. One that fails is
- * distrusted like a peer, so that it costs one request timer at most. */
+/*
+ * Lock contract: f->lock held. After the hosted cache's answer (or none):
+ * one that sent a wrong block is passed over like a distrusted peer; one
+ * that did not answer (down, or too busy to answer within the request
+ * timer) for HC_RETRY_MS, twice as long after each such pause in a row,
+ * up to DISTRUST_MS. So a busy one is asked again within a read's
+ * timeout, and one that is down costs a request timer now and then.
+ */
+static void hosted_cache_outcome(struct pd_fetcher *f, enum ask_outcome r)
+{
+	int64_t now = pd_now_ms(), pause = HC_RETRY_MS;
+	unsigned i;
+
+	if (r == ANSWERED) {
+		f->hc_misses = 0;
+	} else if (r == WRONG) {
+		f->hc_until_ms = now + DISTRUST_MS;
+	} else if (now >= f->hc_until_ms) {	/* workers that timed out together: one pause */
+		for (i = 0; i < f->hc_misses && pause < DISTRUST_MS; i++)
+			pause *= 2;
+		f->hc_misses++;
+		f->hc_until_ms = now + (pause < DISTRUST_MS ? pause : DISTRUST_MS);
+	}
+}
+
+/* The hosted cache first: it serves the whole branch. */
 static void try_hosted_cache(struct pd_fetcher *f, struct batch *b,
 			     struct worker_buffers *w)
 {
 	struct pd_peer hc = { .addr = *pd_hc_client_retrieval(f->hc) };
+	enum ask_outcome r;
 	int skip;
 
 	pthread_mutex_lock(&f->lock);
-	skip = is_distrusted(f, &hc.addr, pd_now_ms()) || f->stop;
+	skip = f->hc_until_ms > pd_now_ms() || f->stop;
 	pthread_mutex_unlock(&f->lock);
 	if (skip)
 		return;
 	w->from_hc = 1;
-	ask(f, b, &hc, w);
+	r = ask(f, b, &hc, w);
 	w->from_hc = 0;
-	b->skipped = 0;	/* a hosted cache that is down is no trust failure of the peers */
+	pthread_mutex_lock(&f->lock);
+	hosted_cache_outcome(f, r);
+	pthread_mutex_unlock(&f->lock);
 }
 
 /* Tries the peers, starting at one chosen by the first block so that the
@@ -360,10 +389,12 @@ static void try_peers(struct pd_fetcher *f, struct batch *b, int *fresh,
 		pthread_mutex_lock(&f->lock);
 		skip = is_distrusted(f, &p->addr, pd_now_ms()) || f->stop;
 		pthread_mutex_unlock(&f->lock);
-		if (skip)
+		if (skip) {
 			b->skipped = 1;
-		else
-			ask(f, b, p, w);
+		} else if (ask(f, b, p, w) != ANSWERED) {
+			distrust(f, &p->addr);	/* bad data, timed out, refused, not HTTP */
+			b->skipped = 1;
+		}
 	}
 }
 

@@ -1,12 +1,12 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
-"""A 256 MiB file being hashed does not stall the server: while its answer is
+"""A 1 GiB file being hashed does not stall the server: while its answer is
 still identity with MakeHashRequest, other requests are answered, and its
 content information comes once made."""
 import os
 
 from httptest import ASK_V2, check, request, wait_peerdist
 
-SIZE = 256 << 20
+SIZE = 1 << 30
 
 
 def check_no_stall(port, work, other):
@@ -21,7 +21,7 @@ def check_no_stall(port, work, other):
         o = request(port, "/" + other, ASK_V2, timeout=5)
         check(o.status == 200, "another request answered while hashing")
     r = request(port, "/huge.bin", dict(ASK_V2, Range="bytes=0-0"))
-    check(not r.peerdist(), "the 256 MiB file was still being hashed meanwhile "
+    check(not r.peerdist(), "the 1 GiB file was still being hashed meanwhile "
           "(else this check proves nothing)")
     r = wait_peerdist(port, "/huge.bin", dict(ASK_V2, Range="bytes=0-0"), tries=1200)
     check(r.get("X-P2P-PeerDist") == "Version=1.1, ContentLength=1", "then its content information")

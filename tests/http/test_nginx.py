@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 """Debian's nginx with ngx_http_peerdist_module: every MS-PCCRTP rule for
 static files and, as a filter, for answers proxied from an origin without
-the module; a changed file; no stall while a 256 MiB file is hashed."""
+the module; a changed file; no stall while a 1 GiB file is hashed."""
 import os
 
 from httptest import Nginx, Workdir, check, free_port, request

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: GPL-2.0-or-later
 """peerdist serve DIR: every MS-PCCRTP rule, a changed file, no stall while a
-256 MiB file is hashed; nothing outside DIR is served (.., a symbolic link
+1 GiB file is hashed; nothing outside DIR is served (.., a symbolic link
 out of it), and methods other than GET and HEAD are refused."""
 import os
 

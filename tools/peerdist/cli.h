@@ -91,6 +91,17 @@ int read_all(const char *path, size_t max, uint8_t **buf, size_t *len);
 #define WRITE_PRIVATE	1u
 #define WRITE_NEW	2u
 int write_all(const char *path, const uint8_t *buf, size_t len, unsigned flags);
+/* The same, written as it comes: output_close(keep) puts the file in
+ * place (keep 1) or removes what was written (keep 0; not stdout's). */
+struct output {
+	const char *path;	/* NULL: standard output */
+	int fd;
+	unsigned flags;
+	char tmp[4096];		/* the temporary renamed over path, or "" */
+};
+int output_open(struct output *out, const char *path, unsigned flags);
+int output_write(struct output *out, const void *buf, size_t len);
+int output_close(struct output *out, int keep);
 /* Parses a byte count (decimal, or with a K/M/G/T binary suffix). */
 int parse_size(const char *s, uint64_t *out);
 /* Reads and parses content information, reporting errors on stderr. */

@@ -93,11 +93,11 @@ _peerdistd()
 	--log-level)
 		COMPREPLY=($(compgen -W "error warning info debug" -- "$cur"))
 		return ;;
-	--listen|--port|--interfaces)
+	--listen|--port|--interfaces|--proxy-listen)
 		return ;;
 	esac
 	COMPREPLY=($(compgen -W "--config --listen --port --cache-dir --interfaces
 		--no-discovery --log-level --verbose -f --foreground -d --daemon
-		--pid-file --check-config --version -h --help" -- "$cur"))
+		--pid-file --check-config --version --proxy-listen -h --help" -- "$cur"))
 }
 complete -F _peerdistd peerdistd

@@ -91,66 +91,92 @@ out:
 
 /* Into an existing non-regular file (a device, a FIFO, a symlink's target):
  * written in place, never replaced. */
-static int write_in_place(const char *path, const uint8_t *buf, size_t len,
-			  unsigned flags)
+static int open_in_place(struct output *out)
 {
-	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
-		      flags & WRITE_PRIVATE ? 0600 : 0644);
-	struct stat st;
-	int err;
-
-	if (fd < 0)
-		return -errno;
-	err = pd_write_full(fd, buf, len);
-	if (!err && (flags & WRITE_PRIVATE) && !fstat(fd, &st) &&
-	    S_ISREG(st.st_mode) && fchmod(fd, 0600))
-		err = -errno;
-	if (close(fd) && !err)
-		err = -errno;
-	return err;
+	out->fd = open(out->path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
+		       out->flags & WRITE_PRIVATE ? 0600 : 0644);
+	return out->fd < 0 ? -errno : 0;
 }
 
-/* A regular file (or none yet): a temporary renamed over it, so a reader
- * sees the old bytes or the new ones; with WRITE_NEW, linked in place so
- * an existing file is never replaced. */
-static int write_replacing(const char *path, const uint8_t *buf, size_t len,
-			   unsigned flags)
+/* A regular file (or none yet): a temporary renamed over it at the end, so
+ * a reader sees the old bytes or the new ones; with WRITE_NEW, linked in
+ * place so an existing file is never replaced. */
+static int open_replacing(struct output *out)
 {
-	char tmp[PATH_MAX];
-	int fd, err;
-
-	if (snprintf(tmp, sizeof(tmp), "%s.XXXXXX", path) >= (int)sizeof(tmp))
+	if (snprintf(out->tmp, sizeof(out->tmp), "%s.XXXXXX", out->path) >=
+	    (int)sizeof(out->tmp))
 		return -ENAMETOOLONG;
-	fd = mkostemp(tmp, O_CLOEXEC);
-	if (fd < 0)
+	out->fd = mkostemp(out->tmp, O_CLOEXEC);
+	return out->fd < 0 ? -errno : 0;
+}
+
+int output_open(struct output *out, const char *path, unsigned flags)
+{
+	struct stat st;
+
+	memset(out, 0, sizeof(*out));
+	out->flags = flags;
+	out->fd = -1;
+	if (!path || !strcmp(path, "-")) {
+		out->fd = 1;
+		return 0;
+	}
+	out->path = path;
+	if (lstat(path, &st) == 0) {
+		if (flags & WRITE_NEW)
+			return -EEXIST;
+		if (!S_ISREG(st.st_mode))
+			return open_in_place(out);
+	} else if (errno != ENOENT) {
 		return -errno;
-	err = pd_write_full(fd, buf, len);
-	if (!err && fchmod(fd, flags & WRITE_PRIVATE ? 0600 : 0644))
+	}
+	return open_replacing(out);
+}
+
+int output_write(struct output *out, const void *buf, size_t len)
+{
+	return pd_write_full(out->fd, buf, len);
+}
+
+int output_close(struct output *out, int keep)
+{
+	struct stat st;
+	int err = 0;
+
+	if (!out->path)
+		return 0;
+	if (out->fd < 0)
+		return -EBADF;
+	if (!out->tmp[0]) {
+		if ((out->flags & WRITE_PRIVATE) && !fstat(out->fd, &st) &&
+		    S_ISREG(st.st_mode) && fchmod(out->fd, 0600))
+			err = -errno;
+	} else if (fchmod(out->fd, out->flags & WRITE_PRIVATE ? 0600 : 0644)) {
 		err = -errno;
-	if (close(fd) && !err)
+	}
+	if (close(out->fd) && !err)
 		err = -errno;
-	if (!err && (flags & WRITE_NEW ? link(tmp, path) : rename(tmp, path)))
+	out->fd = -1;
+	if (!out->tmp[0])
+		return err;
+	if (!err && keep && (out->flags & WRITE_NEW ? link(out->tmp, out->path) :
+			     rename(out->tmp, out->path)))
 		err = -errno;
-	if (err || (flags & WRITE_NEW))
-		unlink(tmp);
+	if (err || !keep || (out->flags & WRITE_NEW))
+		unlink(out->tmp);
 	return err;
 }
 
 int write_all(const char *path, const uint8_t *buf, size_t len, unsigned flags)
 {
-	struct stat st;
+	struct output out;
+	int err = output_open(&out, path, flags), cerr;
 
-	if (!path || !strcmp(path, "-"))
-		return pd_write_full(1, buf, len);
-	if (lstat(path, &st) == 0) {
-		if (flags & WRITE_NEW)
-			return -EEXIST;
-		if (!S_ISREG(st.st_mode))
-			return write_in_place(path, buf, len, flags);
-	} else if (errno != ENOENT) {
-		return -errno;
-	}
-	return write_replacing(path, buf, len, flags);
+	if (err)
+		return err;
+	err = output_write(&out, buf, len);
+	cerr = output_close(&out, !err);
+	return err ? err : cerr;
 }
 
 int parse_size(const char *s, uint64_t *out)

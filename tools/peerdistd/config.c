@@ -178,6 +178,14 @@ static int set_hosted_cache(struct pd_config *cfg, const char *v, const struct k
 	return 0;
 }
 
+static int set_unverified(struct pd_config *cfg, const char *v, const struct key *k)
+{
+	if (strcmp(v, "on") && strcmp(v, "off"))
+		return -1;
+	cfg->pchc_v2_unverified = !strcmp(v, "on");
+	return 0;
+}
+
 /* "ADDR:PORT" with an IPv6 ADDR in brackets, or "off". */
 static int set_sockaddr(struct pd_config *cfg, const char *v, const struct key *k)
 {
@@ -284,6 +292,13 @@ static const struct key keys[] = {
 	{ "hosted_cache_pulls", NUMBER(hc_pulls, 1, 64) },
 	{ "hosted_cache_offers_per_client", NUMBER(hc_offers_per_client, 1, 4096) },
 	{ "hosted_cache_segments_per_offer", NUMBER(hc_segments_per_offer, 1, 128) },
+	/* PCHC 2.0 offers of segments without a description (opaque_cache.h) */
+	{ "pchc_v2_unverified", .set = set_unverified, .expect = "on or off" },
+	{ "pchc_v2_unverified_mib", NUMBER(hc_unverified_mib, 1, 1u << 24) },
+	{ "pchc_v2_unverified_per_client_mib", NUMBER(hc_unverified_per_client_mib, 1, 1u << 24) },
+	{ "proxy_listen", .set = set_sockaddr, .expect = "ADDR:PORT ([ADDR]:PORT for IPv6) or off",
+	  .offset = offsetof(struct pd_config, proxy_listen) },
+	{ "proxy_peer_wait_ms", NUMBER(proxy_peer_wait_ms, 0, 60000) },
 	{ "hosted_cache_url", .set = set_url, .expect = "an https:// or http:// URL" },
 };
 
@@ -360,10 +375,14 @@ static void set_defaults(struct pd_config *cfg)
 	cfg->hc_pulls = 4;
 	cfg->hc_offers_per_client = 64;
 	cfg->hc_segments_per_offer = 128;
+	cfg->pchc_v2_unverified = 1;	/* as Windows' hosted cache */
+	cfg->hc_unverified_mib = 4096;
+	cfg->hc_unverified_per_client_mib = 512;
 	cfg->upload_timeout_ms = 15000;
 	cfg->max_connections_per_address = 32;
 	cfg->request_timeout_ms = 10000;
 	cfg->keepalive_timeout_ms = 60000;
+	cfg->proxy_peer_wait_ms = 1000;
 	strcpy(cfg->config_file, cmdline.config_file);
 	cfg->daemonize = cmdline.daemonize;
 	cfg->check_only = cmdline.check_only;
@@ -547,6 +566,9 @@ static void keep_startup_settings(struct pd_config *next, const struct pd_config
 	restart_needed(next->discovery != cur->discovery, "discovery");
 	restart_needed(strcmp(next->state_file, cur->state_file), "state_file");
 	restart_needed(hosted_cache_differs(next, cur), "the hosted cache's settings");
+	restart_needed(memcmp(&next->proxy_listen, &cur->proxy_listen,
+			      sizeof(cur->proxy_listen)), "proxy_listen");
+	next->proxy_listen = cur->proxy_listen;
 	memcpy(next->listen, cur->listen, sizeof(cur->listen));
 	next->nlisten = cur->nlisten;
 	next->port = cur->port;
@@ -580,7 +602,8 @@ static const char help[] =
 	"                 [--log-level LEVEL] [--verbose] [--foreground]\n"
 	"                 [--daemon [--pid-file FILE]] [--check-config] [--version]\n"
 	"                 [--hosted-cache [--pchc-v1-listen ADDR:PORT] [--pchc-v2-listen ADDR:PORT]\n"
-	"                  [--tls-certificate FILE --tls-key FILE]]\n\n"
+	"                  [--tls-certificate FILE --tls-key FILE] [--pchc-v2-unverified on|off]]\n"
+	"                 [--proxy-listen ADDR:PORT]\n\n"
 	"The peerdist service: answers discovery (MS-PCCRD) for what the local\n"
 	"store holds and serves its blocks (MS-PCCRR) until SIGTERM or SIGINT;\n"
 	"SIGHUP reloads the configuration file. Options override the file (see\n"
@@ -607,7 +630,11 @@ static const char help[] =
 	"                     pull and verify the blocks, serve them to every client\n"
 	"  --pchc-v1-listen ADDR:PORT  PCHC 1.0 over HTTPS (default [::]:443; off)\n"
 	"  --pchc-v2-listen ADDR:PORT  PCHC 2.0 over HTTP (default [::]:80; off)\n"
-	"  --tls-certificate FILE, --tls-key FILE  PEM files for PCHC 1.0\n";
+	"  --tls-certificate FILE, --tls-key FILE  PEM files for PCHC 1.0\n"
+	"  --pchc-v2-unverified on|off  pull 2.0 offers of segments it has no hashes\n"
+	"                     of, kept encrypted and unverified (default on)\n"
+	"  --proxy-listen ADDR:PORT  be a local BranchCache HTTP proxy there\n"
+	"                     (for http_proxy; default off)\n";
 
 /* For what the daemon reads after its chdir("/"): relative to where we
  * started. 0 or -errno. */
@@ -676,12 +703,18 @@ static int parse_option(int c, const char *arg)
 	case '2':
 		override("pchc_v2_listen", arg, "--pchc-v2-listen");
 		return 0;
+	case 'X':
+		override("proxy_listen", arg, "--proxy-listen");
+		return 0;
 	case 'T':
 		override("tls_certificate", cmdline.tls_certificate, "--tls-certificate");
 		return absolute(arg, cmdline.tls_certificate, sizeof(cmdline.tls_certificate));
 	case 'Y':
 		override("tls_key", cmdline.tls_key, "--tls-key");
 		return absolute(arg, cmdline.tls_key, sizeof(cmdline.tls_key));
+	case 'U':
+		override("pchc_v2_unverified", arg, "--pchc-v2-unverified");
+		return 0;
 	}
 	return -EINVAL;
 }
@@ -707,7 +740,9 @@ int pd_config_parse(int argc, char **argv, struct pd_config *cfg)
 		{ "pchc-v1-listen", required_argument, NULL, '1' },
 		{ "pchc-v2-listen", required_argument, NULL, '2' },
 		{ "tls-certificate", required_argument, NULL, 'T' },
+		{ "proxy-listen", required_argument, NULL, 'X' },
 		{ "tls-key", required_argument, NULL, 'Y' },
+		{ "pchc-v2-unverified", required_argument, NULL, 'U' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
 	};
