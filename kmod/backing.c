@@ -112,7 +112,7 @@ static void file_name(char *name, const u8 *id, unsigned int len)
 
 /*
  * A write into the cache's files (shmem or the backing directory's),
- * done by a kernel worker with the module's credentials: the caller may
+ * done by a kernel worker, with the kernel's credentials: the caller may
  * be anyone, and neither its RLIMIT_FSIZE (its task's: overriding the
  * credentials does not change it) nor its memory cgroup may make the
  * shared cache fail. The cache's own cap bounds what it holds.
@@ -126,13 +126,12 @@ struct module_write {
 	ssize_t written;
 };
 
+/* A kworker's credentials are the kernel's own (init_cred), its limits none. */
 static void module_write(struct work_struct *work)
 {
 	struct module_write *w = container_of(work, struct module_write, work);
-	const struct cred *old = override_creds(pd_backing_cred);
 
 	w->written = kernel_write(w->f, w->buf, w->len, &w->pos);
-	revert_creds(old);
 }
 
 static int write_all(struct file *f, const void *buf, size_t len, loff_t pos)

@@ -35,7 +35,10 @@ with workdir() as d:
                        ("tls_key = relative.pem", "is not an absolute path"),
                        ("hosted_cache = yes", "is not on or off"),
                        ("hosted_cache_pulls = 0", "is not a number in 1..64"),
-                       ("hosted_cache_url = ftp://hc", "is not an https:// or http:// URL")]:
+                       ("hosted_cache_url = ftp://hc", "is not an https:// or http:// URL"),
+                       ("pchc_v2_unverified = yes", "is not on or off"),
+                       ("pchc_v2_unverified_mib = 0", "is not a number in 1..16777216"),
+                       ("pchc_v2_unverified_per_client_mib = x", "is not a number in")]:
         write(conf, "# a comment\n" + line + "\n")
         exits(conf, 2, [f"{conf}:2: {line.split()[0]}: ", says])
     write(conf, "hosted_cache = on\npchc_v2_listen = off\n")
@@ -50,6 +53,14 @@ with workdir() as d:
                    "--port", "0", "--verbose", env=env)
     hc.wait_for("max_clients = 1024")
     hc.wait_for(f"PCHC 2.0 over HTTP on 127.0.0.1:{v2}")
+    # its unverified blocks' directory is its alone
+    write(os.path.join(d, "second.conf"), "pchc_v1_listen = off\n"
+          f"pchc_v2_listen = 127.0.0.1:{free_port()}\n")
+    p = Peerdistd("--config", os.path.join(d, "second.conf"), "--hosted-cache", "--listen",
+                  "127.0.0.1", "--port", "0", env=env)
+    check(p.proc.wait(timeout=10) == 1 and "another process uses it" in
+          p.proc.stderr.read().decode(), "a second hosted cache on the same cache directory "
+          "does not start")
     write(conf, f"pchc_v1_listen = off\npchc_v2_listen = 127.0.0.1:{free_port()}\n")
     hc.proc.send_signal(signal.SIGHUP)
     hc.wait_for("the hosted cache's settings changed: needs a restart")

@@ -22,7 +22,7 @@ import threading
 import time
 
 from clitest import Peerdistd, check, free_port, run, workdir
-from pccrr_wire import getblks, parse_blk, post
+from pccrr_wire import getblklist, getblks, getseglist, parse_blk, post
 
 V1_PATH = "/C574AC30-5794-4AEE-B1BB-6651C5315029"
 V2_PATH = "/0131501b-d67f-491b-9a40-c4bf27bcb4d4"
@@ -217,6 +217,41 @@ with workdir() as d:
     check(f"pulled {b.nblocks} blocks" in line, f"it pulled b after the 2.0 offer: {line}")
     check(all(served(hc_port, b, i, b_data) for i in range(b.nblocks)),
           "it serves b's blocks, byte-exact")
+    # pulled alongside b: its line may have come first
+    line = next((l for l in hc.seen if f"segment {unknown.hohodk[:4].hex()}..." in l),
+                None) or pulled_line(hc, unknown)
+    check("pulled 0 unverified blocks" in line and "2 it lacks" in line,
+          f"the 2.0 segment without a description is pulled to be kept unverified "
+          f"(the offerer lacks it): {line}")
+
+    # 2.0: a segment the offerer holds and the hosted cache has no
+    # description of: pulled unverified, replayed as it came, and it
+    # decrypts with the segment's own Kp (which the hosted cache never had)
+    u_data, u = publish(d, offerer_env, "u", 3 * 65536 + 500)
+    check(pchc.send(2, batched_offer(offerer_port, [(u.size, u.hohodk)])) == (200, OK),
+          "BATCHED_OFFER of a segment without a description: OK")
+    line = pulled_line(hc, u)
+    check(f"pulled {u.nblocks} unverified blocks" in line, f"it pulled u unverified: {line}")
+    check(all(served(hc_port, u, i, u_data) for i in range(u.nblocks)),
+          "it serves u's blocks: they decrypt with u's Kp to u's bytes")
+    first, again = (parse_blk(post(hc_port, getblks(u.hohodk, 3))[1]) for _ in range(2))
+    check(first == again and first[0] == 1 and len(first[3]) == 512,
+          "the same IV and ciphertext each time: kept as they came, never re-encrypted")
+    body = post(hc_port, getblklist(u.hohodk, 0, 512))[1][24 + 32:]
+    check(struct.unpack(">III", body[:12]) == (1, 0, u.nblocks),
+          f"BLKLIST lists u's {u.nblocks} blocks")
+    rid = os.urandom(16)
+    data = post(hc_port, getseglist(rid, [bytes(32), u.hohodk]))[1]
+    check(struct.unpack(">3I", data[36:48]) == (1, 1, 1), "SEGLIST names u, not the other")
+    # u published on the hosted cache's host (the same secret): the verified path wins
+    unverified = os.path.join(d, "hc", "hosted-cache-unverified")
+    check(len(os.listdir(unverified)) == 1, "u's blocks are in an unverified file")
+    run("publish", "-o", os.path.join(d, "u-hc.ci"), "u-hc", os.path.join(d, "u"),
+        env={"PEERDIST_CACHE_DIR": os.path.join(d, "hc")})
+    first, again = (parse_blk(post(hc_port, getblks(u.hohodk, 3))[1]) for _ in range(2))
+    check(first[4] != again[4] and served(hc_port, u, 3, u_data),
+          "then its blocks are encrypted afresh for each answer, from the verified store")
+    check(not os.listdir(unverified), "and the unverified copy is dropped")
 
     # an offerer that lacks what it offers, and one whose blocks are wrong
     c = fake_segment(b"lacked")
@@ -254,6 +289,25 @@ with workdir() as d:
     # 64 queued per offerer; each stalled pull frees its place after the
     # 2 s request timer, so a few more than 64 got in
     check(refused > 0, f"offers over the per-client limit were refused: {summary}")
-    check(" 1 not verifiable" in summary, f"the unknown 2.0 segment was not pulled: {summary}")
+    check(" 0 not verifiable" in summary, f"every 2.0 segment was pulled: {summary}")
+
+    # pchc_v2_unverified = off: only segments with a description are pulled
+    v2_off = free_port()
+    off = Peerdistd("--hosted-cache", "--listen", "127.0.0.1", "--port", "0",
+                    "--pchc-v1-listen", "off", "--pchc-v2-listen", f"127.0.0.1:{v2_off}",
+                    "--pchc-v2-unverified", "off", "--verbose",
+                    env={"PEERDIST_CACHE_DIR": os.path.join(d, "hc-off")})
+    atexit.register(off.proc.kill)
+    off_port = off.port()
+    off.wait_for("PCHC 2.0 over HTTP")
+    check(Pchc(None, v2_off, cert).send(2, batched_offer(offerer_port, [(u.size, u.hohodk)]))
+          == (200, OK), "pchc_v2_unverified = off: the 2.0 offer gets OK")
+    check(not served(off_port, u, 0, u_data), "but u is not served")
+    check(off.stop() == 0, "that hosted cache stops cleanly")
+    summary = [l for l in off.seen if "segments refused over the limits" in l][-1]
+    check(" 1 not verifiable" in summary and " 0 blocks pulled" in summary,
+          f"the segment without a description was not pulled: {summary}")
+    check(not os.path.exists(os.path.join(d, "hc-off", "hosted-cache-unverified")),
+          "and no unverified store was made")
     check(offerer.stop() == 0, "the offerer stops cleanly")
 print("ok")

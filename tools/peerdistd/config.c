@@ -178,6 +178,14 @@ static int set_hosted_cache(struct pd_config *cfg, const char *v, const struct k
 	return 0;
 }
 
+static int set_unverified(struct pd_config *cfg, const char *v, const struct key *k)
+{
+	if (strcmp(v, "on") && strcmp(v, "off"))
+		return -1;
+	cfg->pchc_v2_unverified = !strcmp(v, "on");
+	return 0;
+}
+
 /* "ADDR:PORT" with an IPv6 ADDR in brackets, or "off". */
 static int set_sockaddr(struct pd_config *cfg, const char *v, const struct key *k)
 {
@@ -284,6 +292,10 @@ static const struct key keys[] = {
 	{ "hosted_cache_pulls", NUMBER(hc_pulls, 1, 64) },
 	{ "hosted_cache_offers_per_client", NUMBER(hc_offers_per_client, 1, 4096) },
 	{ "hosted_cache_segments_per_offer", NUMBER(hc_segments_per_offer, 1, 128) },
+	/* PCHC 2.0 offers of segments without a description (opaque_cache.h) */
+	{ "pchc_v2_unverified", .set = set_unverified, .expect = "on or off" },
+	{ "pchc_v2_unverified_mib", NUMBER(hc_unverified_mib, 1, 1u << 24) },
+	{ "pchc_v2_unverified_per_client_mib", NUMBER(hc_unverified_per_client_mib, 1, 1u << 24) },
 	{ "proxy_listen", .set = set_sockaddr, .expect = "ADDR:PORT ([ADDR]:PORT for IPv6) or off",
 	  .offset = offsetof(struct pd_config, proxy_listen) },
 	{ "proxy_peer_wait_ms", NUMBER(proxy_peer_wait_ms, 0, 60000) },
@@ -363,6 +375,9 @@ static void set_defaults(struct pd_config *cfg)
 	cfg->hc_pulls = 4;
 	cfg->hc_offers_per_client = 64;
 	cfg->hc_segments_per_offer = 128;
+	cfg->pchc_v2_unverified = 1;	/* as Windows' hosted cache */
+	cfg->hc_unverified_mib = 4096;
+	cfg->hc_unverified_per_client_mib = 512;
 	cfg->upload_timeout_ms = 15000;
 	cfg->max_connections_per_address = 32;
 	cfg->request_timeout_ms = 10000;
@@ -587,7 +602,7 @@ static const char help[] =
 	"                 [--log-level LEVEL] [--verbose] [--foreground]\n"
 	"                 [--daemon [--pid-file FILE]] [--check-config] [--version]\n"
 	"                 [--hosted-cache [--pchc-v1-listen ADDR:PORT] [--pchc-v2-listen ADDR:PORT]\n"
-	"                  [--tls-certificate FILE --tls-key FILE]]\n"
+	"                  [--tls-certificate FILE --tls-key FILE] [--pchc-v2-unverified on|off]]\n"
 	"                 [--proxy-listen ADDR:PORT]\n\n"
 	"The peerdist service: answers discovery (MS-PCCRD) for what the local\n"
 	"store holds and serves its blocks (MS-PCCRR) until SIGTERM or SIGINT;\n"
@@ -616,6 +631,8 @@ static const char help[] =
 	"  --pchc-v1-listen ADDR:PORT  PCHC 1.0 over HTTPS (default [::]:443; off)\n"
 	"  --pchc-v2-listen ADDR:PORT  PCHC 2.0 over HTTP (default [::]:80; off)\n"
 	"  --tls-certificate FILE, --tls-key FILE  PEM files for PCHC 1.0\n"
+	"  --pchc-v2-unverified on|off  pull 2.0 offers of segments it has no hashes\n"
+	"                     of, kept encrypted and unverified (default on)\n"
 	"  --proxy-listen ADDR:PORT  be a local BranchCache HTTP proxy there\n"
 	"                     (for http_proxy; default off)\n";
 
@@ -695,6 +712,9 @@ static int parse_option(int c, const char *arg)
 	case 'Y':
 		override("tls_key", cmdline.tls_key, "--tls-key");
 		return absolute(arg, cmdline.tls_key, sizeof(cmdline.tls_key));
+	case 'U':
+		override("pchc_v2_unverified", arg, "--pchc-v2-unverified");
+		return 0;
 	}
 	return -EINVAL;
 }
@@ -722,6 +742,7 @@ int pd_config_parse(int argc, char **argv, struct pd_config *cfg)
 		{ "tls-certificate", required_argument, NULL, 'T' },
 		{ "proxy-listen", required_argument, NULL, 'X' },
 		{ "tls-key", required_argument, NULL, 'Y' },
+		{ "pchc-v2-unverified", required_argument, NULL, 'U' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
 	};

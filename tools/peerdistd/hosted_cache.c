@@ -12,16 +12,21 @@
  * already holds the segment's description (HoD, block hashes, Kp), else
  * INTERESTED; SEGMENT_INFO brings the description (checked by the codec
  * and again by the store) and gets OK; BATCHED_OFFER always gets OK. A
- * 2.0 offer carries only segment ids: only segments whose description is
- * already held (from a 1.0 SEGMENT_INFO or a local publication) can be
- * verified, so only those are pulled; the others are counted and left.
+ * 2.0 offer carries only segment ids and sizes: a segment whose
+ * description is held (from a 1.0 SEGMENT_INFO or a local publication) is
+ * pulled and verified; another, as Windows' hosted cache does, is pulled
+ * too and its blocks kept unverified, as they came (opaque_cache.h), to be
+ * replayed to clients that verify them themselves; with
+ * pchc_v2_unverified off, those are counted and left. A description that
+ * arrives later wins: the unverified copy is dropped.
  *
  * Bounded work for a hostile offerer: at most hc_offers_per_client queued
  * segments per offering address and MAX_QUEUED in all, hc_segments_per_offer
  * of a batch, hc_pulls pulls at once, each with PULL_DEPTH requests of one
  * block in flight (so at most hc_pulls * PULL_DEPTH blocks), every response
  * bounded by the request timer; a wrong block ends the pull from that
- * offer and is counted; connections are limited per address.
+ * offer and is counted; connections are limited per address; unverified
+ * blocks take at most their budgets, in all and per offering address.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -40,6 +45,8 @@
 #include "pccrr.h"
 #include "retrieval_http.h"
 #include "pccrr_crypto.h"
+#include "admission.h"
+#include "opaque_cache.h"
 #include "pchc.h"
 #include "peerdistd.h"
 
@@ -54,10 +61,12 @@ struct offer {
 	struct sockaddr_storage from;	/* the offerer, at its PCCRR port */
 	uint8_t id[PD_HASH_MAX];
 	unsigned idlen;
+	uint32_t block_size, segment_size;	/* a 2.0 offer's; else 0 */
 };
 
 struct pd_hosted_cache {
 	struct pd_store *st;
+	struct pd_opaque_cache *unverified;	/* NULL: 2.0 offers verified only */
 	struct MHD_Daemon *v1, *v2;
 	char *cert, *key;
 	unsigned per_client, per_offer;
@@ -114,7 +123,7 @@ static int same_host(const struct sockaddr_storage *a, const struct sockaddr_sto
  * -EBUSY over a limit. Lock contract: hc->lock held.
  */
 static int queue_pull(struct pd_hosted_cache *hc, const struct sockaddr_storage *from,
-		      const uint8_t *id, unsigned idlen)
+		      const uint8_t *id, unsigned idlen, const struct pd_pchc_segment *sizes)
 {
 	struct offer *o, **tail = &hc->queue;
 	unsigned mine = 0;
@@ -132,6 +141,10 @@ static int queue_pull(struct pd_hosted_cache *hc, const struct sockaddr_storage 
 	o->from = *from;
 	memcpy(o->id, id, idlen);
 	o->idlen = idlen;
+	if (sizes) {
+		o->block_size = sizes->block_size;
+		o->segment_size = sizes->segment_size;
+	}
 	*tail = o;
 	hc->nqueued++;
 	pthread_cond_signal(&hc->work);
@@ -146,13 +159,14 @@ static int known(struct pd_hosted_cache *hc, const uint8_t *id, unsigned idlen)
 	return !hc->st->ops->get_segment(hc->st, id, idlen, &d);
 }
 
+/* sizes: a 2.0 offer's, for a pull kept unverified if it comes to that. */
 static int offer_one(struct pd_hosted_cache *hc, const struct sockaddr_storage *from,
-		     const uint8_t *id, unsigned idlen)
+		     const uint8_t *id, unsigned idlen, const struct pd_pchc_segment *sizes)
 {
 	int err;
 
 	pthread_mutex_lock(&hc->lock);
-	err = queue_pull(hc, from, id, idlen);
+	err = queue_pull(hc, from, id, idlen, sizes);
 	pthread_mutex_unlock(&hc->lock);
 	if (err)
 		atomic_fetch_add(&hc->refused, 1);
@@ -173,7 +187,15 @@ static int take_segment_info(struct pd_hosted_cache *hc,
 		       strerror(-err));
 		return err;
 	}
-	return offer_one(hc, from, d.id, d.hash_len);
+	if (hc->unverified)	/* the verified path wins */
+		pd_opaque_drop(hc->unverified, d.id, d.hash_len);
+	return offer_one(hc, from, d.id, d.hash_len, NULL);
+}
+
+/* Whether a 2.0 offer of a segment without a description is pulled anyway. */
+static int pull_unverified(struct pd_hosted_cache *hc, const struct pd_pchc_segment *s)
+{
+	return hc->unverified && pd_opaque_nblocks(s->block_size, s->segment_size);
 }
 
 static void take_batch(struct pd_hosted_cache *hc, const struct sockaddr_storage *from,
@@ -182,9 +204,11 @@ static void take_batch(struct pd_hosted_cache *hc, const struct sockaddr_storage
 	uint32_t i, n = m->nsegments < hc->per_offer ? m->nsegments : hc->per_offer;
 
 	for (i = 0; i < n; i++) {
-		if (!known(hc, m->segments[i].id, PD_PCHC_BATCH_ID_SIZE))
+		if (!known(hc, m->segments[i].id, PD_PCHC_BATCH_ID_SIZE) &&
+		    !pull_unverified(hc, &m->segments[i]))
 			atomic_fetch_add(&hc->unverifiable, 1);
-		else if (offer_one(hc, from, m->segments[i].id, PD_PCHC_BATCH_ID_SIZE))
+		else if (offer_one(hc, from, m->segments[i].id, PD_PCHC_BATCH_ID_SIZE,
+				   &m->segments[i]))
 			break;
 	}
 }
@@ -201,7 +225,7 @@ static int take_offer(struct pd_hosted_cache *hc, const struct sockaddr_storage 
 	case PD_PCHC_INITIAL_OFFER:
 		if (!known(hc, m->id, m->id_len))
 			return PD_PCHC_INTERESTED;
-		offer_one(hc, from, m->id, m->id_len);
+		offer_one(hc, from, m->id, m->id_len, NULL);
 		return PD_PCHC_OK;
 	case PD_PCHC_SEGMENT_INFO:
 		err = take_segment_info(hc, from, ci);
@@ -227,7 +251,37 @@ struct puller {
 	struct pd_pccrr_conn conn;
 	unsigned got, lacked;
 	int bad;
+	int unverified;		/* no description: d has only the offer's sizes */
+	int full;		/* the unverified budgets are spent */
 };
+
+/*
+ * A block of a segment without a description, kept as it came when its
+ * form fits the offer's sizes (its bytes cannot be checked): 0, or
+ * non-zero to end the pull (a misfit is counted as wrong).
+ */
+static int keep_unverified(struct puller *p, const struct pd_pccrr_msg *m, uint32_t b,
+			   uint32_t blen)
+{
+	struct pd_opaque_block blk = { m->crypto, m->iv, m->block, m->block_len };
+	uint8_t key[16];
+	int err = -EINVAL;
+
+	pd_admission_key(&p->o->from, key);
+	if (m->iv_len == PD_PCCRR_IV_SIZE)
+		err = pd_opaque_put(p->hc->unverified, p->o->id, p->o->block_size,
+				    p->o->segment_size, key, b, &blk);
+	if (err == -EINVAL) {
+		atomic_fetch_add(&p->hc->wrong, 1);
+		p->bad = 1;
+		return 1;
+	}
+	p->full = err == -ENOSPC;
+	if (!err)	/* pulled from the branch client that offered it */
+		pd_store_count(p->hc->st, PD_COUNT_FETCHED_FROM_PEERS, blen);
+	p->got += !err;
+	return err;
+}
 
 /* One MSG_BLK: decrypted, verified and kept by the store; a wrong one
  * ends the pull (the offerer is broken or hostile). */
@@ -246,6 +300,8 @@ static int on_block(void *arg, unsigned i, long len)
 		p->lacked++;		/* the offerer has only part of the segment */
 		return 0;
 	}
+	if (p->unverified)
+		return keep_unverified(p, m, b, blen);
 	if (m->crypto == PD_CRYPTO_NONE || m->iv_len != PD_PCCRR_IV_SIZE ||
 	    m->block_len != pd_pccrr_padded_len(blen) ||
 	    pd_pccrr_decrypt(m->crypto, p->d.kp, p->d.hash_len, m->block, m->block_len,
@@ -273,7 +329,8 @@ static unsigned next_requests(struct puller *p, uint32_t *next)
 	long n;
 
 	for (; *next < p->d.nblocks && k < PULL_DEPTH; (*next)++) {
-		if (st->ops->has_block(st, p->o->id, p->o->idlen, *next))
+		if (p->unverified ? pd_opaque_has(p->hc->unverified, p->o->id, p->o->idlen, *next)
+				  : st->ops->has_block(st, p->o->id, p->o->idlen, *next))
 			continue;
 		memset(m, 0, offsetof(struct pd_pccrr_msg, ranges));
 		m->version = PD_PCCRR_VERSION_1;
@@ -292,6 +349,19 @@ static unsigned next_requests(struct puller *p, uint32_t *next)
 	return k;
 }
 
+/* For a segment without a description: the offer's sizes, when its
+ * blocks may be kept unverified (1), else 0. */
+static int unverified_sizes(struct puller *p)
+{
+	if (!p->hc->unverified || !p->o->block_size)
+		return 0;
+	memset(&p->d, 0, sizeof(p->d));
+	p->d.size = p->o->segment_size;
+	p->d.block_size = p->o->block_size;
+	p->d.nblocks = pd_opaque_nblocks(p->o->block_size, p->o->segment_size);
+	return p->d.nblocks != 0;
+}
+
 static void pull(struct puller *p)
 {
 	char from[INET6_ADDRSTRLEN + 16];
@@ -300,8 +370,10 @@ static void pull(struct puller *p)
 	int err = 0;
 
 	p->got = p->lacked = 0;
-	p->bad = 0;
-	if (p->hc->st->ops->get_segment(p->hc->st, p->o->id, p->o->idlen, &p->d))
+	p->bad = p->full = 0;
+	p->unverified = p->hc->st->ops->get_segment(p->hc->st, p->o->id, p->o->idlen,
+						    &p->d) != 0;
+	if (p->unverified && !unverified_sizes(p))
 		return;
 	while (!err && !p->bad && !p->hc->stop && (k = next_requests(p, &next)))
 		err = pd_pccrr_pipeline(&p->conn, &p->o->from, p->iov, k, p->resp,
@@ -309,21 +381,41 @@ static void pull(struct puller *p)
 					&done);
 	pd_pccrr_conn_close(&p->conn);
 	atomic_fetch_add(&p->hc->pulled, p->got);
+	if (p->unverified && known(p->hc, p->o->id, p->o->idlen))
+		pd_opaque_drop(p->hc->unverified, p->o->id, p->o->idlen);	/* it came meanwhile */
 	describe(&p->o->from, from, sizeof(from));
 	pd_log(p->bad ? PD_LOG_WARNING : PD_LOG_INFO,
-	       "hosted cache: pulled %u blocks of segment %02x%02x%02x%02x... from %s%s%s%s "
-	       "(%u it lacks; %lu wrong blocks in all)", p->got, p->o->id[0], p->o->id[1],
+	       "hosted cache: pulled %u %sblocks of segment %02x%02x%02x%02x... from %s%s%s%s "
+	       "(%u it lacks; %lu wrong blocks in all)", p->got,
+	       p->unverified ? "unverified " : "", p->o->id[0], p->o->id[1],
 	       p->o->id[2], p->o->id[3], from, p->bad ? ": a wrong block, dropped" : "",
-	       err && !p->bad ? ": " : "", err && !p->bad ? strerror(-err) : "", p->lacked,
-	       atomic_load(&p->hc->wrong));
+	       err && !p->bad ? ": " : "",
+	       p->full ? "the unverified budget is spent" : err && !p->bad ? strerror(-err) : "",
+	       p->lacked, atomic_load(&p->hc->wrong));
 }
 
-/* Lock contract: hc->lock held. The first offer nobody pulls yet. */
+/* Lock contract: hc->lock held. Whether a pull of segment id runs. */
+static int pulling(struct pd_hosted_cache *hc, const uint8_t *id, unsigned idlen)
+{
+	struct offer *o;
+
+	for (o = hc->queue; o; o = o->next)
+		if (o->running && o->idlen == idlen && !memcmp(o->id, id, idlen))
+			return 1;
+	return 0;
+}
+
+/*
+ * Lock contract: hc->lock held. The first offer nobody pulls yet whose
+ * segment no other pull has under way: offers that overlap (a re-offer,
+ * contents sharing segments) wait for it, then pull only what it left,
+ * so no block is pulled twice. The puller that ends one looks again.
+ */
 static struct offer *take_work(struct pd_hosted_cache *hc)
 {
 	struct offer *o;
 
-	for (o = hc->queue; o && o->running; o = o->next)
+	for (o = hc->queue; o && (o->running || pulling(hc, o->id, o->idlen)); o = o->next)
 		;
 	if (o)
 		o->running = 1;
@@ -584,7 +676,7 @@ static int load_tls(const struct pd_config *cfg, struct pd_hosted_cache *hc)
 }
 
 int pd_hosted_cache_start(const struct pd_config *cfg, struct pd_store *st,
-			  struct pd_hosted_cache **out)
+			  struct pd_opaque_cache *unverified, struct pd_hosted_cache **out)
 {
 	struct pd_hosted_cache *hc = calloc(1, sizeof(*hc));
 	unsigned i;
@@ -592,6 +684,7 @@ int pd_hosted_cache_start(const struct pd_config *cfg, struct pd_store *st,
 	if (!hc)
 		return -1;
 	hc->st = st;
+	hc->unverified = unverified;
 	hc->per_client = cfg->hc_offers_per_client;
 	hc->per_offer = cfg->hc_segments_per_offer;
 	pthread_mutex_init(&hc->lock, NULL);
@@ -618,6 +711,19 @@ fail:
 	return -1;
 }
 
+static void log_unverified(struct pd_hosted_cache *hc)
+{
+	struct pd_opaque_stats st;
+
+	if (!hc->unverified)
+		return;
+	pd_opaque_stats(hc->unverified, &st);
+	pd_log(PD_LOG_INFO, "hosted cache: unverified: %llu segments kept, %llu bytes, "
+	       "%llu evicted, %llu corrupt files dropped", (unsigned long long)st.segments,
+	       (unsigned long long)st.bytes, (unsigned long long)st.evictions,
+	       (unsigned long long)st.corrupt);
+}
+
 void pd_hosted_cache_stop(struct pd_hosted_cache *hc)
 {
 	struct offer *o;
@@ -640,6 +746,7 @@ void pd_hosted_cache_stop(struct pd_hosted_cache *hc)
 	       atomic_load(&hc->offers), atomic_load(&hc->refused),
 	       atomic_load(&hc->unverifiable), atomic_load(&hc->pulled),
 	       atomic_load(&hc->wrong));
+	log_unverified(hc);
 	while ((o = hc->queue)) {
 		hc->queue = o->next;
 		free(o);

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "netif.h"
+#include "opaque_cache.h"
 #include "peerdistd.h"
 
 static int open_store(const struct pd_config *cfg, struct pd_store **store)
@@ -30,6 +31,36 @@ static int open_store(const struct pd_config *cfg, struct pd_store **store)
 		pd_log(PD_LOG_ERROR, "cannot open the store in %s: %s",
 		       pd_store_cache_dir(dir, sizeof(dir)), strerror(-err));
 	return err;
+}
+
+/*
+ * A hosted cache's blocks of PCHC 2.0 offers it cannot verify: in the
+ * cache directory's hosted-cache-unverified/, answered by the retrieval
+ * service. *out stays NULL when they are not kept. 0, or -1 and logged.
+ */
+static int open_unverified(const struct pd_config *cfg, struct pd_opaque_cache **out)
+{
+	char dir[PATH_MAX], path[PATH_MAX + 32];
+
+	*out = NULL;
+	if (!cfg->hosted_cache || !cfg->pchc_v2_unverified)
+		return 0;
+	snprintf(path, sizeof(path), "%s/hosted-cache-unverified",
+		 pd_store_cache_dir(dir, sizeof(dir)));
+	if (pd_opaque_open(path, (uint64_t)cfg->hc_unverified_mib << 20,
+			   (uint64_t)cfg->hc_unverified_per_client_mib << 20, out))
+		return -1;
+	pd_log(PD_LOG_INFO, "hosted cache: the blocks of 2.0 offers it cannot verify are kept "
+	       "unverified in %s (at most %u MiB, %u MiB per offering address)", path,
+	       cfg->hc_unverified_mib, cfg->hc_unverified_per_client_mib);
+	pd_retrieval_set_unverified(*out);
+	return 0;
+}
+
+static void close_unverified(struct pd_opaque_cache *oc)
+{
+	pd_retrieval_set_unverified(NULL);
+	pd_opaque_close(oc);
 }
 
 /* SIGHUP reloads; SIGTERM or SIGINT ends the wait. */
@@ -66,49 +97,45 @@ static int serve(const struct pd_config *cfg, const sigset_t *sigs)
 	struct pd_http *http;
 	struct pd_discovery *disc = NULL;
 	struct pd_hosted_cache *hc = NULL;
+	struct pd_opaque_cache *unverified;
 	struct pd_proxy *proxy = NULL;
+	int ret = 1;
 
 	if (cfg->daemonize && pd_daemon_start(cfg->pid_file))
 		return 1;
 	if (open_store(cfg, &store))
 		return 1;
-	if (pd_http_start(pd_config_current(), store, &http)) {
-		store->ops->close(store);
-		return 1;
-	}
+	if (open_unverified(cfg, &unverified))
+		goto close_store;
+	if (pd_http_start(pd_config_current(), store, &http))
+		goto close_unverified;
 	write_state(cfg, http);
 	if (cfg->discovery &&
-	    pd_discovery_start(cfg, store, http, &disc)) {
-		pd_state_remove();
-		pd_http_stop(http);
-		store->ops->close(store);
-		return 1;
-	}
-	if (cfg->hosted_cache && pd_hosted_cache_start(cfg, store, &hc)) {
-		pd_discovery_stop(disc);
-		pd_http_stop(http);
-		store->ops->close(store);
-		return 1;
-	}
-	if (cfg->proxy_listen.ss_family && pd_proxy_start(cfg, &proxy)) {
-		pd_hosted_cache_stop(hc);
-		pd_discovery_stop(disc);
-		pd_state_remove();
-		pd_http_stop(http);
-		store->ops->close(store);
-		return 1;
-	}
+	    pd_discovery_start(cfg, store, http, &disc))
+		goto stop_http;
+	if (cfg->hosted_cache && pd_hosted_cache_start(cfg, store, unverified, &hc))
+		goto stop_discovery;
+	if (cfg->proxy_listen.ss_family && pd_proxy_start(cfg, &proxy))
+		goto stop_hosted_cache;
 	if (cfg->daemonize)
 		pd_daemon_ready();
 	wait_for_stop(sigs);
 	pd_proxy_stop(proxy);
+	ret = 0;
+stop_hosted_cache:
 	pd_hosted_cache_stop(hc);
+stop_discovery:
 	pd_discovery_stop(disc);
+stop_http:
 	pd_state_remove();
 	pd_http_stop(http);
+close_unverified:
+	close_unverified(unverified);
+close_store:
 	store->ops->close(store);
-	pd_log(PD_LOG_INFO, "stopped");
-	return 0;
+	if (!ret)
+		pd_log(PD_LOG_INFO, "stopped");
+	return ret;
 }
 
 /* --check-config: the file and the options parsed without an error. */

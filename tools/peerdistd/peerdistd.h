@@ -38,6 +38,10 @@ struct pd_config {
 	unsigned hc_pulls;		/* segments pulled at once */
 	unsigned hc_offers_per_client;	/* segments queued per offering address */
 	unsigned hc_segments_per_offer;	/* of a BATCHED_OFFER, the rest ignored */
+	/* 2.0 offers of segments without a description: pulled and kept
+	 * unverified (opaque_cache.h), within these budgets */
+	int pchc_v2_unverified;
+	unsigned hc_unverified_mib, hc_unverified_per_client_mib;
 	/*
 	 * The host's hosted cache, for libpeerdist, which reads this key of
 	 * this file (peerdistd only checks it): "" none, https:// PCHC 1.0,
@@ -127,6 +131,14 @@ long pd_retrieval_answer(struct pd_store *store, const uint8_t *req, size_t len,
 			 int admitted, uint8_t *out, size_t cap,
 			 struct pd_retrieval_batch *batch, struct pd_readahead *ra);
 struct pd_readahead *pd_readahead_new(void);
+
+/*
+ * The hosted cache's unverified blocks (opaque_cache.h), answered as they
+ * were received for segments the store has no description of; NULL for
+ * none. Set before the retrieval service starts, cleared after it stops.
+ */
+struct pd_opaque_cache;
+void pd_retrieval_set_unverified(struct pd_opaque_cache *oc);
 void pd_readahead_seal(struct pd_readahead *ra);
 void pd_readahead_free(struct pd_readahead *ra);
 
@@ -196,11 +208,12 @@ unsigned pd_http_port(const struct pd_http *h);
  * The hosted cache (hosted_cache.c): PCHC 1.0 over HTTPS and 2.0 over HTTP
  * take offers; the offered blocks are pulled from the offerer over
  * MS-PCCRR into the store, which verifies them; the retrieval service then
- * serves them to everyone.
+ * serves them to everyone. With unverified (not NULL), 2.0 offers of
+ * segments without a description are pulled into it, kept as they came.
  */
 struct pd_hosted_cache;
 int pd_hosted_cache_start(const struct pd_config *cfg, struct pd_store *st,
-			  struct pd_hosted_cache **out);
+			  struct pd_opaque_cache *unverified, struct pd_hosted_cache **out);
 void pd_hosted_cache_stop(struct pd_hosted_cache *hc);
 
 #endif

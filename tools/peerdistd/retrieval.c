@@ -11,6 +11,12 @@
  * scratch, so requests are answered in parallel; AES-128 blocks may be
  * left for the caller to encrypt several at once. The block bytes answered
  * are counted (counters.h): served to peers, or as the hosted cache.
+ *
+ * A hosted cache also answers, for segments the store has no description
+ * of, the blocks a PCHC 2.0 offer brought, as the offerer sent them
+ * (opaque_cache.h): the client decrypts and verifies them with its own
+ * content information. Once the store holds the segment's description,
+ * the verified path wins and the unverified copy is dropped.
  */
 #include <pthread.h>
 #include <stdlib.h>
@@ -20,6 +26,7 @@
 #include <openssl/rand.h>
 
 #include "aes128_mb.h"
+#include "opaque_cache.h"
 #include "pccrr.h"
 #include "pccrr_crypto.h"
 #include "peerdistd.h"
@@ -31,9 +38,44 @@ struct scratch {
 
 static _Thread_local struct scratch *scratch;	/* freed at thread exit */
 
+/* Set while no loop runs (thread creation and join order the accesses). */
+static struct pd_opaque_cache *unverified;
+
+void pd_retrieval_set_unverified(struct pd_opaque_cache *oc)
+{
+	unverified = oc;
+}
+
 static int has(struct pd_store *st, const struct pd_pccrr_msg *m, uint32_t b)
 {
-	return st->ops->has_block(st, m->segment_id, m->segment_id_len, b) == 1;
+	return st->ops->has_block(st, m->segment_id, m->segment_id_len, b) == 1 ||
+	       (unverified && pd_opaque_has(unverified, m->segment_id, m->segment_id_len, b));
+}
+
+/*
+ * Block b of a segment the store has no description of, as the offerer
+ * sent it: into buf (room bytes), its IV into iv, its algorithm into
+ * *crypto; the ciphertext's length, or 0.
+ */
+static size_t replay_unverified(struct pd_store *st, const struct pd_pccrr_msg *q,
+				uint32_t b, uint8_t *buf, size_t room, uint8_t *iv,
+				uint32_t *crypto, uint32_t *plain)
+{
+	struct pd_segment_desc d;
+	unsigned algo;
+	size_t n;
+
+	if (!unverified || !pd_opaque_has(unverified, q->segment_id, q->segment_id_len, b))
+		return 0;
+	if (!st->ops->get_segment(st, q->segment_id, q->segment_id_len, &d)) {
+		pd_opaque_drop(unverified, q->segment_id, q->segment_id_len);
+		return 0;	/* the verified path wins */
+	}
+	n = pd_opaque_read(unverified, q->segment_id, q->segment_id_len, b, buf, room, &algo,
+			   iv, plain);
+	if (n)
+		*crypto = algo;
+	return n;
 }
 
 static void answer_blklist(struct pd_store *st, const struct pd_pccrr_msg *q,
@@ -124,6 +166,11 @@ static void answer_blk(struct pd_store *st, const struct pd_pccrr_msg *q, uint32
 	r->crypto = q->crypto ? q->crypto : PD_CRYPTO_AES_128;
 	r->block_len = encrypt_block(st, q, b, r->crypto, buf, cap - offset - BLK_TRAILER,
 				     iv, batch, plain);
+	if (r->block_len && unverified)	/* verified: an unverified copy goes */
+		pd_opaque_drop(unverified, q->segment_id, q->segment_id_len);
+	else if (!r->block_len)
+		r->block_len = replay_unverified(st, q, b, buf, cap - offset - BLK_TRAILER, iv,
+						 &r->crypto, plain);
 	r->block = buf;
 	if (r->block_len) {
 		r->iv = iv;
@@ -255,7 +302,7 @@ static int holds_any_block(struct pd_store *st, const struct pd_segment_ref *ref
 	uint32_t b;
 
 	if (st->ops->get_segment(st, ref->id, ref->len, &d))
-		return 0;
+		return unverified && pd_opaque_holds(unverified, ref->id, ref->len);
 	for (b = 0; b < d.nblocks; b++)
 		if (st->ops->has_block(st, ref->id, ref->len, b) == 1)
 			return 1;

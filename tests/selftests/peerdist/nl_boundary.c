@@ -152,12 +152,14 @@ TEST(family_is_only_in_the_initial_network_namespace)
 
 	if (!pid) {
 		if (unshare(CLONE_NEWNET))
-			_exit(2);
+			_exit(errno == EINVAL ? 77 : 2);
 		s = nl_open(&family);
 		_exit(!s ? 3 : family >= 0 ? 4 : 0);
 	}
 	ASSERT_EQ(pid, waitpid(pid, &status, 0));
-	EXPECT_TRUE(WIFEXITED(status));
+	ASSERT_TRUE(WIFEXITED(status));
+	if (WEXITSTATUS(status) == 77)
+		SKIP(return, "this kernel has no network namespaces (CONFIG_NET_NS)");
 	EXPECT_EQ(0, WEXITSTATUS(status));
 	s = nl_open(&family);
 	ASSERT_NE(NULL, s);
