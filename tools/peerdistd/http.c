@@ -11,7 +11,8 @@
  * of one pass over the ready connections are built in the loop's arena,
  * their AES-128 blocks encrypted together (aes128_mb.h), then each
  * connection's sent with one sendmsg; a client asking for block after
- * block also gets the next answers made ahead (retrieval.c).
+ * block also gets the next answers made ahead once its answers are sent
+ * (retrieval.c), and they are sent from where they were made.
  *
  * Hostile load: connections are counted per address and in total
  * (admission.h); a request, head and body, must be whole within
@@ -252,10 +253,10 @@ static void answer(struct loop *l, struct conn *c, const uint8_t *body, size_t l
 	uint8_t *slot = l->arena + l->arena_used;
 	int admitted = pd_admission_active(l->h->adm, c->key, cfg->max_clients,
 					   cfg->upload_timeout_ms, pd_now_ms());
-	const uint8_t *answer;
+	const uint8_t *at;
 	long n = pd_retrieval_answer(l->h->store, body, len, admitted, slot + HEAD_ROOM,
 				     SLOT_MAX - HEAD_ROOM, &l->batch, readahead_for(l, c),
-				     &answer);
+				     &at);
 
 	pd_log(PD_LOG_DEBUG, "%zu bytes -> %ld%s", len, n,
 	       admitted ? "" : " (over the active client limit)");
@@ -264,7 +265,7 @@ static void answer(struct loop *l, struct conn *c, const uint8_t *body, size_t l
 		return;
 	}
 	c->close_after = !keep_alive;
-	queue_answer(l, slot, 200, answer, n, c->close_after);
+	queue_answer(l, slot, 200, at, n, c->close_after);
 }
 
 /* 0, or the status refusing a request with this head; *body: its length. */
