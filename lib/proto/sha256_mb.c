@@ -228,6 +228,11 @@ static AVX512 void compress_wide(__m512i s[8], const uint8_t *const data[],
 	for (blk = 0; blk < nblocks; blk++) {
 		for (l = 0; l < WIDE_LANES; l++)
 			w[l] = _mm512_loadu_si512(data[l] + 64 * blk);
+		/* two blocks ahead in each of the sixteen streams: measured a
+		 * few per cent faster on data in L3 (a prefetch never faults) */
+		for (l = 0; l < WIDE_LANES; l++)
+			_mm_prefetch((const char *)data[l] + 64 * blk + 128,
+				     _MM_HINT_T0);
 		transpose16(w);
 		for (l = 0; l < 16; l++)
 			w[l] = _mm512_shuffle_epi8(w[l], bswap);
