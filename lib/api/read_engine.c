@@ -598,17 +598,27 @@ static DWORD query_local(struct pd_instance *inst, struct pd_content *c,
 			       c->child.port, c->child.key);
 }
 
-/* Reads without waiting for a disk, or fails: tmpfs cannot be asked not
- * to wait, and has no disk to wait for, so it is read plainly. */
-static ssize_t read_in_memory(int fd, void *buf, size_t len, uint64_t pos)
+/*
+ * Reads without waiting for a disk, or fails: tmpfs cannot be asked not
+ * to wait, and has no disk to wait for, so it is read plainly. *tmpfs
+ * remembers that fd's filesystem is one (the store's block files all are,
+ * or none): a failed preadv2 and a statfs are two system calls a read.
+ */
+static ssize_t read_in_memory(int fd, void *buf, size_t len, uint64_t pos,
+			      int *tmpfs)
 {
 	struct iovec iov = { .iov_base = buf, .iov_len = len };
 	struct statfs sfs;
-	ssize_t n = preadv2(fd, &iov, 1, pos, RWF_NOWAIT);
+	ssize_t n;
 
+	if (__atomic_load_n(tmpfs, __ATOMIC_RELAXED))
+		return pread(fd, buf, len, pos);
+	n = preadv2(fd, &iov, 1, pos, RWF_NOWAIT);
 	if (n < 0 && errno == EOPNOTSUPP && !fstatfs(fd, &sfs) &&
-	    sfs.f_type == TMPFS_MAGIC)
+	    sfs.f_type == TMPFS_MAGIC) {
+		__atomic_store_n(tmpfs, 1, __ATOMIC_RELAXED);
 		n = pread(fd, buf, len, pos);
+	}
 	return n;
 }
 
@@ -650,7 +660,8 @@ static int read_here(struct pd_engine *e, struct read_op *op)
 	pthread_mutex_unlock(&e->lock);
 	if (!stop) {
 		n = read_in_memory(fd, op->buf, r.end - off < op->cb ? r.end - off : op->cb,
-				   pos);
+				   pos, loc.fd >= 0 ? &c->blocks_on_tmpfs :
+				   &c->content_fd_on_tmpfs);
 		if (n < 0 && errno == ENODATA && loc.fd < 0) {
 			pd_engine_brought(c, s, b, 1);
 			op->missed = 1;
