@@ -67,8 +67,6 @@ struct pd_content {
 	unsigned stream_walk;		/* engine pass that saw a waiting one */
 	int in_flight;			/* reads in io_uring (engine lock) */
 	int content_fd;			/* the store's content fd, or -1 */
-	int content_fd_on_tmpfs;	/* found so by a read (atomic) */
-	int blocks_on_tmpfs;		/* the store's block files: likewise */
 	struct pd_partial *partials;	/* blocks AddData has part of */
 	unsigned npartials;
 	/*
