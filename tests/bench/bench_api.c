@@ -6,9 +6,13 @@
  *    speed -evp measures it), both over a buffer already warm;
  *  - BlockRead of the cached content, 32 reads of 64 KiB outstanding, vs
  *    plain io_uring reads of a file of the same size from the page cache,
- *    32 outstanding.
+ *    32 outstanding;
+ *  - and, given COPY (the same bytes in a file on the cache's file system),
+ *    plain pread of it, 64 KiB at a time: what reading the cache's file
+ *    system costs by itself (tmpfs, for one, reads in 4 KiB pages where a
+ *    disk file system's page cache may hold large folios).
  * Prints "NAME MB/s" lines for tests/bench/run.
- * Usage: bench_api DATA-FILE CI-FILE   (CI of DATA-FILE, V1)
+ * Usage: bench_api DATA-FILE CI-FILE [COPY]   (CI of DATA-FILE, V1)
  */
 #include <fcntl.h>
 #include <liburing.h>
@@ -117,6 +121,24 @@ static double io_uring_reference(const char *path, size_t len)
 	return len / t / 1e6;
 }
 
+static double pread_reference(const char *path, size_t len)
+{
+	static uint8_t buf[BLOCK];
+	int fd = open(path, O_RDONLY);
+	size_t off;
+	double t;
+
+	if (fd < 0)
+		exit(1);
+	t = now();
+	for (off = 0; off < len; off += BLOCK)
+		if (pread(fd, buf, BLOCK, off) < 0)
+			exit(1);
+	t = now() - t;
+	close(fd);
+	return len / t / 1e6;
+}
+
 static DWORD wait(HANDLE port, DWORD *bytes, LPOVERLAPPED *ov)
 {
 	ULONG_PTR key;
@@ -141,7 +163,7 @@ int main(int argc, char **argv)
 	double t;
 	int i, inflight = 0;
 
-	if (argc != 3)
+	if (argc != 3 && argc != 4)
 		return 2;
 	data = slurp(argv[1], &len);
 	ci = slurp(argv[2], &cilen);
@@ -192,6 +214,8 @@ int main(int argc, char **argv)
 		inflight--;
 	}
 	printf("blockread %.0f\n", len / (now() - t) / 1e6);
+	if (argc == 4)
+		printf("cache-fs-pread-reference %.0f\n", pread_reference(argv[3], len));
 	PeerDistClientCloseContent(pd, content);
 	PeerDistShutdown(pd);
 	CloseHandle(port);
