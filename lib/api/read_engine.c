@@ -701,6 +701,9 @@ static int read_here(struct pd_engine *e, struct read_op *op)
 DWORD pd_engine_read(struct pd_engine *e, struct pd_content *c, int stream,
 		     DWORD cb, PBYTE buf, DWORD timeout, LPOVERLAPPED ov)
 {
+	struct read_op here = { .c = c, .ov = ov, .buf = buf, .cb = cb,
+				.stream = stream, .offset = pd_ov_offset(ov),
+				.fd = -1 };
 	struct read_op *op, **p;
 
 	if (!c->ci)
@@ -708,16 +711,13 @@ DWORD pd_engine_read(struct pd_engine *e, struct pd_content *c, int stream,
 	if (!cb)
 		return query_local(e->inst, c, stream ? c->stream_pos :
 				   pd_ov_offset(ov), ov);
-	op = calloc(1, sizeof(*op));
+	/* Only a read the engine takes is allocated. */
+	if (!stream && read_here(e, &here))
+		return ERROR_IO_PENDING;
+	op = malloc(sizeof(*op));
 	if (!op)
 		return ERROR_NOT_ENOUGH_MEMORY;
-	*op = (struct read_op){ .c = c, .ov = ov, .buf = buf, .cb = cb,
-				.stream = stream, .offset = pd_ov_offset(ov),
-				.fd = -1 };
-	if (!stream && read_here(e, op)) {
-		free(op);
-		return ERROR_IO_PENDING;
-	}
+	*op = here;
 	if (timeout == PEERDIST_READ_TIMEOUT_DEFAULT)
 		timeout = PD_DEFAULT_TIMEOUT_MS;
 	if (timeout)

@@ -128,10 +128,12 @@ static int store_desc(struct user_store *u, const struct pd_segment_desc *d)
 /*
  * Open segments: a few recently used segments stay open (description,
  * data descriptor, presence map mapped shared), so that a block costs a
- * pwrite or a dup rather than a handful of opens. Lock contract for all of
- * this part: u->lock held. Another process may evict a segment we hold
- * open: its files are then unlinked, which fstat shows (st_nlink 0), and
- * the slot is reopened from the current files.
+ * pwrite, a pread or a dup rather than a handful of opens. Lock contract
+ * for all of this part: u->lock held. Another process may evict a segment
+ * we hold open: its files are then unlinked, which fstat shows (st_nlink
+ * 0), and the slot is reopened from the current files. A read outside the
+ * lock (read_block_now) holds a reference on the data descriptor, so a
+ * slot closed meanwhile leaves the descriptor to the last such read.
  */
 static void drop_slot(struct open_segment *o)
 {
