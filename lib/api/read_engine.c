@@ -104,11 +104,16 @@ int pd_content_locate(const struct pd_content *c, uint64_t off, uint32_t *seg,
 	return 0;
 }
 
+static int block_present_in(struct pd_store *st, const struct pd_content *c,
+			    uint32_t s, uint32_t b)
+{
+	return st->ops->has_block(st, c->ids[s], c->ci->hash_len, b) == 1;
+}
+
 static int block_present(struct pd_instance *inst, const struct pd_content *c,
 			 uint32_t s, uint32_t b)
 {
-	return inst->store->ops->has_block(inst->store, c->ids[s],
-					   c->ci->hash_len, b) == 1;
+	return block_present_in(inst->store, c, s, b);
 }
 
 int pd_engine_track(struct pd_content *c, const struct pd_ci *ci)
@@ -613,6 +618,40 @@ static ssize_t read_in_memory(int fd, void *buf, size_t len, uint64_t pos)
 }
 
 /*
+ * Up to len bytes of c from off on (in block b of segment s), read into
+ * buf now if no disk must be waited for; read_in_memory's result. The
+ * store reads its own descriptor where it can (no dup and close a read).
+ */
+static ssize_t read_now(struct pd_store *st, struct pd_content *c, uint32_t s,
+			uint32_t b, uint64_t off, PBYTE buf, size_t len)
+{
+	uint64_t skip = off - pd_ci_block_span(c->ci, s, b).start;
+	struct pd_block_loc loc;
+	ssize_t n;
+	int err;
+
+	if (c->content_fd >= 0)
+		return read_in_memory(c->content_fd, buf, len, off);
+	if (st->ops->read_block_now) {
+		n = st->ops->read_block_now(st, c->ids[s], c->ci->hash_len, b, skip,
+					    buf, len);
+		errno = n < 0 ? -n : errno;
+		return n < 0 ? -1 : n;
+	}
+	/* Presence first: a miss is counted once, by the engine. */
+	if (!block_present_in(st, c, s, b) ||
+	    st->ops->locate_block(st, c->ids[s], c->ci->hash_len, b, &loc)) {
+		errno = ENOENT;
+		return -1;
+	}
+	n = read_in_memory(loc.fd, buf, len, loc.offset + skip);
+	err = errno;
+	close(loc.fd);
+	errno = err;
+	return n;
+}
+
+/*
  * Block read op, done here if its bytes are in the store and in memory:
  * 1 when it completed, 0 when the engine must take it (marked missed when
  * the content fd said so, so that the engine waits for an add rather than
@@ -622,10 +661,8 @@ static ssize_t read_in_memory(int fd, void *buf, size_t len, uint64_t pos)
 static int read_here(struct pd_engine *e, struct read_op *op)
 {
 	struct pd_content *c = op->c;
-	struct pd_store *st = e->inst->store;
-	struct pd_block_loc loc = { .fd = -1 };
-	uint64_t off = op->offset, pos = off;
-	int fd = c->content_fd, stop;
+	uint64_t off = op->offset;
+	int stop;
 	unsigned seen;
 	struct pd_range r;
 	uint32_t s, b;
@@ -634,14 +671,6 @@ static int read_here(struct pd_engine *e, struct read_op *op)
 	if (off < c->range.start || off >= c->range.end ||
 	    pd_content_locate(c, off, &s, &b))
 		return 0;
-	if (fd < 0) {
-		/* Presence first: a miss is counted once, by the engine. */
-		if (!block_present(e->inst, c, s, b) ||
-		    st->ops->locate_block(st, c->ids[s], c->ci->hash_len, b, &loc))
-			return 0;
-		fd = loc.fd;
-		pos = loc.offset + (off - pd_ci_block_span(c->ci, s, b).start);
-	}
 	r = pd_ci_block_range(c->ci, s, b);
 	pthread_mutex_lock(&e->lock);
 	stop = e->stop;
@@ -649,9 +678,9 @@ static int read_here(struct pd_engine *e, struct read_op *op)
 	c->in_flight += !stop;
 	pthread_mutex_unlock(&e->lock);
 	if (!stop) {
-		n = read_in_memory(fd, op->buf, r.end - off < op->cb ? r.end - off : op->cb,
-				   pos);
-		if (n < 0 && errno == ENODATA && loc.fd < 0) {
+		n = read_now(e->inst->store, c, s, b, off, op->buf,
+			     r.end - off < op->cb ? r.end - off : op->cb);
+		if (n < 0 && errno == ENODATA && c->content_fd >= 0) {
 			pd_engine_brought(c, s, b, 1);
 			op->missed = 1;
 			op->missed_at = seen;	/* an add seen since: try again */
@@ -661,8 +690,6 @@ static int read_here(struct pd_engine *e, struct read_op *op)
 		pthread_cond_broadcast(&e->idle);
 		pthread_mutex_unlock(&e->lock);
 	}
-	if (loc.fd >= 0)
-		close(loc.fd);
 	if (n <= 0)
 		return 0;
 	count_read(e->inst, c, s, b, n);
@@ -674,6 +701,9 @@ static int read_here(struct pd_engine *e, struct read_op *op)
 DWORD pd_engine_read(struct pd_engine *e, struct pd_content *c, int stream,
 		     DWORD cb, PBYTE buf, DWORD timeout, LPOVERLAPPED ov)
 {
+	struct read_op here = { .c = c, .ov = ov, .buf = buf, .cb = cb,
+				.stream = stream, .offset = pd_ov_offset(ov),
+				.fd = -1 };
 	struct read_op *op, **p;
 
 	if (!c->ci)
@@ -681,16 +711,13 @@ DWORD pd_engine_read(struct pd_engine *e, struct pd_content *c, int stream,
 	if (!cb)
 		return query_local(e->inst, c, stream ? c->stream_pos :
 				   pd_ov_offset(ov), ov);
-	op = calloc(1, sizeof(*op));
+	/* Only a read the engine takes is allocated. */
+	if (!stream && read_here(e, &here))
+		return ERROR_IO_PENDING;
+	op = malloc(sizeof(*op));
 	if (!op)
 		return ERROR_NOT_ENOUGH_MEMORY;
-	*op = (struct read_op){ .c = c, .ov = ov, .buf = buf, .cb = cb,
-				.stream = stream, .offset = pd_ov_offset(ov),
-				.fd = -1 };
-	if (!stream && read_here(e, op)) {
-		free(op);
-		return ERROR_IO_PENDING;
-	}
+	*op = here;
 	if (timeout == PEERDIST_READ_TIMEOUT_DEFAULT)
 		timeout = PD_DEFAULT_TIMEOUT_MS;
 	if (timeout)

@@ -56,6 +56,17 @@ struct pd_store_ops {
 			 uint32_t index);
 	int (*locate_block)(struct pd_store *s, const uint8_t *id, unsigned idlen,
 			    uint32_t index, struct pd_block_loc *loc);
+	/*
+	 * Optional: up to len bytes of block index of a segment, from byte
+	 * skip of the block on, read into buf only if no disk must be waited
+	 * for: the bytes read, -ENOENT when the block is absent, -EAGAIN when
+	 * a disk would be waited for, or -errno. A miss is not counted (who
+	 * then waits for the block counts it). What a BlockRead served in its
+	 * caller's thread uses: no descriptor to dup and close per read.
+	 */
+	ssize_t (*read_block_now)(struct pd_store *s, const uint8_t *id,
+				  unsigned idlen, uint32_t index, uint32_t skip,
+				  void *buf, size_t len);
 	/* The description of a stored segment (block_hashes set to NULL). */
 	int (*get_segment)(struct pd_store *s, const uint8_t *id, unsigned idlen,
 			   struct pd_segment_desc *d);

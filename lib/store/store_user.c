@@ -15,6 +15,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <linux/magic.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,7 +24,9 @@
 #include <sys/inotify.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/statvfs.h>
+#include <sys/uio.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -54,6 +57,7 @@ struct open_segment {
 	struct pd_segment_desc d;
 	uint8_t *hashes;
 	int data_fd;
+	int *data_refs;			/* the slot and reads using data_fd (atomic) */
 	uint8_t *present;		/* the presence map, mapped shared */
 };
 
@@ -67,6 +71,7 @@ struct user_store {
 	struct open_segment open[OPEN_SEGMENTS];
 	struct pd_open_cache opened;	/* over open[] */
 	int generation_fd;
+	int tmpfs;			/* the directory is: no disk to wait for */
 };
 
 static struct user_store *to_user(struct pd_store *s)
@@ -123,16 +128,22 @@ static int store_desc(struct user_store *u, const struct pd_segment_desc *d)
 /*
  * Open segments: a few recently used segments stay open (description,
  * data descriptor, presence map mapped shared), so that a block costs a
- * pwrite or a dup rather than a handful of opens. Lock contract for all of
- * this part: u->lock held. Another process may evict a segment we hold
- * open: its files are then unlinked, which fstat shows (st_nlink 0), and
- * the slot is reopened from the current files.
+ * pwrite, a pread or a dup rather than a handful of opens. Lock contract
+ * for all of this part: u->lock held. Another process may evict a segment
+ * we hold open: its files are then unlinked, which fstat shows (st_nlink
+ * 0), and the slot is reopened from the current files. A read outside the
+ * lock (read_block_now) holds a reference on the data descriptor, so a
+ * slot closed meanwhile leaves the descriptor to the last such read.
  */
 static void drop_slot(struct open_segment *o)
 {
 	if (o->present)
 		munmap(o->present, o->d.nblocks);
-	close(o->data_fd);
+	/* A read outside the lock may still use the descriptor: it closes. */
+	if (!o->data_refs || !__atomic_sub_fetch(o->data_refs, 1, __ATOMIC_ACQ_REL)) {
+		close(o->data_fd);
+		free(o->data_refs);
+	}
 	free(o->hashes);
 	memset(o, 0, sizeof(*o));
 }
@@ -189,7 +200,10 @@ static int open_slot(struct user_store *u, const uint8_t *id, unsigned idlen,
 	fd = openat(u->dirfd, path, O_RDWR | O_CLOEXEC);
 	if (o->data_fd < 0 || fd < 0) {
 		err = -ENOENT;	/* evicted between the description and now */
+	} else if (!(o->data_refs = malloc(sizeof(*o->data_refs)))) {
+		err = -ENOMEM;
 	} else {
+		*o->data_refs = 1;
 		o->present = mmap(NULL, o->d.nblocks, PROT_READ | PROT_WRITE,
 				  MAP_SHARED, fd, 0);
 		if (o->present == MAP_FAILED) {
@@ -494,6 +508,47 @@ static int user_locate_block(struct pd_store *s, const uint8_t *id,
 	return err;
 }
 
+static ssize_t user_read_block_now(struct pd_store *s, const uint8_t *id,
+				   unsigned idlen, uint32_t index, uint32_t skip,
+				   void *buf, size_t len)
+{
+	struct user_store *u = to_user(s);
+	struct iovec iov = { .iov_base = buf };
+	struct open_segment *o;
+	int err = 0, fd = -1, *refs = NULL;
+	uint64_t pos = 0;
+	uint32_t block_len;
+	ssize_t n;
+
+	pthread_mutex_lock(&u->lock);
+	o = get_slot(u, id, idlen, &err);
+	if (o && !slot_has(o, index)) {
+		err = -ENOENT;
+	} else if (o) {
+		block_len = pd_segment_block_len(&o->d, index);
+		skip = skip < block_len ? skip : block_len;
+		len = len < block_len - skip ? len : block_len - skip;
+		pos = (uint64_t)index * o->d.block_size + skip;
+		fd = o->data_fd;
+		refs = o->data_refs;
+		__atomic_add_fetch(refs, 1, __ATOMIC_RELAXED);
+	}
+	pthread_mutex_unlock(&u->lock);
+	if (!refs)
+		return err;
+	iov.iov_len = len;
+	n = u->tmpfs ? pread(fd, buf, len, pos) : preadv2(fd, &iov, 1, pos, RWF_NOWAIT);
+	if (n < 0)
+		n = -errno;
+	if (!__atomic_sub_fetch(refs, 1, __ATOMIC_ACQ_REL)) {
+		close(fd);
+		free(refs);
+	}
+	if (n >= 0)
+		count(u, ST_HITS, 1);
+	return n;
+}
+
 static int user_get_segment(struct pd_store *s, const uint8_t *id,
 			    unsigned idlen, struct pd_segment_desc *d)
 {
@@ -767,6 +822,7 @@ static const struct pd_store_ops user_ops = {
 	.put_blocks = user_put_blocks,
 	.has_block = user_has_block,
 	.locate_block = user_locate_block,
+	.read_block_now = user_read_block_now,
 	.get_segment = user_get_segment,
 	.publish = user_publish,
 	.lookup = user_lookup,
@@ -847,6 +903,7 @@ static int check_version(struct user_store *u)
 int pd_store_user_open(const char *dir, struct pd_store **out)
 {
 	struct user_store *u = calloc(1, sizeof(*u));
+	struct statfs sfs;
 	int err;
 
 	if (!u)
@@ -864,6 +921,8 @@ int pd_store_user_open(const char *dir, struct pd_store **out)
 		err = -errno;
 		goto free_store;
 	}
+	/* tmpfs cannot be asked not to wait (RWF_NOWAIT), and need not be. */
+	u->tmpfs = !fstatfs(u->dirfd, &sfs) && sfs.f_type == TMPFS_MAGIC;
 	err = init_layout(u);
 	if (!err)
 		err = check_version(u);

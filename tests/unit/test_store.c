@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -559,6 +560,92 @@ static void waiters_woken_by_other_process(void **state)
 	free_content(&c);
 }
 
+/* read_block_now: a present block's bytes from any byte of it on, the
+ * length clipped to the block; an absent block or segment: -ENOENT. */
+static void read_block_now_reads_present_blocks(void **state)
+{
+	struct content c = make_content(1, 200000, 6);
+	struct pd_store *s = open_store();
+	struct pd_segment_desc d;
+	uint8_t buf[65536];
+
+	add_segment(s, &c, 0, 2);	/* blocks 0 and 2 of 0..3 */
+	pd_segment_desc_from_ci(c.ci, 0, &d);
+	assert_int_equal(s->ops->read_block_now(s, d.id, 32, 0, 0, buf, sizeof(buf)),
+			 65536);
+	assert_memory_equal(buf, c.data, 65536);
+	assert_int_equal(s->ops->read_block_now(s, d.id, 32, 2, 1000, buf, 100), 100);
+	assert_memory_equal(buf, c.data + 2 * 65536 + 1000, 100);
+	assert_int_equal(s->ops->read_block_now(s, d.id, 32, 0, 65000, buf, sizeof(buf)),
+			 536);
+	assert_memory_equal(buf, c.data + 65000, 536);
+	assert_int_equal(s->ops->read_block_now(s, d.id, 32, 1, 0, buf, sizeof(buf)),
+			 -ENOENT);
+	assert_int_equal(s->ops->read_block_now(s, d.id, 32, 9, 0, buf, sizeof(buf)),
+			 -ENOENT);
+	d.id[0] ^= 1;
+	assert_int_equal(s->ops->read_block_now(s, d.id, 32, 0, 0, buf, sizeof(buf)),
+			 -ENOENT);
+	s->ops->close(s);
+	free_content(&c);
+}
+
+struct reader {
+	struct pd_store *s;
+	const struct content *c;
+	int stop, reads, wrong;
+};
+
+/* Reads block 0 of segment 0 until told to stop; counts wrong bytes. */
+static void *read_block_zero(void *arg)
+{
+	struct reader *r = arg;
+	struct pd_range range = pd_ci_block_range(r->c->ci, 0, 0);
+	size_t len = range.end - range.start;
+	struct pd_segment_desc d;
+	uint8_t *buf = malloc(len);
+	ssize_t n;
+
+	pd_segment_desc_from_ci(r->c->ci, 0, &d);
+	while (!__atomic_load_n(&r->stop, __ATOMIC_ACQUIRE) || r->reads < 1) {
+		n = r->s->ops->read_block_now(r->s, d.id, 32, 0, 0, buf, len);
+		r->wrong += n != (ssize_t)len || memcmp(buf, r->c->data, len);
+		r->reads++;
+	}
+	free(buf);
+	return NULL;
+}
+
+/* A read outside the store's lock keeps its descriptor while other
+ * segments' use closes the slot it read through (the open segments are
+ * few): every read returns the block's bytes. */
+static void read_block_now_survives_slot_reuse(void **state)
+{
+	struct content c = make_content(2, 4u << 20, 7);
+	struct pd_store *s = open_store();
+	struct reader r = { .s = s, .c = &c };
+	struct pd_segment_desc d;
+	pthread_t t;
+	uint32_t i, k;
+
+	assert_true(c.ci->nsegments > 9);	/* more than the store keeps open */
+	for (i = 0; i < c.ci->nsegments; i++)
+		add_segment(s, &c, i, 1);
+	assert_int_equal(pthread_create(&t, NULL, read_block_zero, &r), 0);
+	for (k = 0; k < 200; k++) {
+		for (i = 1; i < c.ci->nsegments; i++) {
+			pd_segment_desc_from_ci(c.ci, i, &d);
+			assert_int_equal(s->ops->has_block(s, d.id, 32, 0), 1);
+		}
+	}
+	__atomic_store_n(&r.stop, 1, __ATOMIC_RELEASE);
+	pthread_join(t, NULL);
+	assert_true(r.reads > 0);
+	assert_int_equal(r.wrong, 0);
+	s->ops->close(s);
+	free_content(&c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -570,6 +657,10 @@ int main(void)
 		cmocka_unit_test_setup_teardown(kept_publications, setup, teardown),
 		cmocka_unit_test_setup_teardown(clear_drops_every_segment, setup, teardown),
 		cmocka_unit_test_setup_teardown(lru_eviction_spares_readers, setup, teardown),
+		cmocka_unit_test_setup_teardown(read_block_now_reads_present_blocks, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(read_block_now_survives_slot_reuse, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(flush_by_tag, setup, teardown),
 		cmocka_unit_test_setup_teardown(concurrent_processes, setup, teardown),
 		cmocka_unit_test_setup_teardown(crash_safety, setup, teardown),
