@@ -269,23 +269,16 @@ TEST_F(backing, a_segment_becomes_a_file_and_comes_back)
 	EXPECT_EQ(bytes + self->a.size, read_sysfs(SYSFS "cached_bytes"));
 }
 
+static int add_all_blocks(struct nl_sock *s, int family, void *seg)
+{
+	return add_blocks(s, family, seg, 0x7) ? 3 : 0;
+}
+
 TEST_F(backing, unprivileged_adds_land_in_the_directory_as_roots)
 {
 	struct stat st;
-	int status;
-	pid_t pid = fork();
 
-	if (!pid) {
-		int family;
-		struct nl_sock *s;
-
-		if (setresgid(65534, 65534, 65534) || setresuid(65534, 65534, 65534))
-			_exit(2);
-		s = nl_open(&family);
-		_exit(s && !add_blocks(s, family, &self->a, 0x7) ? 0 : 1);
-	}
-	ASSERT_EQ(pid, waitpid(pid, &status, 0));
-	ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	ASSERT_EQ(0, as_nobody(add_all_blocks, &self->a));
 	ASSERT_EQ(0, stat(self->fa, &st));
 	EXPECT_EQ(0, st.st_uid);
 	EXPECT_EQ(0600, st.st_mode & 07777);
@@ -312,24 +305,8 @@ TEST_F(backing, flush_deletes_the_file)
 TEST_F(backing, a_small_file_size_limit_does_not_fail_adds)
 {
 	struct stat st;
-	int status;
-	pid_t pid;
 
-	pid = fork();
-	if (!pid) {
-		struct rlimit lim = { 4096, 4096 };
-		struct nl_sock *s;
-		int family;
-
-		signal(SIGXFSZ, SIG_IGN);
-		s = nl_open(&family);
-		if (!s || setrlimit(RLIMIT_FSIZE, &lim))
-			_exit(2);
-		_exit(add_blocks(s, family, &self->a, 0x7) ? 3 : 0);
-	}
-	ASSERT_EQ(pid, waitpid(pid, &status, 0));
-	EXPECT_TRUE(WIFEXITED(status));
-	EXPECT_EQ(0, WEXITSTATUS(status));
+	EXPECT_EQ(0, in_child(limit_file_size, add_all_blocks, &self->a));
 	ASSERT_EQ(0, stat(self->fa, &st));
 	EXPECT_EQ(file_size(&self->a), st.st_size);
 	/* the presence map reached the file: the blocks come back from it */
