@@ -56,9 +56,26 @@ struct pd_store_ops {
 			 uint32_t index);
 	int (*locate_block)(struct pd_store *s, const uint8_t *id, unsigned idlen,
 			    uint32_t index, struct pd_block_loc *loc);
-	/* The description of a stored segment (block_hashes set to NULL). */
+	/*
+	 * The description of a stored segment (block_hashes set to NULL);
+	 * on peerdist.ko, without HoD and Kp (no_kp) for a segment this
+	 * process did not add or open a content of.
+	 */
 	int (*get_segment)(struct pd_store *s, const uint8_t *id, unsigned idlen,
 			   struct pd_segment_desc *d);
+	/*
+	 * Block index of a stored segment encrypted for MS-PCCRR MSG_BLK
+	 * (pccrr_crypto.h: crypto PD_CRYPTO_AES_128, _192 or _256, CBC with
+	 * the first 16, 24 or 32 bytes of Kp as the key and the caller's iv,
+	 * the block zero-padded to a multiple of 16) into out, room bytes: how
+	 * a segment whose description came without Kp is served. The
+	 * ciphertext's length; -ENOENT for an absent block or segment,
+	 * -EINVAL past the last block, for a bad algorithm or too little
+	 * room, -EPERM on peerdist.ko without CAP_NET_ADMIN.
+	 */
+	long (*encrypt_block)(struct pd_store *s, const uint8_t *id, unsigned idlen,
+			      uint32_t index, unsigned crypto,
+			      const uint8_t iv[16], uint8_t *out, size_t room);
 	int (*publish)(struct pd_store *s, uid_t uid, const void *ident,
 		       size_t identlen, const uint8_t *ci_v1, size_t len_v1,
 		       const uint8_t *ci_v2, size_t len_v2);
