@@ -169,10 +169,15 @@ int pd_store_kernel_available(void);
  * keeps only the keys derived from it; -EPERM without CAP_NET_ADMIN);
  * hash_file has it compute the content information (version 1 or 2) of
  * the regular file open as fd, from the page cache, and returns it
- * (malloc'd); -ENOKEY while no secret was given.
+ * (malloc'd); -ENOKEY while no secret was given. With progress, the
+ * module tells how far it is (as it starts, then twice a second) and
+ * progress is called with each figure, and with done == total at the end
+ * (no call at all for a result the module kept from before).
  */
+typedef void (*pd_store_progress_fn)(uint64_t done, uint64_t total, void *arg);
 int pd_store_kernel_set_secret(struct pd_store *s, const void *secret, size_t len);
 int pd_store_kernel_hash_file(struct pd_store *s, int fd, unsigned version,
+			      pd_store_progress_fn progress, void *arg,
 			      uint8_t **ci, size_t *len);
 
 #endif

@@ -873,18 +873,34 @@ int pd_store_kernel_set_secret(struct pd_store *s, const void *secret, size_t le
 	return err;
 }
 
-/* A hash result read in pieces. */
+/* A hash result read in pieces, and how far the hash was told to be. */
 struct hash_result {
 	uint64_t generation;
 	uint64_t length;
 	uint8_t *ci;
 	uint64_t got;
+	pd_store_progress_fn progress;	/* or NULL: none asked for */
+	void *arg;
+	uint64_t file_size;		/* 0 until a hash-progress said */
 };
 
-static int parse_hashed(struct nlattr **a, void *arg)
+/* hash-file's reply, or (with progress asked for) a hash-progress before it. */
+static int parse_hashed(struct nl_msg *m, void *arg)
 {
+	struct genlmsghdr *g = nlmsg_data(nlmsg_hdr(m));
+	struct nlattr *a[PEERDIST_A_MAX + 1];
 	struct hash_result *r = arg;
 
+	if (genlmsg_parse(nlmsg_hdr(m), 0, a, PEERDIST_A_MAX, NULL))
+		return -EPROTO;
+	if (g->cmd == PEERDIST_CMD_HASH_PROGRESS) {
+		if (!a[PEERDIST_A_HASHED_BYTES] || !a[PEERDIST_A_FILE_SIZE])
+			return -EPROTO;
+		r->file_size = nla_get_u64(a[PEERDIST_A_FILE_SIZE]);
+		if (r->progress)
+			r->progress(nla_get_u64(a[PEERDIST_A_HASHED_BYTES]), r->file_size, r->arg);
+		return 0;
+	}
 	if (!a[PEERDIST_A_GENERATION] || !a[PEERDIST_A_CI_LENGTH])
 		return -EPROTO;
 	r->generation = nla_get_u64(a[PEERDIST_A_GENERATION]);
@@ -913,10 +929,16 @@ static int hash_file_locked(struct kernel_store *k, int fd, unsigned version,
 			    struct hash_result *r)
 {
 	struct nl_msg *m = new_request(k, PEERDIST_CMD_HASH_FILE, 1024);
-	int err;
+	int err = -ENOMEM;
 
-	err = send_built(k, m, !m || nla_put_u32(m, PEERDIST_A_FD, fd) ||
-			 nla_put_u8(m, PEERDIST_A_CI_VERSION, version), parse_hashed, r);
+	if (!m || nla_put_u32(m, PEERDIST_A_FD, fd) ||
+	    nla_put_u8(m, PEERDIST_A_CI_VERSION, version) ||
+	    (r->progress && nla_put_u8(m, PEERDIST_A_PROGRESS, 1)))
+		nlmsg_free(m);
+	else
+		err = exchange(k, m, &(struct exchange){ .raw = parse_hashed, .arg = r });
+	if (!err && r->progress && r->file_size)	/* the last told is not the end */
+		r->progress(r->file_size, r->file_size, r->arg);
 	if (!err && !(r->ci = malloc(r->length ? r->length : 1)))
 		err = -ENOMEM;
 	for (r->got = 0; !err && r->got < r->length;) {
@@ -929,10 +951,11 @@ static int hash_file_locked(struct kernel_store *k, int fd, unsigned version,
 }
 
 int pd_store_kernel_hash_file(struct pd_store *s, int fd, unsigned version,
+			      pd_store_progress_fn progress, void *arg,
 			      uint8_t **ci, size_t *len)
 {
 	struct kernel_store *k = to_kernel(s);
-	struct hash_result r = { 0 };
+	struct hash_result r = { .progress = progress, .arg = arg };
 	int err = -ESTALE, tries;
 
 	if (s->ops != &kernel_ops)
