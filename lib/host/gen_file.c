@@ -18,22 +18,20 @@
 #include "digest.h"
 #include "fileio.h"
 #include "gen_file.h"
+#include "sha256_mb.h"
 
 #define BATCH_BLOCKS	PD_GEN_BATCH_BLOCKS
 #define BATCH_BYTES	PD_GEN_BATCH_BYTES
 #define V2_WINDOW	(16u << 20)		/* V2 bytes chunked per round */
 #define V2_WINDOW_ONE	(2u << 20)		/* the same on one thread: in L2 */
 #define THREADED_MIN	(8u << 20)		/* smaller files: one thread */
-/* V1 bytes read at once: as many blocks as the SHA-NI lanes hash together,
- * so that the lanes read them from L2, where pread just put them. */
-#define PIECE_BLOCKS	3
-#define PIECE_BYTES	(PIECE_BLOCKS * PD_BLOCK_SIZE)
 
 struct file_job {
 	int fd;
 	const struct pd_gen_opts *opts;
 	struct pd_gen_out *out;
 	size_t nunits;			/* V1 units of BATCH_BLOCKS blocks */
+	size_t piece;			/* V1 bytes read at once */
 	atomic_size_t next;
 	atomic_int err;
 	atomic_uint_fast64_t done;
@@ -70,7 +68,7 @@ static int hash_v1_unit(struct file_job *job, uint8_t *buf, uint64_t off,
 	int err;
 
 	for (at = 0; at < len; at += piece) {
-		piece = len - at < PIECE_BYTES ? len - at : PIECE_BYTES;
+		piece = len - at < job->piece ? len - at : job->piece;
 		err = pread_full(job->fd, buf, piece, off + at);
 		if (err)
 			return err;
@@ -83,7 +81,7 @@ static int hash_v1_unit(struct file_job *job, uint8_t *buf, uint64_t off,
 static void *v1_worker(void *arg)
 {
 	struct file_job *job = arg;
-	uint8_t *buf = malloc(PIECE_BYTES);
+	uint8_t *buf = malloc(job->piece);
 	unsigned h = pd_digest_len(job->opts->hash_alg);
 	size_t unit;
 	int err;
@@ -123,6 +121,9 @@ static int gen_file_v1(struct file_job *job, unsigned nthreads)
 		return err;
 	job->out->nblocks = nblocks;
 	job->nunits = (job->out->length + BATCH_BYTES - 1) / BATCH_BYTES;
+	/* As many blocks as the lanes hash together, so that they read them
+	 * from L2 (or L3), where pread just put them. */
+	job->piece = (size_t)pd_sha256_lanes() * PD_BLOCK_SIZE;
 	for (i = 1; i < nthreads; i++)
 		if (!pthread_create(&tid[started], NULL, v1_worker, job))
 			started++;

@@ -33,7 +33,7 @@ void pd_gen_free(struct pd_gen *g);
  * (host/gen_file.c): what it accumulates, per block a hash and per V2
  * segment a size, and the content information built from that.
  */
-#define PD_GEN_BATCH_BLOCKS	12	/* a multiple of the 3 SHA-NI lanes */
+#define PD_GEN_BATCH_BLOCKS	48	/* a multiple of 16 and 3 (sha256_mb lanes) */
 #define PD_GEN_BATCH_BYTES	(PD_GEN_BATCH_BLOCKS * PD_BLOCK_SIZE)
 
 struct pd_gen_out {

@@ -69,6 +69,20 @@ static bool split_param(struct span item, struct span *key, struct span *val)
 	return true;
 }
 
+/*
+ * The next "key=value" of a comma-separated list, empty items skipped:
+ * 1 with *key and *val set, 0 at the end, -EINVAL for an item without '='.
+ */
+static int next_param(struct span *rest, struct span *key, struct span *val)
+{
+	struct span item;
+
+	while (next_item(rest, ',', &item))
+		if (item.n)
+			return split_param(item, key, val) ? 1 : -EINVAL;
+	return 0;
+}
+
 /* 1*DIGIT into *v; false for no digits, anything else, or overflow. */
 static bool parse_u64(struct span s, uint64_t *v)
 {
@@ -150,14 +164,11 @@ static int accept_encoding(struct pd_pccrtp_request *r, struct span v)
 
 static int peerdist_request(struct pd_pccrtp_request *r, struct span v)
 {
-	struct span item, key, val;
+	struct span key, val;
 	uint64_t ignored;
+	int more;
 
-	while (next_item(&v, ',', &item)) {
-		if (!item.n)
-			continue;
-		if (!split_param(item, &key, &val))
-			return -EINVAL;
+	while ((more = next_param(&v, &key, &val)) > 0) {
 		if (span_is(key, "Version")) {
 			if (!parse_version(val, &r->version))
 				return -EINVAL;
@@ -170,19 +181,16 @@ static int peerdist_request(struct pd_pccrtp_request *r, struct span v)
 				return -EINVAL;
 		}
 	}
-	return r->version ? 0 : -EINVAL;
+	return (more || !r->version) ? -EINVAL : 0;
 }
 
 static int peerdist_ex_request(struct pd_pccrtp_request *r, struct span v)
 {
-	struct span item, key, val;
+	struct span key, val;
 	bool have_min = false, have_max = false;
+	int more;
 
-	while (next_item(&v, ',', &item)) {
-		if (!item.n)
-			continue;
-		if (!split_param(item, &key, &val))
-			return -EINVAL;
+	while ((more = next_param(&v, &key, &val)) > 0) {
 		if (span_is(key, "MinContentInformation")) {
 			if (!parse_version(val, &r->min_ci))
 				return -EINVAL;
@@ -197,7 +205,7 @@ static int peerdist_ex_request(struct pd_pccrtp_request *r, struct span v)
 			r->hash_request = true;
 		}
 	}
-	if (have_min != have_max || (have_min && r->min_ci > r->max_ci))
+	if (more || have_min != have_max || (have_min && r->min_ci > r->max_ci))
 		return -EINVAL;
 	r->ex |= have_min;
 	return 0;
@@ -218,13 +226,10 @@ static int content_encoding(struct pd_pccrtp_reply *p, struct span v)
 
 static int peerdist_reply(struct pd_pccrtp_reply *p, struct span v)
 {
-	struct span item, key, val;
+	struct span key, val;
+	int more;
 
-	while (next_item(&v, ',', &item)) {
-		if (!item.n)
-			continue;
-		if (!split_param(item, &key, &val))
-			return -EINVAL;
+	while ((more = next_param(&v, &key, &val)) > 0) {
 		if (span_is(key, "Version")) {
 			if (!parse_version(val, &p->version))
 				return -EINVAL;
@@ -234,7 +239,7 @@ static int peerdist_reply(struct pd_pccrtp_reply *p, struct span v)
 			p->has_content_length = true;
 		}
 	}
-	return 0;
+	return more;
 }
 
 static int peerdist_ex_reply(struct pd_pccrtp_reply *p, struct span v)

@@ -5,7 +5,11 @@
  * cycles waiting on latency; hashing several messages in lockstep fills
  * those cycles. The lane count is a compile-time constant of an
  * always-inline function, so each lane's state lives in registers.
- * Without SHA-NI, OpenSSL hashes one message at a time.
+ * Where the CPU has AVX-512, sixteen messages go through the rounds at
+ * once, one per 32-bit element: on AMD Zen 4 that beats three SHA-NI
+ * lanes by about a third (the SHA-NI unit's throughput is the limit
+ * there, the vector units have room). Without either, OpenSSL hashes one
+ * message at a time.
  */
 #include <pthread.h>
 #include <stdlib.h>
@@ -15,7 +19,7 @@
 
 #include "sha256_mb.h"
 
-#define MAX_LANES 4
+#define MAX_LANES 3
 
 static const uint32_t initial_state[8] = {
 	0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a,
@@ -167,6 +171,136 @@ static void hash_shani(const uint8_t *const *msgs, size_t n, size_t len,
 		hash_lanes(msgs, len, digests, 1);
 }
 
+#define AVX512 __attribute__((target("avx512f,avx512bw")))
+#define WIDE_LANES 16
+
+static AVX512 inline __m512i ror(__m512i x, const int n)
+{
+	return _mm512_ror_epi32(x, n);
+}
+
+static AVX512 inline __m512i xor3(__m512i a, __m512i b, __m512i c)
+{
+	return _mm512_ternarylogic_epi32(a, b, c, 0x96);
+}
+
+/* Transposes the 16x16 matrix of 32-bit words r[row].word in place. */
+static AVX512 inline void transpose16(__m512i r[16])
+{
+	__m512i t[16];
+	int i;
+
+	for (i = 0; i < 16; i += 2) {
+		t[i] = _mm512_unpacklo_epi32(r[i], r[i + 1]);
+		t[i + 1] = _mm512_unpackhi_epi32(r[i], r[i + 1]);
+	}
+	for (i = 0; i < 16; i += 4) {
+		r[i] = _mm512_unpacklo_epi64(t[i], t[i + 2]);
+		r[i + 1] = _mm512_unpackhi_epi64(t[i], t[i + 2]);
+		r[i + 2] = _mm512_unpacklo_epi64(t[i + 1], t[i + 3]);
+		r[i + 3] = _mm512_unpackhi_epi64(t[i + 1], t[i + 3]);
+	}
+	for (i = 0; i < 4; i++) {
+		t[i] = _mm512_shuffle_i32x4(r[i], r[i + 4], 0x88);
+		t[i + 4] = _mm512_shuffle_i32x4(r[i], r[i + 4], 0xdd);
+		t[i + 8] = _mm512_shuffle_i32x4(r[i + 8], r[i + 12], 0x88);
+		t[i + 12] = _mm512_shuffle_i32x4(r[i + 8], r[i + 12], 0xdd);
+	}
+	for (i = 0; i < 4; i++) {
+		r[i] = _mm512_shuffle_i32x4(t[i], t[i + 8], 0x88);
+		r[i + 8] = _mm512_shuffle_i32x4(t[i], t[i + 8], 0xdd);
+		r[i + 4] = _mm512_shuffle_i32x4(t[i + 4], t[i + 12], 0x88);
+		r[i + 12] = _mm512_shuffle_i32x4(t[i + 4], t[i + 12], 0xdd);
+	}
+}
+
+/* Compresses nblocks blocks of 16 messages; s[i] holds state word i of
+ * every lane. */
+static AVX512 void compress_wide(__m512i s[8], const uint8_t *const data[],
+				 size_t nblocks)
+{
+	const __m512i bswap = _mm512_broadcast_i32x4(_mm_set_epi64x(
+		0x0c0d0e0f08090a0bull, 0x0405060700010203ull));
+	__m512i w[16], a, b, c, d, e, f, g, h, t1, t2, w15, w2;
+	size_t blk;
+	int t, l;
+
+	for (blk = 0; blk < nblocks; blk++) {
+		for (l = 0; l < WIDE_LANES; l++)
+			w[l] = _mm512_loadu_si512(data[l] + 64 * blk);
+		/* two blocks ahead in each of the sixteen streams: measured a
+		 * few per cent faster on data in L3 (a prefetch never faults) */
+		for (l = 0; l < WIDE_LANES; l++)
+			_mm_prefetch((const char *)data[l] + 64 * blk + 128,
+				     _MM_HINT_T0);
+		transpose16(w);
+		for (l = 0; l < 16; l++)
+			w[l] = _mm512_shuffle_epi8(w[l], bswap);
+		a = s[0]; b = s[1]; c = s[2]; d = s[3];
+		e = s[4]; f = s[5]; g = s[6]; h = s[7];
+#pragma GCC unroll 64
+		for (t = 0; t < 64; t++) {
+			if (t >= 16) {
+				w15 = w[(t + 1) & 15];
+				w2 = w[(t + 14) & 15];
+				w[t & 15] = _mm512_add_epi32(
+					_mm512_add_epi32(w[t & 15], w[(t + 9) & 15]),
+					_mm512_add_epi32(
+						xor3(ror(w15, 7), ror(w15, 18),
+						     _mm512_srli_epi32(w15, 3)),
+						xor3(ror(w2, 17), ror(w2, 19),
+						     _mm512_srli_epi32(w2, 10))));
+			}
+			t1 = _mm512_add_epi32(
+				_mm512_add_epi32(h, _mm512_add_epi32(w[t & 15],
+						 _mm512_set1_epi32(K[t]))),
+				_mm512_add_epi32(xor3(ror(e, 6), ror(e, 11), ror(e, 25)),
+						 _mm512_ternarylogic_epi32(e, f, g, 0xca)));
+			t2 = _mm512_add_epi32(xor3(ror(a, 2), ror(a, 13), ror(a, 22)),
+					      _mm512_ternarylogic_epi32(a, b, c, 0xe8));
+			h = g; g = f; f = e; e = _mm512_add_epi32(d, t1);
+			d = c; c = b; b = a; a = _mm512_add_epi32(t1, t2);
+		}
+		s[0] = _mm512_add_epi32(s[0], a);
+		s[1] = _mm512_add_epi32(s[1], b);
+		s[2] = _mm512_add_epi32(s[2], c);
+		s[3] = _mm512_add_epi32(s[3], d);
+		s[4] = _mm512_add_epi32(s[4], e);
+		s[5] = _mm512_add_epi32(s[5], f);
+		s[6] = _mm512_add_epi32(s[6], g);
+		s[7] = _mm512_add_epi32(s[7], h);
+	}
+}
+
+static AVX512 void hash_wide(const uint8_t *const *msgs, size_t len,
+			     uint8_t (*digests)[32])
+{
+	uint8_t tail[WIDE_LANES][128];
+	const uint8_t *tails[WIDE_LANES];
+	uint32_t words[8][WIDE_LANES];
+	size_t ntail = 0;
+	__m512i s[8];
+	int l, i;
+
+	for (i = 0; i < 8; i++)
+		s[i] = _mm512_set1_epi32(initial_state[i]);
+	for (l = 0; l < WIDE_LANES; l++) {
+		ntail = pad_tail(msgs[l], len, tail[l]);
+		tails[l] = tail[l];
+	}
+	compress_wide(s, msgs, len / 64);
+	compress_wide(s, tails, ntail);
+	for (i = 0; i < 8; i++)
+		_mm512_storeu_si512(words[i], s[i]);
+	for (l = 0; l < WIDE_LANES; l++)
+		for (i = 0; i < 8; i++) {
+			digests[l][4 * i] = words[i][l] >> 24;
+			digests[l][4 * i + 1] = words[i][l] >> 16;
+			digests[l][4 * i + 2] = words[i][l] >> 8;
+			digests[l][4 * i + 3] = words[i][l];
+		}
+}
+
 static int cpu_has_shani(void)
 {
 	unsigned a, b, c, d;
@@ -178,15 +312,47 @@ static int cpu_has_shani(void)
 		return 0;
 	return !!(b & bit_SHA);
 }
+
+/* AVX-512 F and BW, and the kernel saving the opmask and zmm registers. */
+static int cpu_has_avx512(void)
+{
+	unsigned a, b, c, d, xcr0_lo, xcr0_hi;
+
+	if (!__get_cpuid(1, &a, &b, &c, &d) || !(c & bit_OSXSAVE))
+		return 0;
+	__asm__("xgetbv" : "=a"(xcr0_lo), "=d"(xcr0_hi) : "c"(0));
+	if ((xcr0_lo & 0xe6) != 0xe6)
+		return 0;
+	if (!__get_cpuid_count(7, 0, &a, &b, &c, &d))
+		return 0;
+	return (b & bit_AVX512F) && (b & bit_AVX512BW);
+}
 #endif
 
 typedef void (*hash_many_fn)(const uint8_t *const *, size_t, size_t,
 			     uint8_t (*)[32]);
 
+/* What hashes the messages left over from the 16-lane groups. */
+static hash_many_fn narrow_impl = hash_openssl;
+
+#if defined(__x86_64__)
+static void hash_avx512(const uint8_t *const *msgs, size_t n, size_t len,
+			uint8_t (*digests)[32])
+{
+	for (; n >= WIDE_LANES; n -= WIDE_LANES, msgs += WIDE_LANES,
+	     digests += WIDE_LANES)
+		hash_wide(msgs, len, digests);
+	if (n)
+		narrow_impl(msgs, n, len, digests);
+}
+#endif
+
 static hash_many_fn impl = hash_openssl;
 static const char *impl_name = "openssl";
+static unsigned impl_lanes = 1;
 static pthread_once_t impl_once = PTHREAD_ONCE_INIT;
 
+/* The fastest the CPU has; PEERDIST_SHA256_IMPL=openssl or sha-ni caps it. */
 static void choose_impl(void)
 {
 	const char *force = getenv("PEERDIST_SHA256_IMPL");
@@ -195,8 +361,17 @@ static void choose_impl(void)
 		return;
 #if defined(__x86_64__)
 	if (cpu_has_shani()) {
-		impl = hash_shani;
+		impl = narrow_impl = hash_shani;
 		impl_name = "sha-ni x3";
+		impl_lanes = 3;
+	}
+	if (force && !strcmp(force, "sha-ni"))
+		return;
+	if (cpu_has_avx512()) {
+		impl = hash_avx512;
+		impl_name = narrow_impl == hash_shani ? "avx512 x16, sha-ni x3" :
+							"avx512 x16";
+		impl_lanes = WIDE_LANES;
 	}
 #endif
 }
@@ -212,4 +387,10 @@ const char *pd_sha256_impl(void)
 {
 	pthread_once(&impl_once, choose_impl);
 	return impl_name;
+}
+
+unsigned pd_sha256_lanes(void)
+{
+	pthread_once(&impl_once, choose_impl);
+	return impl_lanes;
 }

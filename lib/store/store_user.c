@@ -332,11 +332,11 @@ static void bump_generation(struct user_store *u)
 	pd_pwrite_full(u->generation_fd, &g, sizeof(g), 0);
 }
 
-/* Lock contract: u->lock held. Writes verified blocks first.. into o. */
-static int write_blocks(struct user_store *u, struct open_segment *o,
-			uint32_t first, uint32_t n, const void *data, size_t len)
+/* Lock contract: u->lock held. Writes verified blocks first.. into o;
+ * *added grows by the bytes that were not present before. */
+static int write_blocks(struct open_segment *o, uint32_t first, uint32_t n,
+			const void *data, size_t len, uint64_t *added)
 {
-	uint64_t added = 0;
 	uint32_t i;
 	int err;
 
@@ -346,13 +346,22 @@ static int write_blocks(struct user_store *u, struct open_segment *o,
 	/* The bytes are in the page cache before the presence bytes say so. */
 	for (i = first; i < first + n; i++) {
 		if (__atomic_exchange_n(&o->present[i], 1, __ATOMIC_RELEASE) != 1)
-			added += i + 1 == first + n ? len - (uint64_t)(n - 1) * o->d.block_size :
-						      o->d.block_size;
+			*added += i + 1 == first + n ? len - (uint64_t)(n - 1) * o->d.block_size :
+						       o->d.block_size;
 	}
+	return 0;
+}
+
+/* After a run of blocks was written: counted, waiters woken (once per
+ * run: each wake-up is a write and an inotify event for every process
+ * watching), and the cache kept under its size. */
+static void blocks_added(struct user_store *u, uint64_t added)
+{
 	count(u, ST_BYTES, added);
 	bump_generation(u);
+	pthread_mutex_lock(&u->lock);
 	maybe_evict(u);
-	return 0;
+	pthread_mutex_unlock(&u->lock);
 }
 
 /* How many of n blocks in data match their hashes, in order. */
@@ -400,7 +409,8 @@ static int put_verified(struct user_store *u, const uint8_t *id, unsigned idlen,
 			uint32_t first, uint32_t n, const uint8_t *data, size_t len)
 {
 	struct open_segment *o;
-	uint32_t done, k, good;
+	uint32_t done, k = 0, good = 0;
+	uint64_t added = 0;
 	int err = 0;
 
 	for (done = 0; done < n && !err; done += k) {
@@ -414,14 +424,19 @@ static int put_verified(struct user_store *u, const uint8_t *id, unsigned idlen,
 			pthread_mutex_lock(&u->lock);
 			o = get_slot(u, id, idlen, &err);
 			if (o)
-				err = write_blocks(u, o, first + done, good, data + at,
-						   good == k ? part : (size_t)good * bs);
+				err = write_blocks(o, first + done, good, data + at,
+						   good == k ? part : (size_t)good * bs,
+						   &added);
 			pthread_mutex_unlock(&u->lock);
 		}
-		if (good < k) {
-			count(u, ST_VERIFY_FAILURES, 1);
-			return err ? err : -EBADMSG;
-		}
+		if (good < k)
+			break;
+	}
+	if (added)
+		blocks_added(u, added);
+	if (good < k) {
+		count(u, ST_VERIFY_FAILURES, 1);
+		return err ? err : -EBADMSG;
 	}
 	return err;
 }

@@ -122,6 +122,11 @@ static void peerdist_ex_params(void **state)
 	pd_pccrtp_request_init(&req);
 	assert_int_equal(hdr("X-P2P-PeerDistEx", "HashRequest=true"), 1);
 	assert_false(req.ex);
+	pd_pccrtp_request_init(&req);	/* an item that is no parameter */
+	assert_int_equal(hdr("X-P2P-PeerDistEx", "HashRequest=true, HashRequest"), -EINVAL);
+	pd_pccrtp_request_init(&req);	/* empty items are nothing */
+	assert_int_equal(hdr("X-P2P-PeerDistEx", ", HashRequest=true,,"), 1);
+	assert_true(req.hash_request);
 }
 
 static void peerdist_answer_v1_v2(void **state)
@@ -368,6 +373,14 @@ static void reply_parsing(void **state)
 	reply(&p, "Content-Encoding", "peerdist");
 	assert_int_equal(reply(&p, "X-P2P-PeerDist", "Version=1.1, ContentLength=-1"), -EINVAL);
 	assert_false(pd_pccrtp_reply_usable(&p));
+
+	pd_pccrtp_reply_init(&p);
+	reply(&p, "Content-Encoding", "peerdist");
+	assert_int_equal(reply(&p, "X-P2P-PeerDist", "Version=1.1, ContentLength"), -EINVAL);
+	pd_pccrtp_reply_init(&p);
+	reply(&p, "Content-Encoding", "peerdist");
+	reply(&p, "X-P2P-PeerDist", ",Version=1.1, , ContentLength=5,");
+	assert_true(pd_pccrtp_reply_usable(&p));
 }
 
 int main(void)

@@ -1,13 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * Multi-buffer SHA-256 equals OpenSSL's SHA-256 for every message count
- * (lane remainders), every padding case and unaligned input; run once with
- * the SHA-NI lanes (where the CPU has them) and once forced to OpenSSL.
+ * (lane remainders of the 16 AVX-512 and the 3 SHA-NI lanes), every
+ * padding case and unaligned input; run with the best the CPU has, forced
+ * to SHA-NI, and forced to OpenSSL.
  */
 #include <openssl/sha.h>
 
 #include "testutil.h"
 
+#include "pccrc_gen.h"
 #include "sha256_mb.h"
 
 static void known_answers(void **state)
@@ -25,13 +27,19 @@ static void equals_openssl(void **state)
 {
 	static const size_t lens[] = { 0, 1, 55, 56, 63, 64, 65, 119, 120, 127,
 				       128, 1000, 65535, 65536 };
-	uint8_t *buf = malloc(10 * 65540), want[32], got[10][32];
-	const uint8_t *msgs[10];
-	size_t li, n, i;
+	/* counts around the lane groups: 3 and 16, several groups, remainders */
+	static const size_t counts[] = { 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 15,
+					 16, 17, 18, 19, 32, 35 };
+	enum { MAX_MSGS = 35 };
+	uint8_t *buf = malloc(MAX_MSGS * 65540), want[32], got[MAX_MSGS][32];
+	const uint8_t *msgs[MAX_MSGS];
+	size_t li, ci, n, i;
 
-	fill_pattern(buf, 10 * 65540, 42);
+	assert_non_null(buf);
+	fill_pattern(buf, MAX_MSGS * 65540, 42);
 	for (li = 0; li < sizeof(lens) / sizeof(lens[0]); li++) {
-		for (n = 0; n <= 10; n++) {
+		for (ci = 0; ci < sizeof(counts) / sizeof(counts[0]); ci++) {
+			n = counts[ci];
 			for (i = 0; i < n; i++)
 				msgs[i] = buf + i * 65540 + (i & 3); /* unaligned */
 			memset(got, 0, sizeof(got));
@@ -50,8 +58,16 @@ static void implementation_named(void **state)
 	const char *force = getenv("PEERDIST_SHA256_IMPL");
 
 	assert_non_null(pd_sha256_impl());
-	if (force && !strcmp(force, "openssl"))
+	if (force && !strcmp(force, "openssl")) {
 		assert_string_equal(pd_sha256_impl(), "openssl");
+		assert_int_equal(pd_sha256_lanes(), 1);
+	}
+	if (force && !strcmp(force, "sha-ni")) {
+		assert_null(strstr(pd_sha256_impl(), "avx512"));
+		assert_true(pd_sha256_lanes() == 3 || pd_sha256_lanes() == 1);
+	}
+	/* V1 generation batches blocks by whole lane groups */
+	assert_int_equal(PD_GEN_BATCH_BLOCKS % pd_sha256_lanes(), 0);
 }
 
 int main(void)

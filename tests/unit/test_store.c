@@ -214,22 +214,28 @@ static void bad_block_refused(void **state)
 	free_content(&c);
 }
 
-/* A run of blocks with a bad one: those before it are kept, it and those
- * after it are not. */
+/* A run of blocks with a bad one: those before it are kept (counted, and
+ * waiters told), it and those after it are not. */
 static void batch_keeps_good_prefix(void **state)
 {
 	struct content c = make_content(1, 700000, 9);
 	struct pd_store *s = open_store();
+	struct pd_store_stats st;
 	struct pd_segment_desc d;
 	uint32_t b;
 
 	add_segment(s, &c, 0, 0);
 	pd_segment_desc_from_ci(c.ci, 0, &d);
+	s->ops->drain_wait(s);
 	c.data[4 * 65536 + 3] ^= 1;
 	assert_int_equal(s->ops->put_blocks(s, d.id, 32, 1, 10, c.data + 65536,
 					    700000 - 65536), -EBADMSG);
 	for (b = 0; b < 11; b++)
 		assert_int_equal(s->ops->has_block(s, d.id, 32, b), b >= 1 && b < 4);
+	s->ops->stats(s, &st);
+	assert_int_equal(st.bytes_cached, 3 * 65536);
+	assert_int_equal(st.verify_failures, 1);
+	assert_int_equal(s->ops->drain_wait(s), PD_STORE_ADDED);
 	c.data[4 * 65536 + 3] ^= 1;
 	assert_int_equal(s->ops->put_blocks(s, d.id, 32, 0, 11, c.data, 700000), 0);
 	for (b = 0; b < 11; b++)

@@ -11,7 +11,8 @@
  * of one pass over the ready connections are built in the loop's arena,
  * their AES-128 blocks encrypted together (aes128_mb.h), then each
  * connection's sent with one sendmsg; a client asking for block after
- * block also gets the next answers made ahead (retrieval.c).
+ * block also gets the next answers made ahead once its answers are sent
+ * (retrieval.c), and they are sent from where they were made.
  *
  * Hostile load: connections are counted per address and in total
  * (admission.h); a request, head and body, must be whole within
@@ -50,7 +51,6 @@
 #define SLOT_MAX	(HEAD_ROOM + PD_PCCRR_RESPONSE_MAX + 4)
 #define ARENA_SIZE	(2u << 20)
 #define BATCH_MAX	32	/* answers sent with one sendmsg */
-#define RA_JOBS		8	/* jobs one answer may add (its block, read-ahead) */
 #define TICK_MS		200	/* how often deadlines are checked */
 #define LINGER_MS	2000	/* reading what follows a refused request */
 #define FD_RESERVE	64	/* descriptors kept for the store, discovery and the rest */
@@ -71,6 +71,7 @@ struct conn {
 	int queued;		/* on the loop's list of answers to send */
 	int more;		/* c->in may hold whole requests the arena had no room for */
 	struct conn *next_queued;
+	struct conn *next_filling;	/* sent: its read-ahead to fill */
 	unsigned iov_first, iov_count;	/* its answers in the loop's iov */
 	struct pd_readahead *ra;
 	uint8_t key[16];
@@ -222,9 +223,10 @@ static const char *reason(unsigned status)
 	}
 }
 
-/* Queues an answer whose body (len bytes) is at slot + HEAD_ROOM. */
-static void queue_answer(struct loop *l, uint8_t *slot, unsigned status, size_t len,
-			 int close)
+/* Queues an answer with its head at slot and its body (len bytes) at body:
+ * slot + HEAD_ROOM in the arena, or a read-ahead slot. */
+static void queue_answer(struct loop *l, uint8_t *slot, unsigned status,
+			 const uint8_t *body, size_t len, int close)
 {
 	int n = snprintf((char *)slot, HEAD_ROOM, "HTTP/1.1 %u %s\r\nContent-Length: %zu\r\n%s%s\r\n",
 			 status, reason(status), len, status == 405 ? "Allow: POST\r\n" : "",
@@ -232,13 +234,15 @@ static void queue_answer(struct loop *l, uint8_t *slot, unsigned status, size_t 
 
 	l->iov[l->niov++] = (struct iovec){ slot, n };
 	if (len)
-		l->iov[l->niov++] = (struct iovec){ slot + HEAD_ROOM, len };
-	l->arena_used += HEAD_ROOM + (len + 63) / 64 * 64;
+		l->iov[l->niov++] = (struct iovec){ (uint8_t *)body, len };
+	l->arena_used += HEAD_ROOM;
+	if (body == slot + HEAD_ROOM)
+		l->arena_used += (len + 63) / 64 * 64;
 }
 
 static void refuse(struct loop *l, struct conn *c, unsigned status)
 {
-	queue_answer(l, l->arena + l->arena_used, status, 0, 1);
+	queue_answer(l, l->arena + l->arena_used, status, NULL, 0, 1);
 	c->close_after = 1;
 }
 
@@ -249,8 +253,10 @@ static void answer(struct loop *l, struct conn *c, const uint8_t *body, size_t l
 	uint8_t *slot = l->arena + l->arena_used;
 	int admitted = pd_admission_active(l->h->adm, c->key, cfg->max_clients,
 					   cfg->upload_timeout_ms, pd_now_ms());
+	const uint8_t *at;
 	long n = pd_retrieval_answer(l->h->store, body, len, admitted, slot + HEAD_ROOM,
-				     SLOT_MAX - HEAD_ROOM, &l->batch, readahead_for(l, c));
+				     SLOT_MAX - HEAD_ROOM, &l->batch, readahead_for(l, c),
+				     &at);
 
 	pd_log(PD_LOG_DEBUG, "%zu bytes -> %ld%s", len, n,
 	       admitted ? "" : " (over the active client limit)");
@@ -259,7 +265,7 @@ static void answer(struct loop *l, struct conn *c, const uint8_t *body, size_t l
 		return;
 	}
 	c->close_after = !keep_alive;
-	queue_answer(l, slot, 200, n, c->close_after);
+	queue_answer(l, slot, 200, at, n, c->close_after);
 }
 
 /* 0, or the status refusing a request with this head; *body: its length. */
@@ -285,7 +291,7 @@ static size_t answer_requests(struct loop *l, struct conn *c, const char *data, 
 	c->iov_first = l->niov;
 	c->more = 0;
 	while (off < len && !c->close_after) {
-		if (l->niov + 2 > 2 * BATCH_MAX || l->batch.njobs + RA_JOBS > BATCH_MAX ||
+		if (l->niov + 2 > 2 * BATCH_MAX || l->batch.njobs >= BATCH_MAX ||
 		    ARENA_SIZE - l->arena_used < SLOT_MAX) {
 			c->more = 1;
 			break;
@@ -405,21 +411,44 @@ static void conn_input(struct loop *l, struct conn *c, const char *data, size_t 
 	}
 }
 
+/* Encrypts the batch's blocks: 0, or -1 and logged. */
+static int encrypt_batch(struct loop *l)
+{
+	int err = pd_aes128_cbc_encrypt_many(l->jobs, l->batch.njobs);
+
+	if (err)
+		pd_log(PD_LOG_ERROR, "cannot encrypt %u blocks", l->batch.njobs);
+	l->batch.njobs = 0;
+	return err;
+}
+
+/* Once c's answers are sent: its next answers made ahead and encrypted,
+ * while the client reads these; without encryption, no read-ahead. */
+static void fill_readahead(struct loop *l, struct conn *c)
+{
+	if (!pd_readahead_fill(l->h->store, c->ra, &l->batch))
+		return;
+	if (encrypt_batch(l))
+		drop_readahead(l, c);
+	else
+		pd_readahead_seal(c->ra);
+}
+
 /*
  * Encrypts the blocks that the queued answers carry, all at once, then
- * sends every connection its answers; connections with whole requests
- * left over are answered and flushed again, until none is.
+ * sends every connection its answers and makes the next ones ahead for
+ * those with a read-ahead; connections with whole requests left over are
+ * answered and flushed again, until none is.
  */
 static void flush_answers(struct loop *l)
 {
-	struct conn *c, *again;
+	struct conn *c, *again, *filling;
+	enum sent sent;
 	int encrypted;
 
 	while (l->queued) {
-		encrypted = !pd_aes128_cbc_encrypt_many(l->jobs, l->batch.njobs);
-		if (!encrypted)
-			pd_log(PD_LOG_ERROR, "cannot encrypt %u blocks", l->batch.njobs);
-		again = NULL;
+		encrypted = !encrypt_batch(l);
+		again = filling = NULL;
 		while ((c = l->queued)) {
 			l->queued = c->next_queued;
 			c->queued = 0;
@@ -427,15 +456,20 @@ static void flush_answers(struct loop *l)
 				conn_close(l, c);	/* never plaintext for ciphertext */
 				continue;
 			}
-			if (c->ra)
-				pd_readahead_seal(c->ra);
-			if (send_answers(l, c) == SENT_ALL && c->more) {
+			sent = send_answers(l, c);
+			if (sent != SENT_CLOSED && c->ra && c->state == CONN_OPEN) {
+				c->next_filling = filling;
+				filling = c;
+			}
+			if (sent == SENT_ALL && c->more) {
 				c->next_queued = again;
 				again = c;
 			}
 		}
-		l->niov = l->batch.njobs = 0;
+		l->niov = 0;
 		l->arena_used = 0;
+		for (c = filling; c; c = c->next_filling)
+			fill_readahead(l, c);
 		for (c = again; c; c = again) {
 			again = c->next_queued;
 			conn_input(l, c, c->in, c->in_len);

@@ -112,13 +112,16 @@ void pd_daemon_stop(void);
  * MS-PCCRR retrieval over the store: answers one request body with a
  * response body (transport header included) in out. A client that is not
  * admitted (over the Active Client Count) gets the spec's empty answers.
- * Returns the length, or -1 for a request to refuse with HTTP 400.
+ * Returns the length, or -1 for a request to refuse with HTTP 400; *body:
+ * where the answer is (out, or a read-ahead slot).
  * With batch, AES-128 blocks are left in plaintext, padded, and a job for
  * each is added to batch->jobs (up to batch->max): the answer is whole
  * once pd_aes128_cbc_encrypt_many() has run them. With ra (one per
  * connection), a client asking for block after block gets answers made
- * ahead, their blocks encrypted in the same batch; pd_readahead_seal(ra)
- * once the batch is encrypted lets them be sent.
+ * ahead: once its answers are sent (a read-ahead slot is reused after),
+ * pd_readahead_fill() makes the next ones, their jobs added to batch
+ * (how many answers it made); pd_readahead_seal(ra) once the batch is
+ * encrypted lets them be answered (if it cannot be, free ra).
  * Safe to call from several threads at once (not with the same ra).
  */
 struct pd_aes128_cbc_job;
@@ -129,8 +132,13 @@ struct pd_retrieval_batch {
 struct pd_readahead;
 long pd_retrieval_answer(struct pd_store *store, const uint8_t *req, size_t len,
 			 int admitted, uint8_t *out, size_t cap,
-			 struct pd_retrieval_batch *batch, struct pd_readahead *ra);
+			 struct pd_retrieval_batch *batch, struct pd_readahead *ra,
+			 const uint8_t **body);
 struct pd_readahead *pd_readahead_new(void);
+int pd_readahead_fill(struct pd_store *store, struct pd_readahead *ra,
+		      struct pd_retrieval_batch *batch);
+void pd_readahead_seal(struct pd_readahead *ra);
+void pd_readahead_free(struct pd_readahead *ra);
 
 /*
  * The hosted cache's unverified blocks (opaque_cache.h), answered as they
@@ -139,8 +147,6 @@ struct pd_readahead *pd_readahead_new(void);
  */
 struct pd_opaque_cache;
 void pd_retrieval_set_unverified(struct pd_opaque_cache *oc);
-void pd_readahead_seal(struct pd_readahead *ra);
-void pd_readahead_free(struct pd_readahead *ra);
 
 /*
  * The local BranchCache HTTP proxy on cfg->proxy_listen (proxy.c): 0, or

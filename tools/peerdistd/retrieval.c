@@ -19,6 +19,7 @@
  * the verified path wins and the unverified copy is dropped.
  */
 #include <pthread.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -31,12 +32,51 @@
 #include "pccrr_crypto.h"
 #include "peerdistd.h"
 
+#define IV_POOL		32	/* IVs drawn from OpenSSL at once */
+
 struct scratch {
 	struct pd_pccrr_msg q, r, ra;
 	uint8_t iv[PD_PCCRR_IV_SIZE];
+	uint8_t ivs[IV_POOL][PD_PCCRR_IV_SIZE];	/* random, each handed out once */
+	unsigned ivs_left;
 };
 
 static _Thread_local struct scratch *scratch;	/* freed at thread exit */
+
+static pthread_key_t scratch_key;
+static pthread_once_t scratch_once = PTHREAD_ONCE_INIT;
+
+static void scratch_key_init(void)
+{
+	pthread_key_create(&scratch_key, free);
+}
+
+static struct scratch *thread_scratch(void)
+{
+	if (!scratch) {
+		pthread_once(&scratch_once, scratch_key_init);
+		scratch = calloc(1, sizeof(*scratch));
+		if (scratch)
+			pthread_setspecific(scratch_key, scratch);
+	}
+	return scratch;
+}
+
+/* A fresh random IV into iv, from the thread's pool: 0, or -1. */
+static int fresh_iv(uint8_t iv[PD_PCCRR_IV_SIZE])
+{
+	struct scratch *s = thread_scratch();
+
+	if (!s)
+		return -1;
+	if (!s->ivs_left) {
+		if (RAND_bytes(&s->ivs[0][0], sizeof(s->ivs)) != 1)
+			return -1;
+		s->ivs_left = IV_POOL;
+	}
+	memcpy(iv, s->ivs[--s->ivs_left], PD_PCCRR_IV_SIZE);
+	return 0;
+}
 
 /* Set while no loop runs (thread creation and join order the accesses). */
 static struct pd_opaque_cache *unverified;
@@ -148,7 +188,7 @@ static size_t encrypt_block(struct pd_store *st, const struct pd_pccrr_msg *q,
 	*plain = loc.len;
 	if (batch && batch->njobs < batch->max && crypto == PD_CRYPTO_AES_128 &&
 	    d.hash_len >= 16) {
-		if (RAND_bytes(iv, PD_PCCRR_IV_SIZE) != 1)
+		if (fresh_iv(iv))
 			return 0;
 		job = &batch->jobs[batch->njobs++];
 		memset(buf + loc.len, 0, padded - loc.len);
@@ -211,19 +251,23 @@ static void answer_blk(struct pd_store *st, const struct pd_pccrr_msg *q, uint32
 
 /*
  * Read-ahead for a client that asks for the blocks one after another (as
- * Windows and iPXE do, following NextBlockIndex): the answers for the next
- * blocks held are made with the one asked for, so the blocks are encrypted
- * together, each with its own IV, and answered from here when asked for.
+ * Windows and iPXE do, following NextBlockIndex): once it has asked for two
+ * in a row, the answers for the next blocks held are made ahead, RA_FILL at
+ * once (the AES lanes) whenever that many slots of the ring are free, after
+ * the answers of the moment are sent (pd_readahead_fill), and answered
+ * from their slot when asked for, each once, with its own IV.
  */
-#define RA_BLOCKS	8
+#define RA_BLOCKS	12
+#define RA_FILL		8
 #define RA_SLOT		((68u << 10))	/* a MSG_BLK for a block up to 64 KiB */
 
 struct pd_readahead {
 	uint8_t id[PD_PCCRR_MAX_SEGMENT_ID];
 	uint32_t id_len;
 	uint32_t expect;	/* what a sequential client asks for next */
-	unsigned pos, count;	/* answers pos..count-1 made, not yet sent */
-	int sealed;		/* and encrypted */
+	uint32_t fill;		/* the next block to make ahead; 0: none */
+	unsigned pos, count;	/* answers pos..count-1 made (ring: mod RA_BLOCKS) */
+	unsigned sealed;	/* those before it encrypted */
 	uint32_t index[RA_BLOCKS], next[RA_BLOCKS];
 	uint32_t plain[RA_BLOCKS];	/* the block's bytes, for the counters */
 	size_t len[RA_BLOCKS];
@@ -235,69 +279,93 @@ static int same_segment(const struct pd_readahead *ra, const struct pd_pccrr_msg
 	return ra->id_len == q->segment_id_len && !memcmp(ra->id, q->segment_id, ra->id_len);
 }
 
-/* The answer for the block q asks for, if it was made ahead: its length
- * (and the block's in *plain), or 0. */
+static void readahead_reset(struct pd_readahead *ra)
+{
+	ra->pos = ra->count = ra->sealed = 0;
+	ra->fill = 0;
+}
+
+/* The answer for the block q asks for, if it was made ahead: its length,
+ * *body where it is (until the next pd_readahead_fill), the block's length
+ * in *plain; or 0. */
 static long readahead_take(struct pd_readahead *ra, const struct pd_pccrr_msg *q,
-			   uint8_t *out, size_t cap, uint32_t *plain)
+			   const uint8_t **body, uint32_t *plain)
 {
 	uint32_t b = q->ranges[0].index;
 	unsigned k;
 
-	if (!ra->sealed || q->crypto > PD_CRYPTO_AES_128)
+	if (q->crypto > PD_CRYPTO_AES_128)
 		return 0;
-	for (k = ra->pos; k < ra->count && ra->index[k] != b; k++)
+	for (k = ra->pos; k < ra->sealed && ra->index[k % RA_BLOCKS] != b; k++)
 		;
-	if (k == ra->count || !same_segment(ra, q) || ra->len[k] > cap) {
-		ra->pos = ra->count = 0;	/* the client went elsewhere */
+	if (k == ra->sealed || !same_segment(ra, q)) {
+		readahead_reset(ra);	/* the client went elsewhere */
 		return 0;
 	}
-	memcpy(out, ra->slots + (size_t)k * RA_SLOT, ra->len[k]);
-	*plain = ra->plain[k];
-	ra->expect = ra->next[k];
+	*body = ra->slots + (size_t)(k % RA_BLOCKS) * RA_SLOT;
+	*plain = ra->plain[k % RA_BLOCKS];
+	ra->expect = ra->next[k % RA_BLOCKS];
 	ra->pos = k + 1;
-	return ra->len[k];
+	return ra->len[k % RA_BLOCKS];
 }
 
-/* After answering block b of q with r: the next answers, for a client
- * whose request was the one expected. */
-static void readahead_make(struct pd_store *st, struct pd_readahead *ra,
-			   const struct pd_pccrr_msg *q, const struct pd_pccrr_msg *r,
-			   struct pd_pccrr_msg *m, struct pd_retrieval_batch *batch)
+/* After answering block b of q with r (not made ahead): where to make
+ * ahead from, for a client whose request was the one expected. */
+static void readahead_follow(struct pd_readahead *ra, const struct pd_pccrr_msg *q,
+			     const struct pd_pccrr_msg *r)
 {
 	int sequential = same_segment(ra, q) && ra->expect == q->ranges[0].index;
+
+	readahead_reset(ra);
+	memcpy(ra->id, q->segment_id, q->segment_id_len);
+	ra->id_len = q->segment_id_len;
+	ra->expect = r->next_block_index;
+	if (sequential && q->crypto <= PD_CRYPTO_AES_128)
+		ra->fill = r->next_block_index;
+}
+
+int pd_readahead_fill(struct pd_store *st, struct pd_readahead *ra,
+		      struct pd_retrieval_batch *batch)
+{
+	struct scratch *s = thread_scratch();
 	uint8_t iv[PD_PCCRR_IV_SIZE];
-	uint32_t b = r->next_block_index;
-	unsigned njobs;
+	unsigned njobs, made = 0, k;
 	uint8_t *slot;
 	long n;
 
-	memcpy(ra->id, q->segment_id, q->segment_id_len);
-	ra->id_len = q->segment_id_len;
-	ra->expect = b;
-	if (!sequential || !b || ra->pos < ra->count || q->crypto > PD_CRYPTO_AES_128 ||
+	if (!s || !ra->fill || RA_BLOCKS - (ra->count - ra->pos) < RA_FILL ||
 	    (!ra->slots && !(ra->slots = malloc((size_t)RA_BLOCKS * RA_SLOT))))
-		return;
-	ra->pos = ra->count = 0;
-	ra->sealed = 0;
-	while (b && ra->count < RA_BLOCKS - 1 && batch->njobs < batch->max) {
-		slot = ra->slots + (size_t)ra->count * RA_SLOT;
+		return 0;
+	ra->count -= ra->pos / RA_BLOCKS * RA_BLOCKS;	/* the ring's indexes stay small */
+	ra->sealed -= ra->pos / RA_BLOCKS * RA_BLOCKS;
+	ra->pos %= RA_BLOCKS;
+	memset(&s->q, 0, offsetof(struct pd_pccrr_msg, ranges));
+	s->q.segment_id = ra->id;
+	s->q.segment_id_len = ra->id_len;
+	while (ra->fill && made < RA_FILL && batch->njobs < batch->max) {
+		k = ra->count % RA_BLOCKS;
+		slot = ra->slots + (size_t)k * RA_SLOT;
 		njobs = batch->njobs;
-		answer_blk(st, q, b, m, slot, RA_SLOT, iv, batch, &ra->plain[ra->count]);
-		n = m->block_len ? pd_pccrr_encode_response(m, slot, RA_SLOT) : -1;
+		answer_blk(st, &s->q, ra->fill, &s->ra, slot, RA_SLOT, iv, batch, &ra->plain[k]);
+		n = s->ra.block_len ? pd_pccrr_encode_response(&s->ra, slot, RA_SLOT) : -1;
 		if (n < 0) {
 			batch->njobs = njobs;
+			ra->fill = 0;
 			break;
 		}
-		ra->index[ra->count] = b;
-		ra->next[ra->count] = m->next_block_index;
-		ra->len[ra->count++] = n;
-		b = m->next_block_index;
+		ra->index[k] = ra->fill;
+		ra->next[k] = s->ra.next_block_index;
+		ra->len[k] = n;
+		ra->count++;
+		made++;
+		ra->fill = s->ra.next_block_index;
 	}
+	return made;
 }
 
 void pd_readahead_seal(struct pd_readahead *ra)
 {
-	ra->sealed = 1;
+	ra->sealed = ra->count;
 }
 
 struct pd_readahead *pd_readahead_new(void)
@@ -352,25 +420,6 @@ static void answer_seglist(struct pd_store *st, const struct pd_pccrr_msg *q,
 	}
 }
 
-static pthread_key_t scratch_key;
-static pthread_once_t scratch_once = PTHREAD_ONCE_INIT;
-
-static void scratch_key_init(void)
-{
-	pthread_key_create(&scratch_key, free);
-}
-
-static struct scratch *thread_scratch(void)
-{
-	if (!scratch) {
-		pthread_once(&scratch_once, scratch_key_init);
-		scratch = malloc(sizeof(*scratch));
-		if (scratch)
-			pthread_setspecific(scratch_key, scratch);
-	}
-	return scratch;
-}
-
 /* Block bytes answered: to a peer, or to a client of this hosted cache. */
 static void count_served(struct pd_store *st, uint32_t plain)
 {
@@ -378,19 +427,21 @@ static void count_served(struct pd_store *st, uint32_t plain)
 			   PD_COUNT_SERVED_AS_HOSTED_CACHE : PD_COUNT_SERVED_TO_PEERS, plain);
 }
 
-/* GETBLKS: the block, made ahead or now; then what to make ahead. */
+/* GETBLKS: the block, made ahead or now (into out); *body: where. */
 static long answer_getblks(struct pd_store *st, const struct pd_pccrr_msg *q,
 			   struct scratch *s, uint8_t *out, size_t cap,
-			   struct pd_retrieval_batch *batch, struct pd_readahead *ra)
+			   struct pd_retrieval_batch *batch, struct pd_readahead *ra,
+			   const uint8_t **body)
 {
 	unsigned njobs = batch ? batch->njobs : 0;
 	uint32_t plain = 0;
-	long n = ra ? readahead_take(ra, q, out, cap, &plain) : 0;
+	long n = ra ? readahead_take(ra, q, body, &plain) : 0;
 
 	if (n) {
 		count_served(st, plain);
 		return n;
 	}
+	*body = out;
 	answer_blk(st, q, q->ranges[0].index, &s->r, out, cap, s->iv, batch, &plain);
 	n = pd_pccrr_encode_response(&s->r, out, cap);
 	if (n < 0 && batch)
@@ -398,17 +449,19 @@ static long answer_getblks(struct pd_store *st, const struct pd_pccrr_msg *q,
 	if (n > 0)
 		count_served(st, plain);
 	if (n > 0 && ra && batch && s->r.block_len)
-		readahead_make(st, ra, q, &s->r, &s->ra, batch);
+		readahead_follow(ra, q, &s->r);
 	return n;
 }
 
 long pd_retrieval_answer(struct pd_store *st, const uint8_t *req, size_t len,
 			 int admitted, uint8_t *out, size_t cap,
-			 struct pd_retrieval_batch *batch, struct pd_readahead *ra)
+			 struct pd_retrieval_batch *batch, struct pd_readahead *ra,
+			 const uint8_t **body)
 {
 	struct scratch *s = thread_scratch();
 	struct pd_pccrr_msg *q, *r;
 
+	*body = out;
 	if (!s)
 		return -1;
 	q = &s->q;
@@ -416,7 +469,7 @@ long pd_retrieval_answer(struct pd_store *st, const uint8_t *req, size_t len,
 	if (pd_pccrr_decode_request(req, len, q))
 		return -1;
 	if (q->type == PD_MSG_GETBLKS && admitted)
-		return answer_getblks(st, q, s, out, cap, batch, ra);
+		return answer_getblks(st, q, s, out, cap, batch, ra, body);
 	memset(r, 0, sizeof(*r));
 	r->version = PD_PCCRR_VERSION_1;
 	r->crypto = q->crypto;
