@@ -144,8 +144,7 @@ static size_t store_encrypt(struct pd_store *st, const struct pd_pccrr_msg *q, u
 {
 	long n;
 
-	if (!st->ops->encrypt_block || b >= d->nblocks ||
-	    RAND_bytes(iv, PD_PCCRR_IV_SIZE) != 1)
+	if (!st->ops->encrypt_block || b >= d->nblocks || fresh_iv(iv))
 		return 0;
 	n = st->ops->encrypt_block(st, q->segment_id, q->segment_id_len, b, crypto, iv, buf,
 				   room);
