@@ -2,7 +2,8 @@
 /*
  * The persistent segment cache. With /sys/kernel/peerdist/backing_dir set
  * to a directory, each new segment's bytes live in a regular file there,
- * named after its id (HoHoDk, lower-case hex), instead of in shmem: still
+ * named after its id (HoHoDk, lower-case hex), instead of in shmem (a
+ * segment the module hashes itself moves there once sealed): still
  * page-cache pages, but they outlive the module and a reboot. When the
  * directory is set (again), the segments found in it are indexed again,
  * under the size cap. Eviction (the cap, a flush) deletes the file; a
@@ -327,6 +328,52 @@ delete_file:
 put_dir:
 	path_put(&dir);
 	return f;
+}
+
+void pd_backing_persist(struct pd_segment *seg)
+{
+	const struct pd_segment_desc *d = &seg->desc;
+	struct file *shm = seg->data, *f;
+	size_t len;
+	loff_t pos;
+	void *buf;
+	int err = -ENOMEM;
+	u32 i;
+
+	if (seg->backed)
+		return;
+	f = pd_backing_create(seg);
+	if (!f)
+		return;
+	buf = kvmalloc(d->block_size, GFP_KERNEL);
+	if (!buf)
+		goto delete_file;
+	err = 0;
+	for_each_set_bit(i, seg->present, d->nblocks) {
+		len = pd_block_len(d, i);
+		pos = (loff_t)i * d->block_size;
+		if (kernel_read(shm, buf, len, &pos) != len) {
+			err = -EIO;
+			break;
+		}
+		err = write_all(f, buf, len, (loff_t)i * d->block_size);
+		if (err)
+			break;
+	}
+	kvfree(buf);
+	err = err ?: write_present(f, d, seg->present);
+	if (err)
+		goto delete_file;
+	seg->data = f;
+	fput(shm);
+	return;
+
+delete_file:
+	pr_warn_ratelimited("peerdist: cannot write %pD (%d): the segment stays in memory\n",
+			    f, err);
+	seg->backed = false;
+	backing_unlink(f);
+	fput(f);
 }
 
 /* ---- loading what a directory holds ---- */

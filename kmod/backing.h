@@ -15,6 +15,13 @@ struct file *pd_backing_create(struct pd_segment *seg);
  * when it is in the backing directory (the caller may be anyone).
  */
 int pd_backing_write(struct pd_segment *seg, const void *buf, size_t len, loff_t pos);
+/*
+ * A segment the module hashed itself, sealed but not indexed yet (nobody
+ * else sees it): with a backing directory, its bytes, description and
+ * presence map move from shmem into a file there, as an added segment's
+ * are kept; it stays in shmem without one, or if writing fails.
+ */
+void pd_backing_persist(struct pd_segment *seg);
 /* seg->lock held: records a new present block in seg's file. */
 void pd_backing_block_added(struct pd_segment *seg);
 /* pd_cache_lock held, maybe in reclaim: queues the file's deletion. */

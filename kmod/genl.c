@@ -12,6 +12,7 @@
 #include <linux/peerdist.h>
 
 #include "content_fd.h"
+#include "encrypt.h"
 #include "genl.h"
 #include "publish.h"
 #include "segment.h"
@@ -60,11 +61,17 @@ static const struct nla_policy pd_policy[PEERDIST_A_MAX + 1] = {
 	[PEERDIST_A_PROGRESS] = NLA_POLICY_MAX(NLA_U8, 1),
 	[PEERDIST_A_HASHED_BYTES] = { .type = NLA_U64 },
 	[PEERDIST_A_FILE_SIZE] = { .type = NLA_U64 },
+	[PEERDIST_A_IV] = NLA_POLICY_RANGE(NLA_BINARY, 16, 16),
+	[PEERDIST_A_CRYPTO_ALGO] = NLA_POLICY_RANGE(NLA_U32, 1, 3),
+	[PEERDIST_A_CIPHERTEXT] = { .type = NLA_BINARY },
 };
 
 #define CI_PIECE	16000	/* fits libnl's default 32 KiB receive buffer */
 
 static struct genl_family pd_family;
+
+/* encrypt-block's cipher (genl runs commands in parallel: it has a lock) */
+static struct pd_cipher pd_block_cipher;
 
 /* The counters' attributes, in enum pd_counter order. */
 static const int counter_attr[PD_CNT_COUNT] = {
@@ -198,19 +205,18 @@ static int pd_add_segment(struct sk_buff *skb, struct genl_info *info)
  * the caller proved it may read it: HoD and Kp whose HMAC is the id
  * (MS-PCCRC 2.2), which only a holder of the content information knows.
  * CAP_NET_ADMIN (the service that serves peers) may name the id alone.
- * *proved says which of the two it was.
  */
-static struct pd_segment *request_segment(struct sk_buff *skb, struct genl_info *info,
-					  bool *proved)
+static struct pd_segment *request_segment(struct sk_buff *skb, struct genl_info *info)
 {
 	struct nlattr **a = info->attrs;
 	struct pd_segment *seg;
+	bool proved;
 	int err;
 
 	if (GENL_REQ_ATTR_CHECK(info, PEERDIST_A_SEGMENT_ID))
 		return ERR_PTR(-EINVAL);
-	*proved = a[PEERDIST_A_HOD] && a[PEERDIST_A_KP];
-	if (!*proved && !netlink_capable(skb, CAP_NET_ADMIN)) {
+	proved = a[PEERDIST_A_HOD] && a[PEERDIST_A_KP];
+	if (!proved && !netlink_capable(skb, CAP_NET_ADMIN)) {
 		NL_SET_ERR_MSG(info->extack, "hod and kp are needed to open a segment");
 		return ERR_PTR(-EACCES);
 	}
@@ -218,7 +224,7 @@ static struct pd_segment *request_segment(struct sk_buff *skb, struct genl_info 
 			     nla_len(a[PEERDIST_A_SEGMENT_ID]));
 	if (!seg)
 		return ERR_PTR(-ENOENT);
-	if (!*proved)
+	if (!proved)
 		return seg;
 	err = pd_segment_prove(&seg->desc, nla_data(a[PEERDIST_A_HOD]),
 			       nla_len(a[PEERDIST_A_HOD]), nla_data(a[PEERDIST_A_KP]),
@@ -230,11 +236,6 @@ static struct pd_segment *request_segment(struct sk_buff *skb, struct genl_info 
 	}
 	return seg;
 }
-
-struct segment_reply {
-	struct pd_segment *seg;
-	bool secrets;		/* HoD and Kp too: only to CAP_NET_ADMIN */
-};
 
 /* The block map as the spec says: bit i for block i, little-endian u32 words. */
 static int put_block_map(struct sk_buff *msg, const struct pd_segment *seg)
@@ -253,18 +254,17 @@ static int put_block_map(struct sk_buff *msg, const struct pd_segment *seg)
 	return 0;
 }
 
+/* The segment's sizes and block map: never HoD or Kp, which stay here. */
 static int put_segment(struct sk_buff *msg, void *arg)
 {
-	const struct segment_reply *r = arg;
-	const struct pd_segment_desc *d = &r->seg->desc;
+	const struct pd_segment *seg = arg;
+	const struct pd_segment_desc *d = &seg->desc;
 
 	if (nla_put_u32(msg, PEERDIST_A_HASH_ALG, d->hash_alg) ||
-	    (r->secrets && (nla_put(msg, PEERDIST_A_HOD, d->hash_len, d->hod) ||
-			    nla_put(msg, PEERDIST_A_KP, d->hash_len, d->kp))) ||
 	    nla_put_u32(msg, PEERDIST_A_SEGMENT_SIZE, d->size) ||
 	    nla_put_u32(msg, PEERDIST_A_BLOCK_SIZE, d->block_size))
 		return -EMSGSIZE;
-	return put_block_map(msg, r->seg);
+	return put_block_map(msg, seg);
 }
 
 /*
@@ -323,26 +323,89 @@ put_file:
 	return err;
 }
 
-static struct file *open_segment_file(void *arg, int *fd)
+static struct file *open_segment_file(void *seg, int *fd)
 {
-	return pd_segment_file(((struct segment_reply *)arg)->seg);
+	return pd_segment_file(seg);
 }
 
 static int pd_open_segment(struct sk_buff *skb, struct genl_info *info)
 {
-	struct segment_reply r;
-	bool proved;
+	struct pd_segment *seg;
 	int err = check_enabled(info);
 
 	if (err)
 		return err;
-	r.seg = request_segment(skb, info, &proved);
-	if (IS_ERR(r.seg))
-		return PTR_ERR(r.seg);
-	r.secrets = !proved;	/* the caller has them already */
+	seg = request_segment(skb, info);
+	if (IS_ERR(seg))
+		return PTR_ERR(seg);
 	err = reply_with_fd(info, PEERDIST_CMD_OPEN_SEGMENT,
-			    &(struct fd_reply){ put_segment, open_segment_file, &r });
+			    &(struct fd_reply){ put_segment, open_segment_file, seg });
+	pd_segment_put(seg);
+	return err;
+}
+
+struct encrypt_request {
+	struct pd_segment *seg;
+	u32 index;
+	unsigned int key_len;	/* 16, 24, 32: CryptoAlgoId 1, 2, 3 */
+	const u8 *iv;
+};
+
+/*
+ * The ciphertext, encrypted where the reply carries it (the block is
+ * copied once, from the segment's file into the message): pieces reserved
+ * first, then filled.
+ */
+static int put_ciphertext(struct sk_buff *msg, void *arg)
+{
+	struct encrypt_request *r = arg;
+	struct kvec piece[PD_CIPHERTEXT_PIECES];
+	u32 left, n = 0;
+	struct nlattr *attr;
+
+	if (r->index >= r->seg->desc.nblocks)
+		return -EINVAL;
+	left = pd_padded_len(pd_block_len(&r->seg->desc, r->index));
+	for (; left; left -= piece[n++].iov_len) {
+		piece[n].iov_len = min_t(u32, left, PD_CIPHERTEXT_PIECE);
+		attr = nla_reserve(msg, PEERDIST_A_CIPHERTEXT, piece[n].iov_len);
+		if (!attr)
+			return -EMSGSIZE;
+		piece[n].iov_base = nla_data(attr);
+	}
+	return pd_segment_encrypt_block(&pd_block_cipher, r->seg, r->index, r->key_len,
+					r->iv, piece, n);
+}
+
+static int pd_encrypt_block(struct sk_buff *skb, struct genl_info *info)
+{
+	struct nlattr *algo = info->attrs[PEERDIST_A_CRYPTO_ALGO];
+	struct encrypt_request r;
+	int err;
+
+	if (GENL_REQ_ATTR_CHECK(info, PEERDIST_A_SEGMENT_ID) ||
+	    GENL_REQ_ATTR_CHECK(info, PEERDIST_A_BLOCK_INDEX) ||
+	    GENL_REQ_ATTR_CHECK(info, PEERDIST_A_IV))
+		return -EINVAL;
+	err = check_enabled(info);
+	if (err)
+		return err;
+	r.seg = pd_segment_get(nla_data(info->attrs[PEERDIST_A_SEGMENT_ID]),
+			       nla_len(info->attrs[PEERDIST_A_SEGMENT_ID]));
+	if (!r.seg)
+		return -ENOENT;
+	r.index = nla_get_u32(info->attrs[PEERDIST_A_BLOCK_INDEX]);
+	r.key_len = 8 + 8 * (algo ? nla_get_u32(algo) : 1);
+	r.iv = nla_data(info->attrs[PEERDIST_A_IV]);
+	err = reply(info, PEERDIST_CMD_ENCRYPT_BLOCK,
+		    pd_padded_len(r.seg->desc.block_size) +
+		    PD_CIPHERTEXT_PIECES * NLA_HDRLEN + NLMSG_DEFAULT_SIZE,
+		    put_ciphertext, &r);
 	pd_segment_put(r.seg);
+	if (err == -EINVAL)
+		NL_SET_ERR_MSG(info->extack, "no such block, or a key longer than kp");
+	else if (err == -EOPNOTSUPP)
+		NL_SET_ERR_MSG(info->extack, "this kernel has no cbc(aes)");
 	return err;
 }
 
@@ -612,6 +675,11 @@ static const struct genl_small_ops pd_ops[] = {
 		.cmd = PEERDIST_CMD_CLEAR_CACHE,
 		.doit = pd_clear_cache,
 	},
+	{
+		.cmd = PEERDIST_CMD_ENCRYPT_BLOCK,
+		.doit = pd_encrypt_block,
+		.flags = GENL_ADMIN_PERM,
+	},
 };
 
 /*
@@ -697,10 +765,19 @@ void pd_genl_notify_status(bool enabled)
 
 int __init pd_genl_init(void)
 {
-	return genl_register_family(&pd_family);
+	int err;
+
+	/* Without cbc(aes), encrypt-block says so; the rest works. */
+	if (pd_cipher_init(&pd_block_cipher))
+		pr_notice("peerdist: no cbc(aes): encrypt-block is not available\n");
+	err = genl_register_family(&pd_family);
+	if (err)
+		pd_cipher_exit(&pd_block_cipher);
+	return err;
 }
 
 void pd_genl_exit(void)
 {
 	genl_unregister_family(&pd_family);
+	pd_cipher_exit(&pd_block_cipher);
 }

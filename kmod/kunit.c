@@ -6,7 +6,9 @@
  * are kept, blocks verified before they are present, least recently used
  * eviction under the cap, and an evicted segment still readable by whoever
  * holds it; the V2 chunker and a V2 segment built by hash offload against
- * vectors of the independent reference (tests/unit/pccrc_reference.py).
+ * vectors of the independent reference (tests/unit/pccrc_reference.py);
+ * MS-PCCRR block encryption against a published vector, and a segment's
+ * short block zero-padded as it is encrypted.
  * They run when the module loads (on 6.1 before its init: nothing they use
  * may depend on it), on the module's own cache: each test flushes what it
  * added.
@@ -16,6 +18,7 @@
 #include <linux/slab.h>
 
 #include "chunk.h"
+#include "encrypt.h"
 #include "hash.h"
 #include "segment.h"
 #include "state.h"
@@ -333,6 +336,80 @@ static void v2_segment_is_derived_as_the_reference_does(struct kunit *test)
 	KUNIT_EXPECT_TRUE(test, IS_ERR(pd_segment_build(PD_HASH_SHA512, 100)));
 }
 
+/* CBC-AES128.Encrypt, NIST SP 800-38A F.2.1: key, IV, two blocks in and out */
+static const u8 sp800_38a_key[16] = {
+	0x2b, 0x7e, 0x15, 0x16, 0x28, 0xae, 0xd2, 0xa6,
+	0xab, 0xf7, 0x15, 0x88, 0x09, 0xcf, 0x4f, 0x3c,
+};
+
+static const u8 sp800_38a_iv[16] = {
+	0x00, 0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07,
+	0x08, 0x09, 0x0a, 0x0b, 0x0c, 0x0d, 0x0e, 0x0f,
+};
+
+static const u8 sp800_38a_plain[32] = {
+	0x6b, 0xc1, 0xbe, 0xe2, 0x2e, 0x40, 0x9f, 0x96,
+	0xe9, 0x3d, 0x7e, 0x11, 0x73, 0x93, 0x17, 0x2a,
+	0xae, 0x2d, 0x8a, 0x57, 0x1e, 0x03, 0xac, 0x9c,
+	0x9e, 0xb7, 0x6f, 0xac, 0x45, 0xaf, 0x8e, 0x51,
+};
+
+static const u8 sp800_38a_cipher[32] = {
+	0x76, 0x49, 0xab, 0xac, 0x81, 0x19, 0xb2, 0x46,
+	0xce, 0xe9, 0x8e, 0x9b, 0x12, 0xe9, 0x19, 0x7d,
+	0x50, 0x86, 0xcb, 0x9b, 0x50, 0x72, 0x19, 0xee,
+	0x95, 0xdb, 0x11, 0x3a, 0x91, 0x76, 0x78, 0xb2,
+};
+
+/*
+ * The published vector, its blocks in two buffers (as ciphertext pieces
+ * are); then a segment's 100-byte last block, read into two buffers and
+ * encrypted, is its bytes and 12 zeroes encrypted in one.
+ */
+static void blocks_are_encrypted_as_msg_blk_carries_them(struct kunit *test)
+{
+	struct made *m = make_segment(test, PD_V1_BLOCK_SIZE + 100, 9);
+	u8 buf[32], got[112], want[112];
+	struct kvec two[2] = { { buf, 16 }, { buf + 16, 16 } };
+	struct kvec one;
+	struct pd_segment *seg;
+	struct pd_cipher c;
+
+	KUNIT_ASSERT_EQ(test, 0, pd_cipher_init(&c));
+	memcpy(buf, sp800_38a_plain, 32);
+	KUNIT_ASSERT_EQ(test, 0, pd_cipher_encrypt(&c, sp800_38a_key, 16, sp800_38a_iv,
+						   two, 2));
+	KUNIT_EXPECT_EQ(test, 0, memcmp(buf, sp800_38a_cipher, 32));
+	one = (struct kvec){ buf, 20 };	/* not a multiple of 16 */
+	KUNIT_EXPECT_EQ(test, -EINVAL,
+			pd_cipher_encrypt(&c, sp800_38a_key, 16, sp800_38a_iv, &one, 1));
+
+	KUNIT_ASSERT_EQ(test, 0, add(m));
+	seg = pd_segment_get(m->d.id, 32);
+	KUNIT_ASSERT_NOT_NULL(test, seg);
+	KUNIT_ASSERT_EQ(test, 0, pd_segment_put_block(seg, 1, m->data + PD_V1_BLOCK_SIZE, 100));
+	memset(got, 0xa5, sizeof(got));	/* the padding must be zeroed */
+	two[0] = (struct kvec){ got, 64 };
+	two[1] = (struct kvec){ got + 64, 48 };
+	KUNIT_EXPECT_EQ(test, 0, pd_segment_encrypt_block(&c, seg, 1, 16, sp800_38a_iv,
+							  two, 2));
+	memset(want, 0, sizeof(want));
+	memcpy(want, m->data + PD_V1_BLOCK_SIZE, 100);
+	one = (struct kvec){ want, sizeof(want) };
+	KUNIT_ASSERT_EQ(test, 0, pd_cipher_encrypt(&c, m->d.kp, 16, sp800_38a_iv, &one, 1));
+	KUNIT_EXPECT_EQ(test, 0, memcmp(got, want, sizeof(want)));
+	/* past the last block, a key longer than Kp, room not the padded length */
+	KUNIT_EXPECT_EQ(test, -EINVAL,
+			pd_segment_encrypt_block(&c, seg, 2, 16, sp800_38a_iv, two, 2));
+	KUNIT_EXPECT_EQ(test, -EINVAL,
+			pd_segment_encrypt_block(&c, seg, 1, 48, sp800_38a_iv, two, 2));
+	KUNIT_EXPECT_EQ(test, -EINVAL,
+			pd_segment_encrypt_block(&c, seg, 1, 16, sp800_38a_iv, two, 1));
+	pd_segment_put(seg);
+	pd_cipher_exit(&c);
+	KUNIT_EXPECT_EQ(test, 0, pd_segment_flush(m->d.id, 32, false));
+}
+
 static struct kunit_case pd_cases[] = {
 	KUNIT_CASE(digests_match_published_vectors),
 	KUNIT_CASE(descriptions_are_checked_before_they_are_kept),
@@ -341,6 +418,7 @@ static struct kunit_case pd_cases[] = {
 	KUNIT_CASE(an_evicted_segment_stays_readable),
 	KUNIT_CASE(chunker_cuts_where_the_reference_does),
 	KUNIT_CASE(v2_segment_is_derived_as_the_reference_does),
+	KUNIT_CASE(blocks_are_encrypted_as_msg_blk_carries_them),
 	{}
 };
 

@@ -404,6 +404,7 @@ int pd_segment_seal(struct pd_segment *seg, const u8 ks[32])
 		pd_segment_put(seg);
 		return err;
 	}
+	pd_backing_persist(seg);	/* its id known: it may have a file now */
 	kref_get(&seg->ref);	/* the caller keeps its own */
 	return index_segment(seg);
 }

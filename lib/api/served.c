@@ -154,7 +154,7 @@ static int offload_version(struct pd_served *s, int fd, unsigned version,
 
 	if (!s->offload)
 		return -ENODEV;
-	err = pd_store_kernel_hash_file(s->offload, fd, version, ci, len);
+	err = pd_store_kernel_hash_file(s->offload, fd, version, NULL, NULL, ci, len);
 	if (err)
 		return err;
 	if (made_with(&s->opts[version - 1], *ci, *len))

@@ -43,21 +43,30 @@ static int run_cbc(int encrypt, const EVP_CIPHER *c, const uint8_t *key,
 	return ok ? 0 : -EIO;
 }
 
-int pd_pccrr_encrypt(unsigned crypto, const uint8_t *kp, unsigned kp_len,
-		     const uint8_t *block, size_t len, uint8_t *out,
-		     uint8_t iv[PD_PCCRR_IV_SIZE])
+int pd_pccrr_encrypt_iv(unsigned crypto, const uint8_t *kp, unsigned kp_len,
+			const uint8_t *block, size_t len, uint8_t *out,
+			const uint8_t iv[PD_PCCRR_IV_SIZE])
 {
 	const EVP_CIPHER *c = cipher_for(crypto, kp_len);
 	size_t padded = pd_pccrr_padded_len(len);
 
 	if (!c)
 		return -EINVAL;
-	if (RAND_bytes(iv, PD_PCCRR_IV_SIZE) != 1)
-		return -EIO;
 	/* Zero padding in place: out holds the block, then zeroes. */
 	memmove(out, block, len);
 	memset(out + len, 0, padded - len);
 	return run_cbc(1, c, kp, iv, out, padded, out);
+}
+
+int pd_pccrr_encrypt(unsigned crypto, const uint8_t *kp, unsigned kp_len,
+		     const uint8_t *block, size_t len, uint8_t *out,
+		     uint8_t iv[PD_PCCRR_IV_SIZE])
+{
+	if (!cipher_for(crypto, kp_len))
+		return -EINVAL;
+	if (RAND_bytes(iv, PD_PCCRR_IV_SIZE) != 1)
+		return -EIO;
+	return pd_pccrr_encrypt_iv(crypto, kp, kp_len, block, len, out, iv);
 }
 
 int pd_pccrr_decrypt(unsigned crypto, const uint8_t *kp, unsigned kp_len,

@@ -27,6 +27,11 @@ int pd_pccrr_encrypt(unsigned crypto, const uint8_t *kp, unsigned kp_len,
 		     const uint8_t *block, size_t len, uint8_t *out,
 		     uint8_t iv[PD_PCCRR_IV_SIZE]);
 
+/* The same with the caller's iv (a fresh random one for every block). */
+int pd_pccrr_encrypt_iv(unsigned crypto, const uint8_t *kp, unsigned kp_len,
+			const uint8_t *block, size_t len, uint8_t *out,
+			const uint8_t iv[PD_PCCRR_IV_SIZE]);
+
 /* Decrypts len bytes (a multiple of 16) into out. 0 or -errno, as above. */
 int pd_pccrr_decrypt(unsigned crypto, const uint8_t *kp, unsigned kp_len,
 		     const uint8_t *in, size_t len,

@@ -21,6 +21,12 @@ struct pd_segment_desc {
 	uint8_t hod[PD_HASH_MAX];
 	uint8_t kp[PD_HASH_MAX];
 	const uint8_t *block_hashes;	/* nblocks * hash_len */
+	/*
+	 * Set by a store that does not tell HoD and Kp (peerdist.ko, to a
+	 * service that opened the segment by id): both are zero, and the
+	 * store's encrypt_block encrypts the blocks.
+	 */
+	int no_kp;
 };
 
 /* Block index's length: block_size, but for a short last block. */

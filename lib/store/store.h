@@ -67,9 +67,26 @@ struct pd_store_ops {
 	ssize_t (*read_block_now)(struct pd_store *s, const uint8_t *id,
 				  unsigned idlen, uint32_t index, uint32_t skip,
 				  void *buf, size_t len);
-	/* The description of a stored segment (block_hashes set to NULL). */
+	/*
+	 * The description of a stored segment (block_hashes set to NULL);
+	 * on peerdist.ko, without HoD and Kp (no_kp) for a segment this
+	 * process did not add or open a content of.
+	 */
 	int (*get_segment)(struct pd_store *s, const uint8_t *id, unsigned idlen,
 			   struct pd_segment_desc *d);
+	/*
+	 * Block index of a stored segment encrypted for MS-PCCRR MSG_BLK
+	 * (pccrr_crypto.h: crypto PD_CRYPTO_AES_128, _192 or _256, CBC with
+	 * the first 16, 24 or 32 bytes of Kp as the key and the caller's iv,
+	 * the block zero-padded to a multiple of 16) into out, room bytes: how
+	 * a segment whose description came without Kp is served. The
+	 * ciphertext's length; -ENOENT for an absent block or segment,
+	 * -EINVAL past the last block, for a bad algorithm or too little
+	 * room, -EPERM on peerdist.ko without CAP_NET_ADMIN.
+	 */
+	long (*encrypt_block)(struct pd_store *s, const uint8_t *id, unsigned idlen,
+			      uint32_t index, unsigned crypto,
+			      const uint8_t iv[16], uint8_t *out, size_t room);
 	int (*publish)(struct pd_store *s, uid_t uid, const void *ident,
 		       size_t identlen, const uint8_t *ci_v1, size_t len_v1,
 		       const uint8_t *ci_v2, size_t len_v2);
@@ -163,10 +180,15 @@ int pd_store_kernel_available(void);
  * keeps only the keys derived from it; -EPERM without CAP_NET_ADMIN);
  * hash_file has it compute the content information (version 1 or 2) of
  * the regular file open as fd, from the page cache, and returns it
- * (malloc'd); -ENOKEY while no secret was given.
+ * (malloc'd); -ENOKEY while no secret was given. With progress, the
+ * module tells how far it is (as it starts, then twice a second) and
+ * progress is called with each figure, and with done == total at the end
+ * (no call at all for a result the module kept from before).
  */
+typedef void (*pd_store_progress_fn)(uint64_t done, uint64_t total, void *arg);
 int pd_store_kernel_set_secret(struct pd_store *s, const void *secret, size_t len);
 int pd_store_kernel_hash_file(struct pd_store *s, int fd, unsigned version,
+			      pd_store_progress_fn progress, void *arg,
 			      uint8_t **ci, size_t *len);
 
 #endif

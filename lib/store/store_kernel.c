@@ -30,6 +30,7 @@
 
 #include "clock.h"
 #include "open_cache.h"
+#include "pccrr.h"
 #include "store.h"
 #include "store_meta.h"
 
@@ -87,6 +88,7 @@ static struct kernel_store *to_kernel(struct pd_store *s)
 
 struct exchange {
 	int (*fn)(struct nlattr **a, void *arg);
+	int (*raw)(struct nl_msg *m, void *arg);	/* or the reply unparsed */
 	void *arg;
 	int err, done;
 };
@@ -96,7 +98,9 @@ static int on_valid(struct nl_msg *m, void *arg)
 	struct exchange *x = arg;
 	struct nlattr *a[PEERDIST_A_MAX + 1];
 
-	if (genlmsg_parse(nlmsg_hdr(m), 0, a, PEERDIST_A_MAX, NULL))
+	if (x->raw)
+		x->err = x->raw(m, x->arg);
+	else if (genlmsg_parse(nlmsg_hdr(m), 0, a, PEERDIST_A_MAX, NULL))
 		x->err = -EPROTO;
 	else if (x->fn)
 		x->err = x->fn(a, x->arg);
@@ -118,28 +122,34 @@ static int on_ack(struct nl_msg *m, void *arg)
 	return NL_STOP;
 }
 
-/* Lock contract: k->lock held. Sends m (consumed); 0 or -errno. */
-static int request(struct kernel_store *k, struct nl_msg *m,
-		   int (*fn)(struct nlattr **, void *), void *arg)
+/* Lock contract: k->lock held. Sends m (consumed), the reply to x; 0 or -errno. */
+static int exchange(struct kernel_store *k, struct nl_msg *m, struct exchange *x)
 {
-	struct exchange x = { .fn = fn, .arg = arg };
 	struct nl_cb *cb = nl_cb_alloc(NL_CB_DEFAULT);
 	int err = -ENOMEM;
 
 	if (!cb)
 		goto free_msg;
-	nl_cb_set(cb, NL_CB_VALID, NL_CB_CUSTOM, on_valid, &x);
-	nl_cb_set(cb, NL_CB_ACK, NL_CB_CUSTOM, on_ack, &x);
-	nl_cb_err(cb, NL_CB_CUSTOM, on_error, &x);
+	nl_cb_set(cb, NL_CB_VALID, NL_CB_CUSTOM, on_valid, x);
+	nl_cb_set(cb, NL_CB_ACK, NL_CB_CUSTOM, on_ack, x);
+	nl_cb_err(cb, NL_CB_CUSTOM, on_error, x);
 	err = nl_send_auto(k->nl, m) < 0 ? -EIO : 0;
-	while (!err && !x.done)
-		err = nl_recvmsgs(k->nl, cb) < 0 ? -EIO : 0;
+	/* The module's error stops nl_recvmsgs with libnl's code: x->err is it. */
+	while (!err && !x->done)
+		err = nl_recvmsgs(k->nl, cb) < 0 && !x->done ? -EIO : 0;
 	nl_cb_put(cb);
 	if (!err)
-		err = x.err;
+		err = x->err;
 free_msg:
 	nlmsg_free(m);
 	return err;
+}
+
+/* Lock contract: k->lock held. Sends m (consumed), the reply parsed to fn. */
+static int request(struct kernel_store *k, struct nl_msg *m,
+		   int (*fn)(struct nlattr **, void *), void *arg)
+{
+	return exchange(k, m, &(struct exchange){ .fn = fn, .arg = arg });
 }
 
 /*
@@ -182,11 +192,18 @@ static struct known_segment *known(struct kernel_store *k, const uint8_t *id,
 	return NULL;
 }
 
-/* Lock contract: k->lock held. Remembers a segment's secrets. */
+/*
+ * Lock contract: k->lock held. Remembers a segment's secrets; a slot that
+ * opened it by id without them closes, to open again with them.
+ */
 static void know(struct kernel_store *k, const uint8_t *id, const uint8_t *hod,
 		 const uint8_t *kp, unsigned len)
 {
 	struct known_segment *n = known(k, id, len);
+	struct open_segment *o = (struct open_segment *)pd_open_cache_find(&k->opened, id, len);
+
+	if (o && o->d.no_kp)
+		pd_open_cache_close(&k->opened, &o->slot);
 
 	if (!n) {
 		n = &k->known[k->known_next];
@@ -226,8 +243,8 @@ static int kernel_add_segment(struct pd_store *s, const struct pd_segment_desc *
 }
 
 /*
- * The reply to open-segment: HoD and Kp come back only to a privileged
- * caller that named the id alone; otherwise o->d holds those it sent.
+ * The reply to open-segment: sizes and the block map, never HoD or Kp
+ * (o->d holds those the request proved the id with, or none: no_kp).
  */
 static int parse_open(struct nlattr **a, void *arg)
 {
@@ -239,15 +256,6 @@ static int parse_open(struct nlattr **a, void *arg)
 		return -EPROTO;
 	o->fd = nla_get_u32(a[PEERDIST_A_FD]);
 	d->hash_alg = nla_get_u32(a[PEERDIST_A_HASH_ALG]);
-	if (a[PEERDIST_A_HOD] && a[PEERDIST_A_KP]) {
-		d->hash_len = nla_len(a[PEERDIST_A_HOD]);
-		if (d->hash_len > PD_HASH_MAX || nla_len(a[PEERDIST_A_KP]) != (int)d->hash_len)
-			return -EPROTO;
-		memcpy(d->hod, nla_data(a[PEERDIST_A_HOD]), d->hash_len);
-		memcpy(d->kp, nla_data(a[PEERDIST_A_KP]), d->hash_len);
-	} else if (!d->hash_len) {
-		return -EPROTO;
-	}
 	d->size = nla_get_u32(a[PEERDIST_A_SEGMENT_SIZE]);
 	d->block_size = nla_get_u32(a[PEERDIST_A_BLOCK_SIZE]);
 	if (!d->block_size)
@@ -278,8 +286,9 @@ static struct open_segment *get_open(struct kernel_store *k, const uint8_t *id,
 	if (o && (!fresh || pd_now_ms_coarse() - o->opened_ms < REFRESH_MS))
 		return o;
 	kn = known(k, id, idlen);
+	tmp.d.hash_len = idlen;
+	tmp.d.no_kp = !kn;	/* a service's open by id: the module encrypts */
 	if (kn) {
-		tmp.d.hash_len = idlen;
 		memcpy(tmp.d.hod, kn->hod, idlen);
 		memcpy(tmp.d.kp, kn->kp, idlen);
 	}
@@ -381,6 +390,60 @@ static int kernel_put_blocks(struct pd_store *s, const uint8_t *id,
 	}
 	pthread_mutex_unlock(&k->lock);
 	return err;
+}
+
+/* Where encrypt-block's ciphertext pieces go, joined in order. */
+struct ciphertext {
+	uint8_t *out;
+	size_t room, len;
+};
+
+/* The pieces repeat one type, which a parse keeps the last of: each read. */
+static int parse_ciphertext(struct nl_msg *m, void *arg)
+{
+	struct genlmsghdr *g = nlmsg_data(nlmsg_hdr(m));
+	struct ciphertext *c = arg;
+	struct nlattr *a;
+	int rem;
+
+	nla_for_each_attr(a, genlmsg_attrdata(g, 0), genlmsg_attrlen(g, 0), rem) {
+		if (nla_type(a) != PEERDIST_A_CIPHERTEXT)
+			continue;
+		if ((size_t)nla_len(a) > c->room - c->len)
+			return -EMSGSIZE;
+		memcpy(c->out + c->len, nla_data(a), nla_len(a));
+		c->len += nla_len(a);
+	}
+	return 0;
+}
+
+/*
+ * The module encrypts: this process never holds Kp of a segment it
+ * opened by id (CAP_NET_ADMIN; EPERM otherwise).
+ */
+static long kernel_encrypt_block(struct pd_store *s, const uint8_t *id, unsigned idlen,
+				 uint32_t index, unsigned crypto,
+				 const uint8_t iv[16], uint8_t *out, size_t room)
+{
+	struct kernel_store *k = to_kernel(s);
+	struct ciphertext c = { out, room, 0 };
+	struct nl_msg *m;
+	int err = -ENOMEM;
+
+	if (crypto < PD_CRYPTO_AES_128 || crypto > PD_CRYPTO_AES_256)
+		return -EINVAL;
+	pthread_mutex_lock(&k->lock);
+	m = new_request(k, PEERDIST_CMD_ENCRYPT_BLOCK, 512);
+	if (!m || nla_put(m, PEERDIST_A_SEGMENT_ID, idlen, id) ||
+	    nla_put_u32(m, PEERDIST_A_BLOCK_INDEX, index) || nla_put(m, PEERDIST_A_IV, 16, iv) ||
+	    nla_put_u32(m, PEERDIST_A_CRYPTO_ALGO, crypto))
+		nlmsg_free(m);
+	else
+		err = exchange(k, m, &(struct exchange){ .raw = parse_ciphertext, .arg = &c });
+	pthread_mutex_unlock(&k->lock);
+	if (err == -ENODATA)
+		err = -ENOENT;	/* the block is absent */
+	return err ? err : c.len ? (long)c.len : -EPROTO;
 }
 
 /* ---- contents ---- */
@@ -739,6 +802,7 @@ static const struct pd_store_ops kernel_ops = {
 	.has_block = kernel_has_block,
 	.locate_block = kernel_locate_block,
 	.get_segment = kernel_get_segment,
+	.encrypt_block = kernel_encrypt_block,
 	.publish = kernel_publish,
 	.lookup = kernel_lookup,
 	.unpublish = kernel_unpublish,
@@ -809,18 +873,34 @@ int pd_store_kernel_set_secret(struct pd_store *s, const void *secret, size_t le
 	return err;
 }
 
-/* A hash result read in pieces. */
+/* A hash result read in pieces, and how far the hash was told to be. */
 struct hash_result {
 	uint64_t generation;
 	uint64_t length;
 	uint8_t *ci;
 	uint64_t got;
+	pd_store_progress_fn progress;	/* or NULL: none asked for */
+	void *arg;
+	uint64_t file_size;		/* 0 until a hash-progress said */
 };
 
-static int parse_hashed(struct nlattr **a, void *arg)
+/* hash-file's reply, or (with progress asked for) a hash-progress before it. */
+static int parse_hashed(struct nl_msg *m, void *arg)
 {
+	struct genlmsghdr *g = nlmsg_data(nlmsg_hdr(m));
+	struct nlattr *a[PEERDIST_A_MAX + 1];
 	struct hash_result *r = arg;
 
+	if (genlmsg_parse(nlmsg_hdr(m), 0, a, PEERDIST_A_MAX, NULL))
+		return -EPROTO;
+	if (g->cmd == PEERDIST_CMD_HASH_PROGRESS) {
+		if (!a[PEERDIST_A_HASHED_BYTES] || !a[PEERDIST_A_FILE_SIZE])
+			return -EPROTO;
+		r->file_size = nla_get_u64(a[PEERDIST_A_FILE_SIZE]);
+		if (r->progress)
+			r->progress(nla_get_u64(a[PEERDIST_A_HASHED_BYTES]), r->file_size, r->arg);
+		return 0;
+	}
 	if (!a[PEERDIST_A_GENERATION] || !a[PEERDIST_A_CI_LENGTH])
 		return -EPROTO;
 	r->generation = nla_get_u64(a[PEERDIST_A_GENERATION]);
@@ -849,10 +929,16 @@ static int hash_file_locked(struct kernel_store *k, int fd, unsigned version,
 			    struct hash_result *r)
 {
 	struct nl_msg *m = new_request(k, PEERDIST_CMD_HASH_FILE, 1024);
-	int err;
+	int err = -ENOMEM;
 
-	err = send_built(k, m, !m || nla_put_u32(m, PEERDIST_A_FD, fd) ||
-			 nla_put_u8(m, PEERDIST_A_CI_VERSION, version), parse_hashed, r);
+	if (!m || nla_put_u32(m, PEERDIST_A_FD, fd) ||
+	    nla_put_u8(m, PEERDIST_A_CI_VERSION, version) ||
+	    (r->progress && nla_put_u8(m, PEERDIST_A_PROGRESS, 1)))
+		nlmsg_free(m);
+	else
+		err = exchange(k, m, &(struct exchange){ .raw = parse_hashed, .arg = r });
+	if (!err && r->progress && r->file_size)	/* the last told is not the end */
+		r->progress(r->file_size, r->file_size, r->arg);
 	if (!err && !(r->ci = malloc(r->length ? r->length : 1)))
 		err = -ENOMEM;
 	for (r->got = 0; !err && r->got < r->length;) {
@@ -865,10 +951,11 @@ static int hash_file_locked(struct kernel_store *k, int fd, unsigned version,
 }
 
 int pd_store_kernel_hash_file(struct pd_store *s, int fd, unsigned version,
+			      pd_store_progress_fn progress, void *arg,
 			      uint8_t **ci, size_t *len)
 {
 	struct kernel_store *k = to_kernel(s);
-	struct hash_result r = { 0 };
+	struct hash_result r = { .progress = progress, .arg = arg };
 	int err = -ESTALE, tries;
 
 	if (s->ops != &kernel_ops)
@@ -914,6 +1001,14 @@ int pd_store_kernel_open(const char *dir, struct pd_store **out)
 	PD_OPEN_CACHE_INIT(&k->opened, k->open, close_slot);
 	k->nl = nl_socket_alloc();
 	if (!k->nl || genl_connect(k->nl))
+		goto fail;
+	/*
+	 * encrypt-block's replies pass 64 KiB (a V1 block, 128 KiB for V2):
+	 * read whole, with room left for the ACK behind them (libnl's default
+	 * 32 KiB buffer would drop it, ENOBUFS).
+	 */
+	nl_socket_enable_msg_peek(k->nl);
+	if (nl_socket_set_buffer_size(k->nl, 1 << 20, 0))
 		goto fail;
 	err = -ENODEV;	/* peerdist.ko is not loaded */
 	k->family = genl_ctrl_resolve(k->nl, PEERDIST_FAMILY_NAME);

@@ -36,6 +36,7 @@
 #include "fileio.h"
 #include "hex.h"
 #include "open_cache.h"
+#include "pccrr_crypto.h"
 #include "sha256_mb.h"
 #include "store.h"
 #include "store_meta.h"
@@ -566,6 +567,34 @@ static int user_get_segment(struct pd_store *s, const uint8_t *id,
 	return err;
 }
 
+/* The block from its file, encrypted with the Kp the description holds. */
+static long user_encrypt_block(struct pd_store *s, const uint8_t *id, unsigned idlen,
+			       uint32_t index, unsigned crypto,
+			       const uint8_t iv[PD_PCCRR_IV_SIZE], uint8_t *out, size_t room)
+{
+	struct pd_segment_desc d;
+	struct pd_block_loc loc;
+	ssize_t n;
+	int err;
+
+	err = user_get_segment(s, id, idlen, &d);
+	if (!err && index < d.nblocks &&
+	    pd_pccrr_padded_len(pd_segment_block_len(&d, index)) > room)
+		err = -EINVAL;
+	if (!err)
+		err = user_locate_block(s, id, idlen, index, &loc);
+	if (err)
+		return err;
+	n = pread(loc.fd, out, loc.len, (off_t)loc.offset);
+	err = n < 0 ? -errno : 0;
+	close(loc.fd);
+	if (!err && n != (ssize_t)loc.len)
+		err = -EIO;
+	if (!err)
+		err = pd_pccrr_encrypt_iv(crypto, d.kp, d.hash_len, out, loc.len, out, iv);
+	return err ? err : (long)pd_pccrr_padded_len(loc.len);
+}
+
 /* ---- eviction: whole segments, least recently used first ---- */
 
 struct victim {
@@ -824,6 +853,7 @@ static const struct pd_store_ops user_ops = {
 	.locate_block = user_locate_block,
 	.read_block_now = user_read_block_now,
 	.get_segment = user_get_segment,
+	.encrypt_block = user_encrypt_block,
 	.publish = user_publish,
 	.lookup = user_lookup,
 	.unpublish = user_unpublish,

@@ -2,8 +2,8 @@
 /*
  * The user-space store: verified segments and blocks, publications per
  * user, tags, LRU eviction under a cap that never pulls bytes from under a
- * reader, several processes at once, kill -9 at any point, and waiting for
- * blocks another process adds.
+ * reader, several processes at once, kill -9 at any point, waiting for
+ * blocks another process adds, and blocks encrypted as MSG_BLK carries them.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -19,6 +19,8 @@
 #include "digest.h"
 #include "keys.h"
 #include "pccrc_gen.h"
+#include "pccrr.h"
+#include "pccrr_crypto.h"
 #include "store.h"
 
 static char dir[64];
@@ -646,10 +648,52 @@ static void read_block_now_survives_slot_reuse(void **state)
 	free_content(&c);
 }
 
+/* encrypt_block: MSG_BLK's ciphertext, which Kp decrypts to the block and zeroes. */
+static void blocks_encrypted_for_msg_blk(void **state)
+{
+	struct content c = make_content(1, 300007, 9);	/* the last block: 37863 bytes */
+	static uint8_t out[65536 + 16], plain[65536 + 16];
+	static const unsigned algos[] = { PD_CRYPTO_AES_128, PD_CRYPTO_AES_256 };
+	struct pd_store *s = open_store();
+	uint8_t iv[PD_PCCRR_IV_SIZE] = { 7, 6, 5 };
+	struct pd_segment_desc d, got;
+	struct pd_range r;
+	uint32_t b;
+	unsigned i;
+	long n;
+
+	add_segment(s, &c, 0, 2);
+	pd_segment_desc_from_ci(c.ci, 0, &d);
+	assert_int_equal(s->ops->get_segment(s, d.id, d.hash_len, &got), 0);
+	assert_int_equal(got.no_kp, 0);	/* the user backend holds Kp */
+	for (b = 0; b <= 4; b += 4) {
+		r = pd_ci_block_range(c.ci, 0, b);
+		for (i = 0; i < 2; i++) {
+			n = s->ops->encrypt_block(s, d.id, d.hash_len, b, algos[i], iv, out,
+						  sizeof(out));
+			assert_int_equal(n, pd_pccrr_padded_len(r.end - r.start));
+			assert_int_equal(pd_pccrr_decrypt(algos[i], d.kp, d.hash_len, out, n, iv,
+							  plain), 0);
+			assert_memory_equal(plain, c.data + r.start, r.end - r.start);
+			for (size_t z = r.end - r.start; z < (size_t)n; z++)
+				assert_int_equal(plain[z], 0);
+		}
+	}
+	assert_int_equal(s->ops->encrypt_block(s, d.id, d.hash_len, 1, PD_CRYPTO_AES_128, iv,
+					       out, sizeof(out)), -ENOENT);	/* absent */
+	assert_int_equal(s->ops->encrypt_block(s, d.id, d.hash_len, 5, PD_CRYPTO_AES_128, iv,
+					       out, sizeof(out)), -EINVAL);	/* past the end */
+	assert_int_equal(s->ops->encrypt_block(s, d.id, d.hash_len, 0, PD_CRYPTO_AES_128, iv,
+					       out, 1000), -EINVAL);		/* no room */
+	s->ops->close(s);
+	free_content(&c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(round_trip, setup, teardown),
+		cmocka_unit_test_setup_teardown(blocks_encrypted_for_msg_blk, setup, teardown),
 		cmocka_unit_test_setup_teardown(bad_descriptions_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(bad_block_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(batch_keeps_good_prefix, setup, teardown),

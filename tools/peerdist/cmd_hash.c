@@ -177,22 +177,30 @@ static int generate(struct hash_args *a, struct pd_ci **ci)
 	return 0;
 }
 
-/* peerdist.ko's content information of the file (hash offload). */
+/*
+ * peerdist.ko's content information of the file (hash offload), its
+ * progress shown as a hash in user space shows it.
+ */
 static int kernel_hash(struct hash_args *a, uint8_t **out, size_t *len)
 {
+	pd_store_progress_fn progress = NULL;
 	struct pd_store *s;
+	struct stat st;
 	int fd, err;
 
 	fd = open(a->input, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return fail(a->input, "%s", strerror(errno));
+	if (!fstat(fd, &st) && S_ISREG(st.st_mode) && want_progress(st.st_size))
+		progress = show_progress;
 	err = pd_store_kernel_open(NULL, &s);
 	if (err) {
 		close(fd);
 		return fail("peerdist.ko", "%s",
 			    err == -ENODEV ? "not loaded" : strerror(-err));
 	}
-	err = pd_store_kernel_hash_file(s, fd, a->opts.version, out, len);
+	err = pd_store_kernel_hash_file(s, fd, a->opts.version, progress, (void *)a->input,
+					out, len);
 	s->ops->close(s);
 	close(fd);
 	if (err == -ENOKEY)

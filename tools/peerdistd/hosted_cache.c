@@ -151,12 +151,16 @@ static int queue_pull(struct pd_hosted_cache *hc, const struct sockaddr_storage 
 	return 0;
 }
 
-/* Whether the store holds the segment's description (not its blocks). */
+/*
+ * Whether the store holds the segment's description (not its blocks) with
+ * the Kp that pulled blocks decrypt with: peerdist.ko keeps it from a
+ * segment another process added, and the offer's SEGMENT_INFO brings it.
+ */
 static int known(struct pd_hosted_cache *hc, const uint8_t *id, unsigned idlen)
 {
 	struct pd_segment_desc d;
 
-	return !hc->st->ops->get_segment(hc->st, id, idlen, &d);
+	return !hc->st->ops->get_segment(hc->st, id, idlen, &d) && !d.no_kp;
 }
 
 /* sizes: a 2.0 offer's, for a pull kept unverified if it comes to that. */
@@ -375,6 +379,8 @@ static void pull(struct puller *p)
 						    &p->d) != 0;
 	if (p->unverified && !unverified_sizes(p))
 		return;
+	if (!p->unverified && p->d.no_kp)
+		return;	/* nothing to decrypt with: the offer's SEGMENT_INFO brings Kp */
 	while (!err && !p->bad && !p->hc->stop && (k = next_requests(p, &next)))
 		err = pd_pccrr_pipeline(&p->conn, &p->o->from, p->iov, k, p->resp,
 					sizeof(p->resp), PD_REQUEST_TIMER_MS, on_block, p,

@@ -137,12 +137,30 @@ static void answer_blklist(struct pd_store *st, const struct pd_pccrr_msg *q,
 	r->nranges = pd_block_ranges_normalize(r->ranges, r->nranges);
 }
 
+/* Block b encrypted by the store (which keeps Kp) into buf: as below. */
+static size_t store_encrypt(struct pd_store *st, const struct pd_pccrr_msg *q, uint32_t b,
+			    unsigned crypto, const struct pd_segment_desc *d, uint8_t *buf,
+			    size_t room, uint8_t iv[PD_PCCRR_IV_SIZE], uint32_t *plain)
+{
+	long n;
+
+	if (!st->ops->encrypt_block || b >= d->nblocks || fresh_iv(iv))
+		return 0;
+	n = st->ops->encrypt_block(st, q->segment_id, q->segment_id_len, b, crypto, iv, buf,
+				   room);
+	if (n <= 0)
+		return 0;
+	*plain = pd_segment_block_len(d, b);
+	return n;
+}
+
 /*
  * Reads block b into buf (room bytes) and encrypts it there (buf: where
  * the encoded MSG_BLK carries it, so the block is copied once, from the
  * page cache); its ciphertext length, 0 if not here or too large. AES-128
  * with a batch is left for the caller to encrypt with others at once
- * (aes128_mb.h): padded, its IV chosen, a job added.
+ * (aes128_mb.h): padded, its IV chosen, a job added. A description
+ * without Kp (peerdist.ko keeps it) has the store encrypt the block.
  */
 static size_t encrypt_block(struct pd_store *st, const struct pd_pccrr_msg *q,
 			    uint32_t b, unsigned crypto, uint8_t *buf, size_t room,
@@ -155,8 +173,11 @@ static size_t encrypt_block(struct pd_store *st, const struct pd_pccrr_msg *q,
 	size_t padded;
 	ssize_t n;
 
-	if (st->ops->get_segment(st, q->segment_id, q->segment_id_len, &d) ||
-	    st->ops->locate_block(st, q->segment_id, q->segment_id_len, b, &loc))
+	if (st->ops->get_segment(st, q->segment_id, q->segment_id_len, &d))
+		return 0;
+	if (d.no_kp)
+		return store_encrypt(st, q, b, crypto, &d, buf, room, iv, plain);
+	if (st->ops->locate_block(st, q->segment_id, q->segment_id_len, b, &loc))
 		return 0;
 	padded = pd_pccrr_padded_len(loc.len);
 	n = padded <= room ? pread(loc.fd, buf, loc.len, loc.offset) : -1;

@@ -5,7 +5,8 @@
  * could write is refused, and so is a writer who is not root; a segment
  * added with a directory set becomes a file there (even when an
  * unprivileged user adds it) and comes back, byte-exact, when the
- * directory is set again, or after the module is reloaded; a block or a
+ * directory is set again, or after the module is reloaded, and so does a
+ * segment hash-file made; a block or a
  * description changed on disk is not served; eviction under the cap and
  * flush delete the file. Every test leaves the directory unset and its
  * segments flushed, so that the guest's counters check still finds 0.
@@ -269,23 +270,16 @@ TEST_F(backing, a_segment_becomes_a_file_and_comes_back)
 	EXPECT_EQ(bytes + self->a.size, read_sysfs(SYSFS "cached_bytes"));
 }
 
+static int add_all_blocks(struct nl_sock *s, int family, void *seg)
+{
+	return add_blocks(s, family, seg, 0x7) ? 3 : 0;
+}
+
 TEST_F(backing, unprivileged_adds_land_in_the_directory_as_roots)
 {
 	struct stat st;
-	int status;
-	pid_t pid = fork();
 
-	if (!pid) {
-		int family;
-		struct nl_sock *s;
-
-		if (setresgid(65534, 65534, 65534) || setresuid(65534, 65534, 65534))
-			_exit(2);
-		s = nl_open(&family);
-		_exit(s && !add_blocks(s, family, &self->a, 0x7) ? 0 : 1);
-	}
-	ASSERT_EQ(pid, waitpid(pid, &status, 0));
-	ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	ASSERT_EQ(0, as_nobody(add_all_blocks, &self->a));
 	ASSERT_EQ(0, stat(self->fa, &st));
 	EXPECT_EQ(0, st.st_uid);
 	EXPECT_EQ(0600, st.st_mode & 07777);
@@ -312,24 +306,8 @@ TEST_F(backing, flush_deletes_the_file)
 TEST_F(backing, a_small_file_size_limit_does_not_fail_adds)
 {
 	struct stat st;
-	int status;
-	pid_t pid;
 
-	pid = fork();
-	if (!pid) {
-		struct rlimit lim = { 4096, 4096 };
-		struct nl_sock *s;
-		int family;
-
-		signal(SIGXFSZ, SIG_IGN);
-		s = nl_open(&family);
-		if (!s || setrlimit(RLIMIT_FSIZE, &lim))
-			_exit(2);
-		_exit(add_blocks(s, family, &self->a, 0x7) ? 3 : 0);
-	}
-	ASSERT_EQ(pid, waitpid(pid, &status, 0));
-	EXPECT_TRUE(WIFEXITED(status));
-	EXPECT_EQ(0, WEXITSTATUS(status));
+	EXPECT_EQ(0, in_child(limit_file_size, add_all_blocks, &self->a));
 	ASSERT_EQ(0, stat(self->fa, &st));
 	EXPECT_EQ(file_size(&self->a), st.st_size);
 	/* the presence map reached the file: the blocks come back from it */
@@ -429,6 +407,95 @@ TEST_F(backing, the_cap_evicts_and_deletes)
 	EXPECT_EQ(1048576, read_sysfs(SYSFS "cached_bytes"));
 	EXPECT_TRUE(gone(self->fb) || gone(self->fc));
 	EXPECT_TRUE(exists(self->fb) || exists(self->fc));
+}
+
+/*
+ * The one file in DIR_PATH: its name's bytes (the segment id) into id,
+ * its path into path (128 bytes); 0 if so.
+ */
+static int only_file(uint8_t id[32], char *path)
+{
+	DIR *d = opendir(DIR_PATH);
+	struct dirent *e;
+	int n = 0, i;
+
+	while (d && (e = readdir(d))) {
+		if (e->d_name[0] == '.')
+			continue;
+		n++;
+		snprintf(path, 128, "%s/%.64s", DIR_PATH, e->d_name);
+		for (i = 0; i < 32 && sscanf(e->d_name + 2 * i, "%2hhx", &id[i]) == 1; i++)
+			;
+		n += i != 32 || strlen(e->d_name) != 64;	/* not an id: fails */
+	}
+	if (d)
+		closedir(d);
+	return n == 1 ? 0 : -1;
+}
+
+static int load_again(const char *ko)
+{
+	int fd = open(ko, O_RDONLY | O_CLOEXEC), err;
+
+	if (fd < 0)
+		return -1;
+	err = syscall(SYS_delete_module, "peerdist", O_NONBLOCK) ||
+	      syscall(SYS_finit_module, fd, "", 0);
+	close(fd);
+	return err;
+}
+
+/*
+ * A file's segments hashed by hash-file (hash offload) persist as added
+ * ones do: a file each, 0600 root's, that a reload finds byte-exact. The
+ * reload also drops the secret, which later tests need unset.
+ */
+TEST_F(backing, hash_file_segments_persist_too)
+{
+	const char *ko = getenv("PEERDIST_KO") ?: "/peerdist.ko";
+	static const char secret[] = "backing_dir selftest secret";
+	struct nl_msg *m;
+	struct nl_sock *s;
+	char path[128];
+	uint8_t id[32];
+	struct seg h;
+	struct stat st;
+	int fd, family;
+
+	if (access(ko, R_OK))
+		SKIP(return, "no %s to load again", ko);
+	seg_make(&h, 2 * BLOCK + 500, 24);	/* its bytes; the module's id */
+	fd = open("/tmp/pd-hashed", O_RDWR | O_CREAT | O_TRUNC, 0600);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(h.size, write(fd, h.data, h.size));
+	m = seg_request(self->family, PEERDIST_CMD_SET_SECRET, NULL, 0, 4096);
+	nla_put(m, PEERDIST_A_SECRET, sizeof(secret) - 1, secret);
+	ASSERT_EQ(0, send_and_ack(self->s, m));
+	m = seg_request(self->family, PEERDIST_CMD_HASH_FILE, NULL, 0, 4096);
+	nla_put_u32(m, PEERDIST_A_FD, fd);
+	ASSERT_EQ(0, send_and_ack(self->s, m));
+	close(fd);
+	unlink("/tmp/pd-hashed");
+	ASSERT_EQ(0, only_file(id, path));
+	ASSERT_EQ(0, stat(path, &st));
+	EXPECT_EQ(0600, st.st_mode & 07777);
+	EXPECT_EQ(0, st.st_uid);
+	EXPECT_EQ(file_size(&h), st.st_size);
+
+	ASSERT_EQ(0, load_again(ko));
+	EXPECT_TRUE(exists(path));
+	ASSERT_EQ(0, set_dir(DIR_PATH));
+	EXPECT_EQ(1, read_sysfs(SYSFS "segments"));
+	EXPECT_EQ(h.size, read_sysfs(SYSFS "cached_bytes"));
+	s = nl_open(&family);
+	ASSERT_NE(NULL, s);
+	memcpy(h.id, id, 32);	/* served() opens by id: root's way */
+	EXPECT_EQ(1, served(s, family, &h, 0));
+	EXPECT_EQ(1, served(s, family, &h, 2));
+	EXPECT_EQ(0, seg_flush(s, family, id));
+	EXPECT_TRUE(gone(path));
+	nl_socket_free(s);
+	free(h.data);
 }
 
 TEST_F(backing, survives_a_module_reload)

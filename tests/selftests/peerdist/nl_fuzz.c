@@ -118,7 +118,7 @@ static struct nl_msg *valid_request(int family, const struct seg *sg, int file_f
 	struct nl_msg *m = nlmsg_alloc_size(1 << 18);
 	uint32_t size = sg->size;
 
-	switch (below(5)) {
+	switch (below(6)) {
 	case 0:
 		genlmsg_put(m, NL_AUTO_PORT, NL_AUTO_SEQ, family, 0, NLM_F_ACK,
 			    PEERDIST_CMD_ADD_SEGMENT, 1);
@@ -152,6 +152,14 @@ static struct nl_msg *valid_request(int family, const struct seg *sg, int file_f
 			    PEERDIST_CMD_HASH_FILE, 1);
 		nla_put_u32(m, PEERDIST_A_FD, below(4) ? file_fd : below(16));
 		nla_put_u8(m, PEERDIST_A_CI_VERSION, 1 + below(2));
+		break;
+	case 4:
+		genlmsg_put(m, NL_AUTO_PORT, NL_AUTO_SEQ, family, 0, NLM_F_ACK,
+			    PEERDIST_CMD_ENCRYPT_BLOCK, 1);
+		nla_put(m, PEERDIST_A_SEGMENT_ID, 32, sg->id);
+		nla_put_u32(m, PEERDIST_A_BLOCK_INDEX, below(4));
+		nla_put(m, PEERDIST_A_IV, 16, sg->kp);
+		nla_put_u32(m, PEERDIST_A_CRYPTO_ALGO, 1 + below(3));
 		break;
 	default:
 		genlmsg_put(m, NL_AUTO_PORT, NL_AUTO_SEQ, family, 0, NLM_F_ACK,

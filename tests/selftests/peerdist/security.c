@@ -16,16 +16,11 @@
  */
 #define _GNU_SOURCE
 #include <fcntl.h>
-#include <grp.h>
-#include <signal.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 
 #include "kselftest_harness.h"
 
 #include "seg_helpers.h"
-
-#define NOBODY	65534
 
 static const char secret[] = "peerdist security selftest";
 
@@ -59,25 +54,6 @@ static int content_info(struct nl_sock *s, int family, int fd, uint64_t generati
 	nla_put_u64(m, PEERDIST_A_CI_OFFSET, 0);
 	r->len = 0;
 	return ask(s, m, parse_ci_reply, r);
-}
-
-/* Runs fn as nobody in a child, on a fresh socket; its exit status. */
-static int as_nobody(int (*fn)(struct nl_sock *s, int family, void *arg), void *arg)
-{
-	struct nl_sock *s;
-	int family, status;
-	pid_t pid = fork();
-
-	if (!pid) {
-		if (setgroups(0, NULL) || setresgid(NOBODY, NOBODY, NOBODY) ||
-		    setresuid(NOBODY, NOBODY, NOBODY))
-			_exit(100);
-		s = nl_open(&family);
-		_exit(s && family >= 0 ? fn(s, family, arg) : 101);
-	}
-	if (pid < 0 || waitpid(pid, &status, 0) != pid || !WIFEXITED(status))
-		return -1;
-	return WEXITSTATUS(status);
 }
 
 struct probe {
@@ -161,24 +137,6 @@ static int open_as_nobody(struct nl_sock *s, int family, void *arg)
 }
 
 /* The reply to a proved open carries no HoD and no Kp. */
-struct secrets_seen {
-	int hod, kp, fd;
-};
-
-static int parse_secrets(struct nl_msg *msg, void *arg)
-{
-	struct nlattr *a[PEERDIST_A_MAX + 1];
-	struct secrets_seen *seen = arg;
-
-	if (genlmsg_parse(nlmsg_hdr(msg), 0, a, PEERDIST_A_MAX, NULL))
-		return NL_SKIP;
-	seen->hod |= !!a[PEERDIST_A_HOD];
-	seen->kp |= !!a[PEERDIST_A_KP];
-	if (a[PEERDIST_A_FD])
-		seen->fd = nla_get_u32(a[PEERDIST_A_FD]);
-	return NL_OK;
-}
-
 static int kp_not_sent_back(struct nl_sock *s, int family, void *arg)
 {
 	struct seg *seg = arg;

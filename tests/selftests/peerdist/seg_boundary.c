@@ -243,29 +243,21 @@ TEST_F(seg, unprivileged_users_add_verified_segments_only)
  * smaller than a block still adds every block (the limit is for its own
  * files, not the shared cache's).
  */
+static int open_and_fill(struct nl_sock *s, int family, void *arg)
+{
+	const struct seg *seg = arg;
+	int fd = seg_open(s, family, seg->id);
+
+	return fd < 0 ? 3 : seg_fill(fd, seg) ? 4 : 0;
+}
+
 TEST_F(seg, a_small_file_size_limit_does_not_fail_adds)
 {
 	static uint8_t buf[BLOCK];
-	int status, fd;
-	pid_t pid;
+	int fd;
 
 	ASSERT_EQ(0, seg_add(self->s, self->family, &self->a));
-	pid = fork();
-	if (!pid) {
-		struct rlimit lim = { 4096, 4096 };
-		struct nl_sock *s;
-		int family;
-
-		signal(SIGXFSZ, SIG_IGN);
-		s = nl_open(&family);
-		if (!s || setrlimit(RLIMIT_FSIZE, &lim))
-			_exit(2);
-		fd = seg_open(s, family, self->a.id);
-		_exit(fd < 0 ? 3 : seg_fill(fd, &self->a) ? 4 : 0);
-	}
-	ASSERT_EQ(pid, waitpid(pid, &status, 0));
-	EXPECT_TRUE(WIFEXITED(status));
-	EXPECT_EQ(0, WEXITSTATUS(status));
+	EXPECT_EQ(0, in_child(limit_file_size, open_and_fill, &self->a));
 	fd = seg_open(self->s, self->family, self->a.id);
 	ASSERT_LE(0, fd);
 	EXPECT_EQ(BLOCK - 1000, pread(fd, buf, sizeof(buf), 2 * BLOCK));

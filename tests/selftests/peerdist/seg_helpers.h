@@ -2,11 +2,18 @@
 /*
  * Segments for the peerdist.ko selftests: content made here, described the
  * way MS-PCCRC derives it (SHA-256 block hashes, HoD, HoHoDk = HMAC(Kp,
- * HoD || "MS_P2P_CACHING\0" in UTF-16LE)), and the netlink requests that
- * add, open and flush it.
+ * HoD || "MS_P2P_CACHING\0" in UTF-16LE)), the netlink requests that
+ * add, open and flush it, and children that make them as another caller
+ * (an unprivileged user, a small file-size limit). Includers define
+ * _GNU_SOURCE first (setresuid).
  */
 #ifndef PD_SEG_HELPERS_H
 #define PD_SEG_HELPERS_H
+
+#include <grp.h>
+#include <signal.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
 
 #include <openssl/hmac.h>
 #include <openssl/sha.h>
@@ -14,6 +21,7 @@
 #include "nl_helpers.h"
 
 #define BLOCK 65536
+#define NOBODY	65534
 
 struct seg {
 	uint32_t size, nblocks;
@@ -169,6 +177,25 @@ static inline int seg_open_proved(struct nl_sock *sk, int family, const struct s
 	return err < 0 ? err : fd;
 }
 
+/* Whether an open-segment reply carried HoD or Kp (it never should), and its fd. */
+struct secrets_seen {
+	int hod, kp, fd;
+};
+
+static inline int parse_secrets(struct nl_msg *msg, void *arg)
+{
+	struct nlattr *a[PEERDIST_A_MAX + 1];
+	struct secrets_seen *seen = arg;
+
+	if (genlmsg_parse(nlmsg_hdr(msg), 0, a, PEERDIST_A_MAX, NULL))
+		return NL_SKIP;
+	seen->hod |= !!a[PEERDIST_A_HOD];
+	seen->kp |= !!a[PEERDIST_A_KP];
+	if (a[PEERDIST_A_FD])
+		seen->fd = nla_get_u32(a[PEERDIST_A_FD]);
+	return NL_OK;
+}
+
 static inline int seg_flush(struct nl_sock *sk, int family, const uint8_t *id)
 {
 	return send_and_ack(sk, seg_request(family, PEERDIST_CMD_FLUSH_SEGMENT, id, 32, 4096));
@@ -183,6 +210,51 @@ static inline int seg_fill(int fd, const struct seg *s)
 			   (off_t)b * BLOCK) != (ssize_t)seg_block_len(s, b))
 			return -errno;
 	return 0;
+}
+
+typedef int (*child_fn)(struct nl_sock *s, int family, void *arg);
+
+/*
+ * Runs fn in a child, once become (NULL: nothing) made it the caller the
+ * test wants, on a socket of its own: fn's exit status (100: become
+ * failed, 101: no socket), or -1.
+ */
+static inline int in_child(int (*become)(void), child_fn fn, void *arg)
+{
+	struct nl_sock *s;
+	int family, status;
+	pid_t pid = fork();
+
+	if (!pid) {
+		if (become && become())
+			_exit(100);
+		s = nl_open(&family);
+		_exit(s && family >= 0 ? fn(s, family, arg) : 101);
+	}
+	if (pid < 0 || waitpid(pid, &status, 0) != pid || !WIFEXITED(status))
+		return -1;
+	return WEXITSTATUS(status);
+}
+
+static inline int become_nobody(void)
+{
+	return setgroups(0, NULL) || setresgid(NOBODY, NOBODY, NOBODY) ||
+	       setresuid(NOBODY, NOBODY, NOBODY);
+}
+
+/* A file-size limit smaller than a block (and no SIGXFSZ past it). */
+static inline int limit_file_size(void)
+{
+	struct rlimit lim = { 4096, 4096 };
+
+	signal(SIGXFSZ, SIG_IGN);
+	return setrlimit(RLIMIT_FSIZE, &lim);
+}
+
+/* fn as the unprivileged user 65534. */
+static inline int as_nobody(child_fn fn, void *arg)
+{
+	return in_child(become_nobody, fn, arg);
 }
 
 #endif
