@@ -18,6 +18,7 @@
  * content information. Once the store holds the segment's description,
  * the verified path wins and the unverified copy is dropped.
  */
+#include <errno.h>
 #include <pthread.h>
 #include <stddef.h>
 #include <stdlib.h>
@@ -27,6 +28,7 @@
 #include <openssl/rand.h>
 
 #include "aes128_mb.h"
+#include "fileio.h"
 #include "opaque_cache.h"
 #include "pccrr.h"
 #include "pccrr_crypto.h"
@@ -155,6 +157,31 @@ static size_t store_encrypt(struct pd_store *st, const struct pd_pccrr_msg *q, u
 }
 
 /*
+ * Block b's len bytes into buf: through the store's own descriptor when no
+ * disk must be waited for (no descriptor dup and close a block), else
+ * through a descriptor of its own; the bytes read, or < 0. Neither counts
+ * the bytes as read from the cache: the caller counts them as served.
+ */
+static ssize_t read_block(struct pd_store *st, const struct pd_pccrr_msg *q, uint32_t b,
+			  uint8_t *buf, size_t len)
+{
+	struct pd_block_loc loc;
+	ssize_t n = -EAGAIN;
+
+	if (st->ops->read_block_now)
+		n = st->ops->read_block_now(st, q->segment_id, q->segment_id_len, b, 0, buf,
+					    len);
+	if (n == (ssize_t)len || (n < 0 && n != -EAGAIN && n != -ENOENT))
+		return n;
+	/* Not in memory whole, or a miss (which locate_block counts). */
+	if (st->ops->locate_block(st, q->segment_id, q->segment_id_len, b, &loc))
+		return -1;
+	n = pd_pread_full(loc.fd, buf, len, loc.offset);
+	close(loc.fd);
+	return n;
+}
+
+/*
  * Reads block b into buf (room bytes) and encrypts it there (buf: where
  * the encoded MSG_BLK carries it, so the block is copied once, from the
  * page cache); its ciphertext length, 0 if not here or too large. AES-128
@@ -169,35 +196,32 @@ static size_t encrypt_block(struct pd_store *st, const struct pd_pccrr_msg *q,
 {
 	struct pd_aes128_cbc_job *job;
 	struct pd_segment_desc d;
-	struct pd_block_loc loc;
-	size_t padded;
-	ssize_t n;
+	size_t padded, len;
 
 	if (st->ops->get_segment(st, q->segment_id, q->segment_id_len, &d))
 		return 0;
 	if (d.no_kp)
 		return store_encrypt(st, q, b, crypto, &d, buf, room, iv, plain);
-	if (st->ops->locate_block(st, q->segment_id, q->segment_id_len, b, &loc))
+	if (b >= d.nblocks)
 		return 0;
-	padded = pd_pccrr_padded_len(loc.len);
-	n = padded <= room ? pread(loc.fd, buf, loc.len, loc.offset) : -1;
-	close(loc.fd);
-	if (n != (ssize_t)loc.len)
+	len = pd_segment_block_len(&d, b);
+	padded = pd_pccrr_padded_len(len);
+	if (padded > room || read_block(st, q, b, buf, len) != (ssize_t)len)
 		return 0;
-	*plain = loc.len;
+	*plain = len;
 	if (batch && batch->njobs < batch->max && crypto == PD_CRYPTO_AES_128 &&
 	    d.hash_len >= 16) {
 		if (fresh_iv(iv))
 			return 0;
 		job = &batch->jobs[batch->njobs++];
-		memset(buf + loc.len, 0, padded - loc.len);
+		memset(buf + len, 0, padded - len);
 		memcpy(job->key, d.kp, 16);
 		memcpy(job->iv, iv, PD_PCCRR_IV_SIZE);
 		job->buf = buf;
 		job->len = padded;
 		return padded;
 	}
-	if (pd_pccrr_encrypt(crypto, d.kp, d.hash_len, buf, loc.len, buf, iv))
+	if (pd_pccrr_encrypt(crypto, d.kp, d.hash_len, buf, len, buf, iv))
 		return 0;
 	return padded;
 }
