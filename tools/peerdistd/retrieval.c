@@ -278,17 +278,25 @@ static void answer_blk(struct pd_store *st, const struct pd_pccrr_msg *q, uint32
  * in a row, the answers for the next blocks held are made ahead, RA_FILL at
  * once (the AES lanes) whenever that many slots of the ring are free, after
  * the answers of the moment are sent (pd_readahead_fill), and answered
- * from their slot when asked for, each once, with its own IV.
+ * from their slot when asked for, each once, with its own IV. Answers made
+ * ahead and then not asked for double the run of requests in a row that
+ * starts it again (up to RA_NEED_MAX; one taken brings it back to two): a
+ * connection that only now and then gets consecutive blocks, as one of
+ * several sharing out a content, would otherwise make RA_FILL answers for
+ * nothing each time.
  */
 #define RA_BLOCKS	12
 #define RA_FILL		8
 #define RA_SLOT		((68u << 10))	/* a MSG_BLK for a block up to 64 KiB */
+#define RA_NEED_MAX	64	/* the longest run of requests in a row asked for */
 
 struct pd_readahead {
 	uint8_t id[PD_PCCRR_MAX_SEGMENT_ID];
 	uint32_t id_len;
 	uint32_t expect;	/* what a sequential client asks for next */
 	uint32_t fill;		/* the next block to make ahead; 0: none */
+	uint32_t streak;	/* requests in a row that were the one expected */
+	uint32_t need;		/* the streak that starts making ahead (>= 1) */
 	unsigned pos, count;	/* answers pos..count-1 made (ring: mod RA_BLOCKS) */
 	unsigned sealed;	/* those before it encrypted */
 	uint32_t index[RA_BLOCKS], next[RA_BLOCKS];
@@ -322,9 +330,12 @@ static long readahead_take(struct pd_readahead *ra, const struct pd_pccrr_msg *q
 	for (k = ra->pos; k < ra->sealed && ra->index[k % RA_BLOCKS] != b; k++)
 		;
 	if (k == ra->sealed || !same_segment(ra, q)) {
+		if (ra->count > ra->pos && ra->need < RA_NEED_MAX)
+			ra->need *= 2;	/* made ahead for nothing */
 		readahead_reset(ra);	/* the client went elsewhere */
 		return 0;
 	}
+	ra->need = 1;
 	*body = ra->slots + (size_t)(k % RA_BLOCKS) * RA_SLOT;
 	*plain = ra->plain[k % RA_BLOCKS];
 	ra->expect = ra->next[k % RA_BLOCKS];
@@ -343,7 +354,8 @@ static void readahead_follow(struct pd_readahead *ra, const struct pd_pccrr_msg 
 	memcpy(ra->id, q->segment_id, q->segment_id_len);
 	ra->id_len = q->segment_id_len;
 	ra->expect = r->next_block_index;
-	if (sequential && q->crypto <= PD_CRYPTO_AES_128)
+	ra->streak = !sequential ? 0 : ra->streak < RA_NEED_MAX ? ra->streak + 1 : ra->streak;
+	if (ra->streak >= ra->need && q->crypto <= PD_CRYPTO_AES_128)
 		ra->fill = r->next_block_index;
 }
 
@@ -393,7 +405,11 @@ void pd_readahead_seal(struct pd_readahead *ra)
 
 struct pd_readahead *pd_readahead_new(void)
 {
-	return calloc(1, sizeof(struct pd_readahead));
+	struct pd_readahead *ra = calloc(1, sizeof(*ra));
+
+	if (ra)
+		ra->need = 1;
+	return ra;
 }
 
 void pd_readahead_free(struct pd_readahead *ra)
