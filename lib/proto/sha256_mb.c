@@ -174,10 +174,9 @@ static void hash_shani(const uint8_t *const *msgs, size_t n, size_t len,
 #define AVX512 __attribute__((target("avx512f,avx512bw")))
 #define WIDE_LANES 16
 
-static AVX512 inline __m512i ror(__m512i x, const int n)
-{
-	return _mm512_ror_epi32(x, n);
-}
+/* A macro: the count must be an immediate, which an unoptimized build
+ * does not make of a function's parameter. */
+#define ror(x, n) _mm512_ror_epi32((x), (n))
 
 static AVX512 inline __m512i xor3(__m512i a, __m512i b, __m512i c)
 {
