@@ -635,6 +635,9 @@ static ssize_t read_now(struct pd_store *st, struct pd_content *c, uint32_t s,
 	if (st->ops->read_block_now) {
 		n = st->ops->read_block_now(st, c->ids[s], c->ci->hash_len, b, skip,
 					    buf, len);
+		/* A short read is the engine's to finish (and count). */
+		if (n >= 0 && (size_t)n < len)
+			n = -EAGAIN;
 		errno = n < 0 ? -n : errno;
 		return n < 0 ? -1 : n;
 	}

@@ -60,8 +60,10 @@ struct pd_store_ops {
 	 * Optional: up to len bytes of block index of a segment, from byte
 	 * skip of the block on, read into buf only if no disk must be waited
 	 * for: the bytes read, -ENOENT when the block is absent, -EAGAIN when
-	 * a disk would be waited for, or -errno. A miss is not counted (who
-	 * then waits for the block counts it). What a BlockRead served in its
+	 * a disk would be waited for, or -errno. A hit is counted only when
+	 * every byte asked for was read: what reads the rest of a short read
+	 * counts it. A miss is not counted (who then waits for the block
+	 * counts it). What a BlockRead served in its
 	 * caller's thread uses: no descriptor to dup and close per read.
 	 */
 	ssize_t (*read_block_now)(struct pd_store *s, const uint8_t *id,
