@@ -8,7 +8,7 @@
  *    directory (what storing alone costs: new page-cache pages);
  *  - BlockRead of the cached content, 32 reads of 64 KiB outstanding, vs
  *    plain io_uring reads of a file of the same size from the page cache,
- *    32 outstanding;
+ *    32 outstanding: the best of two passes each, taken in turn;
  *  - and, given COPY (the same bytes in a file on the cache's file system),
  *    plain pread of it, 64 KiB at a time: what reading the cache's file
  *    system costs by itself (tmpfs, for one, reads in 4 KiB pages where a
@@ -180,28 +180,60 @@ static DWORD wait(HANDLE port, DWORD *bytes, LPOVERLAPPED *ov)
 		ERROR_SUCCESS : GetLastError();
 }
 
-int main(int argc, char **argv)
+/* One BlockRead of every block, 32 outstanding: MB/s, or -1. A read may
+ * return fewer bytes (only some were in memory): each block is asked
+ * once, and what came counts. */
+static double blockread_pass(PEERDIST_INSTANCE_HANDLE pd, PEERDIST_CONTENT_HANDLE content,
+			     HANDLE port, size_t len)
 {
 	static uint8_t bufs[DEPTH][BLOCK];
 	static OVERLAPPED ovs[DEPTH];
+	size_t next = 0, done = 0;
+	int i, inflight = 0;
+	LPOVERLAPPED got;
+	double t = now();
+	DWORD n;
+
+	while (next < len || inflight) {
+		while (inflight < DEPTH && next < len) {
+			i = (next / BLOCK) % DEPTH;
+			ovs[i] = (OVERLAPPED){ .Offset = (DWORD)next,
+					       .OffsetHigh = (DWORD)((uint64_t)next >> 32) };
+			if (PeerDistClientBlockRead(pd, content, BLOCK, bufs[i], 0,
+						    &ovs[i]) != ERROR_IO_PENDING)
+				return -1;
+			next += BLOCK;
+			inflight++;
+		}
+		if (wait(port, &n, &got)) {
+			fprintf(stderr, "bench_api: BlockRead failed\n");
+			return -1;
+		}
+		done += n;
+		inflight--;
+	}
+	return done / (now() - t) / 1e6;
+}
+
+int main(int argc, char **argv)
+{
 	PEERDIST_INSTANCE_HANDLE pd;
 	PEERDIST_CONTENT_HANDLE content;
 	PEERDIST_CONTENT_TAG tag = { "bench" };
-	size_t len, cilen, next = 0, done = 0, off;
+	size_t len, cilen, off;
 	uint8_t *data, *ci;
 	LPOVERLAPPED got;
 	OVERLAPPED ov = { 0 };
 	HANDLE port;
 	DWORD n;
-	double t;
-	int i, inflight = 0;
+	double t, rate, ref = 0, best = 0;
+	int i;
 
 	if ((argc != 3 && argc != 4) || !getenv("PEERDIST_CACHE_DIR"))
 		return 2;
 	data = slurp(argv[1], &len);
 	ci = slurp(argv[2], &cilen);
 	printf("sha256-reference %.0f\n", sha256_reference(data, len));
-	printf("io_uring-reference %.0f\n", io_uring_reference(argv[1], len));
 
 	if (PeerDistStartup(PEERDIST_VERSION, &pd, NULL))
 		return 1;
@@ -227,28 +259,16 @@ int main(int argc, char **argv)
 	}
 	printf("adddata %.0f\n", len / (now() - t) / 1e6);
 
-	/* A read may return fewer bytes (only some were in memory): each
-	 * block is asked once, and what came counts. */
-	t = now();
-	while (next < len || inflight) {
-		while (inflight < DEPTH && next < len) {
-			i = (next / BLOCK) % DEPTH;
-			ovs[i] = (OVERLAPPED){ .Offset = (DWORD)next,
-					       .OffsetHigh = (DWORD)((uint64_t)next >> 32) };
-			if (PeerDistClientBlockRead(pd, content, BLOCK, bufs[i], 0,
-						    &ovs[i]) != ERROR_IO_PENDING)
-				return 1;
-			next += BLOCK;
-			inflight++;
-		}
-		if (wait(port, &n, &got)) {
-			fprintf(stderr, "bench_api: BlockRead failed\n");
+	for (i = 0; i < 2; i++) {
+		rate = io_uring_reference(argv[1], len);
+		ref = rate > ref ? rate : ref;
+		rate = blockread_pass(pd, content, port, len);
+		if (rate < 0)
 			return 1;
-		}
-		done += n;
-		inflight--;
+		best = rate > best ? rate : best;
 	}
-	printf("blockread %.0f\n", done / (now() - t) / 1e6);
+	printf("io_uring-reference %.0f\n", ref);
+	printf("blockread %.0f\n", best);
 	printf("write-reference %.0f\n", write_reference(getenv("PEERDIST_CACHE_DIR"), data, len));
 	if (argc == 4)
 		printf("cache-fs-pread-reference %.0f\n", pread_reference(argv[3], len));
