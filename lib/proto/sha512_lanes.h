@@ -6,6 +6,10 @@
  *   LANES_N       lanes
  *   LANES_TARGET  the target attribute string
  *   LANES_FN      the name of the function made
+ *   LANES_K_FROM_MEMORY (optional) hide the round constants from the
+ *                 optimizer, so that they are read from memory as broadcast
+ *                 operands rather than each built in a general register and
+ *                 moved to the vector unit, round by round
  * Each lane runs one message; when a message ends, the next waiting one
  * takes its lane, so lanes stay busy whatever the lengths.
  */
@@ -21,7 +25,12 @@ static LANES_INLINE void LANES_COMPRESS(LANES_VEC st[8],
 {
 	uint64_t words[16][LANES_N] __attribute__((aligned(64)));
 	LANES_VEC w[16], a, b, c, d, e, f, g, h, t1, t2;
+	const uint64_t *k = K512;
 	int t, l;
+
+#ifdef LANES_K_FROM_MEMORY
+	__asm__("" : "+r"(k));
+#endif
 
 	for (t = 0; t < 16; t++)
 		for (l = 0; l < LANES_N; l++)
@@ -35,7 +44,7 @@ static LANES_INLINE void LANES_COMPRESS(LANES_VEC st[8],
 		if (t >= 16)
 			w[t & 15] += SIG1(w[(t - 2) & 15]) + w[(t - 7) & 15] +
 				     SIG0(w[(t - 15) & 15]);
-		t1 = h + BSIG1(e) + (g ^ (e & (f ^ g))) + K512[t] + w[t & 15];
+		t1 = h + BSIG1(e) + (g ^ (e & (f ^ g))) + k[t] + w[t & 15];
 		t2 = BSIG0(a) + ((a & b) | (c & (a | b)));
 		h = g; g = f; f = e; e = d + t1;
 		d = c; c = b; b = a; a = t1 + t2;

@@ -142,15 +142,19 @@ typedef uint64_t u64x8 __attribute__((vector_size(64)));
 #undef LANES_TARGET
 #undef LANES_FN
 
+/* AVX-512 with the constants from memory: measured 4-5% faster on AMD
+ * Zen 4; the same made AVX2 about 12% slower there. */
 #define LANES_VEC	u64x8
 #define LANES_N		8
 #define LANES_TARGET	"avx512f"
 #define LANES_FN	hash_avx512
+#define LANES_K_FROM_MEMORY
 #include "sha512_lanes.h"
 #undef LANES_VEC
 #undef LANES_N
 #undef LANES_TARGET
 #undef LANES_FN
+#undef LANES_K_FROM_MEMORY
 #endif
 
 typedef void (*hash_many_fn)(const uint8_t *const *, const size_t *, size_t,
