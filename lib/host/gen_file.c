@@ -136,7 +136,10 @@ static int gen_file_v1(struct file_job *job, unsigned nthreads)
 /*
  * One V2 window: its bytes, where its segments end, and where their hashes
  * go. Two windows alternate: while threads hash one, the caller reads and
- * cuts the next, then helps to finish the first.
+ * cuts the next, then helps to finish the first. On one thread, the next
+ * window is cut in the same instruction stream as the first is hashed
+ * (pd_gen_hash_v2_cut): chunking is general-register work, SHA-512's
+ * lanes vector work, and the core does both at once.
  */
 struct v2_window {
 	uint8_t *buf;
@@ -195,6 +198,17 @@ static void v2_cut(struct v2_window *w, size_t len, int final)
 	}
 }
 
+/* On one thread: hashes busy's segments while cutting cur's len bytes. */
+static void v2_hash_and_cut(struct v2_window *busy, struct v2_window *cur,
+			    size_t len, int final)
+{
+	struct pd_chunk_cursor cut;
+
+	pd_chunk_cursor_init(&cut, cur->buf, len, final, cur->ends);
+	pd_gen_hash_v2_cut(busy->buf, busy->ends, busy->nseg, busy->hashes, &cut);
+	cur->nseg = cut.nseg;
+}
+
 /* Appends the window's segments to the output; no hashing may be running. */
 static int v2_claim(struct pd_gen_out *out, struct v2_window *w)
 {
@@ -233,10 +247,15 @@ static int gen_file_v2(struct file_job *job, unsigned nthreads)
 			break;
 		pos += want;
 		have += want;
-		v2_cut(cur, have, pos == length);
-		if (busy) {
-			v2_finish(busy);
+		if (busy && nthreads == 1) {
+			v2_hash_and_cut(busy, cur, have, pos == length);
 			report(job);
+		} else {
+			v2_cut(cur, have, pos == length);
+			if (busy) {
+				v2_finish(busy);
+				report(job);
+			}
 		}
 		err = v2_claim(job->out, cur);
 		if (err)
