@@ -224,8 +224,6 @@ void pd_gen_hash_v2_cut(const uint8_t *buf, const size_t *ends, size_t n,
 		}
 		pd_sha512_many_cut(msgs, lens, k, out + i * 32, 32, cut);
 	}
-	if (cut)
-		pd_chunk_cursor_finish(cut);
 }
 
 void pd_gen_hash_v2_segments(const uint8_t *buf, const size_t *ends, size_t n,

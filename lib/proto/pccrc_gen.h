@@ -58,8 +58,9 @@ void pd_gen_hash_v2_segments(const uint8_t *buf, const size_t *ends, size_t n,
 			     uint8_t *out);
 
 struct pd_chunk_cursor;
-/* The same, and cuts the cursor's buffer meanwhile, to its end (chunker.h):
- * on one core, the next window's chunking overlaps this one's hashing. */
+/* The same, moving the cursor (chunker.h) on meanwhile, as far as the
+ * hashing lasts: on a core, the next window's chunking overlaps this
+ * one's hashing. The caller finishes the cursor. */
 void pd_gen_hash_v2_cut(const uint8_t *buf, const size_t *ends, size_t n,
 			uint8_t *out, struct pd_chunk_cursor *cut);
 
