@@ -211,8 +211,8 @@ static int flush_v1(struct pd_gen *g, int final)
 	return 0;
 }
 
-void pd_gen_hash_v2_segments(const uint8_t *buf, const size_t *ends, size_t n,
-			     uint8_t *out)
+void pd_gen_hash_v2_cut(const uint8_t *buf, const size_t *ends, size_t n,
+			uint8_t *out, struct pd_chunk_cursor *cut)
 {
 	const uint8_t *msgs[PD_GEN_V2_BATCH];
 	size_t lens[PD_GEN_V2_BATCH], i, k;
@@ -222,8 +222,14 @@ void pd_gen_hash_v2_segments(const uint8_t *buf, const size_t *ends, size_t n,
 			msgs[k] = buf + ends[i + k];
 			lens[k] = ends[i + k + 1] - ends[i + k];
 		}
-		pd_sha512_many(msgs, lens, k, out + i * 32, 32);
+		pd_sha512_many_cut(msgs, lens, k, out + i * 32, 32, cut);
 	}
+}
+
+void pd_gen_hash_v2_segments(const uint8_t *buf, const size_t *ends, size_t n,
+			     uint8_t *out)
+{
+	pd_gen_hash_v2_cut(buf, ends, n, out, NULL);
 }
 
 /* Cuts and hashes V2 segments from the buffer while a cut is decidable. */

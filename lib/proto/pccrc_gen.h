@@ -57,6 +57,13 @@ void pd_gen_hash_v1_span(unsigned alg, const uint8_t *data, size_t len,
 void pd_gen_hash_v2_segments(const uint8_t *buf, const size_t *ends, size_t n,
 			     uint8_t *out);
 
+struct pd_chunk_cursor;
+/* The same, moving the cursor (chunker.h) on meanwhile, as far as the
+ * hashing lasts: on a core, the next window's chunking overlaps this
+ * one's hashing. The caller finishes the cursor. */
+void pd_gen_hash_v2_cut(const uint8_t *buf, const size_t *ends, size_t n,
+			uint8_t *out, struct pd_chunk_cursor *cut);
+
 /* Builds the content-information object from the accumulated hashes. */
 int pd_gen_build_ci(const struct pd_gen_opts *opts, const struct pd_gen_out *o,
 		    struct pd_ci **out);

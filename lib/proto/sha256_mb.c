@@ -221,8 +221,14 @@ static AVX512 void compress_wide(__m512i s[8], const uint8_t *const data[],
 	const __m512i bswap = _mm512_broadcast_i32x4(_mm_set_epi64x(
 		0x0c0d0e0f08090a0bull, 0x0405060700010203ull));
 	__m512i w[16], a, b, c, d, e, f, g, h, t1, t2, w15, w2;
+	const uint32_t *k = K;
 	size_t blk;
 	int t, l;
+
+	/* Hidden from the optimizer, the round constants are broadcast
+	 * operands read from K rather than 64 vectors made once and spilled
+	 * (about 1.5% faster on Zen 4). */
+	__asm__("" : "+r"(k));
 
 	for (blk = 0; blk < nblocks; blk++) {
 		for (l = 0; l < WIDE_LANES; l++)
@@ -252,7 +258,7 @@ static AVX512 void compress_wide(__m512i s[8], const uint8_t *const data[],
 			}
 			t1 = _mm512_add_epi32(
 				_mm512_add_epi32(h, _mm512_add_epi32(w[t & 15],
-						 _mm512_set1_epi32(K[t]))),
+						 _mm512_set1_epi32(k[t]))),
 				_mm512_add_epi32(xor3(ror(e, 6), ror(e, 11), ror(e, 25)),
 						 _mm512_ternarylogic_epi32(e, f, g, 0xca)));
 			t2 = _mm512_add_epi32(xor3(ror(a, 2), ror(a, 13), ror(a, 22)),

@@ -19,6 +19,16 @@
 void pd_sha512_many(const uint8_t *const *msgs, const size_t *lens, size_t n,
 		    uint8_t *digests, size_t out_len);
 
+struct pd_chunk_cursor;
+
+/*
+ * The same, moving the cursor on (chunker.h) as it goes, as far as the
+ * hashing lasts; how far depends on the implementation (OpenSSL's: not
+ * at all): the caller finishes it.
+ */
+void pd_sha512_many_cut(const uint8_t *const *msgs, const size_t *lens, size_t n,
+			uint8_t *digests, size_t out_len, struct pd_chunk_cursor *cut);
+
 /* Name of the implementation in use: "avx512 x8", "avx2 x4" or "openssl".
  * PEERDIST_SHA512_IMPL=avx2 or =openssl chooses a lesser one. */
 const char *pd_sha512_impl(void);

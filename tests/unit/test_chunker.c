@@ -2,7 +2,8 @@
 /*
  * The V2 chunker: cuts always within [min, max], decisions are final, the
  * same bytes give the same segments, and an insertion near the start only
- * disturbs the segments around it (what makes V2 segments reusable).
+ * disturbs the segments around it (what makes V2 segments reusable), and
+ * the cuts are those of the byte-by-byte definition.
  */
 #include "testutil.h"
 
@@ -101,6 +102,51 @@ static void average_near_target(void **state)
 	free(buf);
 }
 
+/* The definition (Documentation/content-information.md), a byte at a time. */
+static size_t cut_bytewise(const uint64_t gear[256], const uint8_t *buf,
+			   size_t len, int final)
+{
+	size_t limit = len < PD_CHUNK_MAX ? len : PD_CHUNK_MAX, i;
+	uint64_t h = 0;
+
+	if (len <= PD_CHUNK_MIN)
+		return final ? len : 0;
+	for (i = PD_CHUNK_MIN; i < limit; i++) {
+		h = (h << 1) + gear[buf[i]];
+		if (!(h & (i < PD_CHUNK_AVG ? PD_CHUNK_MASK_HARD : PD_CHUNK_MASK_EASY)))
+			return i + 1;
+	}
+	return limit == PD_CHUNK_MAX || final ? limit : 0;
+}
+
+/* pd_chunk_next cuts where the documented recurrence does: at odd and
+ * even lengths, and with windows of odd and even sizes, final or not (a
+ * faster scan must keep every cut). */
+static void cuts_equal_bytewise_definition(void **state)
+{
+	uint8_t *buf = malloc(DATA);
+	uint64_t gear[256];
+	size_t pos, c, odd = 0, even = 0, len;
+
+	pd_chunk_gear_fill(gear);
+	fill_pattern(buf, DATA, 21);
+	for (pos = 0; pos < DATA; pos += c) {
+		c = pd_chunk_next(buf + pos, DATA - pos, 1);
+		assert_int_equal(c, cut_bytewise(gear, buf + pos, DATA - pos, 1));
+		if (c < PD_CHUNK_MAX && pos + c < DATA)
+			*(c & 1 ? &odd : &even) += 1;
+		for (len = PD_CHUNK_MIN - 1; len <= c + 2 && pos + len <= DATA; len += 7919) {
+			assert_int_equal(pd_chunk_next(buf + pos, len, 0),
+					 cut_bytewise(gear, buf + pos, len, 0));
+			assert_int_equal(pd_chunk_next(buf + pos, len, 1),
+					 cut_bytewise(gear, buf + pos, len, 1));
+		}
+	}
+	/* both parities of content-defined cut seen */
+	assert_true(odd > 0 && even > 0);
+	free(buf);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -109,6 +155,7 @@ int main(void)
 		cmocka_unit_test(decisions_are_final),
 		cmocka_unit_test(insertion_resynchronizes),
 		cmocka_unit_test(average_near_target),
+		cmocka_unit_test(cuts_equal_bytewise_definition),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -3,12 +3,14 @@
  * Multi-buffer SHA-512 equals OpenSSL's SHA-512 for every message count
  * (lanes full, partly idle, refilled), every padding case, messages of
  * different lengths side by side, unaligned input and both output lengths
- * V2 and V1 use; run once per implementation (PEERDIST_SHA512_IMPL).
+ * V2 and V1 use, and with the chunker's cursor carried along; run once
+ * per implementation (PEERDIST_SHA512_IMPL).
  */
 #include <openssl/sha.h>
 
 #include "testutil.h"
 
+#include "chunker.h"
 #include "sha512_mb.h"
 
 static void known_answers(void **state)
@@ -81,6 +83,62 @@ static void mixed_lengths(void **state)
 	free(buf);
 }
 
+/* What pd_chunk_next's loop cuts of buf[0..len): the cursor must agree. */
+static size_t cut_plain(const uint8_t *buf, size_t len, int final, size_t *ends)
+{
+	size_t n = 0;
+
+	ends[0] = 0;
+	while (len - ends[n] >= (final ? 1 : PD_CHUNK_MAX)) {
+		ends[n + 1] = ends[n] + pd_chunk_next(buf + ends[n], len - ends[n], final);
+		n++;
+	}
+	return n;
+}
+
+/*
+ * Hashing with a chunk cursor along: the digests stay SHA-512's, and the
+ * cuts are pd_chunk_next's, however much of the cutting the hashing did
+ * (little hashing, or enough for all), final or not, whatever the window.
+ */
+static void cutting_alongside(void **state)
+{
+	enum { WIN = 3 << 20, SEGS = WIN / PD_CHUNK_MIN + 2 };
+	static size_t want[SEGS], got[SEGS];
+	static const size_t wins[] = { 0, 1, PD_CHUNK_MIN, PD_CHUNK_MIN + 9,
+				       PD_CHUNK_MAX - 1, PD_CHUNK_MAX, PD_CHUNK_MAX + 7,
+				       (1 << 20) + 3, WIN };
+	static const size_t nmsgs[] = { 1, 5, 16 };
+	uint8_t *buf = malloc(WIN + 16 * 70000), *digests = malloc(16 * 32), d[64];
+	const uint8_t *msgs[16];
+	size_t lens[16], wi, mi, i, n;
+	int final;
+
+	fill_pattern(buf, WIN + 16 * 70000, 3);
+	for (i = 0; i < 16; i++) {
+		msgs[i] = buf + WIN + i * 70000 + (i & 7);
+		lens[i] = 1000 + i * 4099;
+	}
+	for (wi = 0; wi < sizeof(wins) / sizeof(wins[0]); wi++)
+		for (mi = 0; mi < sizeof(nmsgs) / sizeof(nmsgs[0]); mi++)
+			for (final = 0; final <= 1; final++) {
+				struct pd_chunk_cursor cut;
+
+				n = cut_plain(buf, wins[wi], final, want);
+				pd_chunk_cursor_init(&cut, buf, wins[wi], final, got);
+				pd_sha512_many_cut(msgs, lens, nmsgs[mi], digests, 32, &cut);
+				pd_chunk_cursor_finish(&cut);
+				assert_int_equal(cut.nseg, n);
+				assert_memory_equal(got, want, (n + 1) * sizeof(size_t));
+				for (i = 0; i < nmsgs[mi]; i++) {
+					SHA512(msgs[i], lens[i], d);
+					assert_memory_equal(digests + 32 * i, d, 32);
+				}
+			}
+	free(buf);
+	free(digests);
+}
+
 static void implementation_named(void **state)
 {
 	const char *force = getenv("PEERDIST_SHA512_IMPL");
@@ -99,6 +157,7 @@ int main(void)
 		cmocka_unit_test(known_answers),
 		cmocka_unit_test(padding_cases),
 		cmocka_unit_test(mixed_lengths),
+		cmocka_unit_test(cutting_alongside),
 		cmocka_unit_test(implementation_named),
 	};
 
