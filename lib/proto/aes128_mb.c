@@ -3,8 +3,9 @@
  * AES-128-CBC over many buffers (aes128_mb.h). The AES-NI path keeps eight
  * lanes, each with its own round keys, chaining value and buffer; a lane
  * whose buffer is done takes the next job, and lanes without one run on a
- * scratch block, so the inner loop always interleaves eight streams.
- * PEERDIST_AES_IMPL=openssl forces the fallback (for tests).
+ * scratch block, so the inner loop always interleaves eight streams. Where
+ * the CPU has VAES and AVX-512, more than eight jobs run over sixteen
+ * lanes, four to a zmm register: four blocks per instruction.
  */
 #include <limits.h>
 #include <pthread.h>
@@ -37,7 +38,10 @@ static int encrypt_openssl(const struct pd_aes128_cbc_job *jobs, size_t n)
 #include <immintrin.h>
 
 #define AESNI __attribute__((target("aes,sse2")))
-#define LANES 8
+#define VAES __attribute__((target("aes,vaes,avx512f")))
+#define LANES 8		/* AES-NI: one block of a lane per xmm */
+#define WIDE_LANES 16	/* VAES: four lanes per zmm */
+#define MAX_LANES WIDE_LANES
 
 AESNI static __m128i key_step(__m128i k, __m128i assist)
 {
@@ -48,30 +52,32 @@ AESNI static __m128i key_step(__m128i k, __m128i assist)
 	return _mm_xor_si128(k, assist);
 }
 
-/* The AES-128 key schedule (FIPS 197 5.2); the round constants must be
- * immediates, hence one line per round. */
-AESNI static void expand_key(const uint8_t key[16], __m128i rk[11])
+/* The AES-128 key schedule (FIPS 197 5.2) of lane l into rk[round][l]; the
+ * round constants must be immediates, hence one line per round. */
+AESNI static void expand_key(const uint8_t key[16], __m128i rk[11][MAX_LANES], unsigned l)
 {
-	rk[0] = _mm_loadu_si128((const __m128i *)key);
-	rk[1] = key_step(rk[0], _mm_aeskeygenassist_si128(rk[0], 0x01));
-	rk[2] = key_step(rk[1], _mm_aeskeygenassist_si128(rk[1], 0x02));
-	rk[3] = key_step(rk[2], _mm_aeskeygenassist_si128(rk[2], 0x04));
-	rk[4] = key_step(rk[3], _mm_aeskeygenassist_si128(rk[3], 0x08));
-	rk[5] = key_step(rk[4], _mm_aeskeygenassist_si128(rk[4], 0x10));
-	rk[6] = key_step(rk[5], _mm_aeskeygenassist_si128(rk[5], 0x20));
-	rk[7] = key_step(rk[6], _mm_aeskeygenassist_si128(rk[6], 0x40));
-	rk[8] = key_step(rk[7], _mm_aeskeygenassist_si128(rk[7], 0x80));
-	rk[9] = key_step(rk[8], _mm_aeskeygenassist_si128(rk[8], 0x1b));
-	rk[10] = key_step(rk[9], _mm_aeskeygenassist_si128(rk[9], 0x36));
+	rk[0][l] = _mm_loadu_si128((const __m128i *)key);
+	rk[1][l] = key_step(rk[0][l], _mm_aeskeygenassist_si128(rk[0][l], 0x01));
+	rk[2][l] = key_step(rk[1][l], _mm_aeskeygenassist_si128(rk[1][l], 0x02));
+	rk[3][l] = key_step(rk[2][l], _mm_aeskeygenassist_si128(rk[2][l], 0x04));
+	rk[4][l] = key_step(rk[3][l], _mm_aeskeygenassist_si128(rk[3][l], 0x08));
+	rk[5][l] = key_step(rk[4][l], _mm_aeskeygenassist_si128(rk[4][l], 0x10));
+	rk[6][l] = key_step(rk[5][l], _mm_aeskeygenassist_si128(rk[5][l], 0x20));
+	rk[7][l] = key_step(rk[6][l], _mm_aeskeygenassist_si128(rk[6][l], 0x40));
+	rk[8][l] = key_step(rk[7][l], _mm_aeskeygenassist_si128(rk[7][l], 0x80));
+	rk[9][l] = key_step(rk[8][l], _mm_aeskeygenassist_si128(rk[8][l], 0x1b));
+	rk[10][l] = key_step(rk[9][l], _mm_aeskeygenassist_si128(rk[9][l], 0x36));
 }
 
+/* Round keys by round, then lane: four neighbouring lanes' keys of a round
+ * are one zmm for VAES. */
 struct lanes {
-	__m128i rk[LANES][11];
-	__m128i x[LANES];	/* the chaining value */
-	uint8_t *p[LANES];
-	size_t stride[LANES];	/* 16, or 0 for a lane on the scratch block */
-	size_t left[LANES];	/* blocks; SIZE_MAX for an idle lane */
-	__m128i scratch[LANES];
+	__m128i rk[11][MAX_LANES];
+	__m128i x[MAX_LANES];	/* the chaining value */
+	uint8_t *p[MAX_LANES];
+	size_t stride[MAX_LANES];	/* 16, or 0 for a lane on the scratch block */
+	size_t left[MAX_LANES];	/* blocks; SIZE_MAX for an idle lane */
+	__m128i scratch[MAX_LANES];
 };
 
 /* Lane l takes the next job with bytes to encrypt, or idles. */
@@ -86,7 +92,7 @@ AESNI static void take_job(struct lanes *s, unsigned l,
 		s->left[l] = SIZE_MAX;
 		return;
 	}
-	expand_key(jobs[*next].key, s->rk[l]);
+	expand_key(jobs[*next].key, s->rk, l);
 	s->x[l] = _mm_loadu_si128((const __m128i *)jobs[*next].iv);
 	s->p[l] = jobs[*next].buf;
 	s->stride[l] = 16;
@@ -94,7 +100,7 @@ AESNI static void take_job(struct lanes *s, unsigned l,
 	++*next;
 }
 
-/* count blocks of every lane, interleaved. */
+/* count blocks of each of LANES lanes, interleaved. */
 AESNI static void run_lanes(struct lanes *s, size_t count)
 {
 	__m128i x[LANES];
@@ -105,12 +111,12 @@ AESNI static void run_lanes(struct lanes *s, size_t count)
 	while (count--) {
 		for (l = 0; l < LANES; l++)
 			x[l] = _mm_xor_si128(_mm_xor_si128(x[l],
-				_mm_loadu_si128((const __m128i *)s->p[l])), s->rk[l][0]);
+				_mm_loadu_si128((const __m128i *)s->p[l])), s->rk[0][l]);
 		for (r = 1; r < 10; r++)
 			for (l = 0; l < LANES; l++)
-				x[l] = _mm_aesenc_si128(x[l], s->rk[l][r]);
+				x[l] = _mm_aesenc_si128(x[l], s->rk[r][l]);
 		for (l = 0; l < LANES; l++) {
-			x[l] = _mm_aesenclast_si128(x[l], s->rk[l][10]);
+			x[l] = _mm_aesenclast_si128(x[l], s->rk[10][l]);
 			_mm_storeu_si128((__m128i *)s->p[l], x[l]);
 			s->p[l] += s->stride[l];
 		}
@@ -119,25 +125,88 @@ AESNI static void run_lanes(struct lanes *s, size_t count)
 		s->x[l] = x[l];
 }
 
-AESNI static int encrypt_aesni(const struct pd_aes128_cbc_job *jobs, size_t n)
+#define QUADS (WIDE_LANES / 4)
+
+/* Lanes l..l+3's block at their pointers, as one zmm. */
+VAES static __m512i load_quad(const struct lanes *s, unsigned l)
+{
+	__m512i v = _mm512_castsi128_si512(_mm_loadu_si128((const __m128i *)s->p[l]));
+
+	v = _mm512_inserti32x4(v, _mm_loadu_si128((const __m128i *)s->p[l + 1]), 1);
+	v = _mm512_inserti32x4(v, _mm_loadu_si128((const __m128i *)s->p[l + 2]), 2);
+	return _mm512_inserti32x4(v, _mm_loadu_si128((const __m128i *)s->p[l + 3]), 3);
+}
+
+VAES static void store_quad(struct lanes *s, unsigned l, __m512i v)
+{
+	_mm_storeu_si128((__m128i *)s->p[l], _mm512_castsi512_si128(v));
+	_mm_storeu_si128((__m128i *)s->p[l + 1], _mm512_extracti32x4_epi32(v, 1));
+	_mm_storeu_si128((__m128i *)s->p[l + 2], _mm512_extracti32x4_epi32(v, 2));
+	_mm_storeu_si128((__m128i *)s->p[l + 3], _mm512_extracti32x4_epi32(v, 3));
+}
+
+/* count blocks of each of WIDE_LANES lanes, four to a zmm register. */
+VAES static void run_wide_lanes(struct lanes *s, size_t count)
+{
+	__m512i x[QUADS];
+	unsigned q, r, l;
+
+	for (q = 0; q < QUADS; q++)
+		x[q] = _mm512_loadu_si512(&s->x[4 * q]);
+	while (count--) {
+		for (q = 0; q < QUADS; q++)
+			x[q] = _mm512_xor_si512(_mm512_xor_si512(x[q], load_quad(s, 4 * q)),
+						_mm512_loadu_si512(&s->rk[0][4 * q]));
+		for (r = 1; r < 10; r++)
+			for (q = 0; q < QUADS; q++)
+				x[q] = _mm512_aesenc_epi128(x[q],
+							    _mm512_loadu_si512(&s->rk[r][4 * q]));
+		for (q = 0; q < QUADS; q++) {
+			x[q] = _mm512_aesenclast_epi128(x[q], _mm512_loadu_si512(&s->rk[10][4 * q]));
+			store_quad(s, 4 * q, x[q]);
+		}
+		for (l = 0; l < WIDE_LANES; l++)
+			s->p[l] += s->stride[l];
+	}
+	for (q = 0; q < QUADS; q++)
+		_mm512_storeu_si512(&s->x[4 * q], x[q]);
+}
+
+/* The jobs over nl lanes run by run; a lane that finishes takes the next. */
+AESNI static int encrypt_lanes(const struct pd_aes128_cbc_job *jobs, size_t n, unsigned nl,
+			       void (*run)(struct lanes *, size_t))
 {
 	struct lanes s;
 	size_t next = 0, step;
 	unsigned l;
 
-	for (l = 0; l < LANES; l++)
+	for (l = 0; l < nl; l++)
 		take_job(&s, l, jobs, n, &next);
 	for (;;) {
 		step = SIZE_MAX;
-		for (l = 0; l < LANES; l++)
+		for (l = 0; l < nl; l++)
 			step = s.left[l] < step ? s.left[l] : step;
 		if (step == SIZE_MAX)
 			return 0;
-		run_lanes(&s, step);
-		for (l = 0; l < LANES; l++)
+		run(&s, step);
+		for (l = 0; l < nl; l++)
 			if (s.left[l] != SIZE_MAX && !(s.left[l] -= step))
 				take_job(&s, l, jobs, n, &next);
 	}
+}
+
+static int encrypt_aesni(const struct pd_aes128_cbc_job *jobs, size_t n)
+{
+	return encrypt_lanes(jobs, n, LANES, run_lanes);
+}
+
+/* Up to LANES jobs cost what one does on the narrow lanes (each waits on
+ * its own rounds), and the wide ones would carry idle lanes: more jobs go
+ * over the wide ones. */
+static int encrypt_vaes(const struct pd_aes128_cbc_job *jobs, size_t n)
+{
+	return n <= LANES ? encrypt_lanes(jobs, n, LANES, run_lanes) :
+			    encrypt_lanes(jobs, n, WIDE_LANES, run_wide_lanes);
 }
 
 static int cpu_has_aesni(void)
@@ -145,6 +214,19 @@ static int cpu_has_aesni(void)
 	unsigned a, b, c, d;
 
 	return __get_cpuid(1, &a, &b, &c, &d) && (c & bit_AES) && (d & bit_SSE2);
+}
+
+/* VAES with AVX-512, and the OS saving the zmm registers and masks. */
+static int cpu_has_vaes512(void)
+{
+	unsigned a, b, c, d, xcr0_lo, xcr0_hi;
+
+	if (!__get_cpuid(1, &a, &b, &c, &d) || !(c & bit_OSXSAVE))
+		return 0;
+	__asm__("xgetbv" : "=a"(xcr0_lo), "=d"(xcr0_hi) : "c"(0));
+	if ((xcr0_lo & 0xe6) != 0xe6)
+		return 0;
+	return __get_cpuid_count(7, 0, &a, &b, &c, &d) && (b & bit_AVX512F) && (c & bit_VAES);
 }
 #endif
 
@@ -154,6 +236,7 @@ static encrypt_many_fn impl = encrypt_openssl;
 static const char *impl_name = "openssl";
 static pthread_once_t impl_once = PTHREAD_ONCE_INIT;
 
+/* PEERDIST_AES_IMPL=openssl or aes-ni forces a slower path (for tests). */
 static void choose_impl(void)
 {
 	const char *force = getenv("PEERDIST_AES_IMPL");
@@ -161,7 +244,10 @@ static void choose_impl(void)
 	if (force && !strcmp(force, "openssl"))
 		return;
 #if defined(__x86_64__)
-	if (cpu_has_aesni()) {
+	if (cpu_has_aesni() && cpu_has_vaes512() && !(force && !strcmp(force, "aes-ni"))) {
+		impl = encrypt_vaes;
+		impl_name = "vaes x16";
+	} else if (cpu_has_aesni()) {
 		impl = encrypt_aesni;
 		impl_name = "aes-ni x8";
 	}

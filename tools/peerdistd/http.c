@@ -11,8 +11,9 @@
  * of one pass over the ready connections are built in the loop's arena,
  * their AES-128 blocks encrypted together (aes128_mb.h), then each
  * connection's sent with one sendmsg; a client asking for block after
- * block also gets the next answers made ahead once its answers are sent
- * (retrieval.c), and they are sent from where they were made.
+ * block also gets the next answers made ahead, a step at a time between
+ * the loop's passes while its answers are read (retrieval.c), and they
+ * are sent from where they were made.
  *
  * Hostile load: connections are counted per address and in total
  * (admission.h); a request, head and body, must be whole within
@@ -70,8 +71,8 @@ struct conn {
 	int want_out;		/* waiting for EPOLLOUT, not reading */
 	int queued;		/* on the loop's list of answers to send */
 	int more;		/* c->in may hold whole requests the arena had no room for */
+	int stepping;		/* in the loop's stepping[]: answers being made ahead */
 	struct conn *next_queued;
-	struct conn *next_filling;	/* sent: its read-ahead to fill */
 	unsigned iov_first, iov_count;	/* its answers in the loop's iov */
 	struct pd_readahead *ra;
 	uint8_t key[16];
@@ -99,6 +100,8 @@ struct loop {
 	struct pd_aes128_cbc_job jobs[BATCH_MAX];	/* blocks to encrypt first */
 	struct pd_retrieval_batch batch;	/* over jobs */
 	unsigned nreadahead;	/* connections with a read-ahead */
+	struct conn *stepping[READAHEAD_CONNS];	/* their read-ahead has work */
+	unsigned nstepping;
 	struct conn *queued;	/* connections with answers in the arena */
 };
 
@@ -163,10 +166,23 @@ static void set_events(struct loop *l, struct conn *c, uint32_t events)
 	epoll_ctl(l->epfd, EPOLL_CTL_MOD, c->fd, &ev);
 }
 
+static void stop_stepping(struct loop *l, struct conn *c)
+{
+	unsigned i;
+
+	for (i = 0; c->stepping && i < l->nstepping; i++) {
+		if (l->stepping[i] == c) {
+			l->stepping[i] = l->stepping[--l->nstepping];
+			c->stepping = 0;
+		}
+	}
+}
+
 static void drop_readahead(struct loop *l, struct conn *c)
 {
 	if (!c->ra)
 		return;
+	stop_stepping(l, c);
 	pd_readahead_free(c->ra);
 	c->ra = NULL;
 	l->nreadahead--;
@@ -422,33 +438,52 @@ static int encrypt_batch(struct loop *l)
 	return err;
 }
 
-/* Once c's answers are sent: its next answers made ahead and encrypted,
- * while the client reads these; without encryption, no read-ahead. */
-static void fill_readahead(struct loop *l, struct conn *c)
+/* Once c's answers are sent: its read-ahead gets steps (run_steps). */
+static void start_stepping(struct loop *l, struct conn *c)
 {
-	if (!pd_readahead_fill(l->h->store, c->ra, &l->batch))
-		return;
-	if (encrypt_batch(l))
-		drop_readahead(l, c);
-	else
-		pd_readahead_seal(c->ra);
+	if (!c->stepping && l->nstepping < READAHEAD_CONNS) {
+		l->stepping[l->nstepping++] = c;
+		c->stepping = 1;
+	}
+}
+
+/* One step of every read-ahead with work, once every answer is sent;
+ * without encryption, no read-ahead. */
+static void run_steps(struct loop *l)
+{
+	struct conn *c;
+	unsigned i = 0;
+	int more;
+
+	while (i < l->nstepping) {
+		c = l->stepping[i];
+		more = c->state == CONN_OPEN ? pd_readahead_step(l->h->store, c->ra) : 0;
+		if (more < 0) {
+			pd_log(PD_LOG_ERROR, "cannot make answers ahead");
+			drop_readahead(l, c);
+		} else if (!more) {
+			stop_stepping(l, c);
+		} else {
+			i++;
+		}
+	}
 }
 
 /*
  * Encrypts the blocks that the queued answers carry, all at once, then
- * sends every connection its answers and makes the next ones ahead for
- * those with a read-ahead; connections with whole requests left over are
- * answered and flushed again, until none is.
+ * sends every connection its answers (those with a read-ahead then get
+ * steps); connections with whole requests left over are answered and
+ * flushed again, until none is.
  */
 static void flush_answers(struct loop *l)
 {
-	struct conn *c, *again, *filling;
+	struct conn *c, *again;
 	enum sent sent;
 	int encrypted;
 
 	while (l->queued) {
 		encrypted = !encrypt_batch(l);
-		again = filling = NULL;
+		again = NULL;
 		while ((c = l->queued)) {
 			l->queued = c->next_queued;
 			c->queued = 0;
@@ -457,10 +492,8 @@ static void flush_answers(struct loop *l)
 				continue;
 			}
 			sent = send_answers(l, c);
-			if (sent != SENT_CLOSED && c->ra && c->state == CONN_OPEN) {
-				c->next_filling = filling;
-				filling = c;
-			}
+			if (sent != SENT_CLOSED && c->ra && c->state == CONN_OPEN)
+				start_stepping(l, c);
 			if (sent == SENT_ALL && c->more) {
 				c->next_queued = again;
 				again = c;
@@ -468,8 +501,6 @@ static void flush_answers(struct loop *l)
 		}
 		l->niov = 0;
 		l->arena_used = 0;
-		for (c = filling; c; c = c->next_filling)
-			fill_readahead(l, c);
 		for (c = again; c; c = again) {
 			again = c->next_queued;
 			conn_input(l, c, c->in, c->in_len);
@@ -653,7 +684,8 @@ static void *loop_run(void *arg)
 	int n, i;
 
 	for (;;) {
-		n = epoll_wait(l->epfd, ev, 64, TICK_MS);
+		/* Answers being made ahead: a look at what came, then a step. */
+		n = epoll_wait(l->epfd, ev, 64, l->nstepping ? 0 : TICK_MS);
 		for (i = 0; i < n; i++) {
 			if (ev[i].data.u64 == STOP_TAG)
 				goto stop;
@@ -663,6 +695,7 @@ static void *loop_run(void *arg)
 				conn_event(l, ev[i].data.ptr, ev[i].events);
 		}
 		flush_answers(l);
+		run_steps(l);
 		now = pd_now_ms();
 		if (now - l->last_tick >= TICK_MS)
 			tick(l, now);

@@ -118,11 +118,11 @@ void pd_daemon_stop(void);
  * each is added to batch->jobs (up to batch->max): the answer is whole
  * once pd_aes128_cbc_encrypt_many() has run them. With ra (one per
  * connection), a client asking for block after block gets answers made
- * ahead: once its answers are sent (a read-ahead slot is reused after),
- * pd_readahead_fill() makes the next ones, their jobs added to batch
- * (how many answers it made); pd_readahead_seal(ra) once the batch is
- * encrypted lets them be answered (if it cannot be, free ra).
- * Safe to call from several threads at once (not with the same ra).
+ * ahead: once every answer taken from ra is sent (a read-ahead slot is
+ * reused after), each pd_readahead_step() makes a part of the next ones:
+ * 1 while it has more to do, 0 when not (until the next answer), -1 when
+ * it cannot encrypt (free ra). Safe to call from several threads at once
+ * (not with the same ra).
  */
 struct pd_aes128_cbc_job;
 struct pd_retrieval_batch {
@@ -135,9 +135,7 @@ long pd_retrieval_answer(struct pd_store *store, const uint8_t *req, size_t len,
 			 struct pd_retrieval_batch *batch, struct pd_readahead *ra,
 			 const uint8_t **body);
 struct pd_readahead *pd_readahead_new(void);
-int pd_readahead_fill(struct pd_store *store, struct pd_readahead *ra,
-		      struct pd_retrieval_batch *batch);
-void pd_readahead_seal(struct pd_readahead *ra);
+int pd_readahead_step(struct pd_store *store, struct pd_readahead *ra);
 void pd_readahead_free(struct pd_readahead *ra);
 
 /*

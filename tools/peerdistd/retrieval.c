@@ -37,7 +37,7 @@
 #define IV_POOL		32	/* IVs drawn from OpenSSL at once */
 
 struct scratch {
-	struct pd_pccrr_msg q, r, ra;
+	struct pd_pccrr_msg q, r, raq, ra;	/* raq, ra: a block made ahead */
 	uint8_t iv[PD_PCCRR_IV_SIZE];
 	uint8_t ivs[IV_POOL][PD_PCCRR_IV_SIZE];	/* random, each handed out once */
 	unsigned ivs_left;
@@ -275,21 +275,33 @@ static void answer_blk(struct pd_store *st, const struct pd_pccrr_msg *q, uint32
 /*
  * Read-ahead for a client that asks for the blocks one after another (as
  * Windows and iPXE do, following NextBlockIndex): once it has asked for two
- * in a row, the answers for the next blocks held are made ahead, RA_FILL at
- * once (the AES lanes) whenever that many slots of the ring are free, after
- * the answers of the moment are sent (pd_readahead_fill), and answered
- * from their slot when asked for, each once, with its own IV. Answers made
- * ahead and then not asked for double the run of requests in a row that
- * starts it again (up to RA_NEED_MAX; one taken brings it back to two): a
- * connection that only now and then gets consecutive blocks, as one of
- * several sharing out a content, would otherwise make RA_FILL answers for
+ * in a row, the answers for the next blocks held are made ahead, a step at
+ * a time between the loop's passes (pd_readahead_step), so that the loop
+ * goes on answering while they are made: a step reads one block into a
+ * slot of the ring and encrypts RA_CHUNK more bytes of each answer of the
+ * group being encrypted (RA_LANES at once: the AES lanes). So the reading
+ * and the encryption of a block are spread over the client's next
+ * requests instead of stalling one of them, and the loop's thread works
+ * while the client reads. Each answer is sent once, with its own IV. A
+ * request for an answer still being made has it finished first. Answers
+ * made ahead and then not asked for double the run of requests in a row
+ * that starts it again (up to RA_NEED_MAX; one taken brings it back to
+ * two): a connection that only now and then gets consecutive blocks, as
+ * one of several sharing out a content, would otherwise make answers for
  * nothing each time.
  */
-#define RA_BLOCKS	12
-#define RA_FILL		8
+#define RA_LANES	8	/* answers encrypted together */
+#define RA_BLOCKS	(3 * RA_LANES)	/* made, being encrypted, read */
+#define RA_CHUNK	(8u << 10)	/* of each answer of the group, per step */
 #define RA_SLOT		((68u << 10))	/* a MSG_BLK for a block up to 64 KiB */
 #define RA_NEED_MAX	64	/* the longest run of requests in a row asked for */
 
+/*
+ * The ring's answers, by position (mod RA_BLOCKS): pos..sealed-1 made,
+ * sealed..group-1 being encrypted, group..count-1 read and not encrypted
+ * yet. Answers taken since the last step (floor..pos-1) may not be sent
+ * yet: a read goes only where none of them is.
+ */
 struct pd_readahead {
 	uint8_t id[PD_PCCRR_MAX_SEGMENT_ID];
 	uint32_t id_len;
@@ -297,11 +309,11 @@ struct pd_readahead {
 	uint32_t fill;		/* the next block to make ahead; 0: none */
 	uint32_t streak;	/* requests in a row that were the one expected */
 	uint32_t need;		/* the streak that starts making ahead (>= 1) */
-	unsigned pos, count;	/* answers pos..count-1 made (ring: mod RA_BLOCKS) */
-	unsigned sealed;	/* those before it encrypted */
+	unsigned floor, pos, sealed, group, count;
 	uint32_t index[RA_BLOCKS], next[RA_BLOCKS];
 	uint32_t plain[RA_BLOCKS];	/* the block's bytes, for the counters */
 	size_t len[RA_BLOCKS];
+	struct pd_aes128_cbc_job job[RA_BLOCKS];	/* what is left to encrypt */
 	uint8_t *slots;		/* RA_BLOCKS of RA_SLOT bytes, once sequential */
 };
 
@@ -310,29 +322,126 @@ static int same_segment(const struct pd_readahead *ra, const struct pd_pccrr_msg
 	return ra->id_len == q->segment_id_len && !memcmp(ra->id, q->segment_id, ra->id_len);
 }
 
+/* Drops the answers not taken; the ring's positions go on from there. */
 static void readahead_reset(struct pd_readahead *ra)
 {
-	ra->pos = ra->count = ra->sealed = 0;
+	ra->pos = ra->sealed = ra->group = ra->count;
 	ra->fill = 0;
 }
 
+/* Reads the next block into its slot, its encryption left in job[]: 1, or
+ * 0 when there is none to read (fill then stops). */
+static int read_ahead(struct pd_store *st, struct pd_readahead *ra, struct scratch *s)
+{
+	unsigned k = ra->count % RA_BLOCKS;
+	uint8_t *slot = ra->slots + (size_t)k * RA_SLOT;
+	struct pd_retrieval_batch one = { .jobs = &ra->job[k], .max = 1 };
+	uint8_t iv[PD_PCCRR_IV_SIZE];
+	long n;
+
+	memset(&s->raq, 0, offsetof(struct pd_pccrr_msg, ranges));
+	s->raq.segment_id = ra->id;
+	s->raq.segment_id_len = ra->id_len;
+	answer_blk(st, &s->raq, ra->fill, &s->ra, slot, RA_SLOT, iv, &one, &ra->plain[k]);
+	n = s->ra.block_len ? pd_pccrr_encode_response(&s->ra, slot, RA_SLOT) : -1;
+	if (n < 0) {
+		ra->fill = 0;
+		return 0;
+	}
+	if (!one.njobs)
+		ra->job[k].len = 0;	/* the store encrypted it */
+	ra->index[k] = ra->fill;
+	ra->next[k] = s->ra.next_block_index;
+	ra->len[k] = n;
+	ra->count++;
+	ra->fill = s->ra.next_block_index;
+	return 1;
+}
+
+static int can_read(const struct pd_readahead *ra)
+{
+	return ra->fill && ra->count - ra->group < RA_LANES &&
+	       ra->count - ra->floor < RA_BLOCKS;
+}
+
+/* The answers read become the group being encrypted, when there is none:
+ * once a whole group is read, or the last ones (a group smaller than the
+ * lanes costs what a whole one does), or now. */
+static void start_group(struct pd_readahead *ra, int now)
+{
+	if (ra->group != ra->sealed || ra->count == ra->group ||
+	    (!now && ra->count - ra->group < RA_LANES && ra->fill))
+		return;
+	ra->group = ra->count - ra->group < RA_LANES ? ra->count : ra->group + RA_LANES;
+}
+
+/* Encrypts up to chunk more bytes of each answer of the group: 0, or -1. */
+static int encrypt_group(struct pd_readahead *ra, size_t chunk)
+{
+	struct pd_aes128_cbc_job now[RA_LANES], *j;
+	unsigned i, n = 0, left = 0;
+
+	for (i = ra->sealed; i < ra->group; i++) {
+		j = &ra->job[i % RA_BLOCKS];
+		now[n] = *j;
+		now[n++].len = j->len < chunk ? j->len : chunk;
+	}
+	if (pd_aes128_cbc_encrypt_many(now, n))
+		return -1;
+	for (i = ra->sealed, n = 0; i < ra->group; i++, n++) {
+		j = &ra->job[i % RA_BLOCKS];
+		if (now[n].len) {	/* CBC goes on from the last block made */
+			j->buf += now[n].len;
+			j->len -= now[n].len;
+			memcpy(j->iv, j->buf - 16, 16);
+		}
+		left += j->len != 0;
+	}
+	if (!left)
+		ra->sealed = ra->group;
+	return 0;
+}
+
+/* Finishes the answers up to position k (one still being made): 0, or -1. */
+static int seal_through(struct pd_store *st, struct pd_readahead *ra, unsigned k)
+{
+	struct scratch *s = thread_scratch();
+
+	while (ra->sealed <= k) {
+		if (ra->group == ra->sealed)	/* a whole group costs what one does */
+			while (can_read(ra) && read_ahead(st, ra, s))
+				;
+		start_group(ra, 1);
+		if (encrypt_group(ra, SIZE_MAX))
+			return -1;
+	}
+	return 0;
+}
+
 /* The answer for the block q asks for, if it was made ahead: its length,
- * *body where it is (until the next pd_readahead_fill), the block's length
- * in *plain; or 0. */
-static long readahead_take(struct pd_readahead *ra, const struct pd_pccrr_msg *q,
-			   const uint8_t **body, uint32_t *plain)
+ * *body where it is (until the next pd_readahead_step), the block's
+ * length in *plain; or 0. */
+static long readahead_take(struct pd_store *st, struct pd_readahead *ra,
+			   const struct pd_pccrr_msg *q, const uint8_t **body, uint32_t *plain)
 {
 	uint32_t b = q->ranges[0].index;
 	unsigned k;
 
 	if (q->crypto > PD_CRYPTO_AES_128)
 		return 0;
-	for (k = ra->pos; k < ra->sealed && ra->index[k % RA_BLOCKS] != b; k++)
+	for (k = ra->pos; k < ra->count && ra->index[k % RA_BLOCKS] != b; k++)
 		;
-	if (k == ra->sealed || !same_segment(ra, q)) {
+	if (k == ra->count && b == ra->fill && same_segment(ra, q) && can_read(ra) &&
+	    read_ahead(st, ra, thread_scratch()))
+		k = ra->count - 1;	/* the client came before it was read: now */
+	if (k == ra->count || !same_segment(ra, q)) {
 		if (ra->count > ra->pos && ra->need < RA_NEED_MAX)
 			ra->need *= 2;	/* made ahead for nothing */
-		readahead_reset(ra);	/* the client went elsewhere */
+		readahead_reset(ra);	/* the client went elsewhere, or came too soon */
+		return 0;
+	}
+	if (k >= ra->sealed && seal_through(st, ra, k)) {
+		readahead_reset(ra);
 		return 0;
 	}
 	ra->need = 1;
@@ -359,48 +468,27 @@ static void readahead_follow(struct pd_readahead *ra, const struct pd_pccrr_msg 
 		ra->fill = r->next_block_index;
 }
 
-int pd_readahead_fill(struct pd_store *st, struct pd_readahead *ra,
-		      struct pd_retrieval_batch *batch)
+int pd_readahead_step(struct pd_store *st, struct pd_readahead *ra)
 {
 	struct scratch *s = thread_scratch();
-	uint8_t iv[PD_PCCRR_IV_SIZE];
-	unsigned njobs, made = 0, k;
-	uint8_t *slot;
-	long n;
+	unsigned base = ra->pos / RA_BLOCKS * RA_BLOCKS;
 
-	if (!s || !ra->fill || RA_BLOCKS - (ra->count - ra->pos) < RA_FILL ||
-	    (!ra->slots && !(ra->slots = malloc((size_t)RA_BLOCKS * RA_SLOT))))
+	if (!s || (!ra->slots && !ra->fill))
 		return 0;
-	ra->count -= ra->pos / RA_BLOCKS * RA_BLOCKS;	/* the ring's indexes stay small */
-	ra->sealed -= ra->pos / RA_BLOCKS * RA_BLOCKS;
-	ra->pos %= RA_BLOCKS;
-	memset(&s->q, 0, offsetof(struct pd_pccrr_msg, ranges));
-	s->q.segment_id = ra->id;
-	s->q.segment_id_len = ra->id_len;
-	while (ra->fill && made < RA_FILL && batch->njobs < batch->max) {
-		k = ra->count % RA_BLOCKS;
-		slot = ra->slots + (size_t)k * RA_SLOT;
-		njobs = batch->njobs;
-		answer_blk(st, &s->q, ra->fill, &s->ra, slot, RA_SLOT, iv, batch, &ra->plain[k]);
-		n = s->ra.block_len ? pd_pccrr_encode_response(&s->ra, slot, RA_SLOT) : -1;
-		if (n < 0) {
-			batch->njobs = njobs;
-			ra->fill = 0;
-			break;
-		}
-		ra->index[k] = ra->fill;
-		ra->next[k] = s->ra.next_block_index;
-		ra->len[k] = n;
-		ra->count++;
-		made++;
-		ra->fill = s->ra.next_block_index;
-	}
-	return made;
-}
-
-void pd_readahead_seal(struct pd_readahead *ra)
-{
-	ra->sealed = ra->count;
+	if (!ra->slots && !(ra->slots = malloc((size_t)RA_BLOCKS * RA_SLOT)))
+		return -1;
+	ra->pos -= base;	/* the positions stay small */
+	ra->sealed -= base;
+	ra->group -= base;
+	ra->count -= base;
+	ra->floor = ra->pos;	/* every answer taken is sent by now */
+	start_group(ra, 0);
+	if (ra->group != ra->sealed && encrypt_group(ra, RA_CHUNK))
+		return -1;
+	if (can_read(ra))
+		read_ahead(st, ra, s);
+	start_group(ra, 0);
+	return ra->group != ra->sealed || can_read(ra);
 }
 
 struct pd_readahead *pd_readahead_new(void)
@@ -474,7 +562,7 @@ static long answer_getblks(struct pd_store *st, const struct pd_pccrr_msg *q,
 {
 	unsigned njobs = batch ? batch->njobs : 0;
 	uint32_t plain = 0;
-	long n = ra ? readahead_take(ra, q, body, &plain) : 0;
+	long n = ra ? readahead_take(st, ra, q, body, &plain) : 0;
 
 	if (n) {
 		count_served(st, plain);
