@@ -8,16 +8,18 @@
  *    directory (what storing alone costs: new page-cache pages);
  *  - BlockRead of the cached content, 32 reads of 64 KiB outstanding, vs
  *    plain io_uring reads of a file of the same size from the page cache,
- *    32 outstanding: the best of two passes each, taken in turn;
- *  - and, given COPY (the same bytes in a file on the cache's file system),
- *    plain pread of it, 64 KiB at a time: what reading the cache's file
- *    system costs by itself (tmpfs, for one, reads in 4 KiB pages where a
- *    disk file system's page cache may hold large folios).
+ *    32 outstanding, and vs plain pread of the cache's own segment files
+ *    into the same 32 buffers in turn (what reading those pages costs by
+ *    itself: tmpfs, for one, reads in 4 KiB pages where a disk file
+ *    system's page cache may hold large folios, and a file's pages read
+ *    slower or faster as they were made): the best of three passes each,
+ *    taken in turn.
  * Prints "NAME MB/s" lines for tests/bench/run.
- * Usage: bench_api DATA-FILE CI-FILE [COPY]   (CI of DATA-FILE, V1), with
+ * Usage: bench_api DATA-FILE CI-FILE   (CI of DATA-FILE, V1), with
  * PEERDIST_CACHE_DIR set.
  */
 #include <fcntl.h>
+#include <glob.h>
 #include <liburing.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -154,21 +156,31 @@ static double io_uring_reference(const char *path, size_t len)
 	return len / t / 1e6;
 }
 
-static double pread_reference(const char *path, size_t len)
+/* Every segment file of the cache at dir, read whole 64 KiB at a time. */
+static double pread_reference(const char *dir)
 {
-	static uint8_t buf[BLOCK];
-	int fd = open(path, O_RDONLY);
-	size_t off;
+	static uint8_t bufs[DEPTH][BLOCK];
+	char pattern[4096];
+	size_t f, k = 0, len = 0;
+	glob_t files;
 	double t;
+	ssize_t n;
+	int fd;
 
-	if (fd < 0)
+	snprintf(pattern, sizeof(pattern), "%s/segments/*/data", dir);
+	if (glob(pattern, 0, NULL, &files))
 		exit(1);
 	t = now();
-	for (off = 0; off < len; off += BLOCK)
-		if (pread(fd, buf, BLOCK, off) < 0)
+	for (f = 0; f < files.gl_pathc; f++) {
+		fd = open(files.gl_pathv[f], O_RDONLY);
+		if (fd < 0)
 			exit(1);
+		while ((n = read(fd, bufs[k++ % DEPTH], BLOCK)) > 0)
+			len += n;
+		close(fd);
+	}
 	t = now() - t;
-	close(fd);
+	globfree(&files);
 	return len / t / 1e6;
 }
 
@@ -226,10 +238,10 @@ int main(int argc, char **argv)
 	OVERLAPPED ov = { 0 };
 	HANDLE port;
 	DWORD n;
-	double t, rate, ref = 0, best = 0;
+	double t, rate, ref = 0, pread_ref = 0, best = 0;
 	int i;
 
-	if ((argc != 3 && argc != 4) || !getenv("PEERDIST_CACHE_DIR"))
+	if (argc != 3 || !getenv("PEERDIST_CACHE_DIR"))
 		return 2;
 	data = slurp(argv[1], &len);
 	ci = slurp(argv[2], &cilen);
@@ -259,9 +271,11 @@ int main(int argc, char **argv)
 	}
 	printf("adddata %.0f\n", len / (now() - t) / 1e6);
 
-	for (i = 0; i < 2; i++) {
+	for (i = 0; i < 3; i++) {
 		rate = io_uring_reference(argv[1], len);
 		ref = rate > ref ? rate : ref;
+		rate = pread_reference(getenv("PEERDIST_CACHE_DIR"));
+		pread_ref = rate > pread_ref ? rate : pread_ref;
 		rate = blockread_pass(pd, content, port, len);
 		if (rate < 0)
 			return 1;
@@ -269,9 +283,8 @@ int main(int argc, char **argv)
 	}
 	printf("io_uring-reference %.0f\n", ref);
 	printf("blockread %.0f\n", best);
+	printf("cache-files-pread-reference %.0f\n", pread_ref);
 	printf("write-reference %.0f\n", write_reference(getenv("PEERDIST_CACHE_DIR"), data, len));
-	if (argc == 4)
-		printf("cache-fs-pread-reference %.0f\n", pread_reference(argv[3], len));
 	PeerDistClientCloseContent(pd, content);
 	PeerDistShutdown(pd);
 	CloseHandle(port);
