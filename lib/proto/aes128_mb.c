@@ -34,8 +34,9 @@ static int encrypt_openssl(const struct pd_aes128_cbc_job *jobs, size_t n)
 }
 
 #if defined(__x86_64__)
-#include <cpuid.h>
 #include <immintrin.h>
+
+#include "cpu_x86.h"
 
 #define AESNI __attribute__((target("aes,sse2")))
 #define VAES __attribute__((target("aes,vaes,avx512f")))
@@ -219,14 +220,10 @@ static int cpu_has_aesni(void)
 /* VAES with AVX-512, and the OS saving the zmm registers and masks. */
 static int cpu_has_vaes512(void)
 {
-	unsigned a, b, c, d, xcr0_lo, xcr0_hi;
+	unsigned a, b, c, d;
 
-	if (!__get_cpuid(1, &a, &b, &c, &d) || !(c & bit_OSXSAVE))
-		return 0;
-	__asm__("xgetbv" : "=a"(xcr0_lo), "=d"(xcr0_hi) : "c"(0));
-	if ((xcr0_lo & 0xe6) != 0xe6)
-		return 0;
-	return __get_cpuid_count(7, 0, &a, &b, &c, &d) && (b & bit_AVX512F) && (c & bit_VAES);
+	return pd_cpu_saves_zmm() && __get_cpuid_count(7, 0, &a, &b, &c, &d) &&
+	       (b & bit_AVX512F) && (c & bit_VAES);
 }
 #endif
 

@@ -36,8 +36,9 @@ static void hash_openssl(const uint8_t *const *msgs, size_t n, size_t len,
 }
 
 #if defined(__x86_64__)
-#include <cpuid.h>
 #include <immintrin.h>
+
+#include "cpu_x86.h"
 
 #define SHANI __attribute__((target("sha,sse4.1,ssse3"), always_inline)) inline
 
@@ -321,16 +322,10 @@ static int cpu_has_shani(void)
 /* AVX-512 F and BW, and the kernel saving the opmask and zmm registers. */
 static int cpu_has_avx512(void)
 {
-	unsigned a, b, c, d, xcr0_lo, xcr0_hi;
+	unsigned a, b, c, d;
 
-	if (!__get_cpuid(1, &a, &b, &c, &d) || !(c & bit_OSXSAVE))
-		return 0;
-	__asm__("xgetbv" : "=a"(xcr0_lo), "=d"(xcr0_hi) : "c"(0));
-	if ((xcr0_lo & 0xe6) != 0xe6)
-		return 0;
-	if (!__get_cpuid_count(7, 0, &a, &b, &c, &d))
-		return 0;
-	return (b & bit_AVX512F) && (b & bit_AVX512BW);
+	return pd_cpu_saves_zmm() && __get_cpuid_count(7, 0, &a, &b, &c, &d) &&
+	       (b & bit_AVX512F) && (b & bit_AVX512BW);
 }
 #endif
 
