@@ -196,34 +196,23 @@ static void v2_finish(struct v2_window *w)
 }
 
 /*
- * The caller's share of busy's hashing, with cur's len bytes cut in the
- * same instruction stream (chunking is general-register work, SHA-512's
- * lanes vector work: the core does both at once); then the rest of the
- * cutting, while the workers end.
+ * Cuts cur's len bytes into cur->ends (a tail left when not final). With
+ * a busy window, its cutting rides along the caller's share of busy's
+ * hashing (chunking is general-register work, SHA-512's lanes vector
+ * work: the core does both at once), then the rest of it while the
+ * workers end.
  */
-static void v2_finish_cutting(struct v2_window *busy, struct v2_window *cur,
-			      size_t len, int final)
+static void v2_cut(struct v2_window *cur, size_t len, int final, struct v2_window *busy)
 {
 	struct pd_chunk_cursor cut;
 
 	pd_chunk_cursor_init(&cut, cur->buf, len, final, cur->ends);
-	v2_hash_batches(busy, &cut);
+	if (busy)
+		v2_hash_batches(busy, &cut);
 	pd_chunk_cursor_finish(&cut);
 	cur->nseg = cut.nseg;
-	v2_join(busy);
-}
-
-/* Cuts buf[0..len) into w->ends; leaves a tail when not final. */
-static void v2_cut(struct v2_window *w, size_t len, int final)
-{
-	size_t done = 0;
-
-	w->nseg = 0;
-	w->ends[0] = 0;
-	while (len - done >= (final ? 1 : PD_CHUNK_MAX)) {
-		done += pd_chunk_next(w->buf + done, len - done, final);
-		w->ends[++w->nseg] = done;
-	}
+	if (busy)
+		v2_join(busy);
 }
 
 /* Appends the window's segments to the output; no hashing may be running. */
@@ -265,12 +254,9 @@ static int gen_file_v2(struct file_job *job, unsigned nthreads)
 			break;
 		pos += want;
 		have += want;
-		if (busy) {
-			v2_finish_cutting(busy, cur, have, pos == length);
+		v2_cut(cur, have, pos == length, busy);
+		if (busy)
 			report(job);
-		} else {
-			v2_cut(cur, have, pos == length);
-		}
 		err = v2_claim(job->out, cur);
 		if (err)
 			break;
