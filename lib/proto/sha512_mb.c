@@ -188,8 +188,7 @@ static void choose_impl(void)
 void pd_sha512_many(const uint8_t *const *msgs, const size_t *lens, size_t n,
 		    uint8_t *digests, size_t out_len)
 {
-	pthread_once(&impl_once, choose_impl);
-	impl(msgs, lens, n, digests, out_len, NULL);
+	pd_sha512_many_cut(msgs, lens, n, digests, out_len, NULL);
 }
 
 void pd_sha512_many_cut(const uint8_t *const *msgs, const size_t *lens, size_t n,
