@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "bigbuf.h"
 #include "chunker.h"
 #include "cpus.h"
 #include "digest.h"
@@ -84,7 +85,7 @@ static int hash_v1_unit(struct file_job *job, uint8_t *buf, uint64_t off,
 static void *v1_worker(void *arg)
 {
 	struct file_job *job = arg;
-	uint8_t *buf = malloc(job->piece);
+	uint8_t *buf = pd_bigbuf_alloc(job->piece);
 	unsigned h = pd_digest_len(job->opts->hash_alg);
 	size_t unit;
 	int err;
@@ -108,7 +109,7 @@ static void *v1_worker(void *arg)
 		atomic_fetch_add(&job->done, len);
 		report(job);
 	}
-	free(buf);
+	pd_bigbuf_free(buf, job->piece);
 	return NULL;
 }
 
@@ -239,7 +240,7 @@ static int gen_file_v2(struct file_job *job, unsigned nthreads)
 	int i, err = 0;
 
 	for (i = 0; i < 2; i++) {
-		win[i].buf = malloc(size);
+		win[i].buf = pd_bigbuf_alloc(size);
 		win[i].ends = malloc((size / PD_CHUNK_MIN + 2) * sizeof(size_t));
 		if (!win[i].buf || !win[i].ends)
 			err = -ENOMEM;
@@ -273,7 +274,7 @@ static int gen_file_v2(struct file_job *job, unsigned nthreads)
 		report(job);
 	}
 	for (i = 0; i < 2; i++) {
-		free(win[i].buf);
+		pd_bigbuf_free(win[i].buf, size);
 		free(win[i].ends);
 	}
 	return err;
