@@ -11,7 +11,6 @@
  *   - identity: the body goes to the sink as curl receives it; with a
  *     Range asked, the request is made again with the Range.
  */
-#include <curl/curl.h>
 #include <errno.h>
 #include <pthread.h>
 #include <stdarg.h>
@@ -19,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "curl_dl.h"
 #include "get.h"
 #include "pccrc.h"
 #include "pccrtp.h"
@@ -107,9 +107,10 @@ static size_t on_header(char *p, size_t size, size_t n, void *arg)
 
 static long status_of(struct get *g)
 {
+	const struct pd_curl *cu = pd_curl();
 	long status = 0;
 
-	curl_easy_getinfo(g->curl, CURLINFO_RESPONSE_CODE, &status);
+	cu->easy_getinfo(g->curl, CURLINFO_RESPONSE_CODE, &status);
 	return status;
 }
 
@@ -150,6 +151,7 @@ static int slice_head(struct get *g, uint64_t len)
 /* An identity answer is known: its head, unless it is to be asked again. */
 static int identity_head(struct get *g)
 {
+	const struct pd_curl *cu = pd_curl();
 	long status = status_of(g);
 	curl_off_t len = -1;
 
@@ -161,7 +163,7 @@ static int identity_head(struct get *g)
 		return PD_GET_WRITE_ERROR;	/* ends this transfer */
 	}
 	g->answer = ANSWER_IDENTITY;
-	curl_easy_getinfo(g->curl, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &len);
+	cu->easy_getinfo(g->curl, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &len);
 	if (g->o->range && status == 200 && len >= 0)
 		return slice_head(g, (uint64_t)len);
 	return send_head(g, status, false, status == 200 ? len : -1, 0, len);
@@ -235,7 +237,8 @@ static size_t on_body(char *p, size_t size, size_t n, void *arg)
 
 static int add_header(struct curl_slist **list, const char *line)
 {
-	struct curl_slist *l = curl_slist_append(*list, line);
+	const struct pd_curl *cu = pd_curl();
+	struct curl_slist *l = cu->slist_append(*list, line);
 
 	if (!l)
 		return -1;
@@ -269,6 +272,7 @@ static int add_headers(struct curl_slist **list, const char *lines)
 static int request(struct get *g, enum pd_pccrtp_client_kind kind, const char *range,
 		   curl_write_callback sink)
 {
+	const struct pd_curl *cu = pd_curl();
 	struct pd_pccrtp_header h[PD_PCCRTP_HEADERS_MAX];
 	unsigned i, n = pd_pccrtp_client_headers(kind, g->o->max_ci ? g->o->max_ci :
 						 PD_PCCRTP_CI_V1, h);
@@ -285,20 +289,20 @@ static int request(struct get *g, enum pd_pccrtp_client_kind kind, const char *r
 	    (int)sizeof(line))
 		oom = add_header(&list, line);
 	if (oom || add_headers(&list, g->o->headers)) {
-		curl_slist_free_all(list);
+		cu->slist_free_all(list);
 		return failed(g, PD_GET_FAILED, 0, "out of memory");
 	}
-	curl_easy_setopt(g->curl, CURLOPT_HTTPHEADER, list);
-	curl_easy_setopt(g->curl, CURLOPT_WRITEFUNCTION, sink);
+	cu->easy_setopt(g->curl, CURLOPT_HTTPHEADER, list);
+	cu->easy_setopt(g->curl, CURLOPT_WRITEFUNCTION, sink);
 	g->code = 0;
 	g->errbuf[0] = '\0';
-	rc = curl_easy_perform(g->curl);
-	curl_slist_free_all(list);
+	rc = cu->easy_perform(g->curl);
+	cu->slist_free_all(list);
 	if (rc == CURLE_WRITE_ERROR && g->code)
 		return g->code;
 	if (rc)
 		return failed(g, rc, 0, "%s: %s", g->o->url, g->errbuf[0] ? g->errbuf :
-			      curl_easy_strerror(rc));
+			      cu->easy_strerror(rc));
 	return 0;
 }
 
@@ -593,29 +597,31 @@ static int read_content(struct get *g)
 
 static void setup_curl(struct get *g)
 {
+	const struct pd_curl *cu = pd_curl();
 	const struct pd_get_options *o = g->o;
 
-	curl_easy_setopt(g->curl, CURLOPT_URL, o->url);
-	curl_easy_setopt(g->curl, CURLOPT_ERRORBUFFER, g->errbuf);
-	curl_easy_setopt(g->curl, CURLOPT_FOLLOWLOCATION, o->no_redirects ? 0L : 1L);
-	curl_easy_setopt(g->curl, CURLOPT_MAXREDIRS, 50L);
-	curl_easy_setopt(g->curl, CURLOPT_NETRC, (long)CURL_NETRC_OPTIONAL);
-	curl_easy_setopt(g->curl, CURLOPT_HEADERFUNCTION, on_header);
-	curl_easy_setopt(g->curl, CURLOPT_HEADERDATA, g);
-	curl_easy_setopt(g->curl, CURLOPT_WRITEDATA, g);
-	curl_easy_setopt(g->curl, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(g->curl, CURLOPT_USERAGENT, "peerdist/" PD_PACKAGE_VERSION);
+	cu->easy_setopt(g->curl, CURLOPT_URL, o->url);
+	cu->easy_setopt(g->curl, CURLOPT_ERRORBUFFER, g->errbuf);
+	cu->easy_setopt(g->curl, CURLOPT_FOLLOWLOCATION, o->no_redirects ? 0L : 1L);
+	cu->easy_setopt(g->curl, CURLOPT_MAXREDIRS, 50L);
+	cu->easy_setopt(g->curl, CURLOPT_NETRC, (long)CURL_NETRC_OPTIONAL);
+	cu->easy_setopt(g->curl, CURLOPT_HEADERFUNCTION, on_header);
+	cu->easy_setopt(g->curl, CURLOPT_HEADERDATA, g);
+	cu->easy_setopt(g->curl, CURLOPT_WRITEDATA, g);
+	cu->easy_setopt(g->curl, CURLOPT_NOSIGNAL, 1L);
+	cu->easy_setopt(g->curl, CURLOPT_USERAGENT, "peerdist/" PD_PACKAGE_VERSION);
 	if (o->proxy)
-		curl_easy_setopt(g->curl, CURLOPT_PROXY, o->proxy);
+		cu->easy_setopt(g->curl, CURLOPT_PROXY, o->proxy);
 	if (o->user) {
-		curl_easy_setopt(g->curl, CURLOPT_USERPWD, o->user);
-		curl_easy_setopt(g->curl, CURLOPT_HTTPAUTH, (long)CURLAUTH_ANY);
+		cu->easy_setopt(g->curl, CURLOPT_USERPWD, o->user);
+		cu->easy_setopt(g->curl, CURLOPT_HTTPAUTH, (long)CURLAUTH_ANY);
 	}
 }
 
 /* After the first request: what its answer was, and the rest of the get. */
 static int follow_up(struct get *g)
 {
+	const struct pd_curl *cu = pd_curl();
 	char *effective = NULL;
 	int rc;
 
@@ -636,27 +642,20 @@ static int follow_up(struct get *g)
 	if (g->answer != ANSWER_CI)
 		return 0;
 	/* the missing data requests go where the answer came from */
-	curl_easy_getinfo(g->curl, CURLINFO_EFFECTIVE_URL, &effective);
+	cu->easy_getinfo(g->curl, CURLINFO_EFFECTIVE_URL, &effective);
 	if (effective && !(effective = strdup(effective)))
 		return failed(g, PD_GET_FAILED, 0, "out of memory");
 	if (effective)
-		curl_easy_setopt(g->curl, CURLOPT_URL, effective);	/* curl copies it */
+		cu->easy_setopt(g->curl, CURLOPT_URL, effective);	/* curl copies it */
 	free(effective);
-	curl_easy_setopt(g->curl, CURLOPT_FOLLOWLOCATION, 0L);
+	cu->easy_setopt(g->curl, CURLOPT_FOLLOWLOCATION, 0L);
 	return read_content(g);
-}
-
-static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
-static CURLcode curl_ready;
-
-static void curl_start(void)
-{
-	curl_ready = curl_global_init(CURL_GLOBAL_DEFAULT);
 }
 
 int pd_get(const struct pd_get_options *o, struct pd_get_stats *st,
 	   struct pd_get_error *err)
 {
+	const struct pd_curl *cu = pd_curl();
 	struct get *g = calloc(1, sizeof(*g));
 	int rc;
 
@@ -669,8 +668,11 @@ int pd_get(const struct pd_get_options *o, struct pd_get_stats *st,
 	g->o = o;
 	g->st = st;
 	g->err = err;
-	pthread_once(&curl_once, curl_start);
-	if (curl_ready || !(g->curl = curl_easy_init())) {
+	if (!cu) {
+		rc = failed(g, PD_GET_FAILED, 0, "%s", pd_curl_error());
+		goto free_g;
+	}
+	if (!(g->curl = cu->easy_init())) {
 		rc = failed(g, PD_GET_FAILED, 0, "libcurl cannot start");
 		goto free_g;
 	}
@@ -681,7 +683,7 @@ int pd_get(const struct pd_get_options *o, struct pd_get_stats *st,
 		rc = 0;
 	if (!rc)
 		rc = follow_up(g);
-	curl_easy_cleanup(g->curl);
+	cu->easy_cleanup(g->curl);
 	if (g->port)
 		CloseHandle(g->port);
 	pd_ci_free(g->parsed);

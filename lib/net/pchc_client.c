@@ -14,8 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <curl/curl.h>
-
+#include "curl_dl.h"
 #include "pccrc.h"
 #include "pchc.h"
 #include "pchc_client.h"
@@ -135,35 +134,36 @@ static int resolve(const char *host, unsigned port, struct sockaddr_storage *out
 /* The URL's version, host and path (the spec's when it has none). */
 static int parse_url(struct pd_hc_client *c, const char *url)
 {
-	CURLU *u = curl_url();
+	const struct pd_curl *cu = pd_curl();
+	CURLU *u = cu->url();
 	char *scheme = NULL, *host = NULL, *path = NULL;
 	int err = -EINVAL;
 
 	if (!u)
 		return -ENOMEM;
-	if (curl_url_set(u, CURLUPART_URL, url, 0) ||
-	    curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) ||
-	    curl_url_get(u, CURLUPART_HOST, &host, 0))
+	if (cu->url_set(u, CURLUPART_URL, url, 0) ||
+	    cu->url_get(u, CURLUPART_SCHEME, &scheme, 0) ||
+	    cu->url_get(u, CURLUPART_HOST, &host, 0))
 		goto out;
 	c->major = !strcmp(scheme, "https") ? 1 : !strcmp(scheme, "http") ? 2 : 0;
 	if (!c->major)
 		goto out;
-	curl_url_get(u, CURLUPART_PATH, &path, 0);
+	cu->url_get(u, CURLUPART_PATH, &path, 0);
 	if (!path || !strcmp(path, "/"))
-		curl_url_set(u, CURLUPART_PATH, c->major == 1 ? PD_PCHC_V1_PATH :
+		cu->url_set(u, CURLUPART_PATH, c->major == 1 ? PD_PCHC_V1_PATH :
 			     PD_PCHC_V2_PATH, 0);
-	curl_free(path);
+	cu->free(path);
 	path = NULL;
-	if (curl_url_get(u, CURLUPART_URL, &path, 0) || strlen(path) >= sizeof(c->url))
+	if (cu->url_get(u, CURLUPART_URL, &path, 0) || strlen(path) >= sizeof(c->url))
 		goto out;
 	strcpy(c->url, path);
 	err = resolve(host, setting_port("PEERDIST_HOSTED_CACHE_RETRIEVAL_PORT", NULL),
 		      &c->retrieval);
 out:
-	curl_free(scheme);
-	curl_free(host);
-	curl_free(path);
-	curl_url_cleanup(u);
+	cu->free(scheme);
+	cu->free(host);
+	cu->free(path);
+	cu->url_cleanup(u);
 	return err;
 }
 
@@ -187,7 +187,8 @@ static size_t on_data(char *p, size_t size, size_t n, void *arg)
 /* One request to the hosted cache: its response code, or -1. */
 static int post(struct pd_hc_client *c, CURL *curl, const uint8_t *body, long len)
 {
-	struct curl_slist *hdr = curl_slist_append(NULL, "Content-Type: application/octet-stream");
+	const struct pd_curl *cu = pd_curl();
+	struct curl_slist *hdr = cu->slist_append(NULL, "Content-Type: application/octet-stream");
 
 	struct reply r = { .len = 0 };
 	unsigned code;
@@ -195,27 +196,27 @@ static int post(struct pd_hc_client *c, CURL *curl, const uint8_t *body, long le
 	CURLcode res;
 
 	if (hdr)	/* no "Expect: 100-continue" wait before a large SEGMENT_INFO */
-		curl_slist_append(hdr, "Expect:");
+		cu->slist_append(hdr, "Expect:");
 	if (len < 0) {
-		curl_slist_free_all(hdr);
+		cu->slist_free_all(hdr);
 		return -1;
 	}
-	curl_easy_reset(curl);
-	curl_easy_setopt(curl, CURLOPT_URL, c->url);
-	curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body);
-	curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE, len);
-	curl_easy_setopt(curl, CURLOPT_HTTPHEADER, hdr);
-	curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS,
+	cu->easy_reset(curl);
+	cu->easy_setopt(curl, CURLOPT_URL, c->url);
+	cu->easy_setopt(curl, CURLOPT_POSTFIELDS, body);
+	cu->easy_setopt(curl, CURLOPT_POSTFIELDSIZE, len);
+	cu->easy_setopt(curl, CURLOPT_HTTPHEADER, hdr);
+	cu->easy_setopt(curl, CURLOPT_TIMEOUT_MS,
 			 (long)(c->closing ? CLOSING_TIMEOUT_MS : OFFER_TIMEOUT_MS));
-	curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, on_data);
-	curl_easy_setopt(curl, CURLOPT_WRITEDATA, &r);
+	cu->easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+	cu->easy_setopt(curl, CURLOPT_WRITEFUNCTION, on_data);
+	cu->easy_setopt(curl, CURLOPT_WRITEDATA, &r);
 	if (c->ca[0])
-		curl_easy_setopt(curl, CURLOPT_CAINFO, c->ca);
-	res = curl_easy_perform(curl);
-	curl_slist_free_all(hdr);
+		cu->easy_setopt(curl, CURLOPT_CAINFO, c->ca);
+	res = cu->easy_perform(curl);
+	cu->slist_free_all(hdr);
 	if (res == CURLE_OK)
-		curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
+		cu->easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
 	if (res != CURLE_OK || status != 200 || pd_pchc_decode_response(r.buf, r.len, &code))
 		return -1;
 	return code;
@@ -283,9 +284,10 @@ static void offer(struct pd_hc_client *c, CURL *curl, const struct pd_segment_de
 
 static void *offering(void *arg)
 {
+	const struct pd_curl *cu = pd_curl();
 	struct pd_hc_client *c = arg;
 	struct pd_segment_desc d;
-	CURL *curl = curl_easy_init();
+	CURL *curl = cu->easy_init();
 
 	pthread_mutex_lock(&c->lock);
 	/* At close, what is queued is still sent: the last offer of a read
@@ -305,7 +307,7 @@ static void *offering(void *arg)
 	}
 	pthread_mutex_unlock(&c->lock);
 	if (curl)
-		curl_easy_cleanup(curl);
+		cu->easy_cleanup(curl);
 	return NULL;
 }
 
@@ -328,6 +330,8 @@ int pd_hc_client_open(struct pd_hc_client **out)
 		return -EINVAL;
 	if (!*url)
 		return 0;
+	if (!pd_curl())
+		return -ENOENT;		/* no libcurl: peers only */
 	c = calloc(1, sizeof(*c));
 	if (!c)
 		return -ENOMEM;

@@ -7,12 +7,10 @@
  * background on the first request (answered as identity meanwhile).
  */
 #include <arpa/inet.h>
-#include <curl/curl.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
 #include <linux/openat2.h>
-#include <microhttpd.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -24,6 +22,8 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "curl_dl.h"
+#include "mhd_dl.h"
 #include "pccrc.h"
 #include "pccrtp.h"
 #include "serve.h"
@@ -46,6 +46,9 @@ static const char serve_help[] =
 	"  --secret-file F       use the bytes of F as the server passphrase\n"
 	"                        (default: the server secret, created on first use)\n"
 	"  -h, --help            this text\n";
+
+/* set before the daemon starts, which is what calls into this file */
+static const struct pd_mhd *mhd;
 
 struct server {
 	int root;			/* the directory, or -1 */
@@ -123,15 +126,15 @@ static enum MHD_Result feed_header(void *arg, enum MHD_ValueKind kind,
 static enum MHD_Result simple(struct MHD_Connection *conn, unsigned status,
 			      const char *text)
 {
-	struct MHD_Response *r = MHD_create_response_from_buffer(strlen(text),
+	struct MHD_Response *r = mhd->create_response_from_buffer(strlen(text),
 			(void *)text, MHD_RESPMEM_PERSISTENT);
 	enum MHD_Result ret;
 
 	if (!r)
 		return MHD_NO;
-	MHD_add_response_header(r, "Content-Type", "text/plain");
-	ret = MHD_queue_response(conn, status, r);
-	MHD_destroy_response(r);
+	mhd->add_response_header(r, "Content-Type", "text/plain");
+	ret = mhd->queue_response(conn, status, r);
+	mhd->destroy_response(r);
 	return ret;
 }
 
@@ -219,18 +222,18 @@ static void add_headers(struct MHD_Response *r, const struct entity *e,
 	unsigned i, n = pd_pccrtp_response_headers(a, h);
 
 	for (i = 0; i < e->npass; i++)
-		MHD_add_response_header(r, e->pass[i].name, e->pass[i].value);
+		mhd->add_response_header(r, e->pass[i].name, e->pass[i].value);
 	for (i = 0; i < n; i++)
-		MHD_add_response_header(r, h[i].name, h[i].value);
+		mhd->add_response_header(r, h[i].name, h[i].value);
 	if (partial) {
 		snprintf(range, sizeof(range), "bytes %llu-%llu/%llu",
 			 (unsigned long long)a->offset,
 			 (unsigned long long)(a->offset + a->length - 1),
 			 (unsigned long long)e->length);
-		MHD_add_response_header(r, "Content-Range", range);
+		mhd->add_response_header(r, "Content-Range", range);
 	}
 	if (e->status == 200)
-		MHD_add_response_header(r, "Accept-Ranges", "bytes");
+		mhd->add_response_header(r, "Accept-Ranges", "bytes");
 }
 
 /* Decides and answers for an entity (which it consumes). */
@@ -257,12 +260,12 @@ static enum MHD_Result answer(struct server *srv, struct MHD_Connection *conn,
 	}
 	partial = pe->range && e->status == 200;
 	if (a.peerdist) {
-		r = MHD_create_response_from_buffer(len, ci, MHD_RESPMEM_MUST_FREE);
+		r = mhd->create_response_from_buffer(len, ci, MHD_RESPMEM_MUST_FREE);
 	} else if (e->fd >= 0) {
-		r = MHD_create_response_from_fd_at_offset64(a.length, e->fd, a.offset);
+		r = mhd->create_response_from_fd_at_offset64(a.length, e->fd, a.offset);
 		e->fd = r ? -1 : e->fd;		/* the response closes it */
 	} else {
-		r = MHD_create_response_from_buffer(0, "", MHD_RESPMEM_PERSISTENT);
+		r = mhd->create_response_from_buffer(0, "", MHD_RESPMEM_PERSISTENT);
 	}
 	if (!r) {
 		free(ci);
@@ -270,15 +273,15 @@ static enum MHD_Result answer(struct server *srv, struct MHD_Connection *conn,
 		return MHD_NO;
 	}
 	add_headers(r, e, &a, partial);
-	ret = MHD_queue_response(conn, partial ? MHD_HTTP_PARTIAL_CONTENT : e->status, r);
-	MHD_destroy_response(r);
+	ret = mhd->queue_response(conn, partial ? MHD_HTTP_PARTIAL_CONTENT : e->status, r);
+	mhd->destroy_response(r);
 	entity_free(e);
 	return ret;
 }
 
 static enum MHD_Result unsatisfiable(struct MHD_Connection *conn, struct entity *e)
 {
-	struct MHD_Response *r = MHD_create_response_from_buffer(0, "", MHD_RESPMEM_PERSISTENT);
+	struct MHD_Response *r = mhd->create_response_from_buffer(0, "", MHD_RESPMEM_PERSISTENT);
 	char range[64];
 	enum MHD_Result ret;
 
@@ -286,9 +289,9 @@ static enum MHD_Result unsatisfiable(struct MHD_Connection *conn, struct entity 
 	if (!r)
 		return MHD_NO;
 	snprintf(range, sizeof(range), "bytes */%llu", (unsigned long long)e->length);
-	MHD_add_response_header(r, "Content-Range", range);
-	ret = MHD_queue_response(conn, MHD_HTTP_RANGE_NOT_SATISFIABLE, r);
-	MHD_destroy_response(r);
+	mhd->add_response_header(r, "Content-Range", range);
+	ret = mhd->queue_response(conn, MHD_HTTP_RANGE_NOT_SATISFIABLE, r);
+	mhd->destroy_response(r);
 	return ret;
 }
 
@@ -325,8 +328,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
 	if (!pe.get && strcmp(method, "HEAD"))
 		return simple(conn, MHD_HTTP_METHOD_NOT_ALLOWED, "GET or HEAD only\n");
 	pd_pccrtp_request_init(&req);
-	MHD_get_connection_values(conn, MHD_HEADER_KIND, feed_header, &req);
-	range = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Range");
+	mhd->get_connection_values(conn, MHD_HEADER_KIND, feed_header, &req);
+	range = mhd->lookup_connection_value(conn, MHD_HEADER_KIND, "Range");
 	if (srv->upstream) {
 		err = upstream_fetch(srv->upstream, rc->uri,
 				     range && forward_range(&req, pe.get) ? range : NULL,
@@ -431,12 +434,18 @@ int cmd_serve(int argc, char **argv)
 				      MHD_USE_THREAD_PER_CONNECTION | MHD_USE_ERROR_LOG;
 	const union MHD_DaemonInfo *info;
 	struct MHD_Daemon *d;
+	char why[256];
 	sigset_t sigs;
 	int err, sig;
 
 	err = parse_args(argc, argv, &srv, &listen_addr, &port, &so, &secret_file);
 	if (err)
 		return err < 0 ? EXIT_OK : err;
+	mhd = pd_mhd(why, sizeof(why));
+	if (!mhd)
+		return fail("serve", "%s", why);
+	if (srv.upstream && !pd_curl())
+		return fail("serve", "%s", pd_curl_error());
 	if (secret_file) {
 		if (load_secret(secret_file, &secret))
 			return EXIT_FAIL;
@@ -456,13 +465,12 @@ int cmd_serve(int argc, char **argv)
 	memset(&secret, 0, sizeof(secret));
 	if (err)
 		return fail("serve", "content information store: %s", strerror(-err));
-	curl_global_init(CURL_GLOBAL_DEFAULT);
 	/* the server's threads inherit the mask: only sigwait below takes these */
 	sigemptyset(&sigs);
 	sigaddset(&sigs, SIGINT);
 	sigaddset(&sigs, SIGTERM);
 	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
-	d = MHD_start_daemon(flags, port, NULL, NULL, on_request, &srv,
+	d = mhd->start_daemon(flags, port, NULL, NULL, on_request, &srv,
 			     MHD_OPTION_SOCK_ADDR, &ss,
 			     MHD_OPTION_CONNECTION_LIMIT, (unsigned)CONNECTIONS_MAX,
 			     MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)PER_IP_MAX,
@@ -474,14 +482,13 @@ int cmd_serve(int argc, char **argv)
 		pd_served_close(srv.served);
 		return fail("serve", "cannot listen on %s port %u", listen_addr, port);
 	}
-	info = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);
+	info = mhd->get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);
 	/* tests read the port from this line */
 	printf("serving on %s port %u\n", listen_addr, info ? info->port : port);
 	fflush(stdout);
 	sigwait(&sigs, &sig);
-	MHD_stop_daemon(d);
+	mhd->stop_daemon(d);
 	pd_served_close(srv.served);
-	curl_global_cleanup();
 	if (srv.root >= 0)
 		close(srv.root);
 	return EXIT_OK;

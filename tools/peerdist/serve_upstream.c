@@ -5,7 +5,6 @@
  * and hashed in the background from the same bytes. Only identity is asked
  * for: content information describes the bytes themselves.
  */
-#include <curl/curl.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -14,6 +13,7 @@
 #include <strings.h>
 #include <unistd.h>
 
+#include "curl_dl.h"
 #include "fileio.h"
 #include "serve.h"
 
@@ -95,6 +95,7 @@ static size_t on_body(char *data, size_t size, size_t n, void *arg)
 int upstream_fetch(const char *base, const char *path, const char *range,
 		   bool head, struct entity *e)
 {
+	const struct pd_curl *cu = pd_curl();
 	struct fetch f = { .e = e };
 	struct curl_slist *hdrs = NULL;
 	char url[8192], rh[512];
@@ -107,38 +108,38 @@ int upstream_fetch(const char *base, const char *path, const char *range,
 	e->fd = pd_open_temp();
 	if (e->fd < 0)
 		return e->fd;
-	c = curl_easy_init();
+	c = cu->easy_init();
 	if (!c)
 		return -ENOMEM;
-	hdrs = curl_slist_append(hdrs, "Accept-Encoding: identity");
+	hdrs = cu->slist_append(hdrs, "Accept-Encoding: identity");
 	if (range) {
 		snprintf(rh, sizeof(rh), "Range: %s", range);
-		hdrs = curl_slist_append(hdrs, rh);
+		hdrs = cu->slist_append(hdrs, rh);
 	}
-	curl_easy_setopt(c, CURLOPT_URL, url);
-	curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdrs);
-	curl_easy_setopt(c, CURLOPT_NOBODY, head ? 1L : 0L);
-	curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
-	curl_easy_setopt(c, CURLOPT_HEADERDATA, &f);
-	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
-	curl_easy_setopt(c, CURLOPT_WRITEDATA, &f);
-	curl_easy_setopt(c, CURLOPT_TIMEOUT, (long)UPSTREAM_TIMEOUT_S);
-	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
-	rc = curl_easy_perform(c);
+	cu->easy_setopt(c, CURLOPT_URL, url);
+	cu->easy_setopt(c, CURLOPT_HTTPHEADER, hdrs);
+	cu->easy_setopt(c, CURLOPT_NOBODY, head ? 1L : 0L);
+	cu->easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
+	cu->easy_setopt(c, CURLOPT_HEADERDATA, &f);
+	cu->easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
+	cu->easy_setopt(c, CURLOPT_WRITEDATA, &f);
+	cu->easy_setopt(c, CURLOPT_TIMEOUT, (long)UPSTREAM_TIMEOUT_S);
+	cu->easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+	cu->easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
+	rc = cu->easy_perform(c);
 	if (rc != CURLE_OK) {
 		fprintf(stderr, "peerdist serve: upstream %s: %s\n", url,
-			f.write_failed ? "cannot spool the body" : curl_easy_strerror(rc));
+			f.write_failed ? "cannot spool the body" : cu->easy_strerror(rc));
 		err = -EPROTO;
 	}
 	if (!err && head) {
 		curl_off_t cl = -1;
 
-		curl_easy_getinfo(c, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &cl);
+		cu->easy_getinfo(c, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &cl);
 		e->length = cl > 0 ? (uint64_t)cl : 0;
 	}
-	curl_slist_free_all(hdrs);
-	curl_easy_cleanup(c);
+	cu->slist_free_all(hdrs);
+	cu->easy_cleanup(c);
 	if (err)
 		return err;
 	e->strong_etag = f.etag[0] && strncmp(f.etag, "W/", 2);
