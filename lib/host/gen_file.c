@@ -113,17 +113,15 @@ static void *v1_worker(void *arg)
 	return NULL;
 }
 
-static int gen_file_v1(struct file_job *job, unsigned nthreads)
+/* The blocks are hashed into ci's own storage (contiguous), which the
+ * output borrows. */
+static int gen_file_v1(struct file_job *job, unsigned nthreads, struct pd_ci *ci)
 {
-	unsigned h = pd_digest_len(job->opts->hash_alg);
-	size_t nblocks = (job->out->length + PD_BLOCK_SIZE - 1) / PD_BLOCK_SIZE;
 	pthread_t tid[64];
 	unsigned i, started = 0;
-	int err = pd_gen_out_reserve(job->out, nblocks, h, 0);
 
-	if (err)
-		return err;
-	job->out->nblocks = nblocks;
+	job->out->nblocks = (job->out->length + PD_BLOCK_SIZE - 1) / PD_BLOCK_SIZE;
+	job->out->hashes = ci->nsegments ? ci->segments[0].block_hashes : NULL;
 	job->nunits = (job->out->length + BATCH_BYTES - 1) / BATCH_BYTES;
 	/* As many blocks as the lanes hash together, so that they read them
 	 * from L2 (or L3), where pread just put them. */
@@ -317,6 +315,7 @@ int pd_gen_fd(int fd, const struct pd_gen_opts *opts,
 		.fd = fd, .opts = opts, .out = &o,
 		.progress = progress, .arg = arg, .caller = pthread_self(),
 	};
+	struct pd_ci *ci = NULL;
 	struct stat st;
 	int err;
 
@@ -326,16 +325,27 @@ int pd_gen_fd(int fd, const struct pd_gen_opts *opts,
 		return gen_stream(fd, opts, out);
 	o.length = st.st_size;
 	job.total = o.length;
-	if (opts->version == 1)
-		err = gen_file_v1(&job, thread_count(opts, o.length));
-	else
+	if (opts->version == 1) {
+		/* its layout follows from the length: no copy of the hashes
+		 * (half a megabyte per GiB, and as many first touches) */
+		ci = pd_gen_ci_alloc(opts, &o);
+		err = ci ? gen_file_v1(&job, thread_count(opts, o.length), ci) : -ENOMEM;
+	} else {
 		err = gen_file_v2(&job, thread_count(opts, o.length));
+		if (!err && !(ci = pd_gen_ci_alloc(opts, &o)))
+			err = -ENOMEM;
+	}
 	/* The last unit may have been another thread's: the end is told here. */
 	if (!err && job.reported != job.total)
 		report(&job);
 	if (!err)
-		err = pd_gen_build_ci(opts, &o, out);
-	free(o.hashes);
+		err = pd_gen_ci_fill(opts, &o, ci);
+	if (err)
+		pd_ci_free(ci);
+	else
+		*out = ci;
+	if (opts->version != 1)
+		free(o.hashes);		/* V1's are ci's */
 	free(o.sizes);
 	return err;
 }

@@ -103,22 +103,17 @@ static int fill_segment(const struct pd_gen_opts *opts, struct pd_ci_segment *se
 	return pd_key_kp(alg, opts->ks, seg->hod, seg->kp) ? -EINVAL : 0;
 }
 
-int pd_gen_build_ci(const struct pd_gen_opts *opts, const struct pd_gen_out *o,
-		    struct pd_ci **out)
+struct pd_ci *pd_gen_ci_alloc(const struct pd_gen_opts *opts, const struct pd_gen_out *o)
 {
 	unsigned alg = opts->version == 1 ? opts->hash_alg : PD_HASH_V2_SHA512_TRUNC;
-	unsigned h = pd_digest_len(alg);
 	uint32_t nseg, i, *nblocks = NULL;
-	const uint8_t *hash = o->hashes;
-	uint64_t offset = 0;
 	struct pd_ci *ci;
-	int err = 0;
 
 	if (opts->version == 1) {
 		nseg = (o->length + PD_SEGMENT_SIZE - 1) / PD_SEGMENT_SIZE;
 		nblocks = malloc((nseg ? nseg : 1) * sizeof(*nblocks));
 		if (!nblocks)
-			return -ENOMEM;
+			return NULL;
 		for (i = 0; i < nseg; i++) {
 			uint64_t left = o->length - (uint64_t)i * PD_SEGMENT_SIZE;
 			uint64_t size = left < PD_SEGMENT_SIZE ? left : PD_SEGMENT_SIZE;
@@ -130,9 +125,18 @@ int pd_gen_build_ci(const struct pd_gen_opts *opts, const struct pd_gen_out *o,
 	}
 	ci = pd_ci_alloc(opts->version, alg, nseg, nblocks);
 	free(nblocks);
-	if (!ci)
-		return -ENOMEM;
-	for (i = 0; i < nseg && !err; i++) {
+	return ci;
+}
+
+int pd_gen_ci_fill(const struct pd_gen_opts *opts, const struct pd_gen_out *o,
+		   struct pd_ci *ci)
+{
+	const uint8_t *hash = o->hashes;
+	uint64_t offset = 0;
+	uint32_t i;
+	int err = 0;
+
+	for (i = 0; i < ci->nsegments && !err; i++) {
 		struct pd_ci_segment *seg = &ci->segments[i];
 
 		seg->offset = offset;
@@ -145,11 +149,24 @@ int pd_gen_build_ci(const struct pd_gen_opts *opts, const struct pd_gen_out *o,
 			seg->size = o->sizes[i];
 			seg->block_size = seg->size;
 		}
-		memcpy(seg->block_hashes, hash, (size_t)seg->nblocks * h);
-		hash += (size_t)seg->nblocks * h;
+		if (seg->block_hashes != hash)
+			memcpy(seg->block_hashes, hash, (size_t)seg->nblocks * ci->hash_len);
+		hash += (size_t)seg->nblocks * ci->hash_len;
 		offset += seg->size;
 		err = fill_segment(opts, seg);
 	}
+	return err;
+}
+
+int pd_gen_build_ci(const struct pd_gen_opts *opts, const struct pd_gen_out *o,
+		    struct pd_ci **out)
+{
+	struct pd_ci *ci = pd_gen_ci_alloc(opts, o);
+	int err;
+
+	if (!ci)
+		return -ENOMEM;
+	err = pd_gen_ci_fill(opts, o, ci);
 	if (err) {
 		pd_ci_free(ci);
 		return err;

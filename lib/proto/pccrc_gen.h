@@ -64,7 +64,15 @@ struct pd_chunk_cursor;
 void pd_gen_hash_v2_cut(const uint8_t *buf, const size_t *ends, size_t n,
 			uint8_t *out, struct pd_chunk_cursor *cut);
 
-/* Builds the content-information object from the accumulated hashes. */
+/* The content information of o's length (V1) or o's segments (V2), all
+ * but its hashes and keys: V1's block hashes are contiguous from
+ * segments[0].block_hashes, where a generator may write them in place. */
+struct pd_ci *pd_gen_ci_alloc(const struct pd_gen_opts *opts, const struct pd_gen_out *o);
+/* Fills ci from pd_gen_ci_alloc(opts, o) with o's hashes (copied unless
+ * they are ci's own), its segments' HoDs and keys. */
+int pd_gen_ci_fill(const struct pd_gen_opts *opts, const struct pd_gen_out *o,
+		   struct pd_ci *ci);
+/* Both: the content-information object from the accumulated hashes. */
 int pd_gen_build_ci(const struct pd_gen_opts *opts, const struct pd_gen_out *o,
 		    struct pd_ci **out);
 
