@@ -12,7 +12,6 @@
  *     Range asked, the request is made again with the Range.
  */
 #include <errno.h>
-#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
