@@ -434,16 +434,15 @@ int cmd_serve(int argc, char **argv)
 				      MHD_USE_THREAD_PER_CONNECTION | MHD_USE_ERROR_LOG;
 	const union MHD_DaemonInfo *info;
 	struct MHD_Daemon *d;
-	char why[256];
 	sigset_t sigs;
 	int err, sig;
 
 	err = parse_args(argc, argv, &srv, &listen_addr, &port, &so, &secret_file);
 	if (err)
 		return err < 0 ? EXIT_OK : err;
-	mhd = pd_mhd(why, sizeof(why));
+	mhd = pd_mhd();
 	if (!mhd)
-		return fail("serve", "%s", why);
+		return fail("serve", "%s", pd_mhd_error());
 	if (srv.upstream && !pd_curl())
 		return fail("serve", "%s", pd_curl_error());
 	if (secret_file) {

@@ -21,8 +21,10 @@ struct pd_mhd {
 	typeof(&MHD_destroy_response) destroy_response;
 };
 
-/* Its functions once loaded (first call: not thread-safe), or NULL with
- * why in why[len]. */
-const struct pd_mhd *pd_mhd(char *why, size_t len);
+/* libmicrohttpd's functions, loaded once, from any thread; NULL when it
+ * cannot be (why: pd_mhd_error()). */
+const struct pd_mhd *pd_mhd(void);
+/* Why pd_mhd() gave NULL ("libmicrohttpd.so.12 has no MHD_stop_daemon"). */
+const char *pd_mhd_error(void);
 
 #endif
