@@ -67,6 +67,7 @@ struct pd_ci {
 	uint64_t range_length;		/* V2 ullLengthOfRange, 0 = to the end */
 	uint32_t nsegments;
 	struct pd_ci_segment *segments;
+	size_t alloc_len;	/* private: for pd_ci_free, 0 when from malloc */
 };
 
 /* The content bytes [start, end) that content information describes. */
