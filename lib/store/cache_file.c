@@ -17,7 +17,9 @@ int pd_cache_create_file(int dirfd, const char *path, const void *buf,
 	char tmp[PATH_MAX];
 	int fd, err;
 
-	snprintf(tmp, sizeof(tmp), "%s.%d.tmp", path, (int)getpid());
+	err = pd_temp_name(tmp, sizeof(tmp), path);
+	if (err)
+		return err;
 	fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
 		    PD_CACHE_FILE_MODE);
 	if (fd < 0)

@@ -2,6 +2,8 @@
 /* Whole reads and writes over short transfers and EINTR. */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdatomic.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <stdint.h>
 #include <unistd.h>
@@ -64,4 +66,13 @@ int pd_open_temp(void)
 		if (dirs[i])
 			fd = open(dirs[i], O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
 	return fd < 0 ? -errno : fd;
+}
+
+int pd_temp_name(char *out, size_t size, const char *path)
+{
+	static atomic_uint serial;
+	int n = snprintf(out, size, "%s.%ld.%u.tmp", path, (long)getpid(),
+			 atomic_fetch_add_explicit(&serial, 1, memory_order_relaxed));
+
+	return n < 0 || (size_t)n >= size ? -ENAMETOOLONG : 0;
 }

@@ -12,6 +12,14 @@ int pd_pwrite_full(int fd, const void *buf, size_t len, off_t off);
 int pd_write_full(int fd, const void *buf, size_t len);
 /* len bytes at off, fewer only at the end of the file: how many, or -errno. */
 ssize_t pd_pread_full(int fd, void *buf, size_t len, off_t off);
+/*
+ * The name of a temporary file beside path, to be renamed or linked over
+ * it: path.PID.N.tmp, N counting in the process, so that threads writing
+ * the same file at once each have their own (a name per process let one
+ * thread's unlink take another's file before its link, and a rename make
+ * a file still being written visible). 0, or -ENAMETOOLONG.
+ */
+int pd_temp_name(char *out, size_t size, const char *path);
 /* An unnamed 0600 file (O_TMPFILE) in $TMPDIR, /var/tmp or /tmp: the fd or -errno. */
 int pd_open_temp(void);
 

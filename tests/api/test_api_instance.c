@@ -2,8 +2,11 @@
 /*
  * Instances: version negotiation, status and its change notification,
  * Shutdown, and argument and handle validation across the API (NULLs,
- * made-up handles, handles of another instance, closed handles).
+ * made-up handles, handles of another instance, closed handles); threads
+ * that start instances at once over one cache all get one.
  */
+#include <pthread.h>
+
 #include "apitest.h"
 
 static void startup_versions(void **state)
@@ -23,6 +26,48 @@ static void startup_versions(void **state)
 	assert_int_equal(PeerDistShutdown(h), ERROR_SUCCESS);
 	/* A shut-down instance is gone. */
 	assert_int_equal(PeerDistShutdown(h), ERROR_INVALID_HANDLE);
+}
+
+#define STARTERS	8
+#define STARTS		50
+
+static pthread_barrier_t starters;
+
+/* Every thread's starts, together: how many failed. */
+static void *start_and_shut_down(void *arg)
+{
+	PEERDIST_INSTANCE_HANDLE h;
+	intptr_t failed = 0;
+	int i;
+
+	for (i = 0; i < STARTS; i++) {
+		pthread_barrier_wait(&starters);
+		if (PeerDistStartup(PEERDIST_VERSION, &h, NULL) != ERROR_SUCCESS)
+			failed++;
+		else if (PeerDistShutdown(h) != ERROR_SUCCESS)
+			failed++;
+	}
+	return (void *)failed;
+}
+
+/* As a proxy's connections do: each start opens the cache and writes its
+ * small files, which a name per process made threads take from another. */
+static void startup_from_threads_at_once(void **state)
+{
+	pthread_t t[STARTERS];
+	intptr_t failed = 0;
+	void *rc;
+	int i;
+
+	pthread_barrier_init(&starters, NULL, STARTERS);
+	for (i = 0; i < STARTERS; i++)
+		assert_int_equal(pthread_create(&t[i], NULL, start_and_shut_down, NULL), 0);
+	for (i = 0; i < STARTERS; i++) {
+		assert_int_equal(pthread_join(t[i], &rc), 0);
+		failed += (intptr_t)rc;
+	}
+	pthread_barrier_destroy(&starters);
+	assert_int_equal(failed, 0);
 }
 
 static void status(void **state)
@@ -236,6 +281,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(startup_versions, api_setup, api_teardown),
+		cmocka_unit_test_setup_teardown(startup_from_threads_at_once,
+						api_setup, api_teardown),
 		cmocka_unit_test_setup_teardown(status, api_setup, api_teardown),
 		cmocka_unit_test_setup_teardown(status_notification, api_setup, api_teardown),
 		cmocka_unit_test_setup_teardown(bad_handles, api_setup, api_teardown),

@@ -16,6 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "fileio.h"
 #include "netif.h"
 #include "peerdistd.h"
 
@@ -201,8 +202,7 @@ int pd_state_write(const struct pd_netif *nifs, unsigned n)
 	FILE *f;
 	int fd, err;
 
-	if (!state.path[0] || snprintf(tmp, sizeof(tmp), "%s.%ld.tmp", state.path, (long)getpid()) >=
-	    (int)sizeof(tmp))
+	if (!state.path[0] || pd_temp_name(tmp, sizeof(tmp), state.path))
 		return -1;
 	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
 	if (fd < 0 || fchmod(fd, 0644) || !(f = fdopen(fd, "w"))) {
