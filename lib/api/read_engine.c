@@ -29,16 +29,14 @@
 #include <errno.h>
 #include <liburing.h>
 #include <poll.h>
-#include <linux/magic.h>
 #include <stdlib.h>
 #include <sys/eventfd.h>
-#include <sys/statfs.h>
-#include <sys/uio.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "api.h"
 #include "fetch.h"
+#include "fileio.h"
 
 #define RING_ENTRIES	64
 #define TAG_WAKE	1
@@ -603,18 +601,14 @@ static DWORD query_local(struct pd_instance *inst, struct pd_content *c,
 			       c->child.port, c->child.key);
 }
 
-/* Reads without waiting for a disk, or fails: tmpfs cannot be asked not
- * to wait, and has no disk to wait for, so it is read plainly. */
+/* Reads without waiting for a disk (pd_pread_no_wait), or fails with
+ * errno set. */
 static ssize_t read_in_memory(int fd, void *buf, size_t len, uint64_t pos)
 {
-	struct iovec iov = { .iov_base = buf, .iov_len = len };
-	struct statfs sfs;
-	ssize_t n = preadv2(fd, &iov, 1, pos, RWF_NOWAIT);
+	ssize_t n = pd_pread_no_wait(fd, buf, len, pos, 0);
 
-	if (n < 0 && errno == EOPNOTSUPP && !fstatfs(fd, &sfs) &&
-	    sfs.f_type == TMPFS_MAGIC)
-		n = pread(fd, buf, len, pos);
-	return n;
+	errno = n < 0 ? -n : errno;
+	return n < 0 ? -1 : n;
 }
 
 /*

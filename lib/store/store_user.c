@@ -15,7 +15,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <linux/magic.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,9 +23,7 @@
 #include <sys/inotify.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
-#include <sys/statfs.h>
 #include <sys/statvfs.h>
-#include <sys/uio.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -136,15 +133,21 @@ static int store_desc(struct user_store *u, const struct pd_segment_desc *d)
  * lock (read_block_now) holds a reference on the data descriptor, so a
  * slot closed meanwhile leaves the descriptor to the last such read.
  */
+/* Lets go of a reference on a data descriptor; the last one closes it. */
+static void data_fd_put(int fd, int *refs)
+{
+	if (!refs || !__atomic_sub_fetch(refs, 1, __ATOMIC_ACQ_REL)) {
+		close(fd);
+		free(refs);
+	}
+}
+
 static void drop_slot(struct open_segment *o)
 {
 	if (o->present)
 		munmap(o->present, o->d.nblocks);
 	/* A read outside the lock may still use the descriptor: it closes. */
-	if (!o->data_refs || !__atomic_sub_fetch(o->data_refs, 1, __ATOMIC_ACQ_REL)) {
-		close(o->data_fd);
-		free(o->data_refs);
-	}
+	data_fd_put(o->data_fd, o->data_refs);
 	free(o->hashes);
 	memset(o, 0, sizeof(*o));
 }
@@ -514,7 +517,6 @@ static ssize_t user_read_block_now(struct pd_store *s, const uint8_t *id,
 				   void *buf, size_t len)
 {
 	struct user_store *u = to_user(s);
-	struct iovec iov = { .iov_base = buf };
 	struct open_segment *o;
 	int err = 0, fd = -1, *refs = NULL;
 	uint64_t pos = 0;
@@ -537,14 +539,8 @@ static ssize_t user_read_block_now(struct pd_store *s, const uint8_t *id,
 	pthread_mutex_unlock(&u->lock);
 	if (!refs)
 		return err;
-	iov.iov_len = len;
-	n = u->tmpfs ? pread(fd, buf, len, pos) : preadv2(fd, &iov, 1, pos, RWF_NOWAIT);
-	if (n < 0)
-		n = -errno;
-	if (!__atomic_sub_fetch(refs, 1, __ATOMIC_ACQ_REL)) {
-		close(fd);
-		free(refs);
-	}
+	n = pd_pread_no_wait(fd, buf, len, pos, u->tmpfs);
+	data_fd_put(fd, refs);
 	/* A short read leaves the rest to a read that counts it. */
 	if (n == (ssize_t)len)
 		count(u, ST_HITS, 1);
@@ -934,7 +930,6 @@ static int check_version(struct user_store *u)
 int pd_store_user_open(const char *dir, struct pd_store **out)
 {
 	struct user_store *u = calloc(1, sizeof(*u));
-	struct statfs sfs;
 	int err;
 
 	if (!u)
@@ -953,7 +948,7 @@ int pd_store_user_open(const char *dir, struct pd_store **out)
 		goto free_store;
 	}
 	/* tmpfs cannot be asked not to wait (RWF_NOWAIT), and need not be. */
-	u->tmpfs = !fstatfs(u->dirfd, &sfs) && sfs.f_type == TMPFS_MAGIC;
+	u->tmpfs = pd_fd_on_tmpfs(u->dirfd);
 	err = init_layout(u);
 	if (!err)
 		err = check_version(u);

@@ -2,10 +2,13 @@
 /* Whole reads and writes over short transfers and EINTR. */
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/magic.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <stdint.h>
+#include <sys/statfs.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include "fileio.h"
@@ -55,6 +58,23 @@ ssize_t pd_pread_full(int fd, void *buf, size_t len, off_t off)
 		done += n;
 	}
 	return done;
+}
+
+int pd_fd_on_tmpfs(int fd)
+{
+	struct statfs sfs;
+
+	return !fstatfs(fd, &sfs) && sfs.f_type == TMPFS_MAGIC;
+}
+
+ssize_t pd_pread_no_wait(int fd, void *buf, size_t len, off_t off, int on_tmpfs)
+{
+	struct iovec iov = { .iov_base = buf, .iov_len = len };
+	ssize_t n = on_tmpfs ? -1 : preadv2(fd, &iov, 1, off, RWF_NOWAIT);
+
+	if (on_tmpfs || (n < 0 && errno == EOPNOTSUPP && pd_fd_on_tmpfs(fd)))
+		n = pread(fd, buf, len, off);
+	return n < 0 ? -errno : n;
 }
 
 int pd_open_temp(void)

@@ -20,6 +20,15 @@ ssize_t pd_pread_full(int fd, void *buf, size_t len, off_t off);
  * a file still being written visible). 0, or -ENAMETOOLONG.
  */
 int pd_temp_name(char *out, size_t size, const char *path);
+/*
+ * Up to len bytes at off, read only if no disk must be waited for: how
+ * many, or -errno (-EAGAIN: a disk would be). A file on tmpfs cannot be
+ * asked not to wait, and has no disk to wait for: it is read plainly. A
+ * caller that knows fd is on tmpfs (pd_fd_on_tmpfs) says so in on_tmpfs,
+ * which saves the asking.
+ */
+ssize_t pd_pread_no_wait(int fd, void *buf, size_t len, off_t off, int on_tmpfs);
+int pd_fd_on_tmpfs(int fd);
 /* An unnamed 0600 file (O_TMPFILE) in $TMPDIR, /var/tmp or /tmp: the fd or -errno. */
 int pd_open_temp(void);
 
