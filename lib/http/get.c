@@ -31,6 +31,7 @@
 enum answer { ANSWER_UNKNOWN, ANSWER_CI, ANSWER_IDENTITY, ANSWER_AGAIN_WITH_RANGE };
 
 struct get {
+	const struct pd_curl *cu;	/* libcurl's functions, from pd_get */
 	const struct pd_get_options *o;
 	struct pd_get_stats *st;
 	struct pd_get_error *err;
@@ -106,10 +107,9 @@ static size_t on_header(char *p, size_t size, size_t n, void *arg)
 
 static long status_of(struct get *g)
 {
-	const struct pd_curl *cu = pd_curl();
 	long status = 0;
 
-	cu->easy_getinfo(g->curl, CURLINFO_RESPONSE_CODE, &status);
+	g->cu->easy_getinfo(g->curl, CURLINFO_RESPONSE_CODE, &status);
 	return status;
 }
 
@@ -150,7 +150,6 @@ static int slice_head(struct get *g, uint64_t len)
 /* An identity answer is known: its head, unless it is to be asked again. */
 static int identity_head(struct get *g)
 {
-	const struct pd_curl *cu = pd_curl();
 	long status = status_of(g);
 	curl_off_t len = -1;
 
@@ -162,7 +161,7 @@ static int identity_head(struct get *g)
 		return PD_GET_WRITE_ERROR;	/* ends this transfer */
 	}
 	g->answer = ANSWER_IDENTITY;
-	cu->easy_getinfo(g->curl, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &len);
+	g->cu->easy_getinfo(g->curl, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &len);
 	if (g->o->range && status == 200 && len >= 0)
 		return slice_head(g, (uint64_t)len);
 	return send_head(g, status, false, status == 200 ? len : -1, 0, len);
@@ -234,10 +233,9 @@ static size_t on_body(char *p, size_t size, size_t n, void *arg)
 	return len;
 }
 
-static int add_header(struct curl_slist **list, const char *line)
+static int add_header(struct get *g, struct curl_slist **list, const char *line)
 {
-	const struct pd_curl *cu = pd_curl();
-	struct curl_slist *l = cu->slist_append(*list, line);
+	struct curl_slist *l = g->cu->slist_append(*list, line);
 
 	if (!l)
 		return -1;
@@ -246,7 +244,7 @@ static int add_header(struct curl_slist **list, const char *line)
 }
 
 /* The caller's header lines, one by one; 0 or -1 without memory. */
-static int add_headers(struct curl_slist **list, const char *lines)
+static int add_headers(struct get *g, struct curl_slist **list, const char *lines)
 {
 	const char *p = lines, *nl;
 	char line[1024];
@@ -261,7 +259,7 @@ static int add_headers(struct curl_slist **list, const char *lines)
 			continue;
 		memcpy(line, p, len);
 		line[len] = '\0';
-		if (add_header(list, line))
+		if (add_header(g, list, line))
 			return -1;
 	}
 	return 0;
@@ -271,7 +269,6 @@ static int add_headers(struct curl_slist **list, const char *lines)
 static int request(struct get *g, enum pd_pccrtp_client_kind kind, const char *range,
 		   curl_write_callback sink)
 {
-	const struct pd_curl *cu = pd_curl();
 	struct pd_pccrtp_header h[PD_PCCRTP_HEADERS_MAX];
 	unsigned i, n = pd_pccrtp_client_headers(kind, g->o->max_ci ? g->o->max_ci :
 						 PD_PCCRTP_CI_V1, h);
@@ -282,26 +279,26 @@ static int request(struct get *g, enum pd_pccrtp_client_kind kind, const char *r
 
 	for (i = 0; i < n && !oom; i++) {
 		snprintf(line, sizeof(line), "%s: %s", h[i].name, h[i].value);
-		oom = add_header(&list, line);
+		oom = add_header(g, &list, line);
 	}
 	if (!oom && range && snprintf(line, sizeof(line), "Range: %s", range) <
 	    (int)sizeof(line))
-		oom = add_header(&list, line);
-	if (oom || add_headers(&list, g->o->headers)) {
-		cu->slist_free_all(list);
+		oom = add_header(g, &list, line);
+	if (oom || add_headers(g, &list, g->o->headers)) {
+		g->cu->slist_free_all(list);
 		return failed(g, PD_GET_FAILED, 0, "out of memory");
 	}
-	cu->easy_setopt(g->curl, CURLOPT_HTTPHEADER, list);
-	cu->easy_setopt(g->curl, CURLOPT_WRITEFUNCTION, sink);
+	g->cu->easy_setopt(g->curl, CURLOPT_HTTPHEADER, list);
+	g->cu->easy_setopt(g->curl, CURLOPT_WRITEFUNCTION, sink);
 	g->code = 0;
 	g->errbuf[0] = '\0';
-	rc = cu->easy_perform(g->curl);
-	cu->slist_free_all(list);
+	rc = g->cu->easy_perform(g->curl);
+	g->cu->slist_free_all(list);
 	if (rc == CURLE_WRITE_ERROR && g->code)
 		return g->code;
 	if (rc)
 		return failed(g, rc, 0, "%s: %s", g->o->url, g->errbuf[0] ? g->errbuf :
-			      cu->easy_strerror(rc));
+			      g->cu->easy_strerror(rc));
 	return 0;
 }
 
@@ -596,31 +593,29 @@ static int read_content(struct get *g)
 
 static void setup_curl(struct get *g)
 {
-	const struct pd_curl *cu = pd_curl();
 	const struct pd_get_options *o = g->o;
 
-	cu->easy_setopt(g->curl, CURLOPT_URL, o->url);
-	cu->easy_setopt(g->curl, CURLOPT_ERRORBUFFER, g->errbuf);
-	cu->easy_setopt(g->curl, CURLOPT_FOLLOWLOCATION, o->no_redirects ? 0L : 1L);
-	cu->easy_setopt(g->curl, CURLOPT_MAXREDIRS, 50L);
-	cu->easy_setopt(g->curl, CURLOPT_NETRC, (long)CURL_NETRC_OPTIONAL);
-	cu->easy_setopt(g->curl, CURLOPT_HEADERFUNCTION, on_header);
-	cu->easy_setopt(g->curl, CURLOPT_HEADERDATA, g);
-	cu->easy_setopt(g->curl, CURLOPT_WRITEDATA, g);
-	cu->easy_setopt(g->curl, CURLOPT_NOSIGNAL, 1L);
-	cu->easy_setopt(g->curl, CURLOPT_USERAGENT, "peerdist/" PD_PACKAGE_VERSION);
+	g->cu->easy_setopt(g->curl, CURLOPT_URL, o->url);
+	g->cu->easy_setopt(g->curl, CURLOPT_ERRORBUFFER, g->errbuf);
+	g->cu->easy_setopt(g->curl, CURLOPT_FOLLOWLOCATION, o->no_redirects ? 0L : 1L);
+	g->cu->easy_setopt(g->curl, CURLOPT_MAXREDIRS, 50L);
+	g->cu->easy_setopt(g->curl, CURLOPT_NETRC, (long)CURL_NETRC_OPTIONAL);
+	g->cu->easy_setopt(g->curl, CURLOPT_HEADERFUNCTION, on_header);
+	g->cu->easy_setopt(g->curl, CURLOPT_HEADERDATA, g);
+	g->cu->easy_setopt(g->curl, CURLOPT_WRITEDATA, g);
+	g->cu->easy_setopt(g->curl, CURLOPT_NOSIGNAL, 1L);
+	g->cu->easy_setopt(g->curl, CURLOPT_USERAGENT, "peerdist/" PD_PACKAGE_VERSION);
 	if (o->proxy)
-		cu->easy_setopt(g->curl, CURLOPT_PROXY, o->proxy);
+		g->cu->easy_setopt(g->curl, CURLOPT_PROXY, o->proxy);
 	if (o->user) {
-		cu->easy_setopt(g->curl, CURLOPT_USERPWD, o->user);
-		cu->easy_setopt(g->curl, CURLOPT_HTTPAUTH, (long)CURLAUTH_ANY);
+		g->cu->easy_setopt(g->curl, CURLOPT_USERPWD, o->user);
+		g->cu->easy_setopt(g->curl, CURLOPT_HTTPAUTH, (long)CURLAUTH_ANY);
 	}
 }
 
 /* After the first request: what its answer was, and the rest of the get. */
 static int follow_up(struct get *g)
 {
-	const struct pd_curl *cu = pd_curl();
 	char *effective = NULL;
 	int rc;
 
@@ -641,20 +636,19 @@ static int follow_up(struct get *g)
 	if (g->answer != ANSWER_CI)
 		return 0;
 	/* the missing data requests go where the answer came from */
-	cu->easy_getinfo(g->curl, CURLINFO_EFFECTIVE_URL, &effective);
+	g->cu->easy_getinfo(g->curl, CURLINFO_EFFECTIVE_URL, &effective);
 	if (effective && !(effective = strdup(effective)))
 		return failed(g, PD_GET_FAILED, 0, "out of memory");
 	if (effective)
-		cu->easy_setopt(g->curl, CURLOPT_URL, effective);	/* curl copies it */
+		g->cu->easy_setopt(g->curl, CURLOPT_URL, effective);	/* curl copies it */
 	free(effective);
-	cu->easy_setopt(g->curl, CURLOPT_FOLLOWLOCATION, 0L);
+	g->cu->easy_setopt(g->curl, CURLOPT_FOLLOWLOCATION, 0L);
 	return read_content(g);
 }
 
 int pd_get(const struct pd_get_options *o, struct pd_get_stats *st,
 	   struct pd_get_error *err)
 {
-	const struct pd_curl *cu = pd_curl();
 	struct get *g = calloc(1, sizeof(*g));
 	int rc;
 
@@ -667,11 +661,12 @@ int pd_get(const struct pd_get_options *o, struct pd_get_stats *st,
 	g->o = o;
 	g->st = st;
 	g->err = err;
-	if (!cu) {
+	g->cu = pd_curl();
+	if (!g->cu) {
 		rc = failed(g, PD_GET_FAILED, 0, "%s", pd_curl_error());
 		goto free_g;
 	}
-	if (!(g->curl = cu->easy_init())) {
+	if (!(g->curl = g->cu->easy_init())) {
 		rc = failed(g, PD_GET_FAILED, 0, "libcurl cannot start");
 		goto free_g;
 	}
@@ -682,7 +677,7 @@ int pd_get(const struct pd_get_options *o, struct pd_get_stats *st,
 		rc = 0;
 	if (!rc)
 		rc = follow_up(g);
-	cu->easy_cleanup(g->curl);
+	g->cu->easy_cleanup(g->curl);
 	if (g->port)
 		CloseHandle(g->port);
 	pd_ci_free(g->parsed);
