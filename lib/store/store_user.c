@@ -24,6 +24,7 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
+#include <sys/timerfd.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -63,7 +64,9 @@ struct user_store {
 	struct pd_store base;
 	int dirfd;
 	struct pd_store_meta *meta;	/* publications and tags */
-	int inotify_fd;
+	int wait_fd;		/* inotify on "generation", or a tick */
+	int ticking;		/* wait_fd is the tick: look at the generation */
+	uint64_t seen_generation;	/* when ticking */
 	uint64_t *counters;	/* shared by all processes: mmap of "stats" */
 	pthread_mutex_t lock;		/* the open segments below */
 	struct open_segment open[OPEN_SEGMENTS];
@@ -795,18 +798,62 @@ static int user_flush_tag(struct pd_store *s, const uint8_t tag[16])
 
 /* ---- waiting, stats, open/close ---- */
 
+#define WAIT_TICK_MS	50	/* without inotify: how often the generation is looked at */
+
+/*
+ * What wakes waiting reads when any process adds blocks: an inotify watch
+ * on "generation". Inotify instances are few per user, for all the user's
+ * processes (fs.inotify.max_user_instances, 128 by default), and every
+ * store takes one: once they run out, a tick every WAIT_TICK_MS compares
+ * the shared generation instead, so a store still opens and reads still
+ * wake, a tick later at most.
+ */
+static int open_wait(struct user_store *u, const char *dir)
+{
+	struct itimerspec tick = {
+		.it_interval.tv_nsec = WAIT_TICK_MS * 1000000L,
+		.it_value.tv_nsec = WAIT_TICK_MS * 1000000L,
+	};
+	char path[PATH_MAX];
+	int err;
+
+	snprintf(path, sizeof(path), "%s/generation", dir);
+	u->wait_fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+	if (u->wait_fd >= 0 && inotify_add_watch(u->wait_fd, path, IN_MODIFY) >= 0)
+		return 0;
+	err = -errno;
+	if (u->wait_fd >= 0)
+		close(u->wait_fd);
+	u->wait_fd = -1;
+	if (err != -EMFILE && err != -ENFILE && err != -ENOSPC)
+		return err;
+	u->seen_generation = __atomic_load_n(&u->counters[ST_GENERATION], __ATOMIC_ACQUIRE);
+	u->wait_fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+	if (u->wait_fd < 0 || timerfd_settime(u->wait_fd, 0, &tick, NULL))
+		return -errno;
+	u->ticking = 1;
+	return 0;
+}
+
 static int user_wait_fd(struct pd_store *s)
 {
-	return to_user(s)->inotify_fd;
+	return to_user(s)->wait_fd;
 }
 
 static int user_drain_wait(struct pd_store *s)
 {
+	struct user_store *u = to_user(s);
 	char buf[4096];
+	uint64_t g;
 	int added = 0;
 
-	while (read(to_user(s)->inotify_fd, buf, sizeof(buf)) > 0)
+	while (read(u->wait_fd, buf, sizeof(buf)) > 0)
 		added = PD_STORE_ADDED;
+	if (!u->ticking)
+		return added;
+	g = __atomic_load_n(&u->counters[ST_GENERATION], __ATOMIC_ACQUIRE);
+	added = g != u->seen_generation ? PD_STORE_ADDED : 0;
+	u->seen_generation = g;
 	return added;
 }
 
@@ -831,8 +878,8 @@ static void user_close(struct pd_store *s)
 	if (u->counters)
 		munmap(u->counters, ST_COUNT * sizeof(uint64_t));
 	pd_counters_close(u->base.counters);
-	if (u->inotify_fd >= 0)
-		close(u->inotify_fd);
+	if (u->wait_fd >= 0)
+		close(u->wait_fd);
 	pd_open_cache_close_all(&u->opened);
 	if (u->generation_fd >= 0)
 		close(u->generation_fd);
@@ -935,7 +982,7 @@ int pd_store_user_open(const char *dir, struct pd_store **out)
 	if (!u)
 		return -ENOMEM;
 	u->base.ops = &user_ops;
-	u->inotify_fd = -1;
+	u->wait_fd = -1;
 	u->generation_fd = -1;
 	PD_OPEN_CACHE_INIT(&u->opened, u->open, close_slot);
 	pthread_mutex_init(&u->lock, NULL);
@@ -959,15 +1006,8 @@ int pd_store_user_open(const char *dir, struct pd_store **out)
 		if (u->generation_fd < 0)
 			err = -errno;
 	}
-	if (!err) {
-		char path[PATH_MAX];
-
-		snprintf(path, sizeof(path), "%s/generation", dir);
-		u->inotify_fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
-		if (u->inotify_fd < 0 ||
-		    inotify_add_watch(u->inotify_fd, path, IN_MODIFY) < 0)
-			err = -errno;
-	}
+	if (!err)
+		err = open_wait(u, dir);
 	if (err) {
 		user_close(&u->base);
 		return err;

@@ -38,14 +38,16 @@ static void *start_and_shut_down(void *arg)
 {
 	PEERDIST_INSTANCE_HANDLE h;
 	intptr_t failed = 0;
+	DWORD err;
 	int i;
 
 	for (i = 0; i < STARTS; i++) {
 		pthread_barrier_wait(&starters);
-		if (PeerDistStartup(PEERDIST_VERSION, &h, NULL) != ERROR_SUCCESS)
-			failed++;
-		else if (PeerDistShutdown(h) != ERROR_SUCCESS)
-			failed++;
+		err = PeerDistStartup(PEERDIST_VERSION, &h, NULL);
+		if (err == ERROR_SUCCESS && (err = PeerDistShutdown(h)) == ERROR_SUCCESS)
+			continue;
+		fprintf(stderr, "start %d: error %lu\n", i, (unsigned long)err);
+		failed++;
 	}
 	return (void *)failed;
 }

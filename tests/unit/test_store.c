@@ -3,13 +3,15 @@
  * The user-space store: verified segments and blocks, publications per
  * user, tags, LRU eviction under a cap that never pulls bytes from under a
  * reader, several processes at once, kill -9 at any point, waiting for
- * blocks another process adds, and blocks encrypted as MSG_BLK carries them.
+ * blocks another process adds (also once the user has no inotify instance
+ * left), and blocks encrypted as MSG_BLK carries them.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
+#include <sys/inotify.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -562,6 +564,68 @@ static void waiters_woken_by_other_process(void **state)
 	free_content(&c);
 }
 
+#define NO_INOTIFY_UID	64999	/* a user of this test's own, out of inotify instances */
+#define INOTIFY_MAX	8192
+
+/* In a child as NO_INOTIFY_UID with every inotify instance it may have
+ * taken: a store still opens, and a block another store adds wakes it.
+ * Exit 0, 77 when the instances do not run out, or the step that failed. */
+static int woken_without_inotify(const struct content *c)
+{
+	struct pd_store *s, *adder;
+	struct pd_segment_desc d;
+	struct pd_range r;
+	struct pollfd p = { .events = POLLIN };
+	int n;
+
+	if (setgid(NO_INOTIFY_UID) || setuid(NO_INOTIFY_UID))
+		return 2;
+	for (n = 0; n < INOTIFY_MAX && inotify_init1(IN_CLOEXEC) >= 0; n++)
+		;
+	if (n == INOTIFY_MAX || errno != EMFILE)
+		return 77;
+	if (pd_store_user_open(dir, &s) || pd_store_user_open(dir, &adder))
+		return 3;
+	p.fd = s->ops->wait_fd(s);
+	s->ops->drain_wait(s);
+	pd_segment_desc_from_ci(c->ci, 0, &d);
+	r = pd_ci_block_range(c->ci, 0, 0);
+	if (adder->ops->add_segment(adder, &d) ||
+	    pd_store_put_block(adder, d.id, d.hash_len, 0, c->data + r.start, r.end - r.start))
+		return 4;
+	if (poll(&p, 1, 5000) != 1 || s->ops->drain_wait(s) != PD_STORE_ADDED)
+		return 5;
+	/* Nothing new: the next tick is no news. */
+	if (poll(&p, 1, 5000) != 1 || s->ops->drain_wait(s) != 0)
+		return 6;
+	s->ops->close(s);
+	adder->ops->close(adder);
+	return 0;
+}
+
+/* Inotify instances are per user and few (128 by default) for all the
+ * user's processes, one per store: running out must not stop a store. */
+static void waiters_woken_without_inotify(void **state)
+{
+	struct content c;
+	pid_t pid;
+	int status;
+
+	if (geteuid())
+		skip();	/* exhausting one's own instances would starve the other tests */
+	c = make_content(1, 100000, 9);
+	assert_int_equal(chown(dir, NO_INOTIFY_UID, NO_INOTIFY_UID), 0);
+	pid = fork();
+	if (pid == 0)
+		_exit(woken_without_inotify(&c));
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	free_content(&c);
+	assert_true(WIFEXITED(status));
+	if (WEXITSTATUS(status) == 77)
+		skip();
+	assert_int_equal(WEXITSTATUS(status), 0);
+}
+
 /* read_block_now: a present block's bytes from any byte of it on, the
  * length clipped to the block; an absent block or segment: -ENOENT. */
 static void read_block_now_reads_present_blocks(void **state)
@@ -748,6 +812,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(concurrent_processes, setup, teardown),
 		cmocka_unit_test_setup_teardown(crash_safety, setup, teardown),
 		cmocka_unit_test_setup_teardown(waiters_woken_by_other_process, setup, teardown),
+		cmocka_unit_test_setup_teardown(waiters_woken_without_inotify, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
