@@ -19,7 +19,6 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
-#include <sys/timerfd.h>
 #include <unistd.h>
 
 #include <netlink/genl/ctrl.h>
@@ -825,17 +824,14 @@ static const struct pd_store_ops kernel_ops = {
  */
 static int watch_contents(struct kernel_store *k)
 {
-	struct itimerspec every = {
-		.it_interval.tv_sec = FALLBACK_WAKE_MS / 1000,
-		.it_value.tv_sec = FALLBACK_WAKE_MS / 1000,
-	};
 	struct epoll_event ev = { .events = EPOLLIN };
 
 	k->content_ep = epoll_create1(EPOLL_CLOEXEC);
-	k->tick_fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
-	if (k->content_ep < 0 || k->tick_fd < 0 ||
-	    timerfd_settime(k->tick_fd, 0, &every, NULL))
+	if (k->content_ep < 0)
 		return -errno;
+	k->tick_fd = pd_tick_fd(FALLBACK_WAKE_MS);
+	if (k->tick_fd < 0)
+		return k->tick_fd;
 	ev.data.fd = k->tick_fd;
 	return epoll_ctl(k->content_ep, EPOLL_CTL_ADD, k->tick_fd, &ev) ? -errno : 0;
 }

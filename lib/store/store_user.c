@@ -24,7 +24,6 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
-#include <sys/timerfd.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -810,10 +809,6 @@ static int user_flush_tag(struct pd_store *s, const uint8_t tag[16])
  */
 static int open_wait(struct user_store *u, const char *dir)
 {
-	struct itimerspec tick = {
-		.it_interval.tv_nsec = WAIT_TICK_MS * 1000000L,
-		.it_value.tv_nsec = WAIT_TICK_MS * 1000000L,
-	};
 	char path[PATH_MAX];
 	int err;
 
@@ -828,9 +823,9 @@ static int open_wait(struct user_store *u, const char *dir)
 	if (err != -EMFILE && err != -ENFILE && err != -ENOSPC)
 		return err;
 	u->seen_generation = __atomic_load_n(&u->counters[ST_GENERATION], __ATOMIC_ACQUIRE);
-	u->wait_fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
-	if (u->wait_fd < 0 || timerfd_settime(u->wait_fd, 0, &tick, NULL))
-		return -errno;
+	u->wait_fd = pd_tick_fd(WAIT_TICK_MS);
+	if (u->wait_fd < 0)
+		return u->wait_fd;
 	u->ticking = 1;
 	return 0;
 }
