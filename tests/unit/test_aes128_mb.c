@@ -6,7 +6,9 @@
  * single-stream AES-128-CBC makes of it; the FIPS 197 C.1 vector; a length
  * that is no multiple of 16 is refused. Run on the CPU's best path (VAES
  * where it has AVX-512: more than 16 buffers make lanes take new jobs), with
- * PEERDIST_AES_IMPL=aes-ni and with PEERDIST_AES_IMPL=openssl.
+ * PEERDIST_AES_IMPL=aes-ni and with PEERDIST_AES_IMPL=openssl. Sixteen
+ * buffers 68 KiB apart (all at one offset in their pages, which sends them
+ * to the narrow lanes) and 64 KiB + 256 bytes apart (the wide ones) too.
  */
 #include "testutil.h"
 
@@ -58,6 +60,42 @@ static void matches_openssl(void **state)
 	free(want);
 }
 
+/* Sixteen buffers of 64 KiB, stride bytes apart in one allocation. */
+static void laid_out(size_t stride)
+{
+	struct pd_aes128_cbc_job jobs[16];
+	uint8_t *area = malloc(16 * stride), *plain = malloc(16 * stride);
+	uint8_t *want = malloc(65536);
+	size_t i, n = 16;
+
+	assert_true(area && plain && want);
+	RAND_bytes(plain, (int)(16 * stride));
+	memcpy(area, plain, 16 * stride);
+	for (i = 0; i < n; i++) {
+		jobs[i] = (struct pd_aes128_cbc_job){ .buf = area + i * stride, .len = 65536 };
+		assert_int_equal(RAND_bytes(jobs[i].key, 16), 1);
+		assert_int_equal(RAND_bytes(jobs[i].iv, 16), 1);
+	}
+	assert_int_equal(pd_aes128_cbc_encrypt_many(jobs, n), 0);
+	for (i = 0; i < n; i++) {
+		reference(&jobs[i], plain + i * stride, want);
+		assert_memory_equal(jobs[i].buf, want, 65536);
+	}
+	free(area);
+	free(plain);
+	free(want);
+}
+
+static void buffers_in_one_cache_set(void **state)
+{
+	laid_out(68 << 10);
+}
+
+static void buffers_spread_over_sets(void **state)
+{
+	laid_out((64 << 10) + 256);
+}
+
 static void fips197_vector(void **state)
 {
 	struct pd_aes128_cbc_job j = { .len = 16 };
@@ -85,6 +123,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(matches_openssl),
+		cmocka_unit_test(buffers_in_one_cache_set),
+		cmocka_unit_test(buffers_spread_over_sets),
 		cmocka_unit_test(fips197_vector),
 		cmocka_unit_test(bad_length),
 	};
