@@ -3,8 +3,10 @@
  * Generation: round trips through the parser at every size boundary, the
  * streaming, threaded-file and pipe paths agreeing, every hash checked
  * against OpenSSL computed here, and fixed inputs whose expected content
- * information was computed independently (tests/unit/pccrc_reference.py).
+ * information was computed independently (tests/unit/pccrc_reference.py);
+ * files read through mappings, and files cut while they are hashed.
  */
+#include <errno.h>
 #include <fcntl.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -19,6 +21,7 @@
 #include "keys.h"
 #include "pccrc.h"
 #include "gen_file.h"
+#include "mapped_read.h"
 
 static const char secret[] = "no more secrets";
 
@@ -290,6 +293,64 @@ static void bad_options(void **state)
 	assert_null(pd_gen_new(NULL));
 }
 
+/* Read through mappings, as peerdist hash does: the same output, whichever
+ * reader each thread's first units chose (both are used while measuring). */
+static void v1_mapped_reads(void **state)
+{
+	assert_int_equal(pd_mapped_reads_enable(), 0);
+	check_all_paths(1, PD_HASH_SHA256, 65537);
+	check_all_paths(1, PD_HASH_SHA256, 7 * (size_t)PD_GEN_BATCH_BYTES + 4097);
+	check_all_paths(1, PD_HASH_SHA512, 2 * (size_t)PD_SEGMENT_SIZE + 65536 + 7);
+}
+
+struct shrink {
+	int fd;
+	uint64_t at, to;	/* once this much is hashed, cut the file to */
+};
+
+static void shrink_file(uint64_t done, uint64_t total, void *arg)
+{
+	struct shrink *sh = arg;
+
+	if (done == sh->at)
+		assert_int_equal(ftruncate(sh->fd, sh->to), 0);
+	(void)total;
+}
+
+/* A file cut while it is hashed (far back: the mapped pages fault; within
+ * its last page: they read as zeros) is an error, never a wrong answer. */
+static void shrink_while_hashing(uint64_t at, uint64_t to, size_t len)
+{
+	struct pd_gen_opts o = opts_for(1, PD_HASH_SHA256, 1);
+	char path[] = "/tmp/pd-gen-XXXXXX";
+	struct shrink sh = { mkstemp(path), at, to };
+	uint8_t *data = malloc(len);
+	struct pd_ci *ci = NULL;
+
+	assert_true(sh.fd >= 0);
+	unlink(path);
+	fill_pattern(data, len, 5);
+	assert_int_equal(write(sh.fd, data, len), (ssize_t)len);
+	assert_int_equal(pd_gen_fd(sh.fd, &o, shrink_file, &sh, &ci), -EIO);
+	assert_null(ci);
+	close(sh.fd);
+	free(data);
+}
+
+static void v1_file_shrinking(void **state)
+{
+	uint64_t unit = PD_GEN_BATCH_BYTES;
+	size_t len = 7 * unit + 100;
+
+	assert_int_equal(pd_mapped_reads_enable(), 0);
+	/* after the warm-up unit, and after every unit measured: the next
+	 * reads by pread, then by mapping, in turn, then whichever won */
+	shrink_while_hashing(unit, unit + 4096, len);
+	shrink_while_hashing(2 * unit, 2 * unit, len);
+	shrink_while_hashing(5 * unit, 5 * unit + 1, len);
+	shrink_while_hashing(6 * unit, len - 50, len);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -299,6 +360,10 @@ int main(void)
 		cmocka_unit_test(v1_fixed_input),
 		cmocka_unit_test(v2_fixed_input),
 		cmocka_unit_test(bad_options),
+		/* last: mapped reads, once enabled, stay so in the process (each
+		 * enables them again: cmocka takes SIGBUS for every test) */
+		cmocka_unit_test(v1_mapped_reads),
+		cmocka_unit_test(v1_file_shrinking),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

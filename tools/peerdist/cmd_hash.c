@@ -13,6 +13,7 @@
 #include "cli.h"
 #include "keys.h"
 #include "gen_file.h"
+#include "mapped_read.h"
 #include "secret.h"
 #include "store.h"
 
@@ -168,6 +169,9 @@ static int generate(struct hash_args *a, struct pd_ci **ci)
 		return fail(a->input, "%s", strerror(errno));
 	if (!fstat(fd, &st) && S_ISREG(st.st_mode) && want_progress(st.st_size))
 		progress = show_progress;
+	/* A program may read through mappings (SIGBUS is this one's); when
+	 * it cannot, the hashing copies with pread as a library does. */
+	pd_mapped_reads_enable();
 	err = pd_gen_fd(fd, &a->opts, progress, (void *)a->input, ci);
 	if (fd)
 		close(fd);
