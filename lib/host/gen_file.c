@@ -78,7 +78,6 @@ struct reader {
 	uint8_t *buf;			/* for the pieces pread reads */
 	unsigned trials;		/* units measured so far */
 	double spent[READERS];		/* CPU seconds for the units measured */
-	int use;
 };
 #define WARM_UP		1	/* units read by pread before measuring */
 #define TRIALS		4	/* then measured, taking turns */
@@ -104,22 +103,22 @@ static void hash_mapped(const uint8_t *data, size_t len, void *arg)
 }
 
 /* Hashes unit's bytes, off..off + len: mapped, or a piece at a time. */
-static int hash_v1_unit(struct file_job *job, struct reader *r, uint64_t off,
-			size_t len, uint8_t *out)
+static int hash_v1_unit(struct file_job *job, int use, uint8_t *buf,
+			uint64_t off, size_t len, uint8_t *out)
 {
 	unsigned h = pd_digest_len(job->opts->hash_alg);
 	struct span sp = { job, out };
 	size_t at, piece;
 	int err;
 
-	if (r->use == BY_MAP)
+	if (use == BY_MAP)
 		return pd_mapped_read(job->fd, off, len, hash_mapped, &sp);
 	for (at = 0; at < len; at += piece) {
 		piece = len - at < job->piece ? len - at : job->piece;
-		err = pread_full(job->fd, r->buf, piece, off + at);
+		err = pread_full(job->fd, buf, piece, off + at);
 		if (err)
 			return err;
-		pd_gen_hash_v1_span(job->opts->hash_alg, r->buf, piece,
+		pd_gen_hash_v1_span(job->opts->hash_alg, buf, piece,
 				    out + at / PD_BLOCK_SIZE * h);
 	}
 	return 0;
@@ -127,27 +126,25 @@ static int hash_v1_unit(struct file_job *job, struct reader *r, uint64_t off,
 
 /* The reader for the next unit: by turns while measuring, then the one
  * that spent less. */
-static void choose_reader(struct reader *r)
+static int choose_reader(const struct reader *r)
 {
 	if (!pd_mapped_reads_enabled() || r->trials < WARM_UP)
-		r->use = BY_PREAD;
-	else if (r->trials < WARM_UP + TRIALS)
-		r->use = (r->trials - WARM_UP) % READERS;
-	else
-		r->use = r->spent[BY_MAP] < r->spent[BY_PREAD] ? BY_MAP : BY_PREAD;
+		return BY_PREAD;
+	if (r->trials < WARM_UP + TRIALS)
+		return (r->trials - WARM_UP) % READERS;
+	return r->spent[BY_MAP] < r->spent[BY_PREAD] ? BY_MAP : BY_PREAD;
 }
 
 static int read_unit(struct file_job *job, struct reader *r, uint64_t off,
 		     size_t len, uint8_t *out)
 {
+	int use = choose_reader(r), err;
 	double t = thread_seconds();
-	int err;
 
-	choose_reader(r);
-	err = hash_v1_unit(job, r, off, len, out);
+	err = hash_v1_unit(job, use, r->buf, off, len, out);
 	if (r->trials < WARM_UP + TRIALS) {
 		if (r->trials >= WARM_UP)
-			r->spent[r->use] += thread_seconds() - t;
+			r->spent[use] += thread_seconds() - t;
 		r->trials++;
 	}
 	return err;
@@ -184,17 +181,6 @@ static void *v1_worker(void *arg)
 	return NULL;
 }
 
-/* -EIO when the file is shorter now than it was: a mapped page past the
- * new end reads as zeros, where pread would have come back short. */
-static int shrank(const struct file_job *job)
-{
-	struct stat st;
-
-	if (fstat(job->fd, &st))
-		return -errno;
-	return (uint64_t)st.st_size < job->out->length ? -EIO : 0;
-}
-
 /* The blocks are hashed into ci's own storage (contiguous), which the
  * output borrows. */
 static int gen_file_v1(struct file_job *job, unsigned nthreads, struct pd_ci *ci)
@@ -214,7 +200,7 @@ static int gen_file_v1(struct file_job *job, unsigned nthreads, struct pd_ci *ci
 	v1_worker(job);
 	for (i = 0; i < started; i++)
 		pthread_join(tid[i], NULL);
-	return atomic_load(&job->err) ? atomic_load(&job->err) : shrank(job);
+	return atomic_load(&job->err);
 }
 
 /*

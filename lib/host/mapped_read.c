@@ -12,6 +12,7 @@
 #include <signal.h>
 #include <stdatomic.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "mapped_read.h"
@@ -56,6 +57,17 @@ int pd_mapped_reads_enabled(void)
 	return atomic_load(&enabled);
 }
 
+/* -EIO when fd now ends before end: cut within the window's last page, it
+ * read as zeros past the new end instead of faulting. */
+static int shrank_under(int fd, uint64_t end)
+{
+	struct stat st;
+
+	if (fstat(fd, &st))
+		return -errno;
+	return (uint64_t)st.st_size < end ? -EIO : 0;
+}
+
 int pd_mapped_read(int fd, uint64_t off, size_t len, pd_mapped_fn fn, void *arg)
 {
 	sigjmp_buf jump;
@@ -76,6 +88,7 @@ int pd_mapped_read(int fd, uint64_t off, size_t len, pd_mapped_fn fn, void *arg)
 	else {
 		back = &jump;
 		fn(map, len, arg);
+		err = shrank_under(fd, off + len);
 	}
 	back = NULL;
 	window_lo = window_hi = NULL;

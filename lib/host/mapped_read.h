@@ -24,9 +24,10 @@ typedef void (*pd_mapped_fn)(const uint8_t *data, size_t len, void *arg);
 /*
  * fn(data, len, arg) over fd's bytes off..off + len (off a multiple of the
  * page size, the range inside the file), mapped read-only. 0; -EIO when the
- * file shrank under the window (fn stopped where it faulted, so fn must
- * leave nothing half done that matters: hashing into the caller's output,
- * which the caller throws away, is fine); -ENOTSUP when not enabled;
+ * file shrank under the window (fn stopped where it faulted, or saw zeros
+ * past the new end inside the last page: fn must leave nothing done that
+ * matters, hashing into the caller's output, which the caller throws away,
+ * is fine); -ENOTSUP when not enabled;
  * -EINVAL for an unaligned off; -errno when it cannot be mapped.
  */
 int pd_mapped_read(int fd, uint64_t off, size_t len, pd_mapped_fn fn, void *arg);

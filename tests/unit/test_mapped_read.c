@@ -2,7 +2,8 @@
 /*
  * Mapped reads: off until a program enables them, the bytes of the window
  * asked for, a window whose file shrank under it an error the reader
- * survives (again and again), and any other SIGBUS still fatal. Each test
+ * survives (again and again, and when the cut only zeroed part of its last
+ * page), and any other SIGBUS still fatal. Each test
  * enables them again: the test runner takes SIGBUS over for every test.
  */
 #include <errno.h>
@@ -34,7 +35,8 @@ static int temp_file(size_t len, uint64_t seed)
 struct seen {
 	uint8_t *copy;
 	size_t len;
-	int cut_fd;		/* >= 0: cut this file to nothing first */
+	int cut_fd;		/* >= 0: cut this file to cut_to bytes first */
+	off_t cut_to;
 };
 
 static void take(const uint8_t *data, size_t len, void *arg)
@@ -42,10 +44,10 @@ static void take(const uint8_t *data, size_t len, void *arg)
 	struct seen *s = arg;
 
 	if (s->cut_fd >= 0)
-		assert_int_equal(ftruncate(s->cut_fd, 0), 0);
+		assert_int_equal(ftruncate(s->cut_fd, s->cut_to), 0);
 	s->copy = malloc(len);
 	s->len = len;
-	memcpy(s->copy, data, len);	/* faults once the file is cut */
+	memcpy(s->copy, data, len);	/* faults past the cut's last page */
 }
 
 static void off_until_enabled(void **state)
@@ -92,6 +94,20 @@ static void shrunk_file_is_eio(void **state)
 	}
 }
 
+/* Cut within the window's last page, the mapping reads zeros there
+ * instead of faulting: still the cut file's error, never its zeros. */
+static void cut_in_last_page_is_eio(void **state)
+{
+	int fd = temp_file(4 * PAGE, 5);
+	struct seen s = { .cut_fd = fd, .cut_to = 4 * PAGE - 50 };
+
+	assert_int_equal(pd_mapped_reads_enable(), 0);
+	assert_int_equal(pd_mapped_read(fd, 0, 4 * PAGE, take, &s), -EIO);
+	assert_int_equal(s.len, 4 * PAGE);	/* fn ran to its end */
+	free(s.copy);
+	close(fd);
+}
+
 /* A fault outside every window is not the handler's to swallow. */
 static void other_sigbus_kills(void **state)
 {
@@ -123,6 +139,7 @@ int main(void)
 		cmocka_unit_test(off_until_enabled),	/* first: enabling is for good */
 		cmocka_unit_test(reads_the_window),
 		cmocka_unit_test(shrunk_file_is_eio),
+		cmocka_unit_test(cut_in_last_page_is_eio),
 		cmocka_unit_test(other_sigbus_kills),
 	};
 
