@@ -10,10 +10,17 @@
  * Blocks are handed out from one shared counter, so a slow connection does
  * not leave the others idle at the end. Prints "serve-clients-N MB/s" or
  * "nginx-clients-N MB/s" (plaintext content bytes, 10^6), best of three.
+ *  - idle: the same pccrr requests over one connection to a server of
+ *    this program's own (another process) that answers each at once with
+ *    a response of the size peerdistd's answer has, the same bytes every
+ *    time: what one request at a time costs on this machine when the
+ *    server does no work at all, the ceiling of one client.
  * After timing, pccrr decrypts a sample of blocks and checks their hashes,
  * so a fast server that sends the wrong bytes does not pass.
+ * Prints "idle-clients-1 MB/s" for idle.
  * Usage: bench_serve pccrr HOST PORT CI-FILE CLIENTS
  *        bench_serve http HOST PORT URL-PATH CI-FILE CLIENTS
+ *        bench_serve idle CI-FILE
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -21,11 +28,13 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/uio.h>
@@ -51,6 +60,7 @@ struct item {
 
 struct bench {
 	int pccrr;		/* else plain HTTP */
+	int idle;		/* pccrr requests, answers not looked at */
 	int whole;		/* http: one GET of the whole file */
 	struct addrinfo *ai;
 	const char *host, *path;
@@ -166,6 +176,22 @@ static long long content_length(const char *h, const char *end)
 	return -1;
 }
 
+/* Finds the end of the header block at c->head, reading more as needed:
+ * 1, 0 at EOF before any byte of it, or -1. */
+static int head_end(struct conn *c, char **end)
+{
+	ssize_t k;
+
+	for (;;) {
+		*end = memmem(c->buf + c->head, c->tail - c->head, "\r\n\r\n", 4);
+		if (*end)
+			return 1;
+		k = conn_fill(c);
+		if (k <= 0)
+			return k == 0 && c->tail == c->head ? 0 : -1;
+	}
+}
+
 /*
  * Reads a response's status line and headers. Returns the status, 0 when
  * the server closed the connection before the response began (a keep-alive
@@ -174,17 +200,10 @@ static long long content_length(const char *h, const char *end)
 static int read_head(struct conn *c, long long *clen)
 {
 	char *end;
-	ssize_t k;
-	int status;
+	int status = head_end(c, &end);
 
-	for (;;) {
-		end = memmem(c->buf + c->head, c->tail - c->head, "\r\n\r\n", 4);
-		if (end)
-			break;
-		k = conn_fill(c);
-		if (k <= 0)
-			return k == 0 && c->tail == c->head ? 0 : -1;
-	}
+	if (status <= 0)
+		return status;
 	if (sscanf(c->buf + c->head, "HTTP/1.%*d %d", &status) != 1)
 		return -1;
 	*clen = content_length(c->buf + c->head, end + 2);
@@ -295,6 +314,8 @@ static int check_response(struct bench *b, size_t i, const uint8_t *body,
 
 	if (!b->pccrr)
 		return len == (long long)(b->whole ? b->total : it->len) ? 0 : -1;
+	if (b->idle)
+		return 0;
 	if (pd_pccrr_decode_response(body, len, m) || m->type != PD_MSG_BLK ||
 	    m->block_index != it->blk || m->iv_len != PD_PCCRR_IV_SIZE ||
 	    m->block_len != pd_pccrr_padded_len(it->len))
@@ -442,10 +463,93 @@ static int resolve(struct bench *b, const char *host, const char *port)
 	return getaddrinfo(host, port, &hints, &b->ai) ? -1 : 0;
 }
 
+/*
+ * The idle server's one answer, head and body: a MSG_BLK of a block of
+ * zeros as long as the content's first, under a head as peerdistd writes.
+ */
+static int idle_answer(const struct bench *b, struct iovec answer[2])
+{
+	static uint8_t block[PD_BLOCK_SIZE + 16], iv[PD_PCCRR_IV_SIZE];
+	static uint8_t body[BODY_MAX];
+	static char head[128];
+	struct pd_pccrr_msg m = {
+		.version = PD_PCCRR_VERSION_1, .type = PD_MSG_BLK,
+		.crypto = PD_CRYPTO_AES_128, .segment_id = b->segs[0].id,
+		.segment_id_len = b->segs[0].hash_len,
+		.block = block, .block_len = pd_pccrr_padded_len(b->items[0].len),
+		.iv = iv, .iv_len = sizeof(iv),
+	};
+	long len = pd_pccrr_encode_response(&m, body, sizeof(body));
+
+	if (len < 0)
+		return -1;
+	answer[0] = (struct iovec){ head, snprintf(head, sizeof(head),
+		"HTTP/1.1 200 OK\r\nContent-Length: %ld\r\n\r\n", len) };
+	answer[1] = (struct iovec){ body, len };
+	return 0;
+}
+
+/* Answers every request on every connection it accepts, until killed. */
+static void idle_serve(int lfd, const struct iovec answer[2])
+{
+	static uint8_t request[PD_PCCRR_REQUEST_MAX];
+	static struct conn c;
+	struct iovec iov[2];
+	long long clen;
+	char *end;
+	int one = 1;
+
+	for (;;) {
+		c.fd = accept(lfd, NULL, NULL);
+		if (c.fd < 0)
+			_exit(1);
+		setsockopt(c.fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+		c.head = c.tail = 0;
+		while (head_end(&c, &end) > 0) {
+			clen = content_length(c.buf + c.head, end + 2);
+			c.head = end + 4 - c.buf;
+			memcpy(iov, answer, sizeof(iov));
+			if (clen < 0 || read_body(&c, clen, request, sizeof(request)) ||
+			    send_all(c.fd, iov, 2))
+				break;
+		}
+		conn_close(&c);
+	}
+}
+
+/* Starts the idle server, a child that dies with this process, on a
+ * loopback port of its own, and points b at it. */
+static int idle_start(struct bench *b)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET,
+				 .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	socklen_t alen = sizeof(a);
+	struct iovec answer[2];
+	char port[8];
+	pid_t pid, parent;
+	int lfd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	if (lfd < 0 || idle_answer(b, answer) || bind(lfd, (void *)&a, alen) ||
+	    listen(lfd, 16) || getsockname(lfd, (void *)&a, &alen))
+		return -1;
+	parent = getpid();
+	pid = fork();
+	if (pid == 0) {
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		if (getppid() != parent)
+			_exit(0);
+		idle_serve(lfd, answer);
+	}
+	close(lfd);
+	snprintf(port, sizeof(port), "%u", ntohs(a.sin_port));
+	return pid < 0 ? -1 : resolve(b, "127.0.0.1", port);
+}
+
 static int usage(void)
 {
 	fputs("usage: bench_serve pccrr HOST PORT CI-FILE CLIENTS\n"
-	      "       bench_serve http HOST PORT URL-PATH CI-FILE CLIENTS\n", stderr);
+	      "       bench_serve http HOST PORT URL-PATH CI-FILE CLIENTS\n"
+	      "       bench_serve idle CI-FILE\n", stderr);
 	return 2;
 }
 
@@ -453,19 +557,20 @@ int main(int argc, char **argv)
 {
 	static struct worker w[MAX_CLIENTS];
 	struct bench b = { 0 };
+	const char *mode = argc > 1 ? argv[1] : "";
 	double best = 0, mbs;
-	int n, i;
+	int n = 1, i;
 
-	if (argc < 6 || (strcmp(argv[1], "pccrr") && strcmp(argv[1], "http")))
-		return usage();
-	b.pccrr = !strcmp(argv[1], "pccrr");
-	if (argc != (b.pccrr ? 6 : 7))
+	b.idle = !strcmp(mode, "idle");
+	b.pccrr = b.idle || !strcmp(mode, "pccrr");
+	if ((!b.pccrr && strcmp(mode, "http")) || argc != (b.idle ? 3 : b.pccrr ? 6 : 7))
 		return usage();
 	b.path = b.pccrr ? PD_PCCRR_PATH : argv[4];
-	b.ci = load_ci(argv[b.pccrr ? 4 : 5]);
-	n = atoi(argv[b.pccrr ? 5 : 6]);
+	b.ci = load_ci(argv[b.idle ? 2 : b.pccrr ? 4 : 5]);
+	if (!b.idle)
+		n = atoi(argv[b.pccrr ? 5 : 6]);
 	if (n < 1 || n > MAX_CLIENTS || !b.ci || make_items(&b) ||
-	    resolve(&b, argv[2], argv[3])) {
+	    (b.idle ? idle_start(&b) : resolve(&b, argv[2], argv[3]))) {
 		fprintf(stderr, "bench_serve: bad arguments, content information "
 			"or address\n");
 		return 1;
@@ -481,8 +586,8 @@ int main(int argc, char **argv)
 			return 1;
 		best = mbs > best ? mbs : best;
 	}
-	if (b.pccrr && verify_sample(&b, &w[0]))
+	if (b.pccrr && !b.idle && verify_sample(&b, &w[0]))
 		return 1;
-	printf("%s-clients-%d %.0f\n", b.pccrr ? "serve" : "nginx", n, best);
+	printf("%s-clients-%d %.0f\n", b.idle ? "idle" : b.pccrr ? "serve" : "nginx", n, best);
 	return 0;
 }
