@@ -12,8 +12,9 @@
  *    into the same 32 buffers in turn (what reading those pages costs by
  *    itself: tmpfs, for one, reads in 4 KiB pages where a disk file
  *    system's page cache may hold large folios, and a file's pages read
- *    slower or faster as they were made): the best of three passes each,
- *    taken in turn.
+ *    slower or faster as they were made), and vs io_uring reads of those
+ *    files, 32 outstanding (on tmpfs io_uring hands buffered reads to its
+ *    worker threads): the best of three passes each, taken in turn.
  * Prints "NAME MB/s" lines for tests/bench/run.
  * Usage: bench_api DATA-FILE CI-FILE   (CI of DATA-FILE, V1), with
  * PEERDIST_CACHE_DIR set.
@@ -123,65 +124,120 @@ static double write_reference(const char *dir, const uint8_t *data, size_t len)
 	return len / t / 1e6;
 }
 
-static double io_uring_reference(const char *path, size_t len)
+/* Every file of fds (sizes lens), read 64 KiB at a time, 32 reads
+ * outstanding across them: MB/s. */
+static double io_uring_read_files(const int *fds, const size_t *lens, size_t nfiles)
 {
 	static uint8_t bufs[DEPTH][BLOCK];
 	struct io_uring ring;
 	struct io_uring_cqe *cqe;
-	int fd = open(path, O_RDONLY), inflight = 0, i;
-	size_t next = 0, done = 0;
+	size_t f = 0, at = 0, k = 0, total = 0, done = 0;
+	int inflight = 0;
 	double t;
 
+	for (f = 0; f < nfiles; f++)
+		total += lens[f];
 	io_uring_queue_init(DEPTH, &ring, 0);
 	t = now();
-	while (done < len) {
-		while (inflight < DEPTH && next < len) {
-			struct io_uring_sqe *sqe = io_uring_get_sqe(&ring);
-
-			i = (next / BLOCK) % DEPTH;
-			io_uring_prep_read(sqe, fd, bufs[i], BLOCK, next);
-			next += BLOCK;
+	f = 0;
+	while (done < total) {
+		while (inflight < DEPTH && f < nfiles) {
+			io_uring_prep_read(io_uring_get_sqe(&ring), fds[f],
+					   bufs[k++ % DEPTH], BLOCK, at);
+			at += BLOCK;
+			if (at >= lens[f]) {
+				f++;
+				at = 0;
+			}
 			inflight++;
 		}
 		io_uring_submit_and_wait(&ring, 1);
 		while (!io_uring_peek_cqe(&ring, &cqe)) {
-			done += cqe->res > 0 ? cqe->res : BLOCK;
+			if (cqe->res < 0)
+				exit(1);
+			done += cqe->res;
 			inflight--;
 			io_uring_cqe_seen(&ring, cqe);
 		}
 	}
 	t = now() - t;
 	io_uring_queue_exit(&ring);
+	return total / t / 1e6;
+}
+
+static double io_uring_reference(const char *path, size_t len)
+{
+	int fd = open(path, O_RDONLY);
+	double rate;
+
+	if (fd < 0)
+		exit(1);
+	rate = io_uring_read_files(&fd, &len, 1);
 	close(fd);
-	return len / t / 1e6;
+	return rate;
+}
+
+/* The cache's segment files at dir, open, and their sizes; how many. */
+static size_t open_cache_files(const char *dir, int **fds, size_t **lens)
+{
+	char pattern[4096];
+	struct stat st;
+	glob_t files;
+	size_t f;
+
+	snprintf(pattern, sizeof(pattern), "%s/segments/*/data", dir);
+	if (glob(pattern, 0, NULL, &files))
+		exit(1);
+	*fds = calloc(files.gl_pathc, sizeof(**fds));
+	*lens = calloc(files.gl_pathc, sizeof(**lens));
+	for (f = 0; *fds && *lens && f < files.gl_pathc; f++) {
+		(*fds)[f] = open(files.gl_pathv[f], O_RDONLY);
+		if ((*fds)[f] < 0 || fstat((*fds)[f], &st))
+			exit(1);
+		(*lens)[f] = st.st_size;
+	}
+	if (f < files.gl_pathc)
+		exit(1);
+	globfree(&files);
+	return f;
+}
+
+static void close_cache_files(int *fds, size_t *lens, size_t n)
+{
+	while (n--)
+		close(fds[n]);
+	free(fds);
+	free(lens);
 }
 
 /* Every segment file of the cache at dir, read whole 64 KiB at a time. */
 static double pread_reference(const char *dir)
 {
 	static uint8_t bufs[DEPTH][BLOCK];
-	char pattern[4096];
-	size_t f, k = 0, len = 0;
-	glob_t files;
-	double t;
-	ssize_t n;
-	int fd;
+	size_t *lens, f, k = 0, len = 0;
+	int *fds;
+	size_t n = open_cache_files(dir, &fds, &lens);
+	double t = now();
+	ssize_t got;
 
-	snprintf(pattern, sizeof(pattern), "%s/segments/*/data", dir);
-	if (glob(pattern, 0, NULL, &files))
-		exit(1);
-	t = now();
-	for (f = 0; f < files.gl_pathc; f++) {
-		fd = open(files.gl_pathv[f], O_RDONLY);
-		if (fd < 0)
-			exit(1);
-		while ((n = read(fd, bufs[k++ % DEPTH], BLOCK)) > 0)
-			len += n;
-		close(fd);
-	}
+	for (f = 0; f < n; f++)
+		while ((got = read(fds[f], bufs[k++ % DEPTH], BLOCK)) > 0)
+			len += got;
 	t = now() - t;
-	globfree(&files);
+	close_cache_files(fds, lens, n);
 	return len / t / 1e6;
+}
+
+/* The same files through io_uring, 32 reads outstanding. */
+static double io_uring_cache_reference(const char *dir)
+{
+	size_t *lens;
+	int *fds;
+	size_t n = open_cache_files(dir, &fds, &lens);
+	double rate = io_uring_read_files(fds, lens, n);
+
+	close_cache_files(fds, lens, n);
+	return rate;
 }
 
 static DWORD wait(HANDLE port, DWORD *bytes, LPOVERLAPPED *ov)
@@ -238,7 +294,7 @@ int main(int argc, char **argv)
 	OVERLAPPED ov = { 0 };
 	HANDLE port;
 	DWORD n;
-	double t, rate, ref = 0, pread_ref = 0, best = 0;
+	double t, rate, ref = 0, pread_ref = 0, uring_ref = 0, best = 0;
 	int i;
 
 	if (argc != 3 || !getenv("PEERDIST_CACHE_DIR"))
@@ -276,6 +332,8 @@ int main(int argc, char **argv)
 		ref = rate > ref ? rate : ref;
 		rate = pread_reference(getenv("PEERDIST_CACHE_DIR"));
 		pread_ref = rate > pread_ref ? rate : pread_ref;
+		rate = io_uring_cache_reference(getenv("PEERDIST_CACHE_DIR"));
+		uring_ref = rate > uring_ref ? rate : uring_ref;
 		rate = blockread_pass(pd, content, port, len);
 		if (rate < 0)
 			return 1;
@@ -284,6 +342,7 @@ int main(int argc, char **argv)
 	printf("io_uring-reference %.0f\n", ref);
 	printf("blockread %.0f\n", best);
 	printf("cache-files-pread-reference %.0f\n", pread_ref);
+	printf("cache-files-io_uring-reference %.0f\n", uring_ref);
 	printf("write-reference %.0f\n", write_reference(getenv("PEERDIST_CACHE_DIR"), data, len));
 	PeerDistClientCloseContent(pd, content);
 	PeerDistShutdown(pd);
