@@ -428,13 +428,28 @@ static int parse_line(struct pd_config *cfg, char *line, const char *file,
 	return set_key(cfg, k, trim(eq + 1), where);
 }
 
-static int read_file(struct pd_config *cfg)
+int pd_config_read_stream(struct pd_config *cfg, FILE *f, const char *file)
 {
-	const char *file = cmdline.config_file;
 	unsigned lineno = 0;
 	char *line = NULL;
 	size_t cap = 0;
 	int err = 0;
+
+	listen_given = 0;	/* the file's first "listen" replaces the default */
+	while (!err && getline(&line, &cap, f) >= 0)
+		err = parse_line(cfg, line, file, ++lineno);
+	if (!err && ferror(f)) {
+		err = errno ? -errno : -EIO;
+		pd_log(PD_LOG_ERROR, "cannot read %s: %s", file, strerror(-err));
+	}
+	free(line);
+	return err;
+}
+
+static int read_file(struct pd_config *cfg)
+{
+	const char *file = cmdline.config_file;
+	int err;
 	FILE *f;
 
 	f = fopen(file, "re");
@@ -446,13 +461,7 @@ static int read_file(struct pd_config *cfg)
 		return err;
 	}
 	cfg->config_read = 1;
-	while (!err && getline(&line, &cap, f) >= 0)
-		err = parse_line(cfg, line, file, ++lineno);
-	if (!err && ferror(f)) {
-		err = errno ? -errno : -EIO;
-		pd_log(PD_LOG_ERROR, "cannot read %s: %s", file, strerror(-err));
-	}
-	free(line);
+	err = pd_config_read_stream(cfg, f, file);
 	fclose(f);
 	return err;
 }

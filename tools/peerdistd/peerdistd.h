@@ -8,6 +8,7 @@
 #include <sys/socket.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "log.h"
 #include "store.h"
@@ -77,6 +78,13 @@ struct pd_config {
  */
 #define PD_CONFIG_HELP_SHOWN	(-1)
 int pd_config_parse(int argc, char **argv, struct pd_config *cfg);
+
+/*
+ * The lines of a configuration file, read from f into cfg over what it
+ * holds ("key = value", blank or '#' comments; file names it in errors):
+ * 0, or -errno at the first bad line or a read error (logged).
+ */
+int pd_config_read_stream(struct pd_config *cfg, FILE *f, const char *file);
 
 /*
  * The configuration in effect, from any thread: the calling thread's own
