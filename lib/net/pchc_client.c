@@ -6,7 +6,6 @@
  * INITIAL_OFFER and, if the answer is INTERESTED, a SEGMENT_INFO with the
  * segment's V1 content information; 2.0 sends a BATCHED_OFFER.
  */
-#include <ctype.h>
 #include <errno.h>
 #include <netdb.h>
 #include <pthread.h>
@@ -14,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "conf_file.h"
 #include "curl_dl.h"
 #include "pccrc.h"
 #include "pchc.h"
@@ -56,6 +56,25 @@ struct pd_hc_client {
 
 #define CONFIG_FILE	"/etc/peerdist/peerdistd.conf"
 
+struct wanted {
+	const char *key;
+	char *out;
+	size_t cap;
+};
+
+/* The value of the key wanted, the last one given; other lines are
+ * peerdistd's to judge. */
+static int wanted_line(const char *key, const char *value, unsigned lineno, void *arg)
+{
+	struct wanted *w = arg;
+
+	(void)lineno;
+	if (value && !strcmp(key, w->key) &&
+	    snprintf(w->out, w->cap, "%s", value) >= (int)w->cap)
+		*w->out = '\0';
+	return 0;
+}
+
 /*
  * A setting: the environment variable, else key's value in peerdistd's
  * configuration file (PEERDIST_CONFIG, default CONFIG_FILE: one place for
@@ -65,8 +84,7 @@ struct pd_hc_client {
 static int setting(const char *env, const char *key, char *out, size_t cap)
 {
 	const char *v = getenv(env), *path = getenv("PEERDIST_CONFIG");
-	char line[1024], *p, *end;
-	size_t klen = key ? strlen(key) : 0;
+	struct wanted w = { key, out, cap };
 	FILE *f;
 
 	*out = '\0';
@@ -75,25 +93,10 @@ static int setting(const char *env, const char *key, char *out, size_t cap)
 	if (!key)
 		return 0;
 	f = fopen(path && *path ? path : CONFIG_FILE, "re");
-	while (f && fgets(line, sizeof(line), f)) {
-		for (p = line; isspace((unsigned char)*p); p++)
-			;
-		if (strncmp(p, key, klen))
-			continue;
-		for (p += klen; isspace((unsigned char)*p); p++)
-			;
-		if (*p++ != '=')
-			continue;
-		while (isspace((unsigned char)*p))
-			p++;
-		for (end = p + strlen(p); end > p && isspace((unsigned char)end[-1]); end--)
-			;
-		*end = '\0';
-		if (snprintf(out, cap, "%s", p) >= (int)cap)
-			*out = '\0';
-	}
-	if (f)
+	if (f) {
+		pd_conf_read(f, wanted_line, &w);
 		fclose(f);
+	}
 	return 0;
 }
 

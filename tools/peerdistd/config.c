@@ -16,6 +16,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "conf_file.h"
 #include "peerdistd.h"
 
 #define DEFAULT_PORT	3703	/* not 80: Windows' own port-80 use is a known pain */
@@ -389,60 +390,40 @@ static void set_defaults(struct pd_config *cfg)
 	strcpy(cfg->pid_file, cmdline.pid_file);
 }
 
-static char *trim(char *s)
-{
-	char *end;
+struct file_lines {
+	struct pd_config *cfg;
+	const char *file;
+};
 
-	while (isspace((unsigned char)*s))
-		s++;
-	end = s + strlen(s);
-	while (end > s && isspace((unsigned char)end[-1]))
-		*--end = '\0';
-	return s;
-}
-
-/* One line of the file: blank, a comment or "key = value". */
-static int parse_line(struct pd_config *cfg, char *line, const char *file,
-		      unsigned lineno)
+/* One setting of the file; a line that is not one is an error. */
+static int file_line(const char *name, const char *value, unsigned lineno, void *arg)
 {
+	struct file_lines *fl = arg;
 	char where[PATH_MAX + 64];
 	const struct key *k;
-	char *eq, *name;
 
-	line = trim(line);
-	if (!*line || *line == '#')
-		return 0;
-	eq = strchr(line, '=');
-	if (!eq) {
-		pd_log(PD_LOG_ERROR, "%s:%u: expected 'key = value'", file, lineno);
+	if (!value) {
+		pd_log(PD_LOG_ERROR, "%s:%u: expected 'key = value'", fl->file, lineno);
 		return -EINVAL;
 	}
-	*eq = '\0';
-	name = trim(line);
 	k = find_key(name);
 	if (!k) {
-		pd_log(PD_LOG_ERROR, "%s:%u: unknown key '%s'", file, lineno, name);
+		pd_log(PD_LOG_ERROR, "%s:%u: unknown key '%s'", fl->file, lineno, name);
 		return -EINVAL;
 	}
-	snprintf(where, sizeof(where), "%s:%u: %s", file, lineno, name);
-	return set_key(cfg, k, trim(eq + 1), where);
+	snprintf(where, sizeof(where), "%s:%u: %s", fl->file, lineno, name);
+	return set_key(fl->cfg, k, value, where);
 }
 
 int pd_config_read_stream(struct pd_config *cfg, FILE *f, const char *file)
 {
-	unsigned lineno = 0;
-	char *line = NULL;
-	size_t cap = 0;
-	int err = 0;
+	struct file_lines fl = { cfg, file };
+	int err;
 
 	listen_given = 0;	/* the file's first "listen" replaces the default */
-	while (!err && getline(&line, &cap, f) >= 0)
-		err = parse_line(cfg, line, file, ++lineno);
-	if (!err && ferror(f)) {
-		err = errno ? -errno : -EIO;
+	err = pd_conf_read(f, file_line, &fl);
+	if (err && ferror(f))	/* a bad line was logged where it was found */
 		pd_log(PD_LOG_ERROR, "cannot read %s: %s", file, strerror(-err));
-	}
-	free(line);
 	return err;
 }
 
