@@ -188,7 +188,57 @@ static int read_desc(struct user_store *u, const uint8_t *id, unsigned idlen,
 	memmove(buf, buf + sizeof(hdr) + 3 * hl, (size_t)hdr.nblocks * hl);
 	o->hashes = buf;
 	o->d.block_hashes = buf;
+	/* A damaged file (a disk's error, a hand's edit) must not reach the
+	 * arithmetic on sizes or vouch for blocks: it is checked as whole
+	 * content information is, and must be the segment it is filed as. */
+	if (memcmp(o->d.id, id, idlen) || pd_segment_desc_verify(&o->d)) {
+		free(buf);
+		o->hashes = NULL;
+		return -EUCLEAN;
+	}
 	return 0;
+}
+
+/* No block of d marked present; the map keeps its size, so that a
+ * process mapping it meanwhile does not fault. */
+static int clear_presence(struct user_store *u, const struct pd_segment_desc *d)
+{
+	static const uint8_t none[PD_BLOCKS_PER_SEGMENT];
+	char path[PATH_MAX];
+	int fd, err;
+
+	seg_path(d->id, d->hash_len, "present", path);
+	fd = openat(u->dirfd, path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	err = pd_pwrite_full(fd, none, d->nblocks, 0);
+	close(fd);
+	return err;
+}
+
+/*
+ * The segment's description on file does not check (a disk's error, a
+ * hand's edit): d replaces it, and the blocks marked present are dropped,
+ * having been verified against what can no longer be trusted. 0 also when
+ * the file checks or went meanwhile; else -errno.
+ */
+static int replace_damaged_desc(struct user_store *u, const struct pd_segment_desc *d)
+{
+	struct open_segment old = { 0 };
+	char path[PATH_MAX];
+	int err = read_desc(u, d->id, d->hash_len, &old);
+
+	free(old.hashes);
+	if (err != -EUCLEAN)
+		return 0;
+	err = clear_presence(u, d);
+	if (err)
+		return err;
+	seg_path(d->id, d->hash_len, "desc", path);
+	if (unlinkat(u->dirfd, path, 0) && errno != ENOENT)
+		return -errno;
+	err = store_desc(u, d);
+	return err == -EEXIST ? 0 : err;
 }
 
 static int open_slot(struct user_store *u, const uint8_t *id, unsigned idlen,
@@ -313,7 +363,7 @@ static int user_add_segment(struct pd_store *s, const struct pd_segment_desc *d)
 	}
 	err = store_desc(u, d);
 	if (err == -EEXIST)
-		return 0;
+		return replace_damaged_desc(u, d);
 	if (!err)
 		count(u, ST_SEGMENTS, 1);
 	return err;

@@ -8,6 +8,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
@@ -19,6 +20,7 @@
 #include "testutil.h"
 
 #include "digest.h"
+#include "hex.h"
 #include "keys.h"
 #include "pccrc_gen.h"
 #include "pccrr.h"
@@ -165,6 +167,81 @@ static void round_trip(void **state)
 	s = open_store();
 	assert_block_reads(s, &c, 0, 4);
 	s->ops->close(s);
+	free_content(&c);
+}
+
+/* The description file of segment i of c, as the store files it. */
+static void desc_path(const struct content *c, uint32_t i, char *path, size_t len)
+{
+	struct pd_segment_desc d;
+	char hex[2 * PD_HASH_MAX + 1];
+
+	pd_segment_desc_from_ci(c->ci, i, &d);
+	pd_hex_encode(d.id, d.hash_len, hex, 0);
+	snprintf(path, len, "%s/segments/%s/desc", dir, hex);
+}
+
+/* Overwrites 4 bytes at off of segment i's description with v. */
+static void damage_desc(const struct content *c, uint32_t i, off_t off, uint32_t v)
+{
+	char path[PATH_MAX];
+	int fd;
+
+	desc_path(c, i, path, sizeof(path));
+	fd = open(path, O_WRONLY);
+	assert_true(fd >= 0);
+	assert_int_equal(pwrite(fd, &v, sizeof(v), off), sizeof(v));
+	close(fd);
+}
+
+/*
+ * A description file damaged on disk (block size 0, a block hash or the
+ * size changed, another segment's description in its place) is refused
+ * with -EUCLEAN instead of reaching the arithmetic, and the next
+ * add_segment of the real one replaces it, dropping the blocks it had
+ * vouched for; adding them again makes them read back.
+ */
+static void damaged_description_replaced(void **state)
+{
+	static const struct { off_t off; uint32_t v; } damage[] = {
+		{ 16, 0 },			/* block_size */
+		{ 12, 70000 },			/* size */
+		{ 24 + 3 * 32 + 32, 0xdeadbeef },	/* block hash 1 */
+		{ 0, 0 },			/* magic */
+	};
+	struct content c = make_content(1, 200000, 9), other = make_content(1, 100000, 10);
+	char from[PATH_MAX], to[PATH_MAX], cmd[2 * PATH_MAX + 8];
+	struct pd_segment_desc d;
+	struct pd_store *s;
+	size_t k;
+
+	pd_segment_desc_from_ci(c.ci, 0, &d);
+	for (k = 0; k <= sizeof(damage) / sizeof(damage[0]); k++) {
+		s = open_store();
+		add_segment(s, &c, 0, 1);
+		s->ops->close(s);
+		if (k < sizeof(damage) / sizeof(damage[0])) {
+			damage_desc(&c, 0, damage[k].off, damage[k].v);
+		} else {	/* the other content's description filed as c's */
+			s = open_store();
+			add_segment(s, &other, 0, 0);
+			s->ops->close(s);
+			desc_path(&other, 0, from, sizeof(from));
+			desc_path(&c, 0, to, sizeof(to));
+			snprintf(cmd, sizeof(cmd), "cp %s %s", from, to);
+			assert_int_equal(system(cmd), 0);
+		}
+		s = open_store();
+		assert_int_equal(s->ops->has_block(s, d.id, d.hash_len, 0), -EUCLEAN);
+		assert_int_equal(pd_store_put_block(s, d.id, d.hash_len, 0, c.data, 65536),
+				 -EUCLEAN);
+		assert_int_equal(s->ops->add_segment(s, &d), 0);
+		assert_int_equal(s->ops->has_block(s, d.id, d.hash_len, 1), 0);
+		add_segment(s, &c, 0, 1);
+		assert_block_reads(s, &c, 0, 1);
+		s->ops->close(s);
+	}
+	free_content(&other);
 	free_content(&c);
 }
 
@@ -797,6 +874,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(round_trip, setup, teardown),
 		cmocka_unit_test_setup_teardown(blocks_encrypted_for_msg_blk, setup, teardown),
 		cmocka_unit_test_setup_teardown(bad_descriptions_refused, setup, teardown),
+		cmocka_unit_test_setup_teardown(damaged_description_replaced, setup, teardown),
 		cmocka_unit_test_setup_teardown(bad_block_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(batch_keeps_good_prefix, setup, teardown),
 		cmocka_unit_test_setup_teardown(publications, setup, teardown),
