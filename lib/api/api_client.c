@@ -224,7 +224,7 @@ static int put_blocks(struct pd_instance *inst, struct pd_content *c,
 	int err;
 
 	err = st->ops->put_blocks(st, c->ids[s], c->ci->hash_len, b, n, data, len);
-	if (err == -ENOENT || err == -EUCLEAN) {	/* evicted, or its file damaged */
+	if (err == -ENOENT) {
 		pd_segment_desc_from_ci(c->ci, s, &d);
 		err = st->ops->add_segment(st, &d);
 		if (!err)

@@ -199,47 +199,7 @@ static int read_desc(struct user_store *u, const uint8_t *id, unsigned idlen,
 	return 0;
 }
 
-/* No block of d marked present; the map keeps its size, so that a
- * process mapping it meanwhile does not fault. */
-static int clear_presence(struct user_store *u, const struct pd_segment_desc *d)
-{
-	static const uint8_t none[PD_BLOCKS_PER_SEGMENT];
-	char path[PATH_MAX];
-	int fd, err;
-
-	seg_path(d->id, d->hash_len, "present", path);
-	fd = openat(u->dirfd, path, O_WRONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	err = pd_pwrite_full(fd, none, d->nblocks, 0);
-	close(fd);
-	return err;
-}
-
-/*
- * The segment's description on file does not check (a disk's error, a
- * hand's edit): d replaces it, and the blocks marked present are dropped,
- * having been verified against what can no longer be trusted. 0 also when
- * the file checks or went meanwhile; else -errno.
- */
-static int replace_damaged_desc(struct user_store *u, const struct pd_segment_desc *d)
-{
-	struct open_segment old = { 0 };
-	char path[PATH_MAX];
-	int err = read_desc(u, d->id, d->hash_len, &old);
-
-	free(old.hashes);
-	if (err != -EUCLEAN)
-		return 0;
-	err = clear_presence(u, d);
-	if (err)
-		return err;
-	seg_path(d->id, d->hash_len, "desc", path);
-	if (unlinkat(u->dirfd, path, 0) && errno != ENOENT)
-		return -errno;
-	err = store_desc(u, d);
-	return err == -EEXIST ? 0 : err;
-}
+static void remove_segment_by_id(const uint8_t *id, unsigned idlen, void *arg);
 
 static int open_slot(struct user_store *u, const uint8_t *id, unsigned idlen,
 		     struct open_segment *o)
@@ -248,6 +208,13 @@ static int open_slot(struct user_store *u, const uint8_t *id, unsigned idlen,
 	int fd, err;
 
 	err = read_desc(u, id, idlen, o);
+	if (err == -EUCLEAN) {
+		/* Damaged (a disk's error, a hand's edit): gone as if evicted,
+		 * blocks and all, so that the next add makes it anew. */
+		remove_segment_by_id(id, idlen, u);
+		count(u, ST_SEGMENTS, -1);
+		return -ENOENT;
+	}
 	if (err)
 		return err;
 	seg_path(id, idlen, "data", path);
@@ -363,7 +330,7 @@ static int user_add_segment(struct pd_store *s, const struct pd_segment_desc *d)
 	}
 	err = store_desc(u, d);
 	if (err == -EEXIST)
-		return replace_damaged_desc(u, d);
+		return 0;
 	if (!err)
 		count(u, ST_SEGMENTS, 1);
 	return err;
@@ -824,8 +791,8 @@ static int user_tag_segment(struct pd_store *s, const uint8_t tag[16],
 	return pd_store_meta_tag_segment(to_user(s)->meta, tag, id, idlen);
 }
 
-/* Lock contract: u->lock held. */
-static void drop_tagged(const uint8_t *id, unsigned idlen, void *arg)
+/* Lock contract: u (arg) ->lock held. The segment of id, gone. */
+static void remove_segment_by_id(const uint8_t *id, unsigned idlen, void *arg)
 {
 	char hex[2 * PD_HASH_MAX + 1];
 
@@ -839,7 +806,7 @@ static int user_flush_tag(struct pd_store *s, const uint8_t tag[16])
 	int err;
 
 	pthread_mutex_lock(&u->lock);
-	err = pd_store_meta_flush_tag(u->meta, tag, drop_tagged, u);
+	err = pd_store_meta_flush_tag(u->meta, tag, remove_segment_by_id, u);
 	evict_to(u, UINT64_MAX);	/* recount what is held */
 	pthread_mutex_unlock(&u->lock);
 	return err;

@@ -196,12 +196,12 @@ static void damage_desc(const struct content *c, uint32_t i, off_t off, uint32_t
 
 /*
  * A description file damaged on disk (block size 0, a block hash or the
- * size changed, another segment's description in its place) is refused
- * with -EUCLEAN instead of reaching the arithmetic, and the next
- * add_segment of the real one replaces it, dropping the blocks it had
- * vouched for; adding them again makes them read back.
+ * size changed, another segment's description in its place) never
+ * reaches the arithmetic nor vouches for a block: the segment goes as if
+ * evicted, blocks, files and count, and the next add_segment makes it
+ * anew; adding its blocks again makes them read back.
  */
-static void damaged_description_replaced(void **state)
+static void damaged_description_dropped(void **state)
 {
 	static const struct { off_t off; uint32_t v; } damage[] = {
 		{ 16, 0 },			/* block_size */
@@ -209,36 +209,41 @@ static void damaged_description_replaced(void **state)
 		{ 24 + 3 * 32 + 32, 0xdeadbeef },	/* block hash 1 */
 		{ 0, 0 },			/* magic */
 	};
+	const size_t n = sizeof(damage) / sizeof(damage[0]);
 	struct content c = make_content(1, 200000, 9), other = make_content(1, 100000, 10);
 	char from[PATH_MAX], to[PATH_MAX], cmd[2 * PATH_MAX + 8];
 	struct pd_segment_desc d;
+	struct pd_store_stats st;
 	struct pd_store *s;
 	size_t k;
 
 	pd_segment_desc_from_ci(c.ci, 0, &d);
-	for (k = 0; k <= sizeof(damage) / sizeof(damage[0]); k++) {
+	desc_path(&c, 0, to, sizeof(to));
+	for (k = 0; k <= n; k++) {
 		s = open_store();
 		add_segment(s, &c, 0, 1);
 		s->ops->close(s);
-		if (k < sizeof(damage) / sizeof(damage[0])) {
+		if (k < n) {
 			damage_desc(&c, 0, damage[k].off, damage[k].v);
 		} else {	/* the other content's description filed as c's */
 			s = open_store();
 			add_segment(s, &other, 0, 0);
 			s->ops->close(s);
 			desc_path(&other, 0, from, sizeof(from));
-			desc_path(&c, 0, to, sizeof(to));
 			snprintf(cmd, sizeof(cmd), "cp %s %s", from, to);
 			assert_int_equal(system(cmd), 0);
 		}
 		s = open_store();
-		assert_int_equal(s->ops->has_block(s, d.id, d.hash_len, 0), -EUCLEAN);
+		assert_int_equal(s->ops->has_block(s, d.id, d.hash_len, 0), 0);
+		assert_int_equal(access(to, F_OK), -1);
 		assert_int_equal(pd_store_put_block(s, d.id, d.hash_len, 0, c.data, 65536),
-				 -EUCLEAN);
+				 -ENOENT);
 		assert_int_equal(s->ops->add_segment(s, &d), 0);
 		assert_int_equal(s->ops->has_block(s, d.id, d.hash_len, 1), 0);
 		add_segment(s, &c, 0, 1);
 		assert_block_reads(s, &c, 0, 1);
+		s->ops->stats(s, &st);
+		assert_int_equal(st.segments, k < n ? 1 : 2);
 		s->ops->close(s);
 	}
 	free_content(&other);
@@ -874,7 +879,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(round_trip, setup, teardown),
 		cmocka_unit_test_setup_teardown(blocks_encrypted_for_msg_blk, setup, teardown),
 		cmocka_unit_test_setup_teardown(bad_descriptions_refused, setup, teardown),
-		cmocka_unit_test_setup_teardown(damaged_description_replaced, setup, teardown),
+		cmocka_unit_test_setup_teardown(damaged_description_dropped, setup, teardown),
 		cmocka_unit_test_setup_teardown(bad_block_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(batch_keeps_good_prefix, setup, teardown),
 		cmocka_unit_test_setup_teardown(publications, setup, teardown),
