@@ -8,25 +8,56 @@
  * holds their Kp: it names a block and gets its ciphertext.
  */
 #include <crypto/skcipher.h>
+#include <linux/cpumask.h>
 #include <linux/scatterlist.h>
+#include <linux/slab.h>
 
 #include "encrypt.h"
 
+static void free_slots(struct pd_cipher_slot *slots, unsigned int n)
+{
+	while (n--) {
+		crypto_free_sync_skcipher(slots[n].tfm);
+		mutex_destroy(&slots[n].lock);
+	}
+	kfree(slots);
+}
+
 int pd_cipher_init(struct pd_cipher *c)
 {
-	struct crypto_sync_skcipher *tfm = crypto_alloc_sync_skcipher("cbc(aes)", 0, 0);
+	unsigned int want = min_t(unsigned int, num_possible_cpus(), PD_CIPHER_SLOTS_MAX);
+	struct pd_cipher_slot *slots = kcalloc(want, sizeof(*slots), GFP_KERNEL);
+	struct crypto_sync_skcipher *tfm;
+	unsigned int n;
+	int err = -ENOMEM;
 
-	mutex_init(&c->lock);
-	c->tfm = IS_ERR(tfm) ? NULL : tfm;
-	return c->tfm ? 0 : -ENOENT;
+	c->slots = NULL;
+	c->n = 0;
+	if (!slots)
+		return err;
+	for (n = 0; n < want; n++) {
+		tfm = crypto_alloc_sync_skcipher("cbc(aes)", 0, 0);
+		if (IS_ERR(tfm)) {
+			err = PTR_ERR(tfm) == -ENOMEM ? -ENOMEM : -ENOENT;
+			goto free_slots;
+		}
+		slots[n].tfm = tfm;
+		mutex_init(&slots[n].lock);
+	}
+	c->slots = slots;
+	c->n = n;
+	return 0;
+
+free_slots:
+	free_slots(slots, n);
+	return err;
 }
 
 void pd_cipher_exit(struct pd_cipher *c)
 {
-	if (c->tfm)
-		crypto_free_sync_skcipher(c->tfm);
-	c->tfm = NULL;
-	mutex_destroy(&c->lock);
+	free_slots(c->slots, c->n);
+	c->slots = NULL;
+	c->n = 0;
 }
 
 int pd_cipher_encrypt(struct pd_cipher *c, const u8 *key, unsigned int key_len,
@@ -34,10 +65,11 @@ int pd_cipher_encrypt(struct pd_cipher *c, const u8 *key, unsigned int key_len,
 {
 	struct scatterlist sg[PD_CIPHERTEXT_PIECES];
 	u8 chain[PD_IV_SIZE];	/* CBC leaves the last ciphertext block here */
+	struct pd_cipher_slot *slot;
 	unsigned int i, len = 0;
 	int err;
 
-	if (!c->tfm)
+	if (!c->n)
 		return -EOPNOTSUPP;
 	if (!n || n > ARRAY_SIZE(sg))
 		return -EINVAL;
@@ -49,18 +81,23 @@ int pd_cipher_encrypt(struct pd_cipher *c, const u8 *key, unsigned int key_len,
 		len += in[i].iov_len;
 	}
 	memcpy(chain, iv, PD_IV_SIZE);
-	mutex_lock(&c->lock);
-	err = crypto_sync_skcipher_setkey(c->tfm, key, key_len);
+	/*
+	 * The slot of the CPU this runs on: moving to another CPU after the
+	 * choice only shares a slot, whose lock keeps the key of one use.
+	 */
+	slot = &c->slots[raw_smp_processor_id() % c->n];
+	mutex_lock(&slot->lock);
+	err = crypto_sync_skcipher_setkey(slot->tfm, key, key_len);
 	if (!err) {
-		SYNC_SKCIPHER_REQUEST_ON_STACK(req, c->tfm);
+		SYNC_SKCIPHER_REQUEST_ON_STACK(req, slot->tfm);
 
-		skcipher_request_set_sync_tfm(req, c->tfm);
+		skcipher_request_set_sync_tfm(req, slot->tfm);
 		skcipher_request_set_callback(req, 0, NULL, NULL);
 		skcipher_request_set_crypt(req, sg, sg, len, chain);
 		err = crypto_skcipher_encrypt(req);
 		skcipher_request_zero(req);
 	}
-	mutex_unlock(&c->lock);
+	mutex_unlock(&slot->lock);
 	return err;
 }
 

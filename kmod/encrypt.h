@@ -19,15 +19,31 @@
 #define PD_CIPHERTEXT_PIECE	32768
 #define PD_CIPHERTEXT_PIECES	DIV_ROUND_UP(PD_V2_MAX_SEGMENT, PD_CIPHERTEXT_PIECE)
 
+/* Bound on the ciphers of a pool, whatever the number of CPUs. */
+#define PD_CIPHER_SLOTS_MAX	64
+
 struct crypto_sync_skcipher;
 
-/* cbc(aes), allocated once; it holds one key at a time. */
-struct pd_cipher {
+/* One cbc(aes), allocated once; it holds one key at a time. */
+struct pd_cipher_slot {
 	struct crypto_sync_skcipher *tfm;
 	struct mutex lock;	/* held from setting the key to the end of a use */
 };
 
-/* -ENOENT when the kernel has no cbc(aes): encrypting is -EOPNOTSUPP. */
+/*
+ * A cbc(aes) per possible CPU (up to PD_CIPHER_SLOTS_MAX): CBC encryption
+ * of one block is serial, so requests on different CPUs must not wait on
+ * one key's lock for the machine's cores to serve peers together.
+ */
+struct pd_cipher {
+	struct pd_cipher_slot *slots;
+	unsigned int n;		/* 0: no cbc(aes) */
+};
+
+/*
+ * -ENOENT when the kernel has no cbc(aes), -ENOMEM: encrypting is then
+ * -EOPNOTSUPP (c stays valid for pd_cipher_exit).
+ */
 int pd_cipher_init(struct pd_cipher *c);
 void pd_cipher_exit(struct pd_cipher *c);
 

@@ -14,8 +14,10 @@
  * added.
  */
 #include <kunit/test.h>
+#include <linux/cpu.h>
 #include <linux/fs.h>
 #include <linux/slab.h>
+#include <linux/workqueue.h>
 
 #include "chunk.h"
 #include "encrypt.h"
@@ -410,6 +412,41 @@ static void blocks_are_encrypted_as_msg_blk_carries_them(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, 0, pd_segment_flush(m->d.id, 32, false));
 }
 
+struct vector_on_cpu {
+	struct pd_cipher *c;
+	u8 buf[32];
+};
+
+static long encrypt_vector(void *arg)
+{
+	struct vector_on_cpu *v = arg;
+	struct kvec all = { v->buf, sizeof(v->buf) };
+
+	memcpy(v->buf, sp800_38a_plain, sizeof(v->buf));
+	return pd_cipher_encrypt(v->c, sp800_38a_key, 16, sp800_38a_iv, &all, 1);
+}
+
+/* Each CPU encrypts with a cipher of its own: every one is keyed and right. */
+static void every_cpus_cipher_encrypts_the_vector(struct kunit *test)
+{
+	struct vector_on_cpu v;
+	struct pd_cipher c;
+	unsigned int cpu;
+
+	KUNIT_ASSERT_EQ(test, 0, pd_cipher_init(&c));
+	KUNIT_EXPECT_EQ(test, min_t(unsigned int, num_possible_cpus(), PD_CIPHER_SLOTS_MAX),
+			c.n);
+	v.c = &c;
+	cpus_read_lock();
+	for_each_online_cpu(cpu) {
+		KUNIT_EXPECT_EQ(test, 0, work_on_cpu(cpu, encrypt_vector, &v));
+		KUNIT_EXPECT_EQ(test, 0, memcmp(v.buf, sp800_38a_cipher, sizeof(v.buf)));
+	}
+	cpus_read_unlock();
+	pd_cipher_exit(&c);
+	KUNIT_EXPECT_EQ(test, 0U, c.n);
+}
+
 static struct kunit_case pd_cases[] = {
 	KUNIT_CASE(digests_match_published_vectors),
 	KUNIT_CASE(descriptions_are_checked_before_they_are_kept),
@@ -419,6 +456,7 @@ static struct kunit_case pd_cases[] = {
 	KUNIT_CASE(chunker_cuts_where_the_reference_does),
 	KUNIT_CASE(v2_segment_is_derived_as_the_reference_does),
 	KUNIT_CASE(blocks_are_encrypted_as_msg_blk_carries_them),
+	KUNIT_CASE(every_cpus_cipher_encrypts_the_vector),
 	{}
 };
 
