@@ -46,6 +46,13 @@
  */
 #define FALLBACK_WAKE_MS	1000
 
+/*
+ * encrypt-block requests at once, each over a socket of its own: the
+ * module encrypts them on their callers' CPUs, so peerdistd's serving
+ * loops (one per core) must not queue behind one request socket.
+ */
+#define CRYPT_SOCKETS	8
+
 struct open_segment {
 	struct pd_open_slot slot;	/* first: the open cache's */
 	int fd;
@@ -63,11 +70,18 @@ struct known_segment {
 	uint8_t id[PD_HASH_MAX], hod[PD_HASH_MAX], kp[PD_HASH_MAX];
 };
 
+/* A request socket of encrypt-block's, connected at its first use. */
+struct crypt_socket {
+	pthread_mutex_t lock;		/* one request at a time */
+	struct nl_sock *nl;
+};
+
 struct kernel_store {
 	struct pd_store base;
 	pthread_mutex_t lock;		/* the request socket and the slots */
 	struct nl_sock *nl;
 	int family;
+	struct crypt_socket crypt[CRYPT_SOCKETS];
 	struct nl_sock *events;		/* the events group: wait_fd */
 	int content_ep;			/* or, unprivileged, an epoll: wait_fd */
 	int tick_fd;			/* in content_ep: the fallback timer */
@@ -121,8 +135,11 @@ static int on_ack(struct nl_msg *m, void *arg)
 	return NL_STOP;
 }
 
-/* Lock contract: k->lock held. Sends m (consumed), the reply to x; 0 or -errno. */
-static int exchange(struct kernel_store *k, struct nl_msg *m, struct exchange *x)
+/*
+ * Lock contract: nl's lock held (k->lock for k->nl). Sends m (consumed)
+ * over nl, the reply to x; 0 or -errno.
+ */
+static int exchange_on(struct nl_sock *nl, struct nl_msg *m, struct exchange *x)
 {
 	struct nl_cb *cb = nl_cb_alloc(NL_CB_DEFAULT);
 	int err = -ENOMEM;
@@ -132,16 +149,41 @@ static int exchange(struct kernel_store *k, struct nl_msg *m, struct exchange *x
 	nl_cb_set(cb, NL_CB_VALID, NL_CB_CUSTOM, on_valid, x);
 	nl_cb_set(cb, NL_CB_ACK, NL_CB_CUSTOM, on_ack, x);
 	nl_cb_err(cb, NL_CB_CUSTOM, on_error, x);
-	err = nl_send_auto(k->nl, m) < 0 ? -EIO : 0;
+	err = nl_send_auto(nl, m) < 0 ? -EIO : 0;
 	/* The module's error stops nl_recvmsgs with libnl's code: x->err is it. */
 	while (!err && !x->done)
-		err = nl_recvmsgs(k->nl, cb) < 0 && !x->done ? -EIO : 0;
+		err = nl_recvmsgs(nl, cb) < 0 && !x->done ? -EIO : 0;
 	nl_cb_put(cb);
 	if (!err)
 		err = x->err;
 free_msg:
 	nlmsg_free(m);
 	return err;
+}
+
+/* Lock contract: k->lock held. exchange_on() over the request socket. */
+static int exchange(struct kernel_store *k, struct nl_msg *m, struct exchange *x)
+{
+	return exchange_on(k->nl, m, x);
+}
+
+/*
+ * A connected generic netlink socket whose replies may pass 64 KiB
+ * (encrypt-block's: a V1 block, 128 KiB for V2), read whole with room left
+ * for the ACK behind them (libnl's default 32 KiB buffer would drop it,
+ * ENOBUFS); NULL if it cannot be had.
+ */
+static struct nl_sock *request_socket(void)
+{
+	struct nl_sock *nl = nl_socket_alloc();
+
+	if (nl && !genl_connect(nl)) {
+		nl_socket_enable_msg_peek(nl);
+		if (!nl_socket_set_buffer_size(nl, 1 << 20, 0))
+			return nl;
+	}
+	nl_socket_free(nl);
+	return NULL;
 }
 
 /* Lock contract: k->lock held. Sends m (consumed), the reply parsed to fn. */
@@ -417,6 +459,23 @@ static int parse_ciphertext(struct nl_msg *m, void *arg)
 }
 
 /*
+ * An encrypt-block socket, locked: the first free one, else (all busy)
+ * one to wait for, chosen by the caller's thread.
+ */
+static struct crypt_socket *crypt_socket_take(struct kernel_store *k)
+{
+	struct crypt_socket *cs;
+	unsigned i;
+
+	for (i = 0; i < CRYPT_SOCKETS; i++)
+		if (!pthread_mutex_trylock(&k->crypt[i].lock))
+			return &k->crypt[i];
+	cs = &k->crypt[(uintptr_t)pthread_self() / 64 % CRYPT_SOCKETS];
+	pthread_mutex_lock(&cs->lock);
+	return cs;
+}
+
+/*
  * The module encrypts: this process never holds Kp of a segment it
  * opened by id (CAP_NET_ADMIN; EPERM otherwise).
  */
@@ -426,20 +485,24 @@ static long kernel_encrypt_block(struct pd_store *s, const uint8_t *id, unsigned
 {
 	struct kernel_store *k = to_kernel(s);
 	struct ciphertext c = { out, room, 0 };
+	struct crypt_socket *cs;
 	struct nl_msg *m;
 	int err = -ENOMEM;
 
 	if (crypto < PD_CRYPTO_AES_128 || crypto > PD_CRYPTO_AES_256)
 		return -EINVAL;
-	pthread_mutex_lock(&k->lock);
-	m = new_request(k, PEERDIST_CMD_ENCRYPT_BLOCK, 512);
+	cs = crypt_socket_take(k);
+	if (!cs->nl)
+		cs->nl = request_socket();
+	m = cs->nl ? new_request(k, PEERDIST_CMD_ENCRYPT_BLOCK, 512) : NULL;
 	if (!m || nla_put(m, PEERDIST_A_SEGMENT_ID, idlen, id) ||
 	    nla_put_u32(m, PEERDIST_A_BLOCK_INDEX, index) || nla_put(m, PEERDIST_A_IV, 16, iv) ||
 	    nla_put_u32(m, PEERDIST_A_CRYPTO_ALGO, crypto))
 		nlmsg_free(m);
 	else
-		err = exchange(k, m, &(struct exchange){ .raw = parse_ciphertext, .arg = &c });
-	pthread_mutex_unlock(&k->lock);
+		err = exchange_on(cs->nl, m, &(struct exchange){ .raw = parse_ciphertext,
+								 .arg = &c });
+	pthread_mutex_unlock(&cs->lock);
 	if (err == -ENODATA)
 		err = -ENOENT;	/* the block is absent */
 	return err ? err : c.len ? (long)c.len : -EPROTO;
@@ -780,6 +843,7 @@ static int kernel_clear(struct pd_store *s)
 static void kernel_close(struct pd_store *s)
 {
 	struct kernel_store *k = to_kernel(s);
+	unsigned i;
 
 	pd_open_cache_close_all(&k->opened);
 	pd_counters_close(k->base.counters);
@@ -790,6 +854,10 @@ static void kernel_close(struct pd_store *s)
 		close(k->content_ep);
 	nl_socket_free(k->events);
 	nl_socket_free(k->nl);
+	for (i = 0; i < CRYPT_SOCKETS; i++) {
+		nl_socket_free(k->crypt[i].nl);
+		pthread_mutex_destroy(&k->crypt[i].lock);
+	}
 	pthread_mutex_destroy(&k->lock);
 	free(k);
 }
@@ -987,6 +1055,7 @@ int pd_store_kernel_open(const char *dir, struct pd_store **out)
 {
 	struct kernel_store *k = calloc(1, sizeof(*k));
 	int err = -ENOMEM;
+	unsigned i;
 
 	if (!k)
 		return -ENOMEM;
@@ -994,17 +1063,11 @@ int pd_store_kernel_open(const char *dir, struct pd_store **out)
 	k->tick_fd = -1;
 	k->content_ep = -1;
 	pthread_mutex_init(&k->lock, NULL);
+	for (i = 0; i < CRYPT_SOCKETS; i++)
+		pthread_mutex_init(&k->crypt[i].lock, NULL);
 	PD_OPEN_CACHE_INIT(&k->opened, k->open, close_slot);
-	k->nl = nl_socket_alloc();
-	if (!k->nl || genl_connect(k->nl))
-		goto fail;
-	/*
-	 * encrypt-block's replies pass 64 KiB (a V1 block, 128 KiB for V2):
-	 * read whole, with room left for the ACK behind them (libnl's default
-	 * 32 KiB buffer would drop it, ENOBUFS).
-	 */
-	nl_socket_enable_msg_peek(k->nl);
-	if (nl_socket_set_buffer_size(k->nl, 1 << 20, 0))
+	k->nl = request_socket();
+	if (!k->nl)
 		goto fail;
 	err = -ENODEV;	/* peerdist.ko is not loaded */
 	k->family = genl_ctrl_resolve(k->nl, PEERDIST_FAMILY_NAME);
