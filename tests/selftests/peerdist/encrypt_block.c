@@ -7,82 +7,15 @@
  * what MS-PCCRR MSG_BLK carries: AES-CBC with the first 16 (or 32) bytes
  * of Kp and the caller's IV over the block zero-padded to 16 bytes, which
  * the test (it added the segment: it knows Kp) decrypts to the block.
+ * Callers on sockets of their own are served at once, each with its key.
  */
 #define _GNU_SOURCE
 #include <openssl/evp.h>
+#include <pthread.h>
 
 #include "kselftest_harness.h"
 
 #include "seg_helpers.h"
-
-struct sealed {
-	uint8_t data[BLOCK + 16];
-	size_t len;
-	int err, done;		/* the module's -errno; the ACK or error came */
-	int overflow;		/* more ciphertext than a block's */
-};
-
-static int on_pieces(struct nl_msg *msg, void *arg)
-{
-	struct genlmsghdr *g = nlmsg_data(nlmsg_hdr(msg));
-	struct sealed *r = arg;
-	struct nlattr *a;
-	int rem;
-
-	nla_for_each_attr(a, genlmsg_attrdata(g, 0), genlmsg_attrlen(g, 0), rem) {
-		if (nla_type(a) != PEERDIST_A_CIPHERTEXT)
-			continue;
-		if (r->len + nla_len(a) > sizeof(r->data)) {
-			r->overflow = 1;
-			continue;
-		}
-		memcpy(r->data + r->len, nla_data(a), nla_len(a));
-		r->len += nla_len(a);
-	}
-	return NL_OK;
-}
-
-static int on_error(struct sockaddr_nl *who, struct nlmsgerr *e, void *arg)
-{
-	struct sealed *r = arg;
-
-	r->err = e->error;
-	r->done = 1;
-	return NL_STOP;
-}
-
-static int on_ack(struct nl_msg *msg, void *arg)
-{
-	((struct sealed *)arg)->done = 1;
-	return NL_STOP;
-}
-
-/* encrypt-block (algo 0: none asked for); r->err is the module's answer. */
-static int encrypt_block(struct nl_sock *s, int family, const uint8_t *id, uint32_t index,
-			 uint32_t algo, const uint8_t iv[16], struct sealed *r)
-{
-	struct nl_msg *m = seg_request(family, PEERDIST_CMD_ENCRYPT_BLOCK, id, 32, 4096);
-	struct nl_cb *cb = nl_cb_alloc(NL_CB_DEFAULT);
-	int err;
-
-	memset(r, 0, sizeof(*r));
-	nla_put_u32(m, PEERDIST_A_BLOCK_INDEX, index);
-	nla_put(m, PEERDIST_A_IV, 16, iv);
-	if (algo)
-		nla_put_u32(m, PEERDIST_A_CRYPTO_ALGO, algo);
-	nl_cb_set(cb, NL_CB_VALID, NL_CB_CUSTOM, on_pieces, r);
-	nl_cb_set(cb, NL_CB_ACK, NL_CB_CUSTOM, on_ack, r);
-	nl_cb_err(cb, NL_CB_CUSTOM, on_error, r);
-	/* a 64 KiB block's reply, and room behind it for the ACK */
-	nl_socket_enable_msg_peek(s);
-	nl_socket_set_buffer_size(s, 1 << 20, 0);
-	err = nl_send_auto(s, m);
-	nlmsg_free(m);
-	while (err >= 0 && !r->done)
-		err = nl_recvmsgs(s, cb);	/* libnl's code for the module's error */
-	nl_cb_put(cb);
-	return r->err ? r->err : err < 0 ? err : 0;
-}
 
 /* AES-CBC decryption, no padding removed: len bytes of in into out. */
 static int decrypt(const EVP_CIPHER *c, const uint8_t *key, const uint8_t iv[16],
@@ -103,12 +36,21 @@ FIXTURE(kp) {
 	int family;
 	struct seg a;		/* 2 blocks and 100 bytes, all present */
 	struct seg b;		/* one block, absent */
+	struct seg c;		/* 2 blocks, all present, another Kp */
 };
+
+static void fill(struct __test_metadata *_metadata, struct nl_sock *s, int family,
+		 const struct seg *a)
+{
+	int fd = seg_open(s, family, a->id);
+
+	ASSERT_LE(0, fd);
+	EXPECT_EQ(0, seg_fill(fd, a));
+	close(fd);
+}
 
 FIXTURE_SETUP(kp)
 {
-	int fd;
-
 	self->s = nl_open(&self->family);
 	ASSERT_NE(NULL, self->s);
 	ASSERT_LE(0, self->family);
@@ -116,18 +58,20 @@ FIXTURE_SETUP(kp)
 	seg_make(&self->b, BLOCK, 62);
 	ASSERT_EQ(0, seg_add(self->s, self->family, &self->a));
 	ASSERT_EQ(0, seg_add(self->s, self->family, &self->b));
-	fd = seg_open(self->s, self->family, self->a.id);
-	ASSERT_LE(0, fd);
-	ASSERT_EQ(0, seg_fill(fd, &self->a));
-	close(fd);
+	seg_make(&self->c, 2 * BLOCK, 63);
+	ASSERT_EQ(0, seg_add(self->s, self->family, &self->c));
+	fill(_metadata, self->s, self->family, &self->a);
+	fill(_metadata, self->s, self->family, &self->c);
 }
 
 FIXTURE_TEARDOWN(kp)
 {
 	seg_flush(self->s, self->family, self->a.id);
 	seg_flush(self->s, self->family, self->b.id);
+	seg_flush(self->s, self->family, self->c.id);
 	free(self->a.data);
 	free(self->b.data);
+	free(self->c.data);
 	nl_socket_free(self->s);
 }
 
@@ -148,9 +92,9 @@ static int encrypt_as_nobody(struct nl_sock *s, int family, void *arg)
 {
 	const struct seg *a = arg;
 	uint8_t iv[16] = { 1 };
-	struct sealed r;
+	struct seg_sealed r;
 
-	return encrypt_block(s, family, a->id, 0, 0, iv, &r) == -EPERM && !r.len ? 0 : 2;
+	return seg_encrypt_block(s, family, a->id, 0, 0, iv, &r) == -EPERM && !r.len ? 0 : 2;
 }
 
 TEST_F(kp, encrypt_block_is_refused_to_an_unprivileged_user)
@@ -165,13 +109,13 @@ static void check_block(struct __test_metadata *_metadata, struct nl_sock *s, in
 	const EVP_CIPHER *c = algo == 3 ? EVP_aes_256_cbc() : EVP_aes_128_cbc();
 	uint32_t len = seg_block_len(a, index), padded = (len + 15) / 16 * 16;
 	static uint8_t plain[BLOCK + 16], want[BLOCK + 16];
-	static struct sealed r, again;
+	static struct seg_sealed r, again;
 	uint8_t iv[16];
 	uint32_t i;
 
 	for (i = 0; i < 16; i++)
 		iv[i] = (uint8_t)(index * 16 + i + algo);
-	ASSERT_EQ(0, encrypt_block(s, family, a->id, index, algo, iv, &r));
+	ASSERT_EQ(0, seg_encrypt_block(s, family, a->id, index, algo, iv, &r));
 	EXPECT_EQ(0, r.overflow);
 	ASSERT_EQ(padded, r.len);
 	ASSERT_EQ(0, decrypt(c, a->kp, iv, r.data, r.len, plain));
@@ -180,7 +124,7 @@ static void check_block(struct __test_metadata *_metadata, struct nl_sock *s, in
 	EXPECT_EQ(0, memcmp(plain, want, padded));	/* the block, then zeroes */
 	/* another IV, another ciphertext: the IV is the caller's */
 	iv[0] ^= 0x80;
-	ASSERT_EQ(0, encrypt_block(s, family, a->id, index, algo, iv, &again));
+	ASSERT_EQ(0, seg_encrypt_block(s, family, a->id, index, algo, iv, &again));
 	ASSERT_EQ(padded, again.len);
 	EXPECT_NE(0, memcmp(r.data, again.data, padded));
 }
@@ -196,15 +140,62 @@ TEST_F(kp, the_ciphertext_decrypts_with_kp_to_the_block)
 TEST_F(kp, absent_blocks_unknown_segments_and_bad_indexes_are_told)
 {
 	uint8_t iv[16] = { 0 }, unknown[32];
-	struct sealed r;
+	struct seg_sealed r;
 
-	EXPECT_EQ(-ENODATA, encrypt_block(self->s, self->family, self->b.id, 0, 0, iv, &r));
+	EXPECT_EQ(-ENODATA, seg_encrypt_block(self->s, self->family, self->b.id, 0, 0, iv, &r));
 	memcpy(unknown, self->a.id, 32);
 	unknown[0] ^= 1;
-	EXPECT_EQ(-ENOENT, encrypt_block(self->s, self->family, unknown, 0, 0, iv, &r));
-	EXPECT_EQ(-EINVAL, encrypt_block(self->s, self->family, self->a.id, 3, 0, iv, &r));
-	EXPECT_EQ(-ERANGE, encrypt_block(self->s, self->family, self->a.id, 0, 4, iv, &r));
+	EXPECT_EQ(-ENOENT, seg_encrypt_block(self->s, self->family, unknown, 0, 0, iv, &r));
+	EXPECT_EQ(-EINVAL, seg_encrypt_block(self->s, self->family, self->a.id, 3, 0, iv, &r));
+	EXPECT_EQ(-ERANGE, seg_encrypt_block(self->s, self->family, self->a.id, 0, 4, iv, &r));
 	EXPECT_EQ(0, r.len);
+}
+
+#define CONCURRENT_ROUNDS	64
+
+/* A caller of its own socket, encrypting one segment's blocks with its Kp. */
+struct encrypter {
+	const struct seg *seg;
+	int wrong;		/* requests refused or ciphertexts not the block's */
+};
+
+static void *encrypt_rounds(void *arg)
+{
+	struct encrypter *e = arg;
+	const struct seg *a = e->seg;
+	static __thread struct seg_sealed r;
+	static __thread uint8_t plain[BLOCK + 16];
+	uint8_t iv[16] = { 0 };
+	uint32_t round, index, len;
+	int family;
+	struct nl_sock *s = nl_open(&family);
+
+	for (round = 0; round < CONCURRENT_ROUNDS; round++) {
+		index = round % 2;
+		len = seg_block_len(a, index);
+		iv[0] = (uint8_t)round;
+		if (!s || seg_encrypt_block(s, family, a->id, index, 1, iv, &r) ||
+		    r.len != len ||
+		    decrypt(EVP_aes_128_cbc(), a->kp, iv, r.data, (int)r.len, plain) ||
+		    memcmp(plain, a->data + (size_t)index * BLOCK, len))
+			e->wrong++;
+	}
+	nl_socket_free(s);
+	return NULL;
+}
+
+TEST_F(kp, callers_at_once_each_get_their_keys_ciphertext)
+{
+	struct encrypter e[2] = { { &self->a }, { &self->c } };
+	pthread_t t[2];
+	int i;
+
+	for (i = 0; i < 2; i++)
+		ASSERT_EQ(0, pthread_create(&t[i], NULL, encrypt_rounds, &e[i]));
+	for (i = 0; i < 2; i++) {
+		pthread_join(t[i], NULL);
+		EXPECT_EQ(0, e[i].wrong);
+	}
 }
 
 TEST_HARNESS_MAIN

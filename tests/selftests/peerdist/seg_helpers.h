@@ -212,6 +212,76 @@ static inline int seg_fill(int fd, const struct seg *s)
 	return 0;
 }
 
+struct seg_sealed {
+	uint8_t data[BLOCK + 16];
+	size_t len;
+	int err, done;		/* the module's -errno; the ACK or error came */
+	int overflow;		/* more ciphertext than a block's */
+};
+
+static inline int seg_on_pieces(struct nl_msg *msg, void *arg)
+{
+	struct genlmsghdr *g = nlmsg_data(nlmsg_hdr(msg));
+	struct seg_sealed *r = arg;
+	struct nlattr *a;
+	int rem;
+
+	nla_for_each_attr(a, genlmsg_attrdata(g, 0), genlmsg_attrlen(g, 0), rem) {
+		if (nla_type(a) != PEERDIST_A_CIPHERTEXT)
+			continue;
+		if (r->len + nla_len(a) > sizeof(r->data)) {
+			r->overflow = 1;
+			continue;
+		}
+		memcpy(r->data + r->len, nla_data(a), nla_len(a));
+		r->len += nla_len(a);
+	}
+	return NL_OK;
+}
+
+static inline int seg_on_error(struct sockaddr_nl *who, struct nlmsgerr *e, void *arg)
+{
+	struct seg_sealed *r = arg;
+
+	r->err = e->error;
+	r->done = 1;
+	return NL_STOP;
+}
+
+static inline int seg_on_ack(struct nl_msg *msg, void *arg)
+{
+	((struct seg_sealed *)arg)->done = 1;
+	return NL_STOP;
+}
+
+/* encrypt-block (algo 0: none asked for); r->err is the module's answer. */
+static inline int seg_encrypt_block(struct nl_sock *s, int family, const uint8_t *id,
+				    uint32_t index, uint32_t algo, const uint8_t iv[16],
+				    struct seg_sealed *r)
+{
+	struct nl_msg *m = seg_request(family, PEERDIST_CMD_ENCRYPT_BLOCK, id, 32, 4096);
+	struct nl_cb *cb = nl_cb_alloc(NL_CB_DEFAULT);
+	int err;
+
+	memset(r, 0, sizeof(*r));
+	nla_put_u32(m, PEERDIST_A_BLOCK_INDEX, index);
+	nla_put(m, PEERDIST_A_IV, 16, iv);
+	if (algo)
+		nla_put_u32(m, PEERDIST_A_CRYPTO_ALGO, algo);
+	nl_cb_set(cb, NL_CB_VALID, NL_CB_CUSTOM, seg_on_pieces, r);
+	nl_cb_set(cb, NL_CB_ACK, NL_CB_CUSTOM, seg_on_ack, r);
+	nl_cb_err(cb, NL_CB_CUSTOM, seg_on_error, r);
+	/* a 64 KiB block's reply, and room behind it for the ACK */
+	nl_socket_enable_msg_peek(s);
+	nl_socket_set_buffer_size(s, 1 << 20, 0);
+	err = nl_send_auto(s, m);
+	nlmsg_free(m);
+	while (err >= 0 && !r->done)
+		err = nl_recvmsgs(s, cb);	/* libnl's code for the module's error */
+	nl_cb_put(cb);
+	return r->err ? r->err : err < 0 ? err : 0;
+}
+
 typedef int (*child_fn)(struct nl_sock *s, int family, void *arg);
 
 /*
