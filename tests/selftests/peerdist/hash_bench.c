@@ -8,11 +8,16 @@
  *   hash_bench kernel FILE          hash offload (sets a server secret)
  *   hash_bench run NAME FILE CMD... run CMD (which reads FILE); its time and
  *                                   read/write bytes per byte of FILE
- * Each measurement prints one line "bench NAME SECONDS BYTES-PER-BYTE".
+ *   hash_bench encrypt              encrypt-block (peerdistd's serving of a
+ *                                   segment whose Kp stays in the module) by
+ *                                   1 and by 2 callers at once, in MB/s
+ * Each measurement prints one line "bench NAME SECONDS BYTES-PER-BYTE",
+ * encrypt's "bench NAME MB/S 0".
  */
 #define _GNU_SOURCE	/* before any header: memmem, SEEK_DATA */
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <time.h>
 
@@ -129,6 +134,85 @@ static int run(const char *name, const char *measured, char **argv)
 	return 0;
 }
 
+#define ENCRYPT_REQUESTS	512	/* 32 MiB of blocks, whatever the callers */
+
+struct encrypt_caller {
+	const struct seg *seg;
+	unsigned int requests;
+	int failed;
+};
+
+/* One caller on a socket of its own: encrypt-block of the segment's blocks. */
+static void *encrypt_blocks(void *arg)
+{
+	static __thread struct seg_sealed r;
+	struct encrypt_caller *c = arg;
+	uint8_t iv[16] = { 0 };
+	int family;
+	struct nl_sock *s = nl_open(&family);
+	unsigned int i;
+
+	c->failed = !s;
+	for (i = 0; s && i < c->requests && !c->failed; i++) {
+		iv[0] = (uint8_t)i;
+		c->failed = seg_encrypt_block(s, family, c->seg->id, i % c->seg->nblocks, 1,
+					      iv, &r) || r.len != BLOCK;
+	}
+	nl_socket_free(s);
+	return NULL;
+}
+
+/* ENCRYPT_REQUESTS blocks by n callers at once: MB/s, or -1. */
+static double encrypt_rate(const struct seg *a, unsigned int n)
+{
+	struct encrypt_caller c[2];
+	pthread_t t[2];
+	unsigned int i, started = 0;
+	int failed = 0;
+	double start = now();
+
+	for (i = 0; i < n; i++) {
+		c[i] = (struct encrypt_caller){ a, ENCRYPT_REQUESTS / n, 0 };
+		started += !pthread_create(&t[i], NULL, encrypt_blocks, &c[i]);
+	}
+	for (i = 0; i < started; i++) {
+		pthread_join(t[i], NULL);
+		failed |= c[i].failed;
+	}
+	if (failed || started != n)
+		return -1;
+	return (double)ENCRYPT_REQUESTS * BLOCK / 1e6 / (now() - start);
+}
+
+static int encrypt(void)
+{
+	struct seg a;
+	int family, fd, err = 1;
+	struct nl_sock *s = nl_open(&family);
+	unsigned int n;
+	double rate;
+
+	seg_make(&a, 32 * BLOCK, 71);
+	if (!s || seg_add(s, family, &a))
+		return 1;
+	fd = seg_open(s, family, a.id);
+	if (fd >= 0 && !seg_fill(fd, &a)) {
+		err = 0;
+		for (n = 1; n <= 2 && !err; n++) {
+			rate = encrypt_rate(&a, n);
+			err = rate < 0;
+			if (!err)
+				printf("bench kernel-encrypt-block-%u %.1f 0\n", n, rate);
+		}
+	}
+	if (fd >= 0)
+		close(fd);
+	seg_flush(s, family, a.id);
+	nl_socket_free(s);
+	free(a.data);
+	return err;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc == 4 && !strcmp(argv[1], "make"))
@@ -137,6 +221,9 @@ int main(int argc, char **argv)
 		return kernel(argv[2]);
 	if (argc > 4 && !strcmp(argv[1], "run"))
 		return run(argv[2], argv[3], argv + 4);
-	fprintf(stderr, "usage: hash_bench make FILE BYTES | kernel FILE | run NAME FILE CMD...\n");
+	if (argc == 2 && !strcmp(argv[1], "encrypt"))
+		return encrypt();
+	fprintf(stderr,
+		"usage: hash_bench make FILE BYTES | kernel FILE | run NAME FILE CMD... | encrypt\n");
 	return 2;
 }
