@@ -460,7 +460,9 @@ static int parse_ciphertext(struct nl_msg *m, void *arg)
 
 /*
  * An encrypt-block socket, locked: the first free one, else (all busy)
- * one to wait for, chosen by the caller's thread.
+ * one to wait for, chosen by the caller's thread id (ids of threads made
+ * in turn are consecutive, so waiters spread over the sockets; a
+ * pthread_t is an address a thread stack apart, alike in its low bits).
  */
 static struct crypt_socket *crypt_socket_take(struct kernel_store *k)
 {
@@ -470,7 +472,7 @@ static struct crypt_socket *crypt_socket_take(struct kernel_store *k)
 	for (i = 0; i < CRYPT_SOCKETS; i++)
 		if (!pthread_mutex_trylock(&k->crypt[i].lock))
 			return &k->crypt[i];
-	cs = &k->crypt[(uintptr_t)pthread_self() / 64 % CRYPT_SOCKETS];
+	cs = &k->crypt[(unsigned)gettid() % CRYPT_SOCKETS];
 	pthread_mutex_lock(&cs->lock);
 	return cs;
 }
