@@ -37,6 +37,20 @@ struct pd_store_stats {
 
 struct pd_store;
 
+/* One read of read_blocks_now: block index of segment id, from byte skip
+ * of the block on, up to len bytes into buf; res as read_block_now's. */
+struct pd_block_read {
+	const uint8_t *id;
+	unsigned idlen;
+	uint32_t index;
+	uint32_t skip;
+	void *buf;
+	size_t len;
+	ssize_t res;
+};
+
+#define PD_STORE_READS_AT_ONCE	32
+
 #define PD_STORE_ADDED	1
 #define PD_STORE_STATUS	2
 
@@ -69,6 +83,13 @@ struct pd_store_ops {
 	ssize_t (*read_block_now)(struct pd_store *s, const uint8_t *id,
 				  unsigned idlen, uint32_t index, uint32_t skip,
 				  void *buf, size_t len);
+	/*
+	 * Optional, with read_block_now: n (at most PD_STORE_READS_AT_ONCE)
+	 * of its reads at once, each result in its res; the reads of bytes in
+	 * a row of one segment are one call into the kernel.
+	 */
+	void (*read_blocks_now)(struct pd_store *s, struct pd_block_read *r,
+				unsigned n);
 	/*
 	 * The description of a stored segment (block_hashes set to NULL);
 	 * on peerdist.ko, without HoD and Kp (no_kp) for a segment this

@@ -531,39 +531,96 @@ static int user_locate_block(struct pd_store *s, const uint8_t *id,
 	return err;
 }
 
+/* A read of read_blocks_now, where its bytes are: a reference held on
+ * the data descriptor (refs) while it is read outside the lock. */
+struct pinned_read {
+	int fd;
+	int *refs;
+	uint64_t pos;
+};
+
+/* Lock contract: u->lock held. Pins r's bytes in p, or sets r->res. */
+static void pin_read(struct user_store *u, struct pd_block_read *r,
+		     struct pinned_read *p)
+{
+	struct open_segment *o;
+	uint32_t block_len, skip;
+	int err = 0;
+
+	p->refs = NULL;
+	o = get_slot(u, r->id, r->idlen, &err);
+	if (!o) {
+		r->res = err;
+		return;
+	}
+	if (!slot_has(o, r->index)) {
+		r->res = -ENOENT;
+		return;
+	}
+	block_len = pd_segment_block_len(&o->d, r->index);
+	skip = r->skip < block_len ? r->skip : block_len;
+	r->len = r->len < block_len - skip ? r->len : block_len - skip;
+	p->pos = (uint64_t)r->index * o->d.block_size + skip;
+	p->fd = o->data_fd;
+	p->refs = o->data_refs;
+	__atomic_add_fetch(p->refs, 1, __ATOMIC_RELAXED);
+}
+
+/*
+ * Pinned reads r[0..n-1], all of one descriptor's bytes in a row, in one
+ * call: each gets its share of what came (a short read leaves the rest to
+ * a read that counts it); a hit is counted for each read whole.
+ */
+static void read_run(struct user_store *u, struct pd_block_read *r,
+		     const struct pinned_read *p, unsigned n)
+{
+	struct iovec iov[PD_STORE_READS_AT_ONCE];
+	ssize_t got;
+	unsigned i;
+
+	for (i = 0; i < n; i++)
+		iov[i] = (struct iovec){ .iov_base = r[i].buf, .iov_len = r[i].len };
+	got = pd_preadv_no_wait(p[0].fd, iov, n, p[0].pos, u->tmpfs);
+	for (i = 0; i < n; i++) {
+		r[i].res = got < 0 ? got : got < (ssize_t)r[i].len ? got : (ssize_t)r[i].len;
+		got -= got > 0 ? r[i].res : 0;
+		if (r[i].res == (ssize_t)r[i].len)
+			count(u, ST_HITS, 1);
+	}
+}
+
+static void user_read_blocks_now(struct pd_store *s, struct pd_block_read *r,
+				 unsigned n)
+{
+	struct user_store *u = to_user(s);
+	struct pinned_read p[PD_STORE_READS_AT_ONCE];
+	unsigned i, j;
+
+	pthread_mutex_lock(&u->lock);
+	for (i = 0; i < n; i++)
+		pin_read(u, &r[i], &p[i]);
+	pthread_mutex_unlock(&u->lock);
+	for (i = 0; i < n; i = j) {
+		for (j = i + 1; p[i].refs && j < n && p[j].refs && p[j].fd == p[i].fd &&
+		     p[j].pos == p[j - 1].pos + r[j - 1].len; j++)
+			;
+		if (p[i].refs)
+			read_run(u, &r[i], &p[i], j - i);
+	}
+	for (i = 0; i < n; i++)
+		if (p[i].refs)
+			data_fd_put(p[i].fd, p[i].refs);
+}
+
 static ssize_t user_read_block_now(struct pd_store *s, const uint8_t *id,
 				   unsigned idlen, uint32_t index, uint32_t skip,
 				   void *buf, size_t len)
 {
-	struct user_store *u = to_user(s);
-	struct open_segment *o;
-	int err = 0, fd = -1, *refs = NULL;
-	uint64_t pos = 0;
-	uint32_t block_len;
-	ssize_t n;
+	struct pd_block_read r = { .id = id, .idlen = idlen, .index = index,
+				   .skip = skip, .buf = buf, .len = len };
 
-	pthread_mutex_lock(&u->lock);
-	o = get_slot(u, id, idlen, &err);
-	if (o && !slot_has(o, index)) {
-		err = -ENOENT;
-	} else if (o) {
-		block_len = pd_segment_block_len(&o->d, index);
-		skip = skip < block_len ? skip : block_len;
-		len = len < block_len - skip ? len : block_len - skip;
-		pos = (uint64_t)index * o->d.block_size + skip;
-		fd = o->data_fd;
-		refs = o->data_refs;
-		__atomic_add_fetch(refs, 1, __ATOMIC_RELAXED);
-	}
-	pthread_mutex_unlock(&u->lock);
-	if (!refs)
-		return err;
-	n = pd_pread_no_wait(fd, buf, len, pos, u->tmpfs);
-	data_fd_put(fd, refs);
-	/* A short read leaves the rest to a read that counts it. */
-	if (n == (ssize_t)len)
-		count(u, ST_HITS, 1);
-	return n;
+	user_read_blocks_now(s, &r, 1);
+	return r.res;
 }
 
 static int user_get_segment(struct pd_store *s, const uint8_t *id,
@@ -908,6 +965,7 @@ static const struct pd_store_ops user_ops = {
 	.has_block = user_has_block,
 	.locate_block = user_locate_block,
 	.read_block_now = user_read_block_now,
+	.read_blocks_now = user_read_blocks_now,
 	.get_segment = user_get_segment,
 	.encrypt_block = user_encrypt_block,
 	.publish = user_publish,

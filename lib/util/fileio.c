@@ -67,14 +67,21 @@ int pd_fd_on_tmpfs(int fd)
 	return !fstatfs(fd, &sfs) && sfs.f_type == TMPFS_MAGIC;
 }
 
+ssize_t pd_preadv_no_wait(int fd, const struct iovec *iov, int n, off_t off,
+			  int on_tmpfs)
+{
+	ssize_t got = on_tmpfs ? -1 : preadv2(fd, iov, n, off, RWF_NOWAIT);
+
+	if (on_tmpfs || (got < 0 && errno == EOPNOTSUPP && pd_fd_on_tmpfs(fd)))
+		got = preadv(fd, iov, n, off);
+	return got < 0 ? -errno : got;
+}
+
 ssize_t pd_pread_no_wait(int fd, void *buf, size_t len, off_t off, int on_tmpfs)
 {
 	struct iovec iov = { .iov_base = buf, .iov_len = len };
-	ssize_t n = on_tmpfs ? -1 : preadv2(fd, &iov, 1, off, RWF_NOWAIT);
 
-	if (on_tmpfs || (n < 0 && errno == EOPNOTSUPP && pd_fd_on_tmpfs(fd)))
-		n = pread(fd, buf, len, off);
-	return n < 0 ? -errno : n;
+	return pd_preadv_no_wait(fd, &iov, 1, off, on_tmpfs);
 }
 
 int pd_open_temp(void)

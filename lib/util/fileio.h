@@ -5,6 +5,7 @@
 
 #include <stddef.h>
 #include <sys/types.h>
+#include <sys/uio.h>
 
 /* All len bytes of buf at offset off of fd; 0 or -errno. */
 int pd_pwrite_full(int fd, const void *buf, size_t len, off_t off);
@@ -28,6 +29,9 @@ int pd_temp_name(char *out, size_t size, const char *path);
  * which saves the asking.
  */
 ssize_t pd_pread_no_wait(int fd, void *buf, size_t len, off_t off, int on_tmpfs);
+/* The same into n buffers, filled in turn: one call for bytes in a row. */
+ssize_t pd_preadv_no_wait(int fd, const struct iovec *iov, int n, off_t off,
+			  int on_tmpfs);
 int pd_fd_on_tmpfs(int fd);
 /* An unnamed 0600 file (O_TMPFILE) in $TMPDIR, /var/tmp or /tmp: the fd or -errno. */
 int pd_open_temp(void);

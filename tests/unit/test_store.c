@@ -738,6 +738,47 @@ static void read_block_now_reads_present_blocks(void **state)
 	free_content(&c);
 }
 
+/* read_blocks_now: several reads at once, blocks in a row of one segment
+ * among them, each with its own bytes and result, as read_block_now's. */
+static void read_blocks_now_reads_each_at_once(void **state)
+{
+	struct content a = make_content(1, 300000, 8), b = make_content(1, 200000, 9);
+	struct pd_store *s = open_store();
+	struct pd_segment_desc da, db;
+	struct pd_store_stats before, after;
+	static uint8_t buf[6][70000];
+	struct pd_block_read r[6] = {
+		{ .index = 0, .len = 65536 }, { .index = 1, .len = 65536 },
+		{ .index = 2, .len = 70000 }, { .index = 1, .len = 65536 },
+		{ .index = 2, .skip = 1000, .len = 100 }, { .index = 4, .len = 65536 },
+	};
+	const ssize_t want[6] = { 65536, 65536, 65536, -ENOENT, 100, 300000 - 4 * 65536 };
+	unsigned i;
+
+	add_segment(s, &a, 0, 1);
+	add_segment(s, &b, 0, 2);	/* blocks 0 and 2 of 0..3 */
+	pd_segment_desc_from_ci(a.ci, 0, &da);
+	pd_segment_desc_from_ci(b.ci, 0, &db);
+	for (i = 0; i < 6; i++) {
+		r[i].id = i == 3 || i == 4 ? db.id : da.id;
+		r[i].idlen = 32;
+		r[i].buf = buf[i];
+	}
+	s->ops->stats(s, &before);
+	s->ops->read_blocks_now(s, r, 6);
+	s->ops->stats(s, &after);
+	for (i = 0; i < 6; i++)
+		assert_int_equal(r[i].res, want[i]);
+	for (i = 0; i < 3; i++)
+		assert_memory_equal(buf[i], a.data + i * 65536, 65536);
+	assert_memory_equal(buf[4], b.data + 2 * 65536 + 1000, 100);
+	assert_memory_equal(buf[5], a.data + 4 * 65536, want[5]);
+	assert_int_equal(after.hits, before.hits + 5);
+	s->ops->close(s);
+	free_content(&a);
+	free_content(&b);
+}
+
 /* A hit is a read of every byte asked for: a short read_block_now (only
  * the block's first page in memory) counts none, as what reads the rest
  * counts it. Skipped where the file system keeps the pages (tmpfs). */
@@ -889,6 +930,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(read_block_now_reads_present_blocks, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(short_read_counts_no_hit, setup, teardown),
+		cmocka_unit_test_setup_teardown(read_blocks_now_reads_each_at_once, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(read_block_now_survives_slot_reuse, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(flush_by_tag, setup, teardown),
