@@ -376,6 +376,8 @@ PD_EXPORT BOOL WINAPI PeerDistGetOverlappedResult(LPOVERLAPPED lpOverlapped,
 	/* Not on hEvent: an auto-reset event may already have been consumed. */
 	if (bWait)
 		pd_overlapped_wait(lpOverlapped, INFINITE);
+	else if (__atomic_load_n(&lpOverlapped->Internal, __ATOMIC_ACQUIRE) == STATUS_PENDING)
+		pd_deferred_run();	/* a read put off until a wait: this looks */
 	status = __atomic_load_n(&lpOverlapped->Internal, __ATOMIC_ACQUIRE);
 	if (status == STATUS_PENDING) {
 		SetLastError(ERROR_IO_INCOMPLETE);

@@ -21,10 +21,20 @@
  * counted where they came in, by the fetcher or AddData.
  *
  * A block read of bytes in memory is not queued at all: the caller's
- * thread reads them and completes the read before BlockRead returns, as
- * the 0-byte query does. Handing a read to the engine thread and its
- * completion back costs two wake-ups across threads, more than copying
- * 64 KiB; only what may wait (a miss, pages not in memory) goes there.
+ * thread reads them, as the 0-byte query does. Handing a read to the
+ * engine thread and its completion back costs two wake-ups across
+ * threads, more than copying 64 KiB; only what may wait (a miss, pages not
+ * in memory) goes there. Where the completion goes to a port that only
+ * GetQueuedCompletionStatus waits on, the read is put off into a batch
+ * (up to PD_STORE_READS_AT_ONCE), done when a wait on the port (or an
+ * OVERLAPPED) would sleep or when the batch is full: reads of blocks in a
+ * row are then one call into the kernel, where each costs about a
+ * microsecond in a guest like the ones this runs on. For a caller that
+ * waits otherwise (polls HasOverlappedIoCompleted), the engine watches
+ * while reads are put off, waking every FLUSH_AFTER_NS to do a batch that
+ * waited that long; a wake-up per batch instead would cost the caller more
+ * than the batch saves. Otherwise (an event, a poll fd, a thread asleep on
+ * the port) the read completes before BlockRead returns.
  */
 #include <errno.h>
 #include <liburing.h>
@@ -43,6 +53,7 @@
 #define TAG_STORE	2
 #define MISSING_SCAN_BLOCKS	4096	/* bound on describing a missing range */
 #define FETCH_AHEAD_BLOCKS	8
+#define FLUSH_AFTER_NS	1000000	/* longest a read put off waits for no wait */
 
 struct read_op {
 	struct read_op *next;
@@ -56,6 +67,7 @@ struct read_op {
 	int fd;			/* a block's own fd (closed when read), or -1 */
 	int missed;		/* its content fd read missed (ENODATA) */
 	int aborted;		/* cancelled while in the ring */
+	int held;		/* holds c, and ov is started: the engine's kind */
 	unsigned missed_at;	/* adds the engine had seen when it was read */
 };
 
@@ -76,7 +88,18 @@ struct pd_engine {
 	void (*status_news_fn)(struct pd_instance *inst);
 	int in_flight;			/* reads in the ring, under lock */
 	unsigned walk;
+	struct read_op batch[PD_STORE_READS_AT_ONCE];	/* put off, under lock */
+	unsigned nbatch;
+	int64_t batch_since;		/* when its first read was put off */
+	int watching;			/* the engine wakes for the batch, under lock */
+	int deferred_lately;		/* a read was put off since it looked */
+	struct pd_engine *next_engine;	/* under engines_lock */
 };
+
+/* Every running engine, for a wait that does the reads put off. */
+static pthread_mutex_t engines_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct pd_engine *engines;
+static unsigned deferred_reads;	/* in every batch (atomic) */
 
 static int64_t now_ns(void)
 {
@@ -169,13 +192,19 @@ static uint64_t run_length(struct pd_instance *inst, const struct pd_content *c,
 	return end - off;
 }
 
-static void finish(struct read_op *op, DWORD status, DWORD bytes, uint64_t off)
+/* Completes held op (not freed: a batch holds its ops in place). */
+static void end_held(struct read_op *op, DWORD status, DWORD bytes, uint64_t off)
 {
 	struct pd_content *c = op->c;
 
 	pd_ov_set_offset(op->ov, off);
 	pd_overlapped_complete(op->ov, status, bytes, c->child.port, c->child.key);
 	pd_child_release(&c->child);
+}
+
+static void finish(struct read_op *op, DWORD status, DWORD bytes, uint64_t off)
+{
+	end_held(op, status, bytes, off);
 	free(op);
 }
 
@@ -190,6 +219,7 @@ static void finish_missing(struct pd_engine *e, struct read_op *op,
 enum start_result { STARTED, DONE, WAIT };
 
 static void wake(struct pd_engine *e);
+static void flush_batch(struct pd_engine *e);
 
 static void wake_cb(void *e)
 {
@@ -282,11 +312,11 @@ static enum start_result try_start(struct pd_engine *e, struct read_op *op)
 	uint64_t off = op->stream ? c->stream_pos : op->offset, len;
 	uint32_t s, b;
 
-	if (off < c->range.start || off >= c->range.end) {
+	if (off < c->range.start || off >= c->range.end ||
+	    pd_content_locate(c, off, &s, &b)) {
 		finish(op, PEERDIST_ERROR_NO_MORE, 0, off);
 		return DONE;
 	}
-	pd_content_locate(c, off, &s, &b);
 	if (c->content_fd >= 0 && op->cb) {	/* a 0-byte query asks the store */
 		/* A content fd read that missed is tried again after an add. */
 		if (op->missed && op->missed_at == e->adds_seen)
@@ -402,7 +432,8 @@ static void arm_poll(struct pd_engine *e, int fd, uint64_t tag)
 	io_uring_sqe_set_data64(sqe, tag);
 }
 
-/* Nearest deadline of a waiting read, as a wait timeout (max 1 s). */
+/* Nearest deadline of a waiting read, as a wait timeout (max 1 s; while
+ * the engine watches for reads put off, FLUSH_AFTER_NS). */
 static struct __kernel_timespec next_timeout(struct pd_engine *e)
 {
 	int64_t wait = 1000000000, now = now_ns();
@@ -411,6 +442,8 @@ static struct __kernel_timespec next_timeout(struct pd_engine *e)
 	for (op = e->waiting; op; op = op->next)
 		if (op->deadline && op->deadline - now < wait)
 			wait = op->deadline - now > 0 ? op->deadline - now : 0;
+	if (e->watching && wait > FLUSH_AFTER_NS)
+		wait = FLUSH_AFTER_NS;
 	return (struct __kernel_timespec){ .tv_sec = wait / 1000000000,
 					   .tv_nsec = wait % 1000000000 };
 }
@@ -437,6 +470,22 @@ static void handle_cqe(struct pd_engine *e, struct io_uring_cqe *cqe)
 	}
 }
 
+/*
+ * Lock contract: e->lock held (dropped while it reads). Does a batch put
+ * off FLUSH_AFTER_NS ago that no wait did; watches while reads are put
+ * off, and stops once none was since it last looked.
+ */
+static void watch_batch(struct pd_engine *e)
+{
+	if (e->nbatch && now_ns() >= e->batch_since + FLUSH_AFTER_NS) {
+		pthread_mutex_unlock(&e->lock);
+		flush_batch(e);
+		pthread_mutex_lock(&e->lock);
+	}
+	e->watching = e->deferred_lately || e->nbatch;
+	e->deferred_lately = 0;
+}
+
 static void *engine_main(void *arg)
 {
 	struct pd_engine *e = arg;
@@ -460,6 +509,7 @@ static void *engine_main(void *arg)
 			n++;
 		}
 		io_uring_cq_advance(&e->ring, n);
+		watch_batch(e);
 		if (e->status_news) {
 			/* Not under e->lock: the instance's lock comes first. */
 			e->status_news = 0;
@@ -503,6 +553,10 @@ int pd_engine_start(struct pd_instance *inst,
 		return err;
 	}
 	inst->engine = e;
+	pthread_mutex_lock(&engines_lock);
+	e->next_engine = engines;
+	engines = e;
+	pthread_mutex_unlock(&engines_lock);
 	return 0;
 }
 
@@ -512,6 +566,7 @@ static int abort_locked(struct pd_engine *e, struct pd_content *c,
 			LPOVERLAPPED ov)
 {
 	struct read_op **p = &e->waiting, *op;
+	unsigned i;
 	int found = 0;
 
 	while ((op = *p)) {
@@ -521,6 +576,17 @@ static int abort_locked(struct pd_engine *e, struct pd_content *c,
 		}
 		*p = op->next;
 		finish(op, ERROR_OPERATION_ABORTED, 0, op->offset);
+		found++;
+	}
+	for (i = 0; i < e->nbatch;) {
+		op = &e->batch[i];
+		if ((c && op->c != c) || (ov && op->ov != ov)) {
+			i++;
+			continue;
+		}
+		end_held(op, ERROR_OPERATION_ABORTED, 0, op->offset);
+		e->batch[i] = e->batch[--e->nbatch];
+		__atomic_sub_fetch(&deferred_reads, 1, __ATOMIC_SEQ_CST);
 		found++;
 	}
 	/* In the ring: one that misses ends aborted instead of waiting. */
@@ -556,11 +622,18 @@ int pd_engine_cancel(struct pd_engine *e, struct pd_content *c,
 void pd_engine_stop(struct pd_engine *e)
 {
 	struct io_uring_cqe *cqe;
+	struct pd_engine **p;
 
 	pthread_mutex_lock(&e->lock);
 	e->stop = 1;
-	abort_locked(e, NULL, NULL);
+	abort_locked(e, NULL, NULL);	/* the batch too: none is put off now */
 	pthread_mutex_unlock(&e->lock);
+	/* Once out of the list, no wait flushes e (one doing so ends first). */
+	pthread_mutex_lock(&engines_lock);
+	for (p = &engines; *p != e; p = &(*p)->next_engine)
+		;
+	*p = e->next_engine;
+	pthread_mutex_unlock(&engines_lock);
 	wake(e);
 	pthread_join(e->thread, NULL);
 	pd_fetcher_stop(e->fetcher);	/* its notify wakes e: before e goes */
@@ -601,98 +674,263 @@ static DWORD query_local(struct pd_instance *inst, struct pd_content *c,
 			       c->child.port, c->child.key);
 }
 
-/* Reads without waiting for a disk (pd_pread_no_wait), or fails with
- * errno set. */
-static ssize_t read_in_memory(int fd, void *buf, size_t len, uint64_t pos)
-{
-	ssize_t n = pd_pread_no_wait(fd, buf, len, pos, 0);
+/* Where a block read's bytes are: block b of segment s, len bytes from
+ * its offset on (to the block's end at most). */
+struct read_at {
+	uint32_t s, b;
+	size_t len;
+};
 
-	errno = n < 0 ? -n : errno;
-	return n < 0 ? -1 : n;
+/* op's place in its content, or -1 when it is outside the range. */
+static int locate_read(const struct read_op *op, struct read_at *at)
+{
+	const struct pd_content *c = op->c;
+	struct pd_range r;
+
+	if (op->offset < c->range.start || op->offset >= c->range.end ||
+	    pd_content_locate(c, op->offset, &at->s, &at->b))
+		return -1;
+	r = pd_ci_block_range(c->ci, at->s, at->b);
+	at->len = r.end - op->offset < op->cb ? r.end - op->offset : op->cb;
+	return 0;
 }
 
-/*
- * Up to len bytes of c from off on (in block b of segment s), read into
- * buf now if no disk must be waited for; read_in_memory's result. The
- * store reads its own descriptor where it can (no dup and close a read).
- */
-static ssize_t read_now(struct pd_store *st, struct pd_content *c, uint32_t s,
-			uint32_t b, uint64_t off, PBYTE buf, size_t len)
+/* One read without the store's help: the bytes read now (no disk waited
+ * for), or -errno. */
+static ssize_t read_one_now(struct pd_store *st, const struct read_op *op,
+			    const struct read_at *at)
 {
-	uint64_t skip = off - pd_ci_block_span(c->ci, s, b).start;
+	struct pd_content *c = op->c;
+	uint64_t skip = op->offset - pd_ci_block_span(c->ci, at->s, at->b).start;
 	struct pd_block_loc loc;
 	ssize_t n;
-	int err;
 
 	if (c->content_fd >= 0)
-		return read_in_memory(c->content_fd, buf, len, off);
-	if (st->ops->read_block_now) {
-		n = st->ops->read_block_now(st, c->ids[s], c->ci->hash_len, b, skip,
-					    buf, len);
-		/* A short read is the engine's to finish (and count). */
-		if (n >= 0 && (size_t)n < len)
-			n = -EAGAIN;
-		errno = n < 0 ? -n : errno;
-		return n < 0 ? -1 : n;
-	}
+		return pd_pread_no_wait(c->content_fd, op->buf, at->len, op->offset, 0);
 	/* Presence first: a miss is counted once, by the engine. */
-	if (!block_present_in(st, c, s, b) ||
-	    st->ops->locate_block(st, c->ids[s], c->ci->hash_len, b, &loc)) {
-		errno = ENOENT;
-		return -1;
-	}
-	n = read_in_memory(loc.fd, buf, len, loc.offset + skip);
-	err = errno;
+	if (!block_present_in(st, c, at->s, at->b) ||
+	    st->ops->locate_block(st, c->ids[at->s], c->ci->hash_len, at->b, &loc))
+		return -ENOENT;
+	n = pd_pread_no_wait(loc.fd, op->buf, at->len, loc.offset + skip, 0);
 	close(loc.fd);
-	errno = err;
 	return n;
 }
 
 /*
- * Block read op, done here if its bytes are in the store and in memory:
- * 1 when it completed, 0 when the engine must take it (marked missed when
- * the content fd said so, so that the engine waits for an add rather than
- * asking again). Counted in c->in_flight meanwhile, as the engine's reads
- * are, so that closing the content waits for it.
+ * Reads ops[0..n-1] now where no disk must be waited for (those with res[i]
+ * not yet negative): res[i] is the bytes of op i, or -errno. The store
+ * reads its own descriptors where it can (no dup and close a read), all of
+ * them in one go; a short read from it is -EAGAIN, the engine's to finish
+ * (and count).
  */
-static int read_here(struct pd_engine *e, struct read_op *op)
+static void read_now(struct pd_store *st, const struct read_op *ops,
+		     const struct read_at *at, unsigned n, ssize_t *res)
+{
+	struct pd_block_read r[PD_STORE_READS_AT_ONCE];
+	unsigned i, k = 0, of[PD_STORE_READS_AT_ONCE];
+
+	for (i = 0; i < n; i++) {
+		const struct pd_content *c = ops[i].c;
+
+		if (res[i] < 0)
+			continue;	/* not in the content */
+		if (c->content_fd >= 0 || !st->ops->read_blocks_now) {
+			res[i] = read_one_now(st, &ops[i], &at[i]);
+			continue;
+		}
+		of[k] = i;
+		r[k++] = (struct pd_block_read){
+			.id = c->ids[at[i].s], .idlen = c->ci->hash_len, .index = at[i].b,
+			.skip = ops[i].offset - pd_ci_block_span(c->ci, at[i].s, at[i].b).start,
+			.buf = ops[i].buf, .len = at[i].len };
+	}
+	if (k)
+		st->ops->read_blocks_now(st, r, k);
+	for (i = 0; i < k; i++)
+		res[of[i]] = r[i].res >= 0 && (size_t)r[i].res < at[of[i]].len ? -EAGAIN :
+			     r[i].res;
+}
+
+/*
+ * Block reads ops[0..n-1], each counted in its content's in_flight (a
+ * close waits for it), done here where their bytes are in the store and in
+ * memory: done[i] says op i completed; one not done is the engine's
+ * (marked missed when the content fd said so, so that the engine waits for
+ * an add rather than asking again).
+ */
+static void read_here(struct pd_engine *e, struct read_op *ops, unsigned n,
+		      int *done)
+{
+	struct read_at at[PD_STORE_READS_AT_ONCE];
+	ssize_t res[PD_STORE_READS_AT_ONCE];
+	unsigned i;
+
+	for (i = 0; i < n; i++)
+		res[i] = locate_read(&ops[i], &at[i]) ? -ERANGE : 0;
+	read_now(e->inst->store, ops, at, n, res);
+	for (i = 0; i < n; i++) {
+		struct read_op *op = &ops[i];
+		struct pd_content *c = op->c;
+
+		done[i] = res[i] > 0;
+		if (res[i] == -ENODATA && c->content_fd >= 0) {
+			pd_engine_brought(c, at[i].s, at[i].b, 1);
+			op->missed = 1;
+		}
+		if (!done[i])
+			continue;
+		count_read(e->inst, c, at[i].s, at[i].b, res[i]);
+		pd_ov_set_offset(op->ov, op->offset);
+		if (op->held)
+			pd_overlapped_complete(op->ov, ERROR_SUCCESS, res[i], c->child.port,
+					       c->child.key);
+		else
+			pd_complete_now(op->ov, ERROR_SUCCESS, res[i], c->child.port,
+					c->child.key);
+	}
+}
+
+/* Lock contract: e->lock held. op, held, waits for the engine (a copy:
+ * the caller's op may be in a batch); 1 when the engine must wake. */
+static int queue_locked(struct pd_engine *e, const struct read_op *op)
+{
+	struct read_op *q = malloc(sizeof(*q)), **p;
+
+	if (!q || e->stop) {
+		struct read_op gone = *op;
+
+		end_held(&gone, q ? ERROR_OPERATION_ABORTED : ERROR_NOT_ENOUGH_MEMORY, 0,
+			 op->offset);
+		free(q);
+		return 0;
+	}
+	*q = *op;
+	q->next = NULL;
+	for (p = &e->waiting; *p; p = &(*p)->next)
+		;
+	*p = q;
+	return 1;
+}
+
+/* Does e's batch: its reads in one go, what is not in memory queued. */
+static void flush_batch(struct pd_engine *e)
+{
+	struct read_op ops[PD_STORE_READS_AT_ONCE];
+	int done[PD_STORE_READS_AT_ONCE], woke = 0;
+	unsigned i, n;
+
+	pthread_mutex_lock(&e->lock);
+	n = e->nbatch;
+	for (i = 0; i < n; i++) {
+		ops[i] = e->batch[i];
+		ops[i].c->in_flight++;
+		ops[i].missed_at = e->adds_seen;
+	}
+	e->nbatch = 0;
+	__atomic_sub_fetch(&deferred_reads, n, __ATOMIC_SEQ_CST);
+	pthread_mutex_unlock(&e->lock);
+	if (!n)
+		return;
+	read_here(e, ops, n, done);
+	pthread_mutex_lock(&e->lock);
+	for (i = 0; i < n; i++) {
+		ops[i].c->in_flight--;
+		woke |= !done[i] && queue_locked(e, &ops[i]);
+	}
+	pthread_cond_broadcast(&e->idle);
+	pthread_mutex_unlock(&e->lock);
+	for (i = 0; i < n; i++)
+		if (done[i])
+			pd_child_release(&ops[i].c->child);
+	if (woke)
+		wake(e);
+}
+
+int pd_deferred_pending(void)
+{
+	return __atomic_load_n(&deferred_reads, __ATOMIC_SEQ_CST) != 0;
+}
+
+void pd_deferred_run(void)
+{
+	struct pd_engine *e;
+
+	if (!pd_deferred_pending())
+		return;
+	pthread_mutex_lock(&engines_lock);
+	for (e = engines; e; e = e->next_engine)
+		flush_batch(e);
+	pthread_mutex_unlock(&engines_lock);
+}
+
+/* The reference, started OVERLAPPED and deadline of a read that the
+ * engine may end later. */
+static void hold(struct read_op *op, DWORD timeout)
+{
+	if (timeout == PEERDIST_READ_TIMEOUT_DEFAULT)
+		timeout = PD_DEFAULT_TIMEOUT_MS;
+	if (timeout)
+		op->deadline = now_ns() + (int64_t)timeout * 1000000;
+	op->held = 1;
+	pd_handle_ref(&op->c->child.obj);
+	pd_overlapped_start(op->ov);
+}
+
+/*
+ * Puts block read op off into e's batch if its completion goes to a port
+ * only and the store reads batches: 1 when it did (the read is then done
+ * by the first wait, the batch filling, or the engine watching).
+ */
+static int defer(struct pd_engine *e, struct read_op *op, DWORD timeout)
 {
 	struct pd_content *c = op->c;
-	uint64_t off = op->offset;
-	int stop;
-	unsigned seen;
-	struct pd_range r;
-	uint32_t s, b;
-	ssize_t n = -1;
+	int wake_engine, full;
 
-	if (off < c->range.start || off >= c->range.end ||
-	    pd_content_locate(c, off, &s, &b))
+	if (c->content_fd >= 0 || !e->inst->store->ops->read_blocks_now ||
+	    !c->child.port || op->ov->hEvent)
 		return 0;
-	r = pd_ci_block_range(c->ci, s, b);
+	pthread_mutex_lock(&e->lock);
+	if (e->stop) {
+		pthread_mutex_unlock(&e->lock);
+		return 0;
+	}
+	hold(op, timeout);
+	if (!e->nbatch)
+		e->batch_since = now_ns();
+	e->batch[e->nbatch++] = *op;
+	full = e->nbatch == PD_STORE_READS_AT_ONCE;
+	e->deferred_lately = 1;
+	wake_engine = !e->watching;
+	e->watching = 1;
+	__atomic_add_fetch(&deferred_reads, 1, __ATOMIC_SEQ_CST);
+	pthread_mutex_unlock(&e->lock);
+	if (wake_engine)
+		wake(e);	/* to watch: once, not per batch */
+	if (full || !pd_port_may_defer(c->child.port))
+		flush_batch(e);
+	return 1;
+}
+
+/* Block read op done now, in the caller's thread: 1 if it completed. */
+static int read_at_once(struct pd_engine *e, struct read_op *op)
+{
+	int stop, done = 0;
+
 	pthread_mutex_lock(&e->lock);
 	stop = e->stop;
-	seen = e->adds_seen;
-	c->in_flight += !stop;
-	pthread_mutex_unlock(&e->lock);
 	if (!stop) {
-		n = read_now(e->inst->store, c, s, b, off, op->buf,
-			     r.end - off < op->cb ? r.end - off : op->cb);
-		if (n < 0 && errno == ENODATA && c->content_fd >= 0) {
-			pd_engine_brought(c, s, b, 1);
-			op->missed = 1;
-			op->missed_at = seen;	/* an add seen since: try again */
-		}
-		pthread_mutex_lock(&e->lock);
-		c->in_flight--;
-		pthread_cond_broadcast(&e->idle);
-		pthread_mutex_unlock(&e->lock);
+		op->c->in_flight++;
+		op->missed_at = e->adds_seen;	/* an add seen since: try again */
 	}
-	if (n <= 0)
+	pthread_mutex_unlock(&e->lock);
+	if (stop)
 		return 0;
-	count_read(e->inst, c, s, b, n);
-	pd_ov_set_offset(op->ov, off);
-	pd_complete_now(op->ov, ERROR_SUCCESS, n, c->child.port, c->child.key);
-	return 1;
+	read_here(e, op, 1, &done);
+	pthread_mutex_lock(&e->lock);
+	op->c->in_flight--;
+	pthread_cond_broadcast(&e->idle);
+	pthread_mutex_unlock(&e->lock);
+	return done;
 }
 
 DWORD pd_engine_read(struct pd_engine *e, struct pd_content *c, int stream,
@@ -701,37 +939,26 @@ DWORD pd_engine_read(struct pd_engine *e, struct pd_content *c, int stream,
 	struct read_op here = { .c = c, .ov = ov, .buf = buf, .cb = cb,
 				.stream = stream, .offset = pd_ov_offset(ov),
 				.fd = -1 };
-	struct read_op *op, **p;
+	int woke;
 
 	if (!c->ci)
 		return PEERDIST_ERROR_NOT_INITIALIZED;
 	if (!cb)
 		return query_local(e->inst, c, stream ? c->stream_pos :
 				   pd_ov_offset(ov), ov);
-	/* Only a read the engine takes is allocated. */
-	if (!stream && read_here(e, &here))
+	if (!stream && (defer(e, &here, timeout) || read_at_once(e, &here)))
 		return ERROR_IO_PENDING;
-	op = malloc(sizeof(*op));
-	if (!op)
-		return ERROR_NOT_ENOUGH_MEMORY;
-	*op = here;
-	if (timeout == PEERDIST_READ_TIMEOUT_DEFAULT)
-		timeout = PD_DEFAULT_TIMEOUT_MS;
-	if (timeout)
-		op->deadline = now_ns() + (int64_t)timeout * 1000000;
-	pd_handle_ref(&c->child.obj);
-	pd_overlapped_start(ov);
+	/* Only a read the engine takes is allocated (queue_locked). */
+	hold(&here, timeout);
 	pthread_mutex_lock(&e->lock);
 	if (e->stop) {
 		pthread_mutex_unlock(&e->lock);
 		pd_child_release(&c->child);
-		free(op);
 		return PEERDIST_ERROR_SHUTDOWN_IN_PROGRESS;
 	}
-	for (p = &e->waiting; *p; p = &(*p)->next)
-		;
-	*p = op;
+	woke = queue_locked(e, &here);
 	pthread_mutex_unlock(&e->lock);
-	wake(e);
+	if (woke)
+		wake(e);
 	return ERROR_IO_PENDING;
 }

@@ -113,6 +113,8 @@ struct port {
 	pthread_cond_t cond;
 	struct completion *head, **tail;
 	int closed;		/* protected by lock */
+	int polled;		/* its poll fd was given out, under lock */
+	int sleepers;		/* threads asleep in a wait, under lock */
 	int efd;
 };
 
@@ -203,6 +205,35 @@ PD_EXPORT BOOL WINAPI PostQueuedCompletionStatus(HANDLE CompletionPort,
 			 dwCompletionKey, lpOverlapped, ERROR_SUCCESS);
 }
 
+/*
+ * Lock contract: p->lock held. Waits until a completion is queued or the
+ * port closes, for at most ms. Work put off until a wait (block reads in
+ * memory) is done first, not under the lock; a thread counts in sleepers
+ * while it sleeps, so that what is put off meanwhile is done at once.
+ */
+static void port_wait(struct port *p, DWORD ms)
+{
+	struct timespec dl = deadline_after(ms);
+	int timed_out = 0;
+
+	while (!p->head && !p->closed && !timed_out) {
+		if (pd_deferred_pending()) {
+			pthread_mutex_unlock(&p->lock);
+			pd_deferred_run();
+			pthread_mutex_lock(&p->lock);
+			continue;
+		}
+		if (!ms)
+			break;
+		p->sleepers++;
+		if (ms == INFINITE)
+			pthread_cond_wait(&p->cond, &p->lock);
+		else
+			timed_out = pthread_cond_timedwait(&p->cond, &p->lock, &dl) == ETIMEDOUT;
+		p->sleepers--;
+	}
+}
+
 PD_EXPORT BOOL WINAPI GetQueuedCompletionStatus(HANDLE CompletionPort,
 						LPDWORD lpNumberOfBytesTransferred,
 						PULONG_PTR lpCompletionKey,
@@ -220,7 +251,7 @@ PD_EXPORT BOOL WINAPI GetQueuedCompletionStatus(HANDLE CompletionPort,
 	if (!p)
 		return failed(ERROR_INVALID_HANDLE);
 	pthread_mutex_lock(&p->lock);
-	WAIT_UNTIL(&p->cond, &p->lock, dwMilliseconds, p->head || p->closed);
+	port_wait(p, dwMilliseconds);
 	if (p->head) {
 		c = p->head;
 		p->head = c->next;
@@ -244,6 +275,20 @@ PD_EXPORT BOOL WINAPI GetQueuedCompletionStatus(HANDLE CompletionPort,
 int pd_port_valid(HANDLE port)
 {
 	return pd_handle_type_of(port) == PD_H_PORT;
+}
+
+int pd_port_may_defer(HANDLE port)
+{
+	struct port *p = (struct port *)pd_handle_get(port, PD_H_PORT);
+	int may;
+
+	if (!p)
+		return 0;
+	pthread_mutex_lock(&p->lock);
+	may = !p->polled && !p->sleepers && !p->closed;
+	pthread_mutex_unlock(&p->lock);
+	pd_handle_put(&p->obj);
+	return may;
 }
 
 /* ---- events ---- */
@@ -401,7 +446,12 @@ PD_EXPORT int WINAPI PeerDistHandlePollFd(HANDLE hHandle)
 	int fd;
 
 	if (obj) {
-		fd = ((struct port *)obj)->efd;
+		struct port *p = (struct port *)obj;
+
+		pthread_mutex_lock(&p->lock);
+		p->polled = 1;	/* a poller does no deferred work: none is put off */
+		pthread_mutex_unlock(&p->lock);
+		fd = p->efd;
 	} else if ((obj = pd_handle_get(hHandle, PD_H_EVENT))) {
 		fd = ((struct event *)obj)->efd;
 	} else {
@@ -453,6 +503,8 @@ int pd_overlapped_wait(LPOVERLAPPED ov, DWORD ms)
 	int ok;
 
 	pthread_once(&overlapped_once, overlapped_init);
+	if (__atomic_load_n(&ov->Internal, __ATOMIC_ACQUIRE) == STATUS_PENDING)
+		pd_deferred_run();
 	pthread_mutex_lock(&overlapped_lock);
 	ok = WAIT_UNTIL(&overlapped_cond, &overlapped_lock, ms,
 			__atomic_load_n(&ov->Internal, __ATOMIC_ACQUIRE) != STATUS_PENDING);

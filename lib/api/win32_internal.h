@@ -26,4 +26,21 @@ int pd_overlapped_wait(LPOVERLAPPED ov, DWORD ms);
 /* Holds a reference on a completion port for an object that posts to it. */
 int pd_port_valid(HANDLE port);
 
+/*
+ * Work put off until a thread waits: the block reads that BlockRead
+ * batched (read_engine.c). A wait on a port or an OVERLAPPED that would
+ * sleep does it first; pending says whether there is any.
+ */
+int pd_deferred_pending(void);
+void pd_deferred_run(void);
+
+/*
+ * Whether a completion for port may be put off until a wait on it: not
+ * when its poll fd was given out (a poller does no deferred work) or a
+ * thread sleeps on it now, nor when the port is gone. Asked after the
+ * work was put off: a waiter that starts to sleep after this finds it
+ * pending (both look under the port's lock), so one of the two does it.
+ */
+int pd_port_may_defer(HANDLE port);
+
 #endif

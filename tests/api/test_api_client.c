@@ -5,9 +5,11 @@
  * before it is kept; Block and Stream reads byte-exact, FIFO, NO_MORE at
  * the end; 0-byte queries; waiting reads woken by another process or
  * timing out; cancel, close and shutdown with reads pending; flush; many
- * readers at once.
+ * readers at once; reads of bytes in memory complete for every way of
+ * waiting (port, OVERLAPPED, poll fd), put off or not.
  */
 #include <dirent.h>
+#include <poll.h>
 #include <pthread.h>
 #include <sys/wait.h>
 
@@ -445,6 +447,120 @@ static void flush_drops_content(void **state)
 	assert_int_equal(block_read(0, buf, 100, 0).status, PEERDIST_ERROR_MISSING_DATA);
 }
 
+/* Reads of bytes in memory with completions to a port: whether done at
+ * once or put off until a wait, each completes once with its bytes. */
+static OVERLAPPED *read_block_at(uint64_t off, uint8_t *buf, OVERLAPPED *ov)
+{
+	*ov = (OVERLAPPED){ .Offset = (DWORD)off, .OffsetHigh = (DWORD)(off >> 32) };
+	assert_int_equal(PeerDistClientBlockRead(fx.inst, fx.content, 65536, buf, 0, ov),
+			 ERROR_IO_PENDING);
+	return ov;
+}
+
+/* A caller that never waits on the port, only looks at its OVERLAPPED,
+ * still sees the read complete; the port then has it too. */
+static void read_seen_by_a_poller(void **state)
+{
+	static uint8_t buf[65536];
+	OVERLAPPED ov;
+	struct done d;
+	int i;
+
+	add_ci(300);
+	assert_int_equal(add_data(0, fx.data, LEN), ERROR_SUCCESS);
+	read_block_at(65536, buf, &ov);
+	/* HasOverlappedIoCompleted, its load ordered before the reads after it */
+	for (i = 0; i < 50000 && __atomic_load_n(&ov.Internal, __ATOMIC_ACQUIRE) ==
+				 STATUS_PENDING; i++)
+		usleep(100);	/* at most 5 s */
+	assert_true(HasOverlappedIoCompleted(&ov));
+	assert_int_equal(ov.Internal, ERROR_SUCCESS);
+	assert_int_equal(ov.InternalHigh, 65536);
+	assert_memory_equal(buf, fx.data + 65536, 65536);
+	d = next_completion(fx.port, 0);
+	assert_ptr_equal(d.ov, &ov);
+	assert_int_equal(d.status, ERROR_SUCCESS);
+}
+
+/* More reads outstanding than go into one call (three of every block):
+ * each completes once, with its own block's bytes. */
+static void many_reads_outstanding(void **state)
+{
+	enum { N = 33 };
+	static uint8_t buf[N][65536];
+	OVERLAPPED ov[N];
+	int i, seen[N] = { 0 };
+
+	add_ci(300);
+	assert_int_equal(add_data(0, fx.data, LEN), ERROR_SUCCESS);
+	for (i = 0; i < N; i++)
+		read_block_at((uint64_t)(i % 11) * 65536, buf[i], &ov[i]);
+	for (i = 0; i < N; i++) {
+		struct done d = next_completion(fx.port, 10000);
+		int k = (OVERLAPPED *)d.ov - ov;
+		uint64_t off = (uint64_t)(k % 11) * 65536;
+
+		assert_true(k >= 0 && k < N && !seen[k]);
+		seen[k] = 1;
+		assert_int_equal(d.status, ERROR_SUCCESS);
+		assert_int_equal(d.bytes, off + 65536 <= LEN ? 65536 : LEN - off);
+		assert_memory_equal(buf[k], fx.data + off, d.bytes);
+	}
+}
+
+/* Reads cancelled, or their content closed, right after they were asked:
+ * each completes once, aborted where the cancel found it. */
+static void cancel_and_close_right_after_reading(void **state)
+{
+	static uint8_t buf[3][65536];
+	OVERLAPPED ov[3];
+	struct done d;
+	DWORD found;
+	int i;
+
+	add_ci(300);
+	assert_int_equal(add_data(0, fx.data, LEN), ERROR_SUCCESS);
+	read_block_at(0, buf[0], &ov[0]);
+	found = PeerDistClientCancelAsyncOperation(fx.inst, fx.content, &ov[0]);
+	assert_true(found == ERROR_SUCCESS || found == PEERDIST_ERROR_OPERATION_NOTFOUND);
+	d = next_completion(fx.port, 10000);
+	assert_ptr_equal(d.ov, &ov[0]);
+	assert_int_equal(d.status, found == ERROR_SUCCESS ? ERROR_OPERATION_ABORTED :
+				   ERROR_SUCCESS);
+	for (i = 0; i < 3; i++)
+		read_block_at((uint64_t)i * 65536, buf[i], &ov[i]);
+	assert_int_equal(PeerDistClientCloseContent(fx.inst, fx.content), ERROR_SUCCESS);
+	for (i = 0; i < 3; i++) {
+		d = next_completion(fx.port, 10000);
+		assert_true(d.status == ERROR_OPERATION_ABORTED || d.status == ERROR_SUCCESS);
+		if (d.status == ERROR_SUCCESS)
+			assert_memory_equal(buf[(OVERLAPPED *)d.ov - ov],
+					    fx.data + ((OVERLAPPED *)d.ov - ov) * 65536, 65536);
+	}
+	assert_false(GetQueuedCompletionStatus(fx.port, &found, &(ULONG_PTR){ 0 },
+					       &(LPOVERLAPPED){ NULL }, 200));
+	assert_int_equal(GetLastError(), WAIT_TIMEOUT);
+}
+
+/* Once the port's poll fd is given out, a read of bytes in memory has
+ * completed, and the fd polls readable, when BlockRead returns: a caller
+ * polling the fd does no deferred work. */
+static void polled_port_read_done_on_return(void **state)
+{
+	static uint8_t buf[65536];
+	struct pollfd pfd = { .fd = PeerDistHandlePollFd(fx.port), .events = POLLIN };
+	OVERLAPPED ov;
+
+	add_ci(300);
+	assert_int_equal(add_data(0, fx.data, LEN), ERROR_SUCCESS);
+	assert_true(pfd.fd >= 0);
+	read_block_at(2 * 65536, buf, &ov);
+	assert_true(HasOverlappedIoCompleted(&ov));
+	assert_int_equal(poll(&pfd, 1, 0), 1);
+	assert_int_equal(next_completion(fx.port, 0).status, ERROR_SUCCESS);
+	assert_memory_equal(buf, fx.data + 2 * 65536, 65536);
+}
+
 struct reader {
 	int id;
 	int ok;
@@ -512,6 +628,10 @@ int main(void)
 		CASE(cancel_close_shutdown_abort, V1),
 		CASE(cancel_races_reads, V1),
 		CASE(flush_drops_content, V1),
+		CASE(read_seen_by_a_poller, V1),
+		CASE(many_reads_outstanding, V1),
+		CASE(cancel_and_close_right_after_reading, V1),
+		CASE(polled_port_read_done_on_return, V1),
 		CASE(concurrent_readers, V2),
 	};
 
