@@ -600,6 +600,9 @@ static int abort_locked(struct pd_engine *e, struct pd_content *c,
 
 void pd_engine_abort(struct pd_engine *e, struct pd_content *c)
 {
+	/* Reads put off have their bytes in memory: they complete, as a read
+	 * done at once would have. */
+	flush_batch(e);
 	pthread_mutex_lock(&e->lock);
 	abort_locked(e, c, NULL);
 	/* The caller may free its buffers next: let reads in flight land. */

@@ -20,7 +20,8 @@ struct pd_content;
  * engine's thread, when the store tells of a status change. */
 int pd_engine_start(struct pd_instance *inst,
 		    void (*status_news)(struct pd_instance *inst));
-/* Aborts every pending read (of content c, or all when c is NULL). */
+/* Aborts every pending read of content c, after doing the reads put off
+ * until a wait (their bytes are in memory). */
 void pd_engine_abort(struct pd_engine *e, struct pd_content *c);
 /* Stops the thread after aborting what waits; reads in flight land first. */
 void pd_engine_stop(struct pd_engine *e);
