@@ -542,6 +542,66 @@ static void cancel_and_close_right_after_reading(void **state)
 	assert_int_equal(GetLastError(), WAIT_TIMEOUT);
 }
 
+struct sleeper {
+	pid_t tid;
+	struct done d;
+};
+
+static void *wait_on_port(void *arg)
+{
+	struct sleeper *w = arg;
+
+	__atomic_store_n(&w->tid, gettid(), __ATOMIC_RELEASE);
+	w->d = next_completion(fx.port, 20000);
+	return NULL;
+}
+
+/* Whether thread tid of this process sleeps (state S), as a thread that
+ * waits on a port's condition does. */
+static int asleep(pid_t tid)
+{
+	char path[64], stat[512], *p;
+	FILE *f;
+	size_t n;
+
+	snprintf(path, sizeof(path), "/proc/self/task/%d/stat", (int)tid);
+	f = fopen(path, "r");
+	if (!f)
+		return 0;
+	n = fread(stat, 1, sizeof(stat) - 1, f);
+	fclose(f);
+	stat[n] = 0;
+	p = strrchr(stat, ')');
+	return p && p[1] == ' ' && p[2] == 'S';
+}
+
+/* With a thread asleep on the port, a read of bytes in memory has
+ * completed when BlockRead returns: nothing would wait for it otherwise. */
+static void read_done_on_return_for_a_sleeping_waiter(void **state)
+{
+	static uint8_t buf[65536];
+	struct sleeper w = { 0 };
+	OVERLAPPED ov;
+	pthread_t t;
+	int i, slept, done;
+
+	add_ci(300);
+	assert_int_equal(add_data(0, fx.data, LEN), ERROR_SUCCESS);
+	pthread_create(&t, NULL, wait_on_port, &w);
+	for (i = 0; i < 5000 && !(__atomic_load_n(&w.tid, __ATOMIC_ACQUIRE) && asleep(w.tid));
+	     i++)
+		usleep(1000);	/* at most 5 s */
+	slept = asleep(w.tid);
+	read_block_at(3 * 65536, buf, &ov);
+	done = __atomic_load_n(&ov.Internal, __ATOMIC_ACQUIRE) != STATUS_PENDING;
+	pthread_join(t, NULL);	/* the waiter gets the read either way */
+	assert_true(slept);
+	assert_true(done);
+	assert_ptr_equal(w.d.ov, &ov);
+	assert_int_equal(w.d.status, ERROR_SUCCESS);
+	assert_memory_equal(buf, fx.data + 3 * 65536, 65536);
+}
+
 /* Once the port's poll fd is given out, a read of bytes in memory has
  * completed, and the fd polls readable, when BlockRead returns: a caller
  * polling the fd does no deferred work. */
@@ -632,6 +692,7 @@ int main(void)
 		CASE(many_reads_outstanding, V1),
 		CASE(cancel_and_close_right_after_reading, V1),
 		CASE(polled_port_read_done_on_return, V1),
+		CASE(read_done_on_return_for_a_sleeping_waiter, V1),
 		CASE(concurrent_readers, V2),
 	};
 
