@@ -38,7 +38,7 @@ struct pd_store_stats {
 struct pd_store;
 
 /* One read of read_blocks_now: block index of segment id, from byte skip
- * of the block on, up to len bytes into buf; res as read_block_now's. */
+ * of the block on, up to len bytes (clipped to the block) into buf. */
 struct pd_block_read {
 	const uint8_t *id;
 	unsigned idlen;
@@ -71,22 +71,15 @@ struct pd_store_ops {
 	int (*locate_block)(struct pd_store *s, const uint8_t *id, unsigned idlen,
 			    uint32_t index, struct pd_block_loc *loc);
 	/*
-	 * Optional: up to len bytes of block index of a segment, from byte
-	 * skip of the block on, read into buf only if no disk must be waited
-	 * for: the bytes read, -ENOENT when the block is absent, -EAGAIN when
-	 * a disk would be waited for, or -errno. A hit is counted only when
-	 * every byte asked for was read: what reads the rest of a short read
-	 * counts it. A miss is not counted (who then waits for the block
-	 * counts it). What a BlockRead served in its
-	 * caller's thread uses: no descriptor to dup and close per read.
-	 */
-	ssize_t (*read_block_now)(struct pd_store *s, const uint8_t *id,
-				  unsigned idlen, uint32_t index, uint32_t skip,
-				  void *buf, size_t len);
-	/*
-	 * Optional, with read_block_now: n (at most PD_STORE_READS_AT_ONCE)
-	 * of its reads at once, each result in its res; the reads of bytes in
-	 * a row of one segment are one call into the kernel.
+	 * Optional: n reads (at most PD_STORE_READS_AT_ONCE), each only if no
+	 * disk must be waited for; each one's res is the bytes read, -ENOENT
+	 * when the block is absent, -EAGAIN when a disk would be waited for,
+	 * or -errno. The reads of bytes in a row of one segment are one call
+	 * into the kernel. A hit is counted only for a read of every byte
+	 * asked for: what reads the rest of a short read counts it. A miss is
+	 * not counted (who then waits for the block counts it). What a
+	 * BlockRead served in its caller's threads uses: no descriptor to dup
+	 * and close per read.
 	 */
 	void (*read_blocks_now)(struct pd_store *s, struct pd_block_read *r,
 				unsigned n);
@@ -176,6 +169,18 @@ static inline int pd_store_put_block(struct pd_store *s, const uint8_t *id,
 				     const void *data, size_t len)
 {
 	return s->ops->put_blocks(s, id, idlen, index, 1, data, len);
+}
+
+/* One read of read_blocks_now (which s must have): its res. */
+static inline ssize_t pd_store_read_block_now(struct pd_store *s, const uint8_t *id,
+					      unsigned idlen, uint32_t index,
+					      uint32_t skip, void *buf, size_t len)
+{
+	struct pd_block_read r = { .id = id, .idlen = idlen, .index = index,
+				   .skip = skip, .buf = buf, .len = len };
+
+	s->ops->read_blocks_now(s, &r, 1);
+	return r.res;
 }
 
 /*

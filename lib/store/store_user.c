@@ -132,7 +132,7 @@ static int store_desc(struct user_store *u, const struct pd_segment_desc *d)
  * for all of this part: u->lock held. Another process may evict a segment
  * we hold open: its files are then unlinked, which fstat shows (st_nlink
  * 0), and the slot is reopened from the current files. A read outside the
- * lock (read_block_now) holds a reference on the data descriptor, so a
+ * lock (read_blocks_now) holds a reference on the data descriptor, so a
  * slot closed meanwhile leaves the descriptor to the last such read.
  */
 /* Lets go of a reference on a data descriptor; the last one closes it. */
@@ -612,17 +612,6 @@ static void user_read_blocks_now(struct pd_store *s, struct pd_block_read *r,
 			data_fd_put(p[i].fd, p[i].refs);
 }
 
-static ssize_t user_read_block_now(struct pd_store *s, const uint8_t *id,
-				   unsigned idlen, uint32_t index, uint32_t skip,
-				   void *buf, size_t len)
-{
-	struct pd_block_read r = { .id = id, .idlen = idlen, .index = index,
-				   .skip = skip, .buf = buf, .len = len };
-
-	user_read_blocks_now(s, &r, 1);
-	return r.res;
-}
-
 static int user_get_segment(struct pd_store *s, const uint8_t *id,
 			    unsigned idlen, struct pd_segment_desc *d)
 {
@@ -964,7 +953,6 @@ static const struct pd_store_ops user_ops = {
 	.put_blocks = user_put_blocks,
 	.has_block = user_has_block,
 	.locate_block = user_locate_block,
-	.read_block_now = user_read_block_now,
 	.read_blocks_now = user_read_blocks_now,
 	.get_segment = user_get_segment,
 	.encrypt_block = user_encrypt_block,

@@ -719,20 +719,20 @@ static void read_block_now_reads_present_blocks(void **state)
 
 	add_segment(s, &c, 0, 2);	/* blocks 0 and 2 of 0..3 */
 	pd_segment_desc_from_ci(c.ci, 0, &d);
-	assert_int_equal(s->ops->read_block_now(s, d.id, 32, 0, 0, buf, sizeof(buf)),
+	assert_int_equal(pd_store_read_block_now(s, d.id, 32, 0, 0, buf, sizeof(buf)),
 			 65536);
 	assert_memory_equal(buf, c.data, 65536);
-	assert_int_equal(s->ops->read_block_now(s, d.id, 32, 2, 1000, buf, 100), 100);
+	assert_int_equal(pd_store_read_block_now(s, d.id, 32, 2, 1000, buf, 100), 100);
 	assert_memory_equal(buf, c.data + 2 * 65536 + 1000, 100);
-	assert_int_equal(s->ops->read_block_now(s, d.id, 32, 0, 65000, buf, sizeof(buf)),
+	assert_int_equal(pd_store_read_block_now(s, d.id, 32, 0, 65000, buf, sizeof(buf)),
 			 536);
 	assert_memory_equal(buf, c.data + 65000, 536);
-	assert_int_equal(s->ops->read_block_now(s, d.id, 32, 1, 0, buf, sizeof(buf)),
+	assert_int_equal(pd_store_read_block_now(s, d.id, 32, 1, 0, buf, sizeof(buf)),
 			 -ENOENT);
-	assert_int_equal(s->ops->read_block_now(s, d.id, 32, 9, 0, buf, sizeof(buf)),
+	assert_int_equal(pd_store_read_block_now(s, d.id, 32, 9, 0, buf, sizeof(buf)),
 			 -ENOENT);
 	d.id[0] ^= 1;
-	assert_int_equal(s->ops->read_block_now(s, d.id, 32, 0, 0, buf, sizeof(buf)),
+	assert_int_equal(pd_store_read_block_now(s, d.id, 32, 0, 0, buf, sizeof(buf)),
 			 -ENOENT);
 	s->ops->close(s);
 	free_content(&c);
@@ -801,7 +801,7 @@ static void short_read_counts_no_hit(void **state)
 	assert_int_equal(pread(loc.fd, buf, 4096, loc.offset), 4096);
 	close(loc.fd);
 	s->ops->stats(s, &before);
-	n = s->ops->read_block_now(s, d.id, 32, 0, 0, buf, sizeof(buf));
+	n = pd_store_read_block_now(s, d.id, 32, 0, 0, buf, sizeof(buf));
 	s->ops->stats(s, &after);
 	if (n == (ssize_t)sizeof(buf)) {
 		s->ops->close(s);
@@ -810,7 +810,7 @@ static void short_read_counts_no_hit(void **state)
 	}
 	assert_true(n == -EAGAIN || (n > 0 && n < (ssize_t)sizeof(buf)));
 	assert_int_equal(after.hits, before.hits);
-	assert_int_equal(s->ops->read_block_now(s, d.id, 32, 0, 0, buf, 1000), 1000);
+	assert_int_equal(pd_store_read_block_now(s, d.id, 32, 0, 0, buf, 1000), 1000);
 	s->ops->stats(s, &after);
 	assert_int_equal(after.hits, before.hits + 1);
 	s->ops->close(s);
@@ -835,7 +835,7 @@ static void *read_block_zero(void *arg)
 
 	pd_segment_desc_from_ci(r->c->ci, 0, &d);
 	while (!__atomic_load_n(&r->stop, __ATOMIC_ACQUIRE) || r->reads < 1) {
-		n = r->s->ops->read_block_now(r->s, d.id, 32, 0, 0, buf, len);
+		n = pd_store_read_block_now(r->s, d.id, 32, 0, 0, buf, len);
 		r->wrong += n != (ssize_t)len || memcmp(buf, r->c->data, len);
 		r->reads++;
 	}

@@ -168,8 +168,8 @@ static ssize_t read_block(struct pd_store *st, const struct pd_pccrr_msg *q, uin
 	struct pd_block_loc loc;
 	ssize_t n = -EAGAIN;
 
-	if (st->ops->read_block_now)
-		n = st->ops->read_block_now(st, q->segment_id, q->segment_id_len, b, 0, buf,
+	if (st->ops->read_blocks_now)
+		n = pd_store_read_block_now(st, q->segment_id, q->segment_id_len, b, 0, buf,
 					    len);
 	if (n == (ssize_t)len || (n < 0 && n != -EAGAIN && n != -ENOENT))
 		return n;
