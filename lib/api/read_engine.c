@@ -67,7 +67,6 @@ struct read_op {
 	int fd;			/* a block's own fd (closed when read), or -1 */
 	int missed;		/* its content fd read missed (ENODATA) */
 	int aborted;		/* cancelled while in the ring */
-	int held;		/* holds c, and ov is started: the engine's kind */
 	unsigned missed_at;	/* adds the engine had seen when it was read */
 };
 
@@ -192,8 +191,9 @@ static uint64_t run_length(struct pd_instance *inst, const struct pd_content *c,
 	return end - off;
 }
 
-/* Completes held op (not freed: a batch holds its ops in place). */
-static void end_held(struct read_op *op, DWORD status, DWORD bytes, uint64_t off)
+/* Completes op, held (not freed: a batch holds its ops in place). */
+static void end_held(const struct read_op *op, DWORD status, DWORD bytes,
+		     uint64_t off)
 {
 	struct pd_content *c = op->c;
 
@@ -755,8 +755,8 @@ static void read_now(struct pd_store *st, const struct read_op *ops,
 }
 
 /*
- * Block reads ops[0..n-1], each counted in its content's in_flight (a
- * close waits for it), done here where their bytes are in the store and in
+ * Block reads ops[0..n-1], their OVERLAPPEDs started, each counted in its
+ * content's in_flight (a close waits for it), done here where their bytes are in the store and in
  * memory: done[i] says op i completed; one not done is the engine's
  * (marked missed when the content fd said so, so that the engine waits for
  * an add rather than asking again).
@@ -784,12 +784,8 @@ static void read_here(struct pd_engine *e, struct read_op *ops, unsigned n,
 			continue;
 		count_read(e->inst, c, at[i].s, at[i].b, res[i]);
 		pd_ov_set_offset(op->ov, op->offset);
-		if (op->held)
-			pd_overlapped_complete(op->ov, ERROR_SUCCESS, res[i], c->child.port,
-					       c->child.key);
-		else
-			pd_complete_now(op->ov, ERROR_SUCCESS, res[i], c->child.port,
-					c->child.key);
+		pd_overlapped_complete(op->ov, ERROR_SUCCESS, res[i], c->child.port,
+				       c->child.key);
 	}
 }
 
@@ -800,9 +796,7 @@ static int queue_locked(struct pd_engine *e, const struct read_op *op)
 	struct read_op *q = malloc(sizeof(*q)), **p;
 
 	if (!q || e->stop) {
-		struct read_op gone = *op;
-
-		end_held(&gone, q ? ERROR_OPERATION_ABORTED : ERROR_NOT_ENOUGH_MEMORY, 0,
+		end_held(op, q ? ERROR_OPERATION_ABORTED : ERROR_NOT_ENOUGH_MEMORY, 0,
 			 op->offset);
 		free(q);
 		return 0;
@@ -874,7 +868,6 @@ static void hold(struct read_op *op, DWORD timeout)
 		timeout = PD_DEFAULT_TIMEOUT_MS;
 	if (timeout)
 		op->deadline = now_ns() + (int64_t)timeout * 1000000;
-	op->held = 1;
 	pd_handle_ref(&op->c->child.obj);
 	pd_overlapped_start(op->ov);
 }
@@ -928,6 +921,7 @@ static int read_at_once(struct pd_engine *e, struct read_op *op)
 	pthread_mutex_unlock(&e->lock);
 	if (stop)
 		return 0;
+	pd_overlapped_start(op->ov);	/* read_here completes it, as the engine's */
 	read_here(e, op, 1, &done);
 	pthread_mutex_lock(&e->lock);
 	op->c->in_flight--;
