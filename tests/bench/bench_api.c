@@ -16,9 +16,11 @@
  *    files, 32 outstanding (on tmpfs io_uring hands buffered reads to its
  *    worker threads): the best of three passes each, taken in turn, after
  *    what AddData wrote was written back.
- * Prints "NAME MB/s" lines for tests/bench/run.
- * Usage: bench_api DATA-FILE CI-FILE   (CI of DATA-FILE, V1), with
- * PEERDIST_CACHE_DIR set.
+ * Prints "NAME MB/s" lines for tests/bench/run. With --reads-only, AddData
+ * only fills the cache and the reads are all that is measured (no SHA-256
+ * or write reference): a second cache's BlockRead figures.
+ * Usage: bench_api [--reads-only] DATA-FILE CI-FILE   (CI of DATA-FILE,
+ * V1), with PEERDIST_CACHE_DIR set.
  */
 #include <fcntl.h>
 #include <glob.h>
@@ -307,13 +309,15 @@ int main(int argc, char **argv)
 	HANDLE port;
 	DWORD n;
 	double t, rate, ref = 0, pread_ref = 0, uring_ref = 0, best = 0;
-	int i;
+	int i, reads_only = argc > 1 && !strcmp(argv[1], "--reads-only");
 
-	if (argc != 3 || !getenv("PEERDIST_CACHE_DIR"))
+	argv += reads_only;
+	if (argc - reads_only != 3 || !getenv("PEERDIST_CACHE_DIR"))
 		return 2;
 	data = slurp(argv[1], &len);
 	ci = slurp(argv[2], &cilen);
-	printf("sha256-reference %.0f\n", sha256_reference(data, len));
+	if (!reads_only)
+		printf("sha256-reference %.0f\n", sha256_reference(data, len));
 
 	if (PeerDistStartup(PEERDIST_VERSION, &pd, NULL))
 		return 1;
@@ -337,7 +341,8 @@ int main(int argc, char **argv)
 			return 1;
 		}
 	}
-	printf("adddata %.0f\n", len / (now() - t) / 1e6);
+	if (!reads_only)
+		printf("adddata %.0f\n", len / (now() - t) / 1e6);
 	sync_cache(getenv("PEERDIST_CACHE_DIR"));
 
 	for (i = 0; i < 3; i++) {
@@ -356,7 +361,9 @@ int main(int argc, char **argv)
 	printf("blockread %.0f\n", best);
 	printf("cache-files-pread-reference %.0f\n", pread_ref);
 	printf("cache-files-io_uring-reference %.0f\n", uring_ref);
-	printf("write-reference %.0f\n", write_reference(getenv("PEERDIST_CACHE_DIR"), data, len));
+	if (!reads_only)
+		printf("write-reference %.0f\n",
+		       write_reference(getenv("PEERDIST_CACHE_DIR"), data, len));
 	PeerDistClientCloseContent(pd, content);
 	PeerDistShutdown(pd);
 	CloseHandle(port);
