@@ -427,13 +427,16 @@ static int fetch_missing(struct get *g, uint64_t lo, uint64_t run_end)
 	return rc;
 }
 
-/* A read at pos into the window (max 0: a query of what is local). */
+/* A read at pos into the window (max 0: a query of what is local); one
+ * that fails at once read nothing at pos. */
 static DWORD read_at(struct get *g, uint64_t pos, DWORD max, DWORD timeout,
 		     DWORD *n, uint64_t *at)
 {
 	OVERLAPPED ov = { 0 }, *done;
 	DWORD err;
 
+	*n = 0;
+	*at = pos;
 	ov.Offset = (DWORD)pos;
 	ov.OffsetHigh = (DWORD)(pos >> 32);
 	err = PeerDistClientBlockRead(g->pd, g->content, max, max ? g->window : NULL,
@@ -456,7 +459,6 @@ static int count_cached(struct get *g)
 	DWORD n, err;
 
 	while (pos < g->hi) {
-		n = 0;
 		err = read_at(g, pos, 0, PEERDIST_READ_TIMEOUT_LOCAL_CACHE_ONLY, &n, &at);
 		if (!err && n) {
 			g->st->from_cache += n < g->hi - pos ? n : g->hi - pos;
@@ -483,7 +485,7 @@ static void count_peers(struct get *g)
 static int read_step(struct get *g, uint64_t *pos)
 {
 	uint64_t left = g->hi - *pos, at;
-	DWORD max = left < READ_CHUNK ? left : READ_CHUNK, n = 0, local = 0, err;
+	DWORD max = left < READ_CHUNK ? left : READ_CHUNK, n, local, err;
 	int rc;
 
 	/* a run peers did not have is fetched a window at a time: waited for once */
