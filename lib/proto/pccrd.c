@@ -529,6 +529,7 @@ struct out {
 	int overflow;
 };
 
+__attribute__((format(printf, 2, 3)))
 static void put(struct out *o, const char *fmt, ...)
 {
 	va_list ap;

@@ -16,6 +16,7 @@
 #include "store.h"
 
 /* "PREFIX: message" on stderr, PREFIX being "peerdist: what" or "peerdist cmd". */
+__attribute__((format(printf, 3, 0)))
 static void message(const char *sep, const char *what, const char *fmt,
 		    va_list ap)
 {
