@@ -12,19 +12,6 @@ PEERDIST=${PEERDIST:-/bin/peerdist}
 HASHED=/sys/kernel/peerdist/hash_bytes
 size=3000000
 
-NAMES="serve-kernel-hashes-v1-v2-as-peerdist-hash serve-user-backend-hashes-in-user-space
-serve-another-secret-than-the-modules"
-
-# The debug kernel is built without IPv4 (no CONFIG_INET): nothing to serve
-# on. A skip in the kselftest form tests/vm/run reads: its RUN line names it.
-if [ ! -e /proc/net/tcp ]; then
-	for name in $NAMES; do
-		echo "#  RUN           $name ..."
-		echo "ok 0 # SKIP this kernel has no IPv4 (CONFIG_INET) to serve on"
-	done
-	exit 0
-fi
-
 ip link set lo up
 head -c 32 /dev/urandom >/tmp/serve-secret && chmod 600 /tmp/serve-secret
 head -c 32 /dev/urandom >/tmp/serve-other && chmod 600 /tmp/serve-other
