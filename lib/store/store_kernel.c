@@ -528,15 +528,17 @@ static int content_batch(struct kernel_store *k, const struct pd_ci *ci,
 			 uint32_t n, int fd)
 {
 	size_t table = (size_t)n * ci->hash_len;	/* ids, HoDs, Kps: one each */
-	uint8_t *idbuf = malloc(3 * table + (size_t)n * sizeof(uint32_t));
-	uint8_t *hods = idbuf + table, *kps = hods + table;
-	uint32_t *sizes = (uint32_t *)(kps + table), i;
+	uint8_t *idbuf = malloc(3 * table + (size_t)n * sizeof(uint32_t)), *hods, *kps;
 	const struct pd_ci_segment *seg;
+	uint32_t *sizes, i;
 	struct nl_msg *m;
 	int got = -1, err;
 
 	if (!idbuf)
 		return -ENOMEM;
+	hods = idbuf + table;
+	kps = hods + table;
+	sizes = (uint32_t *)(kps + table);
 	for (i = 0; i < n; i++) {
 		seg = &ci->segments[first + i];
 		memcpy(idbuf + (size_t)i * ci->hash_len, ids[first + i], ci->hash_len);
