@@ -368,24 +368,31 @@ static void bump_generation(struct user_store *u)
 	pd_pwrite_full(u->generation_fd, &g, sizeof(g), 0);
 }
 
-/* Lock contract: u->lock held. Writes verified blocks first.. into o;
- * *added grows by the bytes that were not present before. */
-static int write_blocks(struct open_segment *o, uint32_t first, uint32_t n,
-			const void *data, size_t len, uint64_t *added)
+/* Lock contract: u->lock held. Marks blocks first.. of o present, which
+ * were written (len bytes); *added grows by the bytes new to it. */
+static void mark_present(struct open_segment *o, uint32_t first, uint32_t n,
+			 size_t len, uint64_t *added)
 {
 	uint32_t i;
-	int err;
 
-	err = pd_pwrite_full(o->data_fd, data, len, (uint64_t)first * o->d.block_size);
-	if (err)
-		return err;
-	/* The bytes are in the page cache before the presence bytes say so. */
 	for (i = first; i < first + n; i++) {
 		if (__atomic_exchange_n(&o->present[i], 1, __ATOMIC_RELEASE) != 1)
 			*added += i + 1 == first + n ? len - (uint64_t)(n - 1) * o->d.block_size :
 						       o->d.block_size;
 	}
-	return 0;
+}
+
+/* Lock contract: u->lock held. Writes verified blocks first.. into o;
+ * *added grows by the bytes that were not present before. */
+static int write_blocks(struct open_segment *o, uint32_t first, uint32_t n,
+			const void *data, size_t len, uint64_t *added)
+{
+	int err = pd_pwrite_full(o->data_fd, data, len, (uint64_t)first * o->d.block_size);
+
+	/* The bytes are in the page cache before the presence bytes say so. */
+	if (!err)
+		mark_present(o, first, n, len, added);
+	return err;
 }
 
 /* After a run of blocks was written: counted, waiters woken (once per
@@ -434,47 +441,92 @@ static uint32_t verified_prefix(unsigned alg, unsigned h, const uint8_t *want,
 	return n;
 }
 
-/*
- * Verifies and writes blocks first.. of o from data, PUT_BLOCKS at a time:
- * each group is hashed (without the lock: other threads' reads go on
- * meanwhile) and written while it is still in L2, so the caller's buffer
- * is read from memory once. Stops at the first block that does not match.
- */
-static int put_verified(struct user_store *u, const uint8_t *id, unsigned idlen,
-			const uint8_t *want, unsigned alg, unsigned h, uint32_t bs,
-			uint32_t first, uint32_t n, const uint8_t *data, size_t len)
+/* Lock contract: u->lock held. The data descriptor of segment id with a
+ * reference taken (*refs, for data_fd_put), or -1 and *err. */
+static int pin_data_fd(struct user_store *u, const uint8_t *id, unsigned idlen,
+		       int **refs, int *err)
 {
-	struct open_segment *o;
-	uint32_t done, k = 0, good = 0;
-	uint64_t added = 0;
+	struct open_segment *o = get_slot(u, id, idlen, err);
+
+	if (!o)
+		return -1;
+	*refs = o->data_refs;
+	__atomic_add_fetch(*refs, 1, __ATOMIC_RELAXED);
+	return o->data_fd;
+}
+
+/* Verifies and writes blocks first.. through fd, PUT_BLOCKS at a time:
+ * each group is hashed and written while it is still in L2, so the
+ * caller's buffer is read from memory once. Stops at the first block that
+ * does not match; *kept counts those verified and written before it. */
+static int verify_and_write(int fd, const uint8_t *want, unsigned alg, unsigned h,
+			    uint32_t bs, uint32_t first, uint32_t n,
+			    const uint8_t *data, size_t len, uint32_t *kept)
+{
+	uint32_t done, k, good;
 	int err = 0;
 
-	for (done = 0; done < n && !err; done += k) {
+	*kept = 0;
+	for (done = 0; done < n; done += k) {
 		size_t at = (size_t)done * bs, part;
 
 		k = n - done < PUT_BLOCKS ? n - done : PUT_BLOCKS;
 		part = done + k == n ? len - at : (size_t)k * bs;
 		good = verified_prefix(alg, h, want + (size_t)done * h, data + at,
 				       k, part, bs);
-		if (good) {
-			pthread_mutex_lock(&u->lock);
-			o = get_slot(u, id, idlen, &err);
-			if (o)
-				err = write_blocks(o, first + done, good, data + at,
-						   good == k ? part : (size_t)good * bs,
-						   &added);
-			pthread_mutex_unlock(&u->lock);
-		}
+		if (good)
+			err = pd_pwrite_full(fd, data + at, good == k ? part : (size_t)good * bs,
+					     (uint64_t)(first + done) * bs);
+		if (err)
+			break;
+		*kept += good;
 		if (good < k)
 			break;
 	}
+	return err;
+}
+
+/*
+ * Verifies and writes blocks first.. of a segment from data, then marks
+ * those before the first that does not match present. Only the marking
+ * takes the lock: the bytes go through a reference on the slot's data
+ * descriptor, so that other threads' reads and writes (of other segments'
+ * files: writes into one file take turns on its inode's lock) go on
+ * meanwhile. If the slot was reopened in between (evicted, or replaced),
+ * the blocks are written again through the current one.
+ */
+static int put_verified(struct user_store *u, const uint8_t *id, unsigned idlen,
+			const uint8_t *want, unsigned alg, unsigned h, uint32_t bs,
+			uint32_t first, uint32_t n, const uint8_t *data, size_t len)
+{
+	struct open_segment *o;
+	uint64_t added = 0;
+	uint32_t kept = 0;
+	size_t kept_len;
+	int err = 0, mark_err = 0, *refs = NULL, fd;
+
+	pthread_mutex_lock(&u->lock);
+	fd = pin_data_fd(u, id, idlen, &refs, &err);
+	pthread_mutex_unlock(&u->lock);
+	if (fd < 0)
+		return err;
+	err = verify_and_write(fd, want, alg, h, bs, first, n, data, len, &kept);
+	kept_len = kept == n ? len : (size_t)kept * bs;
+	pthread_mutex_lock(&u->lock);
+	o = kept ? get_slot(u, id, idlen, &mark_err) : NULL;
+	if (o && o->data_refs == refs)
+		mark_present(o, first, kept, kept_len, &added);
+	else if (o)
+		mark_err = write_blocks(o, first, kept, data, kept_len, &added);
+	pthread_mutex_unlock(&u->lock);
+	data_fd_put(fd, refs);
 	if (added)
 		blocks_added(u, added);
-	if (good < k) {
+	if (!err && !mark_err && kept < n) {
 		count(u, ST_VERIFY_FAILURES, 1);
-		return err ? err : -EBADMSG;
+		return -EBADMSG;
 	}
-	return err;
+	return err ? err : mark_err;
 }
 
 static int user_put_blocks(struct pd_store *s, const uint8_t *id,

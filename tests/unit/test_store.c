@@ -873,6 +873,68 @@ static void read_block_now_survives_slot_reuse(void **state)
 	free_content(&c);
 }
 
+struct writer {
+	struct pd_store *s;
+	const struct content *c;
+	uint32_t start, step;
+	int failures;
+};
+
+/* Puts the blocks of every step-th segment from start, one run each. */
+static void *put_segments(void *arg)
+{
+	struct writer *w = arg;
+	const struct pd_ci *ci = w->c->ci;
+	struct pd_segment_desc d;
+	uint32_t i;
+
+	for (i = w->start; i < ci->nsegments; i += w->step) {
+		pd_segment_desc_from_ci(ci, i, &d);
+		w->failures += w->s->ops->put_blocks(w->s, d.id, d.hash_len, 0,
+						     ci->segments[i].nblocks,
+						     w->c->data + ci->segments[i].offset,
+						     ci->segments[i].size) != 0;
+	}
+	return NULL;
+}
+
+/* Writers outside the store's lock: threads putting blocks at once, in
+ * more segments than the store keeps open (slots are reopened under writes
+ * going on), each segment by one thread, then every segment by all of
+ * them, leave every block present, its bytes right, and counted once. */
+static void concurrent_writers(void **state)
+{
+	struct content c = make_content(2, 16u << 20, 11);
+	struct pd_store *s = open_store();
+	struct writer w[4];
+	struct pd_store_stats st;
+	pthread_t t[4];
+	uint32_t i, b, shared;
+
+	assert_true(c.ci->nsegments > 9);	/* more than the store keeps open */
+	for (shared = 0; shared < 2; shared++) {
+		for (i = 0; i < c.ci->nsegments; i++)
+			add_segment(s, &c, i, 0);
+		for (i = 0; i < 4; i++) {
+			w[i] = (struct writer){ .s = s, .c = &c, .start = shared ? 0 : i,
+						.step = shared ? 1 : 4 };
+			assert_int_equal(pthread_create(&t[i], NULL, put_segments, &w[i]), 0);
+		}
+		for (i = 0; i < 4; i++) {
+			pthread_join(t[i], NULL);
+			assert_int_equal(w[i].failures, 0);
+		}
+		for (i = 0; i < c.ci->nsegments; i++)
+			for (b = 0; b < c.ci->segments[i].nblocks; b++)
+				assert_block_reads(s, &c, i, b);
+		s->ops->stats(s, &st);
+		assert_int_equal(st.bytes_cached, c.len);
+		assert_int_equal(s->ops->clear(s), 0);
+	}
+	s->ops->close(s);
+	free_content(&c);
+}
+
 /* encrypt_block: MSG_BLK's ciphertext, which Kp decrypts to the block and zeroes. */
 static void blocks_encrypted_for_msg_blk(void **state)
 {
@@ -936,6 +998,7 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(flush_by_tag, setup, teardown),
 		cmocka_unit_test_setup_teardown(concurrent_processes, setup, teardown),
+		cmocka_unit_test_setup_teardown(concurrent_writers, setup, teardown),
 		cmocka_unit_test_setup_teardown(crash_safety, setup, teardown),
 		cmocka_unit_test_setup_teardown(waiters_woken_by_other_process, setup, teardown),
 		cmocka_unit_test_setup_teardown(waiters_woken_without_inotify, setup, teardown),
