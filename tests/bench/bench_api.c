@@ -19,13 +19,16 @@
  *    each, taken in turn, after what AddData wrote was written back.
  * Prints "NAME MB/s" lines for tests/bench/run. With --reads-only, AddData
  * only fills the cache and the reads are all that is measured (no SHA-256
- * or write reference): a second cache's BlockRead figures.
- * Usage: bench_api [--reads-only] DATA-FILE CI-FILE   (CI of DATA-FILE,
+ * or write reference): a second cache's BlockRead figures. With
+ * --two-writers, two threads add alternate MiBs of the content at once,
+ * each through its own handle, and that is all that is measured.
+ * Usage: bench_api [--reads-only | --two-writers] DATA-FILE CI-FILE   (CI of DATA-FILE,
  * V1), with PEERDIST_CACHE_DIR set.
  */
 #include <fcntl.h>
 #include <glob.h>
 #include <liburing.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,6 +42,7 @@
 
 #define BLOCK	65536
 #define DEPTH	32
+#define ADD_CHUNK	(1 << 20)	/* as peerdist get hands over */
 
 static double now(void)
 {
@@ -311,50 +315,139 @@ static double blockread_pass(PEERDIST_INSTANCE_HANDLE pd, PEERDIST_CONTENT_HANDL
 	return done / (now() - t) / 1e6;
 }
 
-int main(int argc, char **argv)
+/* One more handle of the content, its content information complete:
+ * 0, or -1. */
+static int open_content(PEERDIST_INSTANCE_HANDLE pd, HANDLE port, const uint8_t *ci,
+			size_t cilen, PEERDIST_CONTENT_HANDLE *content)
 {
-	PEERDIST_INSTANCE_HANDLE pd;
-	PEERDIST_CONTENT_HANDLE content;
 	PEERDIST_CONTENT_TAG tag = { "bench" };
-	size_t len, cilen, off;
-	uint8_t *data, *ci;
-	LPOVERLAPPED got;
 	OVERLAPPED ov = { 0 };
-	HANDLE port;
+	LPOVERLAPPED got;
 	DWORD n;
-	double t, rate, ref = 0, pread_ref = 0, uring_ref = 0, best = 0;
-	int i, reads_only = argc > 1 && !strcmp(argv[1], "--reads-only");
 
-	argv += reads_only;
-	if (argc - reads_only != 3 || !getenv("PEERDIST_CACHE_DIR"))
-		return 2;
-	data = slurp(argv[1], &len);
-	ci = slurp(argv[2], &cilen);
-	if (!reads_only)
-		printf("sha256-reference %.0f\n", sha256_reference(data, len));
-
-	if (PeerDistStartup(PEERDIST_VERSION, &pd, NULL))
-		return 1;
-	port = CreateIoCompletionPort(INVALID_HANDLE_VALUE, NULL, 0, 0);
-	PeerDistClientOpenContent(pd, &tag, port, 0, &content);
-	PeerDistClientAddContentInformation(pd, content, cilen, ci, &ov);
-	wait(port, &n, &got);
-	PeerDistClientCompleteContentInformation(pd, content, &ov);
+	if (PeerDistClientOpenContent(pd, &tag, port, 0, content))
+		return -1;
+	PeerDistClientAddContentInformation(pd, *content, cilen, ci, &ov);
 	if (wait(port, &n, &got))
-		return 1;
+		return -1;
+	PeerDistClientCompleteContentInformation(pd, *content, &ov);
+	return wait(port, &n, &got) ? -1 : 0;
+}
 
-	t = now();
-	for (off = 0; off < len; off += 1 << 20) {
-		size_t chunk = len - off < (1 << 20) ? len - off : 1 << 20;
+/* AddData of every stride-th MiB of data from the first-th, one call at a
+ * time, as peerdist get hands over what it fetched: 0, or -1. */
+static int add_chunks(PEERDIST_INSTANCE_HANDLE pd, PEERDIST_CONTENT_HANDLE content,
+		      HANDLE port, const uint8_t *data, size_t len, unsigned first,
+		      unsigned stride)
+{
+	OVERLAPPED ov = { 0 };
+	LPOVERLAPPED got;
+	size_t off;
+	DWORD n;
+
+	for (off = (size_t)first * ADD_CHUNK; off < len; off += (size_t)stride * ADD_CHUNK) {
+		size_t chunk = len - off < ADD_CHUNK ? len - off : ADD_CHUNK;
 
 		ov.Offset = (DWORD)off;
 		ov.OffsetHigh = (DWORD)((uint64_t)off >> 32);
 		PeerDistClientAddData(pd, content, chunk, data + off, &ov);
 		if (wait(port, &n, &got)) {
 			fprintf(stderr, "bench_api: AddData failed\n");
-			return 1;
+			return -1;
 		}
 	}
+	return 0;
+}
+
+/* One of the writers of --two-writers: its own handle and port. */
+struct writer {
+	PEERDIST_INSTANCE_HANDLE pd;
+	const uint8_t *ci, *data;
+	size_t cilen, len;
+	unsigned first;
+	pthread_barrier_t *start;
+	int err;
+};
+
+static void *writer_run(void *arg)
+{
+	struct writer *w = arg;
+	HANDLE port = CreateIoCompletionPort(INVALID_HANDLE_VALUE, NULL, 0, 0);
+	PEERDIST_CONTENT_HANDLE content = NULL;
+
+	w->err = open_content(w->pd, port, w->ci, w->cilen, &content);
+	pthread_barrier_wait(w->start);
+	if (!w->err)
+		w->err = add_chunks(w->pd, content, port, w->data, w->len, w->first, 2);
+	if (content)
+		PeerDistClientCloseContent(w->pd, content);
+	CloseHandle(port);
+	return NULL;
+}
+
+/* Two threads adding alternate MiBs of the content at once, each through a
+ * handle of its own: MB/s, or -1. */
+static double two_writers(PEERDIST_INSTANCE_HANDLE pd, const uint8_t *ci, size_t cilen,
+			  const uint8_t *data, size_t len)
+{
+	pthread_barrier_t start;
+	struct writer w[2];
+	pthread_t tid[2];
+	unsigned i;
+	double t;
+
+	pthread_barrier_init(&start, NULL, 3);
+	for (i = 0; i < 2; i++) {
+		w[i] = (struct writer){ .pd = pd, .ci = ci, .cilen = cilen, .data = data,
+					.len = len, .first = i, .start = &start };
+		if (pthread_create(&tid[i], NULL, writer_run, &w[i]))
+			exit(1);
+	}
+	pthread_barrier_wait(&start);
+	t = now();
+	for (i = 0; i < 2; i++)
+		pthread_join(tid[i], NULL);
+	t = now() - t;
+	pthread_barrier_destroy(&start);
+	return w[0].err || w[1].err ? -1 : len / t / 1e6;
+}
+
+int main(int argc, char **argv)
+{
+	PEERDIST_INSTANCE_HANDLE pd;
+	PEERDIST_CONTENT_HANDLE content;
+	size_t len, cilen;
+	uint8_t *data, *ci;
+	HANDLE port;
+	double t, rate, ref = 0, pread_ref = 0, uring_ref = 0, best = 0;
+	int i, reads_only = argc > 1 && !strcmp(argv[1], "--reads-only");
+	int writers = argc > 1 && !strcmp(argv[1], "--two-writers");
+
+	argv += reads_only || writers;
+	if (argc - (reads_only || writers) != 3 || !getenv("PEERDIST_CACHE_DIR"))
+		return 2;
+	data = slurp(argv[1], &len);
+	ci = slurp(argv[2], &cilen);
+	if (!reads_only && !writers)
+		printf("sha256-reference %.0f\n", sha256_reference(data, len));
+
+	if (PeerDistStartup(PEERDIST_VERSION, &pd, NULL))
+		return 1;
+	if (writers) {
+		rate = two_writers(pd, ci, cilen, data, len);
+		if (rate < 0)
+			return 1;
+		printf("adddata-2-writers %.0f\n", rate);
+		PeerDistShutdown(pd);
+		return 0;
+	}
+	port = CreateIoCompletionPort(INVALID_HANDLE_VALUE, NULL, 0, 0);
+	if (open_content(pd, port, ci, cilen, &content))
+		return 1;
+
+	t = now();
+	if (add_chunks(pd, content, port, data, len, 0, 1))
+		return 1;
 	if (!reads_only)
 		printf("adddata %.0f\n", len / (now() - t) / 1e6);
 	sync_cache(getenv("PEERDIST_CACHE_DIR"));
